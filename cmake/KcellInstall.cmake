@@ -1,0 +1,31 @@
+# Install rules: the header, the libraries, an exported CMake package (find_package(kcell))
+# and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kcell DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(KCELL_INSTALL_TARGETS kcell)
+if(KCELL_BUILD_SHARED)
+  list(APPEND KCELL_INSTALL_TARGETS kcell_shared)
+endif()
+install(TARGETS ${KCELL_INSTALL_TARGETS} EXPORT kcellTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(KCELL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kcell)
+install(EXPORT kcellTargets NAMESPACE kcell:: DESTINATION ${KCELL_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/kcellConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/kcellConfig.cmake INSTALL_DESTINATION ${KCELL_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/kcellConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/kcellConfig.cmake
+              ${PROJECT_BINARY_DIR}/kcellConfigVersion.cmake
+        DESTINATION ${KCELL_CMAKE_DIR})
+
+# The .pc file locates the prefix from its own folder, so an installed tree can be moved.
+file(RELATIVE_PATH KCELL_PC_TO_PREFIX
+     /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/kcell.pc.in ${PROJECT_BINARY_DIR}/kcell.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/kcell.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,150 @@
+/**
+ * @file kcell.hpp
+ * @brief Header-only C++17 wrapper over kcell.h: RAII handles and exceptions.
+ *
+ * It adds no behaviour of its own: every method calls one C function, and a status other
+ * than ::KCELL_OK becomes a kcell::Error carrying the status and kcell_last_error().
+ * The thread-safety rules of the C handles apply unchanged.
+ */
+#ifndef KCELL_KCELL_HPP
+#define KCELL_KCELL_HPP
+
+#include <kcell/kcell.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kcell {
+
+/** A failed kcell call: the status and the library's message. */
+class Error : public std::runtime_error {
+ public:
+  /** Makes an error from a status and message. */
+  Error(kcell_status status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  /** The status the C call returned. */
+  kcell_status status() const noexcept { return status_; }
+
+ private:
+  kcell_status status_;
+};
+
+/** Throws kcell::Error with kcell_last_error() unless @p status is ::KCELL_OK. */
+inline void check(kcell_status status) {
+  if (status != KCELL_OK) throw Error(status, kcell_last_error());
+}
+
+namespace detail {
+template <class T, void (*Free)(T *)>
+struct Deleter {
+  void operator()(T *p) const noexcept { Free(p); }
+};
+}  // namespace detail
+
+/** An opened dataset (see ::kcell_dataset). */
+class Dataset {
+ public:
+  /** Opens a file or folder (kcell_dataset_open()). */
+  explicit Dataset(const std::string &path, const kcell_open_options *options = nullptr) {
+    kcell_dataset *raw = nullptr;
+    check(kcell_dataset_open(path.c_str(), options, &raw));
+    handle_.reset(raw);
+  }
+  /** Number of images in @p split (kcell_dataset_count()). */
+  size_t count(kcell_split split) const {
+    size_t n = 0;
+    check(kcell_dataset_count(get(), split, &n));
+    return n;
+  }
+  /** Number of classes (kcell_dataset_num_classes()). */
+  int num_classes() const {
+    int n = 0;
+    check(kcell_dataset_num_classes(get(), &n));
+    return n;
+  }
+  /** Images per class in @p split (kcell_dataset_class_histogram()). */
+  std::vector<size_t> class_histogram(kcell_split split) const {
+    std::vector<size_t> counts(static_cast<size_t>(num_classes()));
+    check(kcell_dataset_class_histogram(get(), split, counts.data(), counts.size()));
+    return counts;
+  }
+  /** The C handle, still owned by this object. */
+  kcell_dataset *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<kcell_dataset, detail::Deleter<kcell_dataset, kcell_dataset_free>> handle_;
+};
+
+/** Per-epoch training statistics (see ::kcell_history). */
+class History {
+ public:
+  /** Creates an empty history (kcell_history_create()). */
+  History() {
+    kcell_history *raw = nullptr;
+    check(kcell_history_create(&raw));
+    handle_.reset(raw);
+  }
+  /** Every recorded epoch, in order. */
+  std::vector<kcell_epoch_stats> epochs() const {
+    size_t n = 0;
+    check(kcell_history_count(get(), &n));
+    std::vector<kcell_epoch_stats> out(n);
+    for (size_t i = 0; i < n; ++i) check(kcell_history_epoch(get(), i, &out[i]));
+    return out;
+  }
+  /** The C handle, still owned by this object. */
+  kcell_history *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<kcell_history, detail::Deleter<kcell_history, kcell_history_free>> handle_;
+};
+
+/** Training settings with the library's defaults (kcell_train_params_default()). */
+inline kcell_train_params default_train_params() {
+  kcell_train_params params;
+  check(kcell_train_params_default(&params));
+  return params;
+}
+
+/** A network with its weights (see ::kcell_model). */
+class Model {
+ public:
+  /** Creates a model (kcell_model_create()). */
+  Model(const std::string &architecture, int channels, int height, int width, int num_classes,
+        uint64_t seed = 42) {
+    kcell_model *raw = nullptr;
+    check(kcell_model_create(architecture.c_str(), channels, height, width, num_classes, seed,
+                             &raw));
+    handle_.reset(raw);
+  }
+  /** Trains on @p train, validating on @p val if given (kcell_train()). */
+  void train(const Dataset &train, const Dataset *val, const kcell_train_params &params,
+             History *history = nullptr) {
+    check(kcell_train(get(), train.get(), val ? val->get() : nullptr, &params,
+                      history ? history->get() : nullptr));
+  }
+  /** Metrics on one split (kcell_evaluate()). */
+  kcell_metrics evaluate(const Dataset &data, kcell_split split) {
+    kcell_metrics metrics{};
+    metrics.struct_size = sizeof metrics;
+    check(kcell_evaluate(get(), data.get(), split, &metrics));
+    return metrics;
+  }
+  /** Number of trainable parameters (kcell_model_num_params()). */
+  size_t num_params() const {
+    size_t n = 0;
+    check(kcell_model_num_params(get(), &n));
+    return n;
+  }
+  /** The C handle, still owned by this object. */
+  kcell_model *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<kcell_model, detail::Deleter<kcell_model, kcell_model_free>> handle_;
+};
+
+}  // namespace kcell
+
+#endif /* KCELL_KCELL_HPP */

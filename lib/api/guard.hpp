@@ -1,0 +1,38 @@
+// The C boundary: runs C++ code, turns every exception into a kcell_status and a
+// thread-local message, so nothing thrown ever crosses the C ABI.
+#pragma once
+
+#include <string>
+
+#include "common/error.hpp"
+#include "kcell/kcell.h"
+
+namespace kcell::api {
+
+// Records the message returned by kcell_last_error() on this thread.
+void set_last_error(const std::string& message);
+
+// Records a failure and returns its status.
+kcell_status fail_with(kcell_status status, const std::string& message);
+
+// Converts the exception being handled into a status and message.
+kcell_status status_from_current_exception() noexcept;
+
+// Runs body() and returns KCELL_OK, or the status of whatever it threw.
+template <class Body>
+kcell_status guarded(Body&& body) noexcept {
+  try {
+    body();
+    return KCELL_OK;
+  } catch (...) {
+    return status_from_current_exception();
+  }
+}
+
+// Throws invalid_argument naming the parameter when p is NULL.
+template <class T>
+void require(const T* p, const char* name) {
+  if (p == nullptr) kcell::fail(Status::invalid_argument, std::string(name) + " is NULL");
+}
+
+}  // namespace kcell::api

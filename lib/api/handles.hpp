@@ -1,0 +1,24 @@
+// What the opaque C handles are. Only lib/api sees these definitions.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "kcell/kcell.h"
+
+namespace kcell::model {
+class Model;
+}
+
+struct kcell_dataset {
+  kcell::data::Dataset data;
+};
+
+struct kcell_model {
+  std::unique_ptr<kcell::model::Model> model;
+};
+
+struct kcell_history {
+  std::vector<kcell_epoch_stats> epochs;
+};

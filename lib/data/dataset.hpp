@@ -1,0 +1,44 @@
+// The in-memory dataset: uint8 images N×C×H×W and int32 labels, per split.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kcell::data {
+
+enum class SplitId : int { train = 0, val = 1, test = 2 };
+
+struct Split {
+  std::vector<uint8_t> images;  // count × channels × height × width
+  std::vector<int32_t> labels;  // count labels; -1 when unlabelled
+  size_t count = 0;             // 0 means absent
+};
+
+struct Dataset {
+  int channels = 0;
+  int height = 0;
+  int width = 0;
+  int num_classes = 0;  // 0 for an unlabelled stack
+  std::array<Split, 3> splits;
+
+  const Split& split(SplitId id) const { return splits[static_cast<int>(id)]; }
+  Split& split(SplitId id) { return splits[static_cast<int>(id)]; }
+  size_t image_bytes() const {
+    return static_cast<size_t>(channels) * static_cast<size_t>(height) *
+           static_cast<size_t>(width);
+  }
+};
+
+struct OpenOptions {
+  int num_classes = 0;              // 0: infer as largest label + 1
+  double val_fraction = 1.0 / 12.0; // IDX folders: tail of train kept as validation
+  uint64_t max_bytes = 8ull << 30;  // largest array a file may declare
+};
+
+// Opens a .npz, .npy or IDX folder, detected from the content. Throws kcell::Error.
+Dataset open_dataset(const std::string& path, const OpenOptions& options);
+
+}  // namespace kcell::data

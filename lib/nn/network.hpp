@@ -1,0 +1,105 @@
+// A network of layers on oneDNN primitives: forward (training or inference) and backward.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/architecture.hpp"
+
+namespace kcell::nn {
+
+// A trainable tensor in a plain (PyTorch-order) layout: OIHW for conv weights, (out, in)
+// for dense weights, (C) for biases and batch-norm scale / shift.
+//
+// Names (stable: model files use them) are "<layer index in the spec>.<kind>.<tensor>":
+//   conv        I.conv.weight (out, in, k, k), I.conv.bias (out) unless nobias
+//   bn          I.bn.weight, I.bn.bias (C); buffers I.bn.running_mean, I.bn.running_var
+//   dense       I.dense.weight (out, in), I.dense.bias (out); an image input is flattened
+//               in C, H, W order, as PyTorch's flatten + Linear
+//   res block   I.block.conv1.weight, I.block.bn1.*, I.block.conv2.weight, I.block.bn2.*,
+//               and with a projection shortcut I.block.shortcut.conv.weight,
+//               I.block.shortcut.bn.*
+// params() and buffers() list them in layer order.
+//
+// Initialisation follows PyTorch's defaults for the same layers: conv and dense weights
+// kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), biases
+// U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bn weight 1, bias 0, running mean 0, running var 1.
+// The numbers come from a splitmix64 stream seeded by the constructor's seed, identical on
+// every platform.
+struct Param {
+  std::string name;            // e.g. "0.conv.weight"
+  std::vector<int64_t> shape;
+  std::vector<float> value;
+  std::vector<float> grad;     // same size; written by Network::backward
+  bool is_weight = true;       // false for biases and batch-norm scale / shift
+};
+
+// A non-trainable tensor kept with the model: batch-norm running mean and variance.
+struct Buffer {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> value;
+};
+
+struct NetworkOptions {
+  // Run a batch norm directly followed by ReLU as one primitive (same results).
+  bool fuse_bn_relu = true;
+  // Primitive plans kept, one per (batch size, training/inference) seen recently.
+  size_t max_cached_plans = 4;
+};
+
+// Layers: conv, bn (batch statistics and momentum-0.1 running statistics in training,
+// running statistics at inference, eps 1e-5), relu, max / average / global average
+// pooling, dropout (inverted, off at inference), flatten, dense, ResNet basic block.
+// Activations stay in the layouts oneDNN prefers between layers; data is converted only
+// at the edges (input, logits, parameter gradients).
+//
+// Not thread-safe: one thread at a time (forward writes the cached activations).
+class Network {
+ public:
+  // Builds the layers and initialises the weights as PyTorch does by default, from seed.
+  // Throws Error(Status::spec) when the architecture does not fit the input or does not
+  // end in num_classes outputs, Error(Status::invalid_argument) for non-positive sizes.
+  Network(const model::Architecture& arch, int channels, int height, int width,
+          int num_classes, uint64_t seed);
+  Network(const model::Architecture& arch, int channels, int height, int width,
+          int num_classes, uint64_t seed, const NetworkOptions& options);
+  ~Network();
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // input: n × C × H × W plain floats, already normalised. Returns n × num_classes plain
+  // logits, valid until the next forward. Primitives are created once per batch size and
+  // reused. training=true uses batch statistics (updating running ones) and dropout.
+  const float* forward(const float* input, int n, bool training);
+
+  // dlogits: n × num_classes for the last forward(training=true). Writes every Param::grad.
+  void backward(const float* dlogits);
+
+  // Call after changing any Param::value, before the next forward.
+  void weights_changed();
+
+  // Seeds dropout and restarts its step counter; masks derive from (seed, step counter),
+  // the counter moving once per forward(training=true), so runs are reproducible.
+  // The constructor seeds dropout from its own seed.
+  void set_dropout_seed(uint64_t seed);
+
+  std::vector<Param*> params();
+  std::vector<Buffer*> buffers();
+  size_t num_params() const;  // trainable scalars, summed over params()
+  int num_classes() const;
+
+  // Diagnostics for tests and benchmarks: plans cached now, and activation layout
+  // conversions the plans built so far contain (0 when the layers agree on layouts).
+  size_t cached_plans() const;
+  int layout_conversions() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kcell::nn

@@ -1,0 +1,50 @@
+// Shared bits of the kcell command-line program: failing with kcell's message, split names.
+#pragma once
+
+#include <kcell/kcell.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace kcell_cli {
+
+// A failure reported to the user as one line on stderr; exit code 1.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws Failure with "what: kcell's message" unless status is KCELL_OK.
+inline void check(kcell_status status, const std::string& what) {
+  if (status != KCELL_OK) {
+    std::string message = kcell_last_error();
+    if (message.empty()) message = kcell_status_string(status);
+    throw Failure(what + ": " + message);
+  }
+}
+
+inline const char* split_name(kcell_split split) {
+  switch (split) {
+    case KCELL_SPLIT_TRAIN: return "train";
+    case KCELL_SPLIT_VAL: return "val";
+    case KCELL_SPLIT_TEST: return "test";
+  }
+  return "?";
+}
+
+// RAII owner for the C handles used by the program.
+template <class T, void (*Free)(T*)>
+struct Handle {
+  T* ptr = nullptr;
+  Handle() = default;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { Free(ptr); }
+  T** out() { return &ptr; }
+  T* get() const { return ptr; }
+};
+
+using Dataset = Handle<kcell_dataset, kcell_dataset_free>;
+using Model = Handle<kcell_model, kcell_model_free>;
+using History = Handle<kcell_history, kcell_history_free>;
+
+}  // namespace kcell_cli

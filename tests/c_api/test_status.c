@@ -1,0 +1,37 @@
+/* The header as plain C99: version, status strings and the last-error message. */
+#include <kcell/kcell.h>
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+int main(void) {
+  char expected[32];
+  snprintf(expected, sizeof expected, "%d.%d.%d", KCELL_VERSION_MAJOR, KCELL_VERSION_MINOR,
+           KCELL_VERSION_PATCH);
+  CHECK(strcmp(kcell_version(), expected) == 0);
+  CHECK(kcell_version_number() == KCELL_VERSION_NUMBER);
+  CHECK(strcmp(kcell_status_string(KCELL_OK), "ok") == 0);
+  CHECK(strcmp(kcell_status_string(KCELL_ERROR_FORMAT), "format error") == 0);
+  CHECK(strcmp(kcell_status_string((kcell_status)9999), "unknown status") == 0);
+  CHECK(strcmp(kcell_last_error(), "") == 0);
+
+  CHECK(kcell_set_num_threads(-1) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kcell_last_error(), "threads") != NULL);
+  CHECK(kcell_set_num_threads(0) == KCELL_OK);
+
+  /* Freeing NULL handles is a no-op. */
+  kcell_dataset_free(NULL);
+  kcell_model_free(NULL);
+  kcell_history_free(NULL);
+
+  if (failures) return 1;
+  return 0;
+}

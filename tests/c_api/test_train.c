@@ -1,0 +1,208 @@
+/* Models, training, history and evaluation from C99: the normal path, cancellation, NULL
+ * arguments, a bad spec and an older (smaller) parameter struct. */
+#include <kcell/kcell.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__,   \
+              __LINE__, #cond, kcell_last_error());                              \
+      ++failures;                                                                \
+    }                                                                            \
+  } while (0)
+
+#define SIDE 8
+#define PIXELS (SIDE * SIDE)
+#define N_TRAIN 48
+#define N_VAL 16
+#define N_TEST 16
+
+static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
+
+/* Class 0: dark images, class 1: bright ones, with a little pseudo-random texture. */
+static void fill_split(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
+  size_t i, p;
+  unsigned state = seed;
+  for (i = 0; i < count; ++i) {
+    labels[i] = (int32_t)(i % 2);
+    for (p = 0; p < PIXELS; ++p) {
+      state = state * 1103515245u + 12345u;
+      images[i * PIXELS + p] = (uint8_t)((labels[i] ? 150 : 40) + (state >> 16) % 60);
+    }
+  }
+}
+
+typedef struct counter {
+  int batches;   /* phase-0 calls */
+  int epochs;    /* phase-1 calls */
+  int cancel_at; /* cancel on this phase-0 call (1-based); 0 never */
+  int ok;        /* stays 1 while every report is consistent */
+} counter;
+
+static int on_progress(const kcell_progress *p, void *user) {
+  counter *c = (counter *)user;
+  if (p->phase == 0) {
+    ++c->batches;
+    if (p->batch < 1 || p->batch > p->batches || !(p->loss >= 0.0)) c->ok = 0;
+    if (c->cancel_at && c->batches == c->cancel_at) return 1;
+  } else {
+    ++c->epochs;
+    if (p->phase != 1 || p->batch != p->batches) c->ok = 0;
+  }
+  if (p->accuracy < 0.0 || p->accuracy > 1.0 || p->epochs != 1) c->ok = 0;
+  return 0;
+}
+
+int main(void) {
+  static uint8_t train_images[N_TRAIN * PIXELS], val_images[N_VAL * PIXELS],
+      test_images[N_TEST * PIXELS];
+  static int32_t train_labels[N_TRAIN], val_labels[N_VAL], test_labels[N_TEST];
+  kcell_split_buffers train, val, test;
+  kcell_dataset *data = NULL, *no_val = NULL;
+  kcell_model *model = NULL, *bad = NULL;
+  kcell_history *history = NULL;
+  kcell_train_params params;
+  kcell_epoch_stats stats;
+  kcell_metrics metrics;
+  counter progress = {0, 0, 0, 1};
+  size_t count = 0;
+
+  fill_split(train_images, train_labels, N_TRAIN, 1u);
+  fill_split(val_images, val_labels, N_VAL, 2u);
+  fill_split(test_images, test_labels, N_TEST, 3u);
+  train.images = train_images; train.labels = train_labels; train.count = N_TRAIN;
+  val.images = val_images; val.labels = val_labels; val.count = N_VAL;
+  test.images = test_images; test.labels = test_labels; test.count = N_TEST;
+  CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, &val, &test, &data) == KCELL_OK);
+  CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, NULL, NULL, &no_val) == KCELL_OK);
+  if (!data || !no_val) return 1;
+
+  /* A model from a spec; conv 4*9+4, bn 4+4, dense 64*2+2 parameters. */
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 2, 7u, &model) == KCELL_OK);
+  if (!model) return 1;
+  CHECK(kcell_model_num_params(model, &count) == KCELL_OK);
+  CHECK(count == 40 + 8 + 130);
+
+  /* One epoch with validation, a history and a progress callback. */
+  CHECK(kcell_train_params_default(&params) == KCELL_OK);
+  CHECK(params.struct_size == sizeof params);
+  CHECK(params.epochs == 10 && params.batch_size == 128 && params.seed == 42);
+  params.epochs = 1;
+  params.batch_size = 10;
+  params.learning_rate = 0.01;
+  params.num_threads = 1;
+  params.progress = on_progress;
+  params.progress_user_data = &progress;
+  CHECK(kcell_history_create(&history) == KCELL_OK);
+  CHECK(kcell_train(model, data, data, &params, history) == KCELL_OK);
+  CHECK(progress.batches == 5); /* 48 images in batches of 10: the partial one is kept */
+  CHECK(progress.epochs == 1);
+  CHECK(progress.ok);
+  CHECK(kcell_history_count(history, &count) == KCELL_OK);
+  CHECK(count == 1);
+  CHECK(kcell_history_epoch(history, 0, &stats) == KCELL_OK);
+  CHECK(stats.epoch == 0);
+  CHECK(isfinite(stats.train_loss) && isfinite(stats.val_loss));
+  CHECK(stats.val_accuracy >= 0.0 && stats.val_accuracy <= 1.0);
+  CHECK(stats.learning_rate == 0.01);
+  CHECK(stats.seconds > 0.0);
+  CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_ERROR_INVALID_ARGUMENT);
+
+  /* Evaluation of the test split. */
+  memset(&metrics, 0, sizeof metrics);
+  metrics.struct_size = sizeof metrics;
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, &metrics) == KCELL_OK);
+  CHECK(metrics.count == N_TEST);
+  CHECK(isfinite(metrics.loss) && metrics.loss >= 0.0);
+  CHECK(metrics.accuracy >= 0.0 && metrics.accuracy <= 1.0);
+
+  /* Without validation data the epoch's validation numbers are NaN. */
+  params.progress = NULL;
+  CHECK(kcell_train(model, no_val, NULL, &params, history) == KCELL_OK);
+  CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 2);
+  CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_OK);
+  CHECK(isnan(stats.val_loss) && isnan(stats.val_accuracy));
+
+  /* Cancelling from the callback: a cancelled status, and the model still works. */
+  progress.batches = 0;
+  progress.cancel_at = 2;
+  params.progress = on_progress;
+  CHECK(kcell_train(model, data, data, &params, history) == KCELL_ERROR_CANCELLED);
+  CHECK(strstr(kcell_last_error(), "cancel") != NULL);
+  CHECK(progress.batches == 2);
+  CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 2);
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_VAL, &metrics) == KCELL_OK);
+  CHECK(metrics.count == N_VAL && isfinite(metrics.loss));
+
+  /* A caller built against an older header: a struct that ends after batch_size gets the
+   * defaults for everything else (and no progress callback). */
+  progress.batches = 0;
+  params.struct_size = offsetof(kcell_train_params, batch_size) + sizeof(int);
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
+  CHECK(progress.batches == 0);
+  params.struct_size = 0;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.struct_size = sizeof params;
+  params.progress = NULL;
+
+  /* Settings out of range and data that does not fit. */
+  params.epochs = 0;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.epochs = 1;
+  params.optimizer = (kcell_optimizer)42;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.optimizer = KCELL_OPTIMIZER_SGD;
+  params.label_smoothing = 1.0;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.label_smoothing = 0.0;
+  CHECK(kcell_train(model, data, no_val, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kcell_last_error(), "validation") != NULL);
+  CHECK(kcell_evaluate(model, no_val, KCELL_SPLIT_TEST, &metrics) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, data, (kcell_split)5, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
+  metrics.struct_size = 0;
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, &metrics) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+
+  /* NULL arguments. */
+  CHECK(kcell_model_create(NULL, 1, SIDE, SIDE, 2, 1u, &bad) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 2, 1u, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_model_num_params(NULL, &count) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_model_num_params(model, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_train_params_default(NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_train(NULL, data, NULL, NULL, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_train(model, NULL, NULL, NULL, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_create(NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_count(NULL, &count) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_count(history, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_epoch(NULL, 0, &stats) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_epoch(history, 0, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(NULL, data, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, NULL, KCELL_SPLIT_TEST, &metrics) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+
+  /* A spec that does not parse, and shapes the model cannot take. */
+  CHECK(kcell_model_create("conv(4,3) wobble dense", 1, SIDE, SIDE, 2, 1u, &bad) ==
+        KCELL_ERROR_SPEC);
+  CHECK(strstr(kcell_last_error(), "wobble") != NULL);
+  CHECK(bad == NULL);
+  CHECK(kcell_model_create(SPEC, 2, SIDE, SIDE, 2, 1u, &bad) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 1, 1u, &bad) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(bad == NULL);
+
+  kcell_history_free(history);
+  kcell_model_free(model);
+  kcell_dataset_free(no_val);
+  kcell_dataset_free(data);
+  if (failures) {
+    fprintf(stderr, "%d checks failed\n", failures);
+    return 1;
+  }
+  return 0;
+}
