@@ -19,5 +19,6 @@ pc_dir=$(dirname "$(find "$work/prefix" -name kcell.pc | head -n 1)")
 # shellcheck disable=SC2046
 cc -std=c99 "$here/main.c" -o "$work/consumer_pc" \
   $(PKG_CONFIG_PATH="$pc_dir" pkg-config --static --cflags --libs kcell)
-"$work/consumer_pc"
+# -lkcell picks libkcell.so when the shared library is installed too.
+LD_LIBRARY_PATH="$work/prefix/lib:$work/prefix/lib/x86_64-linux-gnu" "$work/consumer_pc"
 echo "consumer: find_package and pkg-config both work"

@@ -1,0 +1,174 @@
+// The dataset part of the C API: opening, creating, querying and freeing datasets.
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+
+#include "api/guard.hpp"
+#include "api/handles.hpp"
+#include "data/dataset_build.hpp"
+
+namespace {
+
+using kcell::Status;
+using kcell::api::guarded;
+using kcell::api::require;
+namespace data = kcell::data;
+
+// The options a caller passed, with defaults for fields beyond its struct_size (an older
+// caller's smaller struct). Copied bytewise so a smaller struct is never read past its end.
+data::OpenOptions options_from(const kcell_open_options* options) {
+  data::OpenOptions result;
+  if (options == nullptr) return result;
+  size_t size = 0;
+  std::memcpy(&size, options, sizeof size);
+  if (size < sizeof size) {
+    kcell::fail(Status::invalid_argument,
+                "options->struct_size is not set; fill the options with "
+                "kcell_open_options_default() first");
+  }
+  kcell_open_options given{};
+  std::memcpy(&given, options, std::min(size, sizeof given));
+  auto has = [&](size_t offset, size_t field) { return size >= offset + field; };
+  if (has(offsetof(kcell_open_options, num_classes), sizeof given.num_classes))
+    result.num_classes = given.num_classes;
+  if (has(offsetof(kcell_open_options, val_fraction), sizeof given.val_fraction))
+    result.val_fraction = given.val_fraction;
+  if (has(offsetof(kcell_open_options, max_bytes), sizeof given.max_bytes))
+    result.max_bytes = given.max_bytes;
+  return result;
+}
+
+// The split a caller named, checked. Taken by reference and copied bytewise: a C caller
+// may pass any int, and loading an out-of-range value as the enum would itself be UB.
+data::SplitId checked_split(const kcell_split& split) {
+  int index = 0;
+  static_assert(sizeof index == sizeof split);
+  std::memcpy(&index, &split, sizeof index);
+  if (index < 0 || index > 2) {
+    kcell::fail(Status::invalid_argument,
+                "split must be KCELL_SPLIT_TRAIN, _VAL or _TEST, not " + std::to_string(index));
+  }
+  return static_cast<data::SplitId>(index);
+}
+
+data::SplitView view_of(const kcell_split_buffers* buffers) {
+  data::SplitView view;
+  if (buffers != nullptr) {
+    view.images = buffers->images;
+    view.labels = buffers->labels;
+    view.count = buffers->count;
+  }
+  return view;
+}
+
+}  // namespace
+
+extern "C" {
+
+KCELL_API kcell_status kcell_open_options_default(kcell_open_options* options) {
+  return guarded([&] {
+    require(options, "options");
+    data::OpenOptions defaults;
+    *options = kcell_open_options{};
+    options->struct_size = sizeof *options;
+    options->num_classes = defaults.num_classes;
+    options->val_fraction = defaults.val_fraction;
+    options->max_bytes = defaults.max_bytes;
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_open(const char* path, const kcell_open_options* options,
+                                          kcell_dataset** out) {
+  return guarded([&] {
+    require(path, "path");
+    require(out, "out");
+    auto handle = std::make_unique<kcell_dataset>();
+    handle->data = data::open_dataset(path, options_from(options));
+    *out = handle.release();
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width, int num_classes,
+                                            const kcell_split_buffers* train,
+                                            const kcell_split_buffers* val,
+                                            const kcell_split_buffers* test, kcell_dataset** out) {
+  return guarded([&] {
+    require(out, "out");
+    auto handle = std::make_unique<kcell_dataset>();
+    handle->data = data::dataset_from_buffers(channels, height, width, num_classes,
+                                              {view_of(train), view_of(val), view_of(test)});
+    *out = handle.release();
+  });
+}
+
+KCELL_API void kcell_dataset_free(kcell_dataset* dataset) { delete dataset; }
+
+KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_split split,
+                                           size_t* count) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    require(count, "count");
+    *count = dataset->data.split(checked_split(split)).count;
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset* dataset, int* channels, int* height,
+                                           int* width) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    if (channels) *channels = dataset->data.channels;
+    if (height) *height = dataset->data.height;
+    if (width) *width = dataset->data.width;
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset* dataset, int* num_classes) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    require(num_classes, "num_classes");
+    *num_classes = dataset->data.num_classes;
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset* dataset,
+                                                     kcell_split split, size_t* counts,
+                                                     size_t capacity) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    const data::SplitId id = checked_split(split);
+    const auto classes = static_cast<size_t>(dataset->data.num_classes);
+    if (capacity < classes) {
+      kcell::fail(Status::buffer_too_small, "counts holds " + std::to_string(capacity) +
+                                                " entries but the dataset has " +
+                                                std::to_string(classes) + " classes");
+    }
+    if (classes > 0) require(counts, "counts");
+    auto histogram = data::class_histogram(dataset->data, id);
+    std::copy(histogram.begin(), histogram.end(), counts);
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_split split,
+                                           size_t index, uint8_t* pixels, size_t capacity,
+                                           int32_t* label) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    const data::SplitId id = checked_split(split);
+    const data::Split& s = dataset->data.split(id);
+    if (index >= s.count) {
+      kcell::fail(Status::invalid_argument, "index " + std::to_string(index) +
+                                                " is out of range for the " + data::split_name(id) +
+                                                " split of " + std::to_string(s.count) + " images");
+    }
+    const size_t bytes = dataset->data.image_bytes();
+    if (pixels != nullptr && capacity < bytes) {
+      kcell::fail(Status::buffer_too_small, "pixels holds " + std::to_string(capacity) +
+                                                " bytes but an image has " + std::to_string(bytes));
+    }
+    if (pixels != nullptr) std::memcpy(pixels, s.images.data() + index * bytes, bytes);
+    if (label != nullptr) *label = s.labels[index];
+  });
+}
+
+}  // extern "C"
