@@ -148,10 +148,24 @@ typedef struct kcell_open_options {
 } kcell_open_options;
 
 /**
- * @brief Fills @p options with the defaults: infer the class count, a validation fraction
- *        of 1/12 for IDX folders, and arrays of at most 8 GiB.
+ * @brief Fills the first @p struct_size bytes of @p options with the defaults: infer the
+ *        class count, a validation fraction of 1/12 for IDX folders, arrays of at most 8 GiB.
+ *
+ * Writes no byte past @p struct_size, so a program built against an older (smaller) header
+ * is safe with a newer library. C callers use kcell_open_options_default(); FFI callers pass
+ * the size of the struct they defined.
+ * @param options     The struct to fill.
+ * @param struct_size Its size in bytes; at least sizeof(size_t).
  */
-KCELL_API kcell_status kcell_open_options_default(kcell_open_options *options);
+KCELL_API kcell_status kcell_open_options_init(kcell_open_options *options, size_t struct_size);
+
+/**
+ * @brief Fills @p options with the defaults (kcell_open_options_init() with this header's size).
+ * @param options The struct to fill.
+ */
+static inline kcell_status kcell_open_options_default(kcell_open_options *options) {
+  return kcell_open_options_init(options, sizeof *options);
+}
 
 /**
  * @brief Opens a dataset file or folder; the format is detected from the content.
@@ -342,9 +356,24 @@ typedef struct kcell_train_params {
 } kcell_train_params;
 
 /**
- * @brief Fills @p params with the defaults listed on each field.
+ * @brief Fills the first @p struct_size bytes of @p params with the defaults listed on each
+ *        field.
+ *
+ * Writes no byte past @p struct_size, so a program built against an older (smaller) header
+ * is safe with a newer library. C callers use kcell_train_params_default(); FFI callers pass
+ * the size of the struct they defined.
+ * @param params      The struct to fill.
+ * @param struct_size Its size in bytes; at least sizeof(size_t).
  */
-KCELL_API kcell_status kcell_train_params_default(kcell_train_params *params);
+KCELL_API kcell_status kcell_train_params_init(kcell_train_params *params, size_t struct_size);
+
+/**
+ * @brief Fills @p params with the defaults (kcell_train_params_init() with this header's size).
+ * @param params The struct to fill.
+ */
+static inline kcell_status kcell_train_params_default(kcell_train_params *params) {
+  return kcell_train_params_init(params, sizeof *params);
+}
 
 /** Statistics of one training epoch. */
 typedef struct kcell_epoch_stats {
@@ -424,6 +453,225 @@ typedef struct kcell_metrics {
  */
 KCELL_API kcell_status kcell_evaluate(kcell_model *model, const kcell_dataset *dataset,
                                       kcell_split split, kcell_metrics *metrics);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Model files
+ * A model file is a zip archive that `numpy.load()` opens: one float32 `.npy` array per
+ * weight tensor and batch-norm running statistic (named as `0.conv.weight.npy`,
+ * `1.bn.running_mean.npy`, ...), plus a `kcell.json` member holding the format version, the
+ * architecture spec, the input shape, the class names, the input normalisation and a
+ * training summary (docs/model-files.md). A loaded model can be used for prediction and
+ * trained further.
+ *
+ * Threads: saving and the getters below only read the model; they may run at the same
+ * time as each other and as predictions on the same model, but not during kcell_train()
+ * or kcell_model_set_class_names() on it.
+ * @{ */
+
+/**
+ * @brief Saves @p model to the file @p path, replacing it if it exists.
+ *
+ * The file is written to a temporary file in the same folder, flushed to disk and renamed
+ * over @p path, so a save that fails (folder not writable, disk full, the process killed)
+ * leaves the previous file intact. A killed process may leave a `.NAME.kcell-tmp-*` file
+ * behind in that folder.
+ *
+ * @param model The model.
+ * @param path  File to write; its folder must exist.
+ * @return ::KCELL_ERROR_IO (the message names the path and the system's reason).
+ */
+KCELL_API kcell_status kcell_model_save(const kcell_model *model, const char *path);
+
+/**
+ * @brief Saves @p model into memory that the library allocates: the bytes of a model file.
+ *
+ * @param model The model.
+ * @param data  Receives the bytes; release them with kcell_free().
+ * @param size  Receives their number.
+ */
+KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void **data,
+                                                  size_t *size);
+
+/**
+ * @brief Loads a model file written by kcell_model_save().
+ *
+ * The whole file is checked: the format version, the CRC of every archive member, that
+ * every tensor the architecture needs is present as little-endian float32 in C order with
+ * exactly the architecture's shape, and that there is nothing else.
+ *
+ * @param path File to read.
+ * @param out  Receives the model; release with kcell_model_free().
+ * @return ::KCELL_ERROR_IO if the file cannot be opened; ::KCELL_ERROR_FORMAT for anything
+ *         wrong with its content (the message names the member and the problem).
+ */
+KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
+
+/**
+ * @brief Loads a model from the bytes of a model file in memory (which are not kept).
+ *
+ * @param data Bytes of a model file, e.g. from kcell_model_save_to_memory().
+ * @param size Their number.
+ * @param out  Receives the model; release with kcell_model_free().
+ * @return ::KCELL_ERROR_FORMAT as kcell_model_load() does; messages call the buffer
+ *         "<memory buffer>".
+ */
+KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t size,
+                                                    kcell_model **out);
+
+/**
+ * @brief Releases memory that kcell allocated for the caller (kcell_model_save_to_memory()).
+ * @param memory The memory; NULL is a no-op.
+ */
+KCELL_API void kcell_free(void *memory);
+
+/** What a model is: its input, classes and training so far. */
+typedef struct kcell_model_info {
+  size_t struct_size;   /**< sizeof(kcell_model_info); set it before calling. */
+  int channels;         /**< Input channels (1 or 3). */
+  int height;           /**< Input height in pixels. */
+  int width;            /**< Input width in pixels. */
+  int num_classes;      /**< Number of classes. */
+  size_t num_params;    /**< Trainable parameters. */
+  int epochs_trained;   /**< Epochs completed over all training runs (0 for a new model). */
+  int best_epoch;       /**< 0-based epoch with the best validation score; -1 if unknown. */
+  double val_loss;      /**< Validation loss after the last epoch; NaN if unknown. */
+  double val_accuracy;  /**< Validation accuracy after the last epoch; NaN if unknown. */
+} kcell_model_info;
+
+/**
+ * @brief Describes @p model.
+ *
+ * @param model The model.
+ * @param info  Receives the description; set its `struct_size` first. Only the fields that
+ *              fit in that size are written.
+ */
+KCELL_API kcell_status kcell_model_get_info(const kcell_model *model, kcell_model_info *info);
+
+/**
+ * @brief Copies the model's architecture as canonical spec text (presets written out).
+ *
+ * @param model    The model.
+ * @param buffer   Receives the NUL-terminated text; may be NULL when @p capacity is 0.
+ * @param capacity Bytes @p buffer can hold.
+ * @param needed   NULL, or receives the bytes the text needs with its NUL, also when the
+ *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
+ */
+KCELL_API kcell_status kcell_model_architecture(const kcell_model *model, char *buffer,
+                                                size_t capacity, size_t *needed);
+
+/**
+ * @brief Copies a Keras-style summary of the model: one line per layer with its output
+ *        shape and parameter count, then the total parameters and forward FLOPs per image.
+ *
+ * @param model    The model.
+ * @param buffer   Receives the NUL-terminated text; may be NULL when @p capacity is 0.
+ * @param capacity Bytes @p buffer can hold.
+ * @param needed   NULL, or receives the bytes the text needs with its NUL, also when the
+ *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
+ */
+KCELL_API kcell_status kcell_model_summary(const kcell_model *model, char *buffer,
+                                           size_t capacity, size_t *needed);
+
+/**
+ * @brief Copies the input normalisation: x = (pixel / 255 - mean[c]) / std[c] per channel,
+ *        what kcell_predict() applies and kcell_predict_normalized() expects done.
+ *
+ * A model that has not been trained yet has mean 0 and std 1.
+ *
+ * @param model    The model.
+ * @param mean     Receives one mean per channel.
+ * @param std      Receives one standard deviation per channel.
+ * @param capacity Floats @p mean and @p std can each hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
+ *                 if fewer than the channel count.
+ */
+KCELL_API kcell_status kcell_model_normalization(const kcell_model *model, float *mean,
+                                                 float *std, size_t capacity);
+
+/**
+ * @brief Names the classes; model files keep the names. Until set they are "0" .. "k-1".
+ *
+ * Must not run while another call uses @p model.
+ *
+ * @param model The model.
+ * @param names @p count NUL-terminated UTF-8 names of 1 to 256 bytes, one per class in
+ *              label order (copied); NULL with a @p count of 0 restores the defaults.
+ * @param count The model's class count, or 0.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for a wrong count or a name that is empty, too long
+ *         or not UTF-8.
+ */
+KCELL_API kcell_status kcell_model_set_class_names(kcell_model *model,
+                                                   const char *const *names, size_t count);
+
+/**
+ * @brief Copies the name of class @p index.
+ *
+ * @param model    The model.
+ * @param index    Class number in [0, class count).
+ * @param buffer   Receives the NUL-terminated name; may be NULL when @p capacity is 0.
+ * @param capacity Bytes @p buffer can hold.
+ * @param needed   NULL, or receives the bytes the name needs with its NUL, also when the
+ *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
+ */
+KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int index,
+                                              char *buffer, size_t capacity, size_t *needed);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Prediction
+ * Class probabilities for batches of images, in inference mode (batch normalisation uses
+ * its running statistics, dropout is off).
+ *
+ * Threads: kcell_predict() and kcell_predict_normalized() may be called on one model from
+ * any number of threads at once and give each the same answers as a single thread would.
+ * In this version such calls are serialised on a lock inside the model: they run one at a
+ * time (each still uses the calling thread's compute threads, see kcell_set_num_threads()).
+ * They must not run during kcell_train(), kcell_evaluate(), kcell_model_set_class_names()
+ * or kcell_model_free() on the same model.
+ * @{ */
+
+/** Pixel order of a batch of uint8 images. */
+typedef enum kcell_layout {
+  KCELL_LAYOUT_NCHW = 0, /**< Image by image, channel planes one after another (C×H×W). */
+  KCELL_LAYOUT_NHWC = 1  /**< Image by image, pixels with their channels interleaved (H×W×C). */
+} kcell_layout;
+
+/**
+ * @brief Predicts class probabilities for @p count uint8 images.
+ *
+ * The images are normalised with the model's normalisation (learnt in training), as
+ * kcell_evaluate() does, so the probabilities match what evaluation computes.
+ *
+ * @param model         The model.
+ * @param images        @p count × channels × height × width bytes in @p layout order, of
+ *                      the model's input shape (kcell_model_get_info()).
+ * @param count         Number of images; 0 does nothing.
+ * @param layout        ::KCELL_LAYOUT_NCHW or ::KCELL_LAYOUT_NHWC.
+ * @param probabilities Receives @p count × class-count softmax probabilities, row by row.
+ * @param capacity      Floats @p probabilities can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
+ *                      if fewer than @p count × class count.
+ */
+KCELL_API kcell_status kcell_predict(kcell_model *model, const uint8_t *images, size_t count,
+                                     kcell_layout layout, float *probabilities,
+                                     size_t capacity);
+
+/**
+ * @brief Predicts class probabilities for @p count float images already normalised.
+ *
+ * @param model         The model.
+ * @param images        @p count × channels × height × width floats, N×C×H×W order, already
+ *                      normalised as the model expects ((pixel / 255 - mean) / std).
+ * @param count         Number of images; 0 does nothing.
+ * @param probabilities Receives @p count × class-count softmax probabilities, row by row;
+ *                      non-finite inputs give non-finite probabilities.
+ * @param capacity      Floats @p probabilities can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
+ *                      if fewer than @p count × class count.
+ */
+KCELL_API kcell_status kcell_predict_normalized(kcell_model *model, const float *images,
+                                                size_t count, float *probabilities,
+                                                size_t capacity);
 
 /** @} */
 

@@ -66,15 +66,16 @@ data::SplitView view_of(const kcell_split_buffers* buffers) {
 
 extern "C" {
 
-KCELL_API kcell_status kcell_open_options_default(kcell_open_options* options) {
+KCELL_API kcell_status kcell_open_options_init(kcell_open_options* options,
+                                               size_t struct_size) {
   return guarded([&] {
     require(options, "options");
     data::OpenOptions defaults;
-    *options = kcell_open_options{};
-    options->struct_size = sizeof *options;
-    options->num_classes = defaults.num_classes;
-    options->val_fraction = defaults.val_fraction;
-    options->max_bytes = defaults.max_bytes;
+    kcell_open_options full{};
+    full.num_classes = defaults.num_classes;
+    full.val_fraction = defaults.val_fraction;
+    full.max_bytes = defaults.max_bytes;
+    kcell::api::copy_sized(&full, sizeof full, options, struct_size);
   });
 }
 

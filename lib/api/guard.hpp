@@ -2,6 +2,7 @@
 // thread-local message, so nothing thrown ever crosses the C ABI.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "common/error.hpp"
@@ -34,5 +35,10 @@ template <class T>
 void require(const T* p, const char* name) {
   if (p == nullptr) kcell::fail(Status::invalid_argument, std::string(name) + " is NULL");
 }
+
+// Copies the first `struct_size` bytes of a library-side struct `full` (whose first field
+// is its size_t struct_size) to a caller's struct of that size, setting its struct_size
+// field: a caller built against an older, smaller header gets no byte written past its end.
+void copy_sized(void* full, size_t full_size, void* out, size_t struct_size);
 
 }  // namespace kcell::api

@@ -1,4 +1,5 @@
 // Version, status strings, the last-error message and thread settings.
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -54,6 +55,15 @@ kcell_status status_from_current_exception() noexcept {
     set_last_error("internal error: unknown exception");
     return KCELL_ERROR_INTERNAL;
   }
+}
+
+void copy_sized(void* full, size_t full_size, void* out, size_t struct_size) {
+  if (struct_size < sizeof(size_t))
+    kcell::fail(Status::invalid_argument,
+                "struct_size " + std::to_string(struct_size) + " is smaller than its own field");
+  const size_t n = struct_size < full_size ? struct_size : full_size;
+  std::memcpy(full, &n, sizeof n);  // the struct_size field comes first
+  std::memcpy(out, full, n);
 }
 
 }  // namespace kcell::api

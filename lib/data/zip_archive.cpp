@@ -5,10 +5,13 @@
 #include <zlib.h>
 
 #include <climits>
+#include <cstring>
+#include <fstream>
 #include <vector>
 
 #include "common/error.hpp"
 #include "data/printable.hpp"
+#include "data/zip_memory_io.hpp"
 
 namespace kcell::data {
 namespace {
@@ -17,6 +20,8 @@ namespace {
 constexpr uint64_t kMaxDeflateRatio = 1032;
 constexpr unsigned long kMethodStored = 0;
 constexpr unsigned long kFlagEncrypted = 1;
+constexpr uint64_t kEndRecordSize = 22;  // the end-of-central-directory record, no comment
+constexpr char kEndRecordSignature[4] = {'P', 'K', 5, 6};
 
 std::string member_label(const std::string& path, const std::string& member) {
   return path + ": member " + printable(member);
@@ -74,9 +79,35 @@ ZipArchive::ZipArchive(const std::string& path) : path_(path) {
     fail(Status::io, path + ": cannot open");
   file_size_ = static_cast<uint64_t>(st.st_size);
   zip_ = unzOpen64(path.c_str());
+  read_directory();
+}
+
+ZipArchive::ZipArchive(const void* data, size_t size, std::string name)
+    : path_(std::move(name)), file_size_(size), memory_(std::make_unique<MemoryZipStream>()) {
+  memory_->data = static_cast<const uint8_t*>(data);
+  memory_->size = size;
+  zlib_filefunc64_def io = memory_zip_io(*memory_);
+  zip_ = unzOpen2_64(path_.c_str(), &io);
+  read_directory();
+}
+
+void ZipArchive::read_directory() {
+  const std::string& path = path_;
   if (zip_ == nullptr)
     fail(Status::format,
          path + ": not a readable zip archive (no valid central directory; truncated or corrupt?)");
+
+  // minizip reads the end record's last fields as zeros when the file stops short of them
+  // (its end-of-file status equals UNZ_OK), so check that the record is whole: it starts
+  // exactly its 22 bytes and the archive comment before the end.
+  unz_global_info64 global{};
+  if (unzGetGlobalInfo64(zip_, &global) != UNZ_OK ||
+      file_size_ < kEndRecordSize + global.size_comment ||
+      !has_end_record_at(file_size_ - kEndRecordSize - global.size_comment)) {
+    unzClose(zip_);
+    fail(Status::format,
+         path + ": truncated zip archive (its end-of-directory record is incomplete)");
+  }
 
   std::vector<char> name(UINT16_MAX + 1);
   int rc = unzGoToFirstFile(zip_);
@@ -102,6 +133,25 @@ ZipArchive::ZipArchive(const std::string& path) : path_(path) {
 }
 
 ZipArchive::~ZipArchive() { unzClose(zip_); }
+
+bool ZipArchive::has_end_record_at(uint64_t offset) const {
+  char signature[4] = {0, 0, 0, 0};
+  if (memory_) {
+    if (offset + sizeof signature > memory_->size) return false;
+    std::memcpy(signature, memory_->data + offset, sizeof signature);
+  } else {
+    std::ifstream file(path_, std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(offset));
+    if (!file.read(signature, sizeof signature)) return false;
+  }
+  return std::memcmp(signature, kEndRecordSignature, sizeof signature) == 0;
+}
+
+std::vector<std::string> ZipArchive::member_names() const {
+  std::vector<std::string> names;
+  for (const auto& member : members_) names.push_back(member.first);
+  return names;
+}
 
 std::unique_ptr<ByteSource> ZipArchive::open_member(const std::string& name) {
   auto found = members_.find(name);

@@ -47,7 +47,8 @@ struct Buffer {
 struct NetworkOptions {
   // Run a batch norm directly followed by ReLU as one primitive (same results).
   bool fuse_bn_relu = true;
-  // Primitive plans kept, one per (batch size, training/inference) seen recently.
+  // Primitive plans (primitives plus activation memory) kept, one per (batch size,
+  // training or inference, thread count) seen recently; the least recently used goes.
   size_t max_cached_plans = 4;
 };
 
@@ -73,7 +74,9 @@ class Network {
 
   // input: n × C × H × W plain floats, already normalised. Returns n × num_classes plain
   // logits, valid until the next forward. Primitives are created once per batch size and
-  // reused. training=true uses batch statistics (updating running ones) and dropout.
+  // reused. training=true uses batch statistics (updating running ones) and dropout, and
+  // throws Error(Status::invalid_argument) if a batch norm would see a single value per
+  // channel (as PyTorch refuses to).
   const float* forward(const float* input, int n, bool training);
 
   // dlogits: n × num_classes for the last forward(training=true). Writes every Param::grad.

@@ -40,7 +40,7 @@ void add_info_command(CLI::App& app) {
       ->required();
   cmd->callback([path] {
     Dataset dataset;
-    check(kcell_dataset_open(path->c_str(), nullptr, dataset.out()), "cannot open " + *path);
+    check(kcell_dataset_open(path->c_str(), nullptr, dataset.out()), "");
     print_dataset_summary(dataset.get(), *path);
   });
 }

@@ -32,7 +32,7 @@ struct TrainOptions {
 
 void run_train(const TrainOptions& o) {
   Dataset dataset;
-  check(kcell_dataset_open(o.data.c_str(), nullptr, dataset.out()), "cannot open " + o.data);
+  check(kcell_dataset_open(o.data.c_str(), nullptr, dataset.out()), "");
   int channels = 0, height = 0, width = 0, classes = 0;
   check(kcell_dataset_shape(dataset.get(), &channels, &height, &width), o.data);
   check(kcell_dataset_num_classes(dataset.get(), &classes), o.data);

@@ -13,12 +13,13 @@ struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws Failure with "what: kcell's message" unless status is KCELL_OK.
-inline void check(kcell_status status, const std::string& what) {
+// Throws Failure with "what: kcell's message" (just the message when `what` is empty,
+// as when kcell's message already names the file) unless status is KCELL_OK.
+inline void check(kcell_status status, const std::string& what = "") {
   if (status != KCELL_OK) {
     std::string message = kcell_last_error();
     if (message.empty()) message = kcell_status_string(status);
-    throw Failure(what + ": " + message);
+    throw Failure(what.empty() ? message : what + ": " + message);
   }
 }
 

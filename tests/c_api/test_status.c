@@ -1,5 +1,6 @@
 /* The header as plain C99: version, status strings and the last-error message. */
 #include <kcell/kcell.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,27 @@ int main(void) {
   CHECK(kcell_set_num_threads(-1) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(strstr(kcell_last_error(), "threads") != NULL);
   CHECK(kcell_set_num_threads(0) == KCELL_OK);
+
+  /* A program built against an older header passes a smaller struct to the _init
+     functions: nothing past its size is written. */
+  {
+    unsigned char buffer[sizeof(kcell_train_params) + 16];
+    kcell_train_params *params = (kcell_train_params *)(void *)buffer;
+    const size_t older = offsetof(kcell_train_params, batch_size);
+    memset(buffer, 0xAB, sizeof buffer);
+    CHECK(kcell_train_params_init(params, older) == KCELL_OK);
+    CHECK(params->struct_size == older);
+    CHECK(params->epochs == 10);
+    CHECK(buffer[older] == 0xAB);
+    CHECK(buffer[sizeof buffer - 1] == 0xAB);
+    CHECK(kcell_train_params_init(params, 2) == KCELL_ERROR_INVALID_ARGUMENT);
+  }
+  {
+    kcell_open_options options;
+    CHECK(kcell_open_options_default(&options) == KCELL_OK);
+    CHECK(options.struct_size == sizeof options);
+    CHECK(options.val_fraction > 0.08 && options.val_fraction < 0.09);
+  }
 
   /* Freeing NULL handles is a no-op. */
   kcell_dataset_free(NULL);

@@ -1,0 +1,126 @@
+// Describing a model through the C API: shape and training info, architecture text,
+// summary table, input normalisation and class names.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "api/guard.hpp"
+#include "api/handles.hpp"
+#include "model/model.hpp"
+#include "model/summary.hpp"
+
+using kcell::Status;
+using kcell::api::guarded;
+using kcell::api::require;
+
+namespace {
+
+// The string-out convention: needed is always told; the text is copied only if it fits.
+void copy_out(const std::string& text, char* buffer, size_t capacity, size_t* needed,
+              const char* what) {
+  const size_t size = text.size() + 1;
+  if (needed) *needed = size;
+  if (capacity < size)
+    kcell::fail(Status::buffer_too_small, std::string(what) + " needs " + std::to_string(size) +
+                                              " bytes with its NUL; the buffer holds " +
+                                              std::to_string(capacity));
+  require(buffer, "buffer");
+  std::memcpy(buffer, text.c_str(), size);
+}
+
+}  // namespace
+
+extern "C" {
+
+KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_model_info* info) {
+  return guarded([&] {
+    require(model, "model");
+    require(info, "info");
+    const size_t size = info->struct_size;
+    if (size < sizeof(size_t))
+      kcell::fail(Status::invalid_argument,
+                  "info->struct_size is " + std::to_string(size) +
+                      "; set it to sizeof(kcell_model_info)");
+    const kcell::model::Model& m = *model->model;
+    const kcell::model::TrainingSummary& t = m.training_summary();
+    kcell_model_info out;
+    out.struct_size = size;
+    out.channels = m.channels();
+    out.height = m.height();
+    out.width = m.width();
+    out.num_classes = m.num_classes();
+    out.num_params = m.num_params();
+    out.epochs_trained = t.epochs_trained;
+    out.best_epoch = t.best_epoch;
+    out.val_loss = t.val_loss;
+    out.val_accuracy = t.val_accuracy;
+    // Only the fields the caller's struct has room for (an older header's struct is smaller).
+    std::memcpy(info, &out, size < sizeof out ? size : sizeof out);
+  });
+}
+
+KCELL_API kcell_status kcell_model_architecture(const kcell_model* model, char* buffer,
+                                                size_t capacity, size_t* needed) {
+  return guarded([&] {
+    require(model, "model");
+    copy_out(model->model->architecture().text, buffer, capacity, needed, "the architecture");
+  });
+}
+
+KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffer,
+                                           size_t capacity, size_t* needed) {
+  return guarded([&] {
+    require(model, "model");
+    const kcell::model::Model& m = *model->model;
+    const std::string text = kcell::model::format_summary(kcell::model::summarize(
+        m.architecture(), m.channels(), m.height(), m.width(), m.num_classes()));
+    copy_out(text, buffer, capacity, needed, "the summary");
+  });
+}
+
+KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float* mean,
+                                                 float* std, size_t capacity) {
+  return guarded([&] {
+    require(model, "model");
+    require(mean, "mean");
+    require(std, "std");
+    const kcell::model::Model& m = *model->model;
+    const size_t channels = static_cast<size_t>(m.channels());
+    if (capacity < channels)
+      kcell::fail(Status::buffer_too_small, "mean and std hold " + std::to_string(capacity) +
+                                                " floats; the model has " +
+                                                std::to_string(channels) + " channels");
+    const kcell::model::Normalization& n = m.normalization();
+    for (size_t c = 0; c < channels; ++c) {
+      mean[c] = n.empty() ? 0.f : n.mean[c];
+      std[c] = n.empty() ? 1.f : n.std[c];
+    }
+  });
+}
+
+KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
+                                                   const char* const* names, size_t count) {
+  return guarded([&] {
+    require(model, "model");
+    std::vector<std::string> copied;
+    if (count > 0) {
+      require(names, "names");
+      for (size_t i = 0; i < count; ++i) {
+        if (names[i] == nullptr)
+          kcell::fail(Status::invalid_argument, "names[" + std::to_string(i) + "] is NULL");
+        copied.emplace_back(names[i]);
+      }
+    }
+    model->model->set_class_names(std::move(copied));
+  });
+}
+
+KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int index,
+                                              char* buffer, size_t capacity, size_t* needed) {
+  return guarded([&] {
+    require(model, "model");
+    copy_out(model->model->class_name(index), buffer, capacity, needed, "the class name");
+  });
+}
+
+}  // extern "C"

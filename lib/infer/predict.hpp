@@ -1,0 +1,32 @@
+// Prediction: class probabilities for batches of images, through the network's inference
+// forward. This first version serialises calls on one model with the model's mutex.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model/model.hpp"
+
+namespace kcell::infer {
+
+enum class Layout { nchw, nhwc };
+
+// Images per forward call; larger requests are cut into batches of this size.
+inline constexpr size_t kPredictBatch = 256;
+
+// count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
+// softmax probabilities in `probabilities`, using the model's input normalisation. Safe to
+// call from several threads with one model: calls run one at a time (inference_mutex()).
+void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
+             float* probabilities);
+
+// The same from count × C × H × W floats that are already normalised. Non-finite inputs
+// give non-finite probabilities rather than an error.
+void predict_normalized(model::Model& model, const float* images, size_t count,
+                        float* probabilities);
+
+// Softmax of n rows of k logits, computed as the training loss computes its probabilities
+// (exp(z - logsumexp(z)) in double), so predict and evaluate agree bit for bit.
+void softmax_rows(const float* logits, size_t n, int k, float* out);
+
+}  // namespace kcell::infer

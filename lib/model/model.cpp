@@ -1,0 +1,63 @@
+#include "model/model.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace kcell::model {
+namespace {
+
+void check_between(int value, int low, int high, const char* name) {
+  if (value < low || value > high)
+    fail(Status::invalid_argument, std::string(name) + " must be in [" + std::to_string(low) +
+                                       ", " + std::to_string(high) + "], got " +
+                                       std::to_string(value));
+}
+
+}  // namespace
+
+Model::Model(Architecture architecture, int channels, int height, int width, int num_classes,
+             uint64_t seed)
+    : architecture_(std::move(architecture)),
+      channels_(channels),
+      height_(height),
+      width_(width),
+      num_classes_(num_classes),
+      seed_(seed) {
+  if (channels != 1 && channels != 3)
+    fail(Status::invalid_argument,
+         "channels must be 1 or 3, got " + std::to_string(channels));
+  check_between(height, 1, 4096, "height");
+  check_between(width, 1, 4096, "width");
+  check_between(num_classes, 2, 65536, "class count");
+  network_ = std::make_unique<nn::Network>(architecture_, channels, height, width,
+                                           num_classes, seed);
+}
+
+Model::~Model() = default;
+
+size_t Model::input_size() const {
+  return static_cast<size_t>(channels_) * static_cast<size_t>(height_) *
+         static_cast<size_t>(width_);
+}
+
+void Model::set_normalization(Normalization normalization) {
+  if (!normalization.empty() || !normalization.std.empty()) {
+    const size_t c = static_cast<size_t>(channels_);
+    if (normalization.mean.size() != c || normalization.std.size() != c)
+      fail(Status::invalid_argument,
+           "normalisation needs one mean and one std per channel (" + std::to_string(c) +
+               "), got " + std::to_string(normalization.mean.size()) + " and " +
+               std::to_string(normalization.std.size()));
+    for (size_t i = 0; i < c; ++i)
+      if (!std::isfinite(normalization.mean[i]) || !std::isfinite(normalization.std[i]) ||
+          !(normalization.std[i] > 0.f))
+        fail(Status::invalid_argument,
+             "normalisation of channel " + std::to_string(i) +
+                 " needs a finite mean and a std above 0");
+  }
+  normalization_ = std::move(normalization);
+}
+
+}  // namespace kcell::model

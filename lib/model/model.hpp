@@ -1,0 +1,94 @@
+// A model: an architecture built into a network for one input shape and class count, with
+// its weights and the input normalisation learnt from the training images.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/architecture.hpp"
+#include "nn/network.hpp"
+
+namespace kcell::model {
+
+// Per-channel input normalisation in units of pixel / 255 (as torchvision's ToTensor +
+// Normalize): x = (pixel / 255 - mean[c]) / std[c]. Empty until the first training run;
+// an empty one means mean 0 and std 1.
+struct Normalization {
+  std::vector<float> mean;
+  std::vector<float> std;
+  bool empty() const { return mean.empty(); }
+};
+
+// What training recorded about the model, kept in model files. A new model has trained 0
+// epochs and knows nothing else; the trainer fills the rest.
+struct TrainingSummary {
+  int epochs_trained = 0;  // completed epochs, over every training run
+  int best_epoch = -1;     // 0-based epoch with the best validation score; -1 if unknown
+  double val_loss = std::numeric_limits<double>::quiet_NaN();      // after the last epoch
+  double val_accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN if unknown
+  // The main settings of the last run by name, e.g. "optimizer" = "adam",
+  // "learning_rate" = 0.001, "batch_size" = 128.
+  std::map<std::string, std::variant<double, std::string>> parameters;
+};
+
+class Model {
+ public:
+  // Checks the shape (1 or 3 channels, 1..4096 pixels a side, 2..65536 classes; throws
+  // invalid_argument) and builds the network with weights initialised from seed.
+  Model(Architecture architecture, int channels, int height, int width, int num_classes,
+        uint64_t seed);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const Architecture& architecture() const { return architecture_; }
+  int channels() const { return channels_; }
+  int height() const { return height_; }
+  int width() const { return width_; }
+  int num_classes() const { return num_classes_; }
+  uint64_t seed() const { return seed_; }
+  // Bytes (= floats) of one input image: channels × height × width.
+  size_t input_size() const;
+
+  nn::Network& network() { return *network_; }
+  const nn::Network& network() const { return *network_; }
+  size_t num_params() const { return network_->num_params(); }
+
+  const Normalization& normalization() const { return normalization_; }
+  // Throws invalid_argument unless there is one finite mean and one finite std > 0 per
+  // channel (or both are empty).
+  void set_normalization(Normalization normalization);
+
+  // Class names, "0" .. "k-1" until set (model_metadata.cpp).
+  std::vector<std::string> class_names() const;
+  std::string class_name(int index) const;  // throws invalid_argument outside [0, k)
+  // num_classes() names of 1..256 bytes of valid UTF-8 each, or none for the defaults.
+  // Throws invalid_argument otherwise.
+  void set_class_names(std::vector<std::string> names);
+
+  const TrainingSummary& training_summary() const { return training_summary_; }
+  void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
+
+  // Held for the whole of a prediction call, so that threads sharing a model predict one
+  // at a time (the network's forward is not re-entrant).
+  std::mutex& inference_mutex() const { return inference_mutex_; }
+
+ private:
+  Architecture architecture_;
+  int channels_, height_, width_, num_classes_;
+  uint64_t seed_;
+  std::unique_ptr<nn::Network> network_;
+  Normalization normalization_;
+  std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
+  TrainingSummary training_summary_;
+  mutable std::mutex inference_mutex_;
+};
+
+}  // namespace kcell::model

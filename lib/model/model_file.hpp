@@ -1,0 +1,31 @@
+// Model files: a zip that numpy.load opens, with one float32 .npy per parameter and
+// running statistic (named as nn::Param / nn::Buffer, plus ".npy") and the metadata member
+// kcell.json (model_file_metadata.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+
+namespace kcell::model {
+
+// The file's bytes. kcell_version is recorded in the metadata.
+std::vector<uint8_t> save_model_to_memory(Model& model, const std::string& kcell_version);
+
+// Writes the file atomically (common/atomic_file.hpp): a failed save keeps the old file.
+void save_model(Model& model, const std::string& path, const std::string& kcell_version);
+
+// Loads a model file and checks it whole: the format version, every member's CRC, that
+// exactly the tensors the architecture needs are present with their exact shapes, float32
+// little-endian in C order, and no other members. Throws Status::format naming the member
+// and the problem (Status::io if the file cannot be opened).
+std::unique_ptr<Model> load_model(const std::string& path);
+
+// The same from `size` bytes in memory; messages call it "<memory buffer>".
+std::unique_ptr<Model> load_model_from_memory(const void* data, size_t size);
+
+}  // namespace kcell::model

@@ -1,0 +1,41 @@
+// The metadata member of a model file (kcell.json): what it holds and its JSON form.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+
+namespace kcell::model {
+
+// The model file format this version writes and reads. A change that older readers would
+// misread gets a new number.
+inline constexpr int kModelFormatVersion = 1;
+inline constexpr char kMetadataMember[] = "kcell.json";
+
+struct ModelMetadata {
+  int format_version = kModelFormatVersion;
+  std::string kcell_version;   // of the library that wrote the file
+  std::string architecture;    // canonical spec text
+  int channels = 0, height = 0, width = 0;
+  int num_classes = 0;
+  uint64_t seed = 0;           // of the initial weights
+  std::vector<std::string> class_names;
+  Normalization normalization;
+  TrainingSummary training;
+  std::vector<std::string> parameters;  // tensor names, in network order
+  std::vector<std::string> buffers;
+};
+
+// Everything the model knows about itself (class names filled with the defaults).
+ModelMetadata metadata_of(Model& model, const std::string& kcell_version);
+
+// Pretty-printed JSON. Unknown numbers (NaN, best_epoch -1) become null.
+std::string metadata_to_json(const ModelMetadata& metadata);
+
+// Parses and checks types and ranges, the format version first. Throws Status::format with
+// a message that starts with `where` and names the field.
+ModelMetadata metadata_from_json(const std::string& text, const std::string& where);
+
+}  // namespace kcell::model

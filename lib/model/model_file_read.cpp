@@ -1,0 +1,150 @@
+// Loading: the metadata decides the architecture and shapes; every tensor must then be
+// present exactly as that architecture needs it. Nothing is trusted before it is checked.
+#include <set>
+
+#include "common/error.hpp"
+#include "data/npy_header.hpp"
+#include "data/printable.hpp"
+#include "data/zip_archive.hpp"
+#include "model/model_file.hpp"
+#include "model/model_file_metadata.hpp"
+#include "model/summary.hpp"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "model files store little-endian floats; this reader copies them as they are"
+#endif
+
+namespace kcell::model {
+namespace {
+
+// kcell.json is a few kB; class names can make it larger, but not this large.
+constexpr uint64_t kMaxMetadataBytes = 64ull << 20;
+// The most an uncompressed byte count can exceed the archive's size (deflate's limit).
+constexpr uint64_t kMaxExpansion = 1032;
+
+// Runs body(); an error that is not already a format, I/O or memory error is a property of
+// the file's content here, so it becomes a format error prefixed with `where`.
+template <class Body>
+auto as_format_error(const std::string& where, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    if (e.status() == Status::format || e.status() == Status::io ||
+        e.status() == Status::out_of_memory)
+      throw;
+    fail(Status::format, where + ": " + e.what());
+  }
+}
+
+std::string read_text_member(data::ZipArchive& zip, const std::string& name) {
+  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+  const data::StreamSize size = source->size();
+  if (size.bytes > kMaxMetadataBytes)
+    fail(Status::format, source->name() + " declares " + std::to_string(size.bytes) +
+                             " bytes, more than metadata can plausibly need");
+  std::string text(static_cast<size_t>(size.bytes), '\0');
+  data::read_exact(*source, text.data(), text.size(), "the metadata");
+  data::expect_end(*source, "the metadata");  // also checks the CRC
+  return text;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::vector<uint64_t> dims(shape.begin(), shape.end());
+  return data::shape_string(dims);
+}
+
+// Reads member `name` as a float32 array of exactly `shape` into `values`.
+void read_tensor(data::ZipArchive& zip, const std::string& name,
+                 const std::vector<int64_t>& shape, std::vector<float>& values) {
+  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+  const data::NpyHeader header = data::read_npy_header(*source);
+  const data::NpyDtype& dtype = header.dtype;
+  if (dtype.kind != 'f' || dtype.item_size != 4 || dtype.big_endian)
+    fail(Status::format, source->name() + " has dtype '" + dtype.descr +
+                             "'; model tensors must be '<f4' (little-endian float32)");
+  if (header.fortran_order)
+    fail(Status::format, source->name() + " is in Fortran order; model tensors must be C order");
+  const std::vector<uint64_t> expected(shape.begin(), shape.end());
+  if (header.shape != expected)
+    fail(Status::format, source->name() + " has shape " + data::shape_string(header.shape) +
+                             " but the architecture needs " + shape_text(shape));
+  data::check_remaining(*source, header.payload_bytes, "the array data");
+  values.resize(static_cast<size_t>(header.element_count));
+  data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
+  data::expect_end(*source, "the array data");  // also checks the CRC
+}
+
+std::unique_ptr<Model> read_model(data::ZipArchive& zip) {
+  const std::string& file = zip.path();
+  if (!zip.has_member(kMetadataMember))
+    fail(Status::format, file + ": not a kcell model file (it has no " +
+                             std::string(kMetadataMember) + " member)");
+  const std::string where = file + ": " + kMetadataMember;
+  const ModelMetadata meta = metadata_from_json(read_text_member(zip, kMetadataMember), where);
+
+  Architecture arch = as_format_error(where + ": architecture", [&] {
+    return parse_architecture(meta.architecture);
+  });
+  // Before building anything: the architecture must fit the input, and the weights it
+  // declares must fit in the archive's bytes (a small hostile file cannot ask for gigabytes).
+  const Summary summary = as_format_error(where, [&] {
+    return summarize(arch, meta.channels, meta.height, meta.width, meta.num_classes);
+  });
+  if (static_cast<uint64_t>(summary.total_params) / kMaxExpansion >
+      zip.size_bytes() / sizeof(float))
+    fail(Status::format, where + ": the architecture has " +
+                             std::to_string(summary.total_params) +
+                             " parameters, more than the file's " +
+                             std::to_string(zip.size_bytes()) + " bytes can hold");
+
+  auto model = as_format_error(where, [&] {
+    return std::make_unique<Model>(std::move(arch), meta.channels, meta.height, meta.width,
+                                   meta.num_classes, meta.seed);
+  });
+  as_format_error(where + ": normalization",
+                  [&] { model->set_normalization(meta.normalization); });
+  as_format_error(where + ": class_names", [&] { model->set_class_names(meta.class_names); });
+  model->set_training_summary(meta.training);
+
+  std::vector<nn::Param*> params = model->network().params();
+  std::vector<nn::Buffer*> buffers = model->network().buffers();
+  std::vector<std::string> param_names, buffer_names;
+  std::set<std::string> expected = {kMetadataMember};
+  for (const nn::Param* p : params) {
+    param_names.push_back(p->name);
+    expected.insert(p->name + ".npy");
+  }
+  for (const nn::Buffer* b : buffers) {
+    buffer_names.push_back(b->name);
+    expected.insert(b->name + ".npy");
+  }
+  if (meta.parameters != param_names || meta.buffers != buffer_names)
+    fail(Status::format, where + ": its tensor list does not match the tensors of architecture '" +
+                             meta.architecture + "'");
+  for (const std::string& member : zip.member_names())
+    if (expected.count(member) == 0)
+      fail(Status::format, file + ": unexpected member '" + data::printable(member) +
+                               "' (not a tensor of the architecture)");
+  for (const std::string& member : expected)
+    if (!zip.has_member(member))
+      fail(Status::format, file + ": member '" + member + "' is missing; the architecture needs it");
+
+  for (nn::Param* p : params) read_tensor(zip, p->name + ".npy", p->shape, p->value);
+  for (nn::Buffer* b : buffers) read_tensor(zip, b->name + ".npy", b->shape, b->value);
+  model->network().weights_changed();
+  return model;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& path) {
+  data::ZipArchive zip(path);
+  return read_model(zip);
+}
+
+std::unique_ptr<Model> load_model_from_memory(const void* data, size_t size) {
+  data::ZipArchive zip(data, size, "<memory buffer>");
+  return read_model(zip);
+}
+
+}  // namespace kcell::model

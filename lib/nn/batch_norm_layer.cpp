@@ -1,0 +1,156 @@
+#include "nn/batch_norm_layer.hpp"
+
+#include "common/error.hpp"
+#include "nn/dnnl_compat.hpp"
+#include "nn/param_memory.hpp"
+
+namespace kcell::nn {
+
+using dnnl::memory;
+using dnnl::normalization_flags;
+
+BatchNormLayer::BatchNormLayer(const std::string& name, Shape in, bool fused_relu)
+    : name_(name), shape_(in), fused_relu_(fused_relu) {
+  const auto c = static_cast<size_t>(in.c);
+  auto make_param = [&](Param& p, const char* what, float init) {
+    p.name = name + "." + what;
+    p.shape = {in.c};
+    p.value.assign(c, init);
+    p.grad.assign(c, 0.f);
+    p.is_weight = false;
+  };
+  make_param(scale_, "weight", 1.f);
+  make_param(shift_, "bias", 0.f);
+  running_mean_ = Buffer{name + ".running_mean", {in.c}, std::vector<float>(c, 0.f)};
+  running_var_ = Buffer{name + ".running_var", {in.c}, std::vector<float>(c, 1.f)};
+}
+
+void BatchNormLayer::collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) {
+  params.push_back(&scale_);
+  params.push_back(&shift_);
+  buffers.push_back(&running_mean_);
+  buffers.push_back(&running_var_);
+}
+
+class BatchNormPlan : public LayerPlan {
+ public:
+  BatchNormPlan(BatchNormLayer& layer, const PlanContext& ctx, const memory& src)
+      : L_(layer), ctx_(ctx), src_(src) {
+    count_ = ctx.n * L_.shape_.h * L_.shape_.w;
+    if (ctx.training && count_ < 2) {
+      fail(Status::invalid_argument,
+           L_.name_ + ": batch normalisation in training needs more than one value per "
+                      "channel, got a batch of " + std::to_string(ctx.n));
+    }
+    flags_ = normalization_flags::use_scale | normalization_flags::use_shift;
+    if (L_.fused_relu_) flags_ |= normalization_flags::fuse_norm_relu;
+    const auto fwd_flags =
+        ctx.training ? flags_ : flags_ | normalization_flags::use_global_stats;
+    fwd_pd_ = compat::make_bn_fwd_pd(ctx.engine, ctx.forward_prop(), src.get_desc(),
+                                     BatchNormLayer::kEps, fwd_flags);
+    dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
+    scale_ = PlainVector(ctx.engine, L_.scale_.value);
+    shift_ = PlainVector(ctx.engine, L_.shift_.value);
+    if (ctx.training) {
+      mean_ = memory(fwd_pd_.mean_desc(), ctx.engine);
+      var_ = memory(fwd_pd_.variance_desc(), ctx.engine);
+      if (L_.fused_relu_) workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
+    } else {
+      running_mean_ = PlainVector(ctx.engine, L_.running_mean_.value);
+      running_var_ = PlainVector(ctx.engine, L_.running_var_.value);
+      mean_ = running_mean_.memory();
+      var_ = running_var_.memory();
+    }
+    fwd_ = Exec(dnnl::batch_normalization_forward(fwd_pd_),
+                {{DNNL_ARG_SRC, src_},
+                 {DNNL_ARG_DST, dst_},
+                 {DNNL_ARG_SCALE, scale_.memory()},
+                 {DNNL_ARG_SHIFT, shift_.memory()},
+                 {DNNL_ARG_MEAN, mean_},
+                 {DNNL_ARG_VARIANCE, var_},
+                 {DNNL_ARG_WORKSPACE, workspace_}});
+  }
+
+  memory dst() const override { return dst_; }
+
+  void forward(dnnl::stream& s) override {
+    scale_.bind();
+    shift_.bind();
+    if (!ctx_.training) {
+      running_mean_.bind();
+      running_var_.bind();
+      fwd_.run(s);
+      return;
+    }
+    fwd_.run(s);
+    s.wait();
+    update_running_stats();
+  }
+
+  memory build_backward(const memory& diff_dst, bool /*need_diff_src*/) override {
+    // The diff tensors share the data layout; the scale/shift gradients need the primitive
+    // to run even when nobody reads diff_src.
+    const memory::desc data_md = src_.get_desc();
+    auto pd = compat::make_bn_bwd_pd(ctx_.engine, data_md, data_md, BatchNormLayer::kEps,
+                                     flags_, fwd_pd_);
+    memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
+                          ctx_.layout_conversions);
+    diff_src_ = memory(pd.diff_src_desc(), ctx_.engine);
+    diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
+    diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
+    bwd_ = Exec(dnnl::batch_normalization_backward(pd),
+                {{DNNL_ARG_SRC, src_},
+                 {DNNL_ARG_MEAN, mean_},
+                 {DNNL_ARG_VARIANCE, var_},
+                 {DNNL_ARG_DIFF_DST, dd},
+                 {DNNL_ARG_SCALE, scale_.memory()},
+                 {DNNL_ARG_SHIFT, shift_.memory()},
+                 {DNNL_ARG_WORKSPACE, workspace_},
+                 {DNNL_ARG_DIFF_SRC, diff_src_},
+                 {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
+                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+    return diff_src_;
+  }
+
+  void backward(dnnl::stream& s) override {
+    if (diff_dst_convert_) diff_dst_convert_.run(s);
+    scale_.bind();
+    shift_.bind();
+    diff_scale_.bind();
+    diff_shift_.bind();
+    bwd_.run(s);
+  }
+
+ private:
+  // running = (1 - momentum) running + momentum batch, with the variance made unbiased
+  // (count / (count - 1)) as PyTorch does; oneDNN reports the biased one.
+  void update_running_stats() {
+    const float* mean = data_of(mean_);
+    const float* var = data_of(var_);
+    auto& rm = L_.running_mean_.value;
+    auto& rv = L_.running_var_.value;
+    const double m = BatchNormLayer::kMomentum;
+    const double unbias = static_cast<double>(count_) / static_cast<double>(count_ - 1);
+    for (size_t c = 0; c < rm.size(); ++c) {
+      rm[c] = static_cast<float>((1.0 - m) * rm[c] + m * mean[c]);
+      rv[c] = static_cast<float>((1.0 - m) * rv[c] + m * var[c] * unbias);
+    }
+  }
+
+  BatchNormLayer& L_;
+  PlanContext ctx_;
+  int64_t count_ = 0;
+  normalization_flags flags_{};
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd_;
+  memory src_, dst_, mean_, var_, workspace_, diff_src_;
+  PlainVector scale_, shift_, running_mean_, running_var_, diff_scale_, diff_shift_;
+  Reorder diff_dst_convert_;
+  Exec fwd_, bwd_;
+};
+
+std::unique_ptr<LayerPlan> BatchNormLayer::make_plan(const PlanContext& ctx,
+                                                     const memory& src) {
+  return std::make_unique<BatchNormPlan>(*this, ctx, src);
+}
+
+}  // namespace kcell::nn

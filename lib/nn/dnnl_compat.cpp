@@ -1,0 +1,148 @@
+// oneDNN 2.x implementations of the compat layer (operation descriptor -> primitive
+// descriptor). For 3.x, each body becomes a direct primitive_desc constructor call.
+#include "nn/dnnl_compat.hpp"
+
+#include "common/error.hpp"
+
+#if DNNL_VERSION_MAJOR != 2
+#error "kcell's nn/dnnl_compat.cpp is written for oneDNN 2.x; port it for this version"
+#endif
+
+namespace kcell::nn::compat {
+
+using dnnl::algorithm;
+using dnnl::prop_kind;
+using tag = memory::format_tag;
+
+Dims md_dims(const memory::desc& md) { return md.dims(); }
+
+int md_ndims(const memory::desc& md) { return md.data.ndims; }
+
+memory::desc plain_md(const Dims& dims) {
+  switch (dims.size()) {
+    case 1: return {dims, memory::data_type::f32, tag::a};
+    case 2: return {dims, memory::data_type::f32, tag::ab};
+    case 4: return {dims, memory::data_type::f32, tag::abcd};
+    default: fail(Status::internal, "plain_md: unsupported rank " + std::to_string(dims.size()));
+  }
+}
+
+memory::desc any_md(const Dims& dims) { return {dims, memory::data_type::f32, tag::any}; }
+
+dnnl::primitive_attr relu_post_op_attr() {
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
+    const dnnl::engine& eng, prop_kind prop, const memory::desc& src,
+    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst,
+    const Dims& strides, const Dims& pad_l, const Dims& pad_r) {
+  dnnl::convolution_forward::desc d(prop, algorithm::convolution_direct, src, weights, bias,
+                                    dst, strides, pad_l, pad_r);
+  return {d, eng};
+}
+
+dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint) {
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, diff_src, weights,
+                                          diff_dst, strides, pad_l, pad_r);
+  return {d, eng, hint};
+}
+
+dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint) {
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src,
+                                             diff_weights, diff_bias, diff_dst, strides,
+                                             pad_l, pad_r);
+  return {d, eng, hint};
+}
+
+dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(
+    const dnnl::engine& eng, prop_kind prop, const memory::desc& src,
+    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst) {
+  dnnl::inner_product_forward::desc d(prop, src, weights, bias, dst);
+  return {d, eng};
+}
+
+dnnl::inner_product_backward_data::primitive_desc make_ip_bwd_data_pd(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const dnnl::inner_product_forward::primitive_desc& hint) {
+  dnnl::inner_product_backward_data::desc d(diff_src, weights, diff_dst);
+  return {d, eng, hint};
+}
+
+dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst,
+    const dnnl::inner_product_forward::primitive_desc& hint) {
+  dnnl::inner_product_backward_weights::desc d(src, diff_weights, diff_bias, diff_dst);
+  return {d, eng, hint};
+}
+
+dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(
+    const dnnl::engine& eng, prop_kind prop, const memory::desc& data, float eps,
+    dnnl::normalization_flags flags) {
+  dnnl::batch_normalization_forward::desc d(prop, data, eps, flags);
+  return {d, eng};
+}
+
+dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
+    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data,
+    float eps, dnnl::normalization_flags flags,
+    const dnnl::batch_normalization_forward::primitive_desc& hint) {
+  dnnl::batch_normalization_backward::desc d(prop_kind::backward, diff_data, data, eps,
+                                             flags);
+  return {d, eng, hint};
+}
+
+dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(const dnnl::engine& eng,
+                                                          prop_kind prop, algorithm alg,
+                                                          const memory::desc& data,
+                                                          float alpha, float beta) {
+  dnnl::eltwise_forward::desc d(prop, alg, data, alpha, beta);
+  return {d, eng};
+}
+
+dnnl::eltwise_backward::primitive_desc make_eltwise_bwd_pd(
+    const dnnl::engine& eng, algorithm alg, const memory::desc& diff_data,
+    const memory::desc& data, float alpha, float beta,
+    const dnnl::eltwise_forward::primitive_desc& hint) {
+  dnnl::eltwise_backward::desc d(alg, diff_data, data, alpha, beta);
+  return {d, eng, hint};
+}
+
+dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(
+    const dnnl::engine& eng, prop_kind prop, algorithm alg, const memory::desc& src,
+    const memory::desc& dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
+    const Dims& pad_r) {
+  dnnl::pooling_forward::desc d(prop, alg, src, dst, strides, kernel, pad_l, pad_r);
+  return {d, eng};
+}
+
+dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
+    const dnnl::engine& eng, algorithm alg, const memory::desc& diff_src,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
+    const Dims& pad_r, const dnnl::pooling_forward::primitive_desc& hint) {
+  dnnl::pooling_backward::desc d(alg, diff_src, diff_dst, strides, kernel, pad_l, pad_r);
+  return {d, eng, hint};
+}
+
+dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, algorithm alg,
+                                            const memory::desc& src0,
+                                            const memory::desc& src1,
+                                            const memory::desc& dst,
+                                            const dnnl::primitive_attr& attr) {
+  dnnl::binary::desc d(alg, src0, src1, dst);
+  return {d, attr, eng};
+}
+
+}  // namespace kcell::nn::compat

@@ -1,0 +1,90 @@
+// The only place that knows which oneDNN major version kcell is built against.
+//
+// oneDNN 2.x builds a primitive descriptor from an operation descriptor (`op::desc`), 3.x
+// passes the same arguments straight to the primitive descriptor's constructor; post-op and
+// memory-descriptor queries changed names too. Every layer goes through these functions,
+// so moving to 3.x means rewriting dnnl_compat.cpp and nothing else.
+#pragma once
+
+#include <dnnl.hpp>
+
+namespace kcell::nn::compat {
+
+using dnnl::memory;
+using Dims = dnnl::memory::dims;
+
+// Memory descriptor queries.
+Dims md_dims(const memory::desc& md);
+int md_ndims(const memory::desc& md);
+
+// A plain (row-major, PyTorch-order) f32 descriptor for dims of rank 1, 2 or 4.
+memory::desc plain_md(const Dims& dims);
+// An f32 descriptor whose layout the primitive chooses (format_tag::any).
+memory::desc any_md(const Dims& dims);
+
+// Attributes: a ReLU applied to the primitive's output.
+dnnl::primitive_attr relu_post_op_attr();
+
+// Convolution (no dilation). bias_md may be a zero descriptor (memory::desc()) for no bias.
+dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
+    const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& src,
+    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst,
+    const Dims& strides, const Dims& pad_l, const Dims& pad_r);
+dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint);
+dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint);
+
+// Inner product (dense). bias_md may be a zero descriptor.
+dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(
+    const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& src,
+    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst);
+dnnl::inner_product_backward_data::primitive_desc make_ip_bwd_data_pd(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const dnnl::inner_product_forward::primitive_desc& hint);
+dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst,
+    const dnnl::inner_product_forward::primitive_desc& hint);
+
+// Batch normalisation; data and diff share one layout (2.x requires it).
+dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(
+    const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& data, float eps,
+    dnnl::normalization_flags flags);
+dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
+    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data,
+    float eps, dnnl::normalization_flags flags,
+    const dnnl::batch_normalization_forward::primitive_desc& hint);
+
+// Element-wise (ReLU and friends); diff_src and diff_dst share one layout.
+dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(
+    const dnnl::engine& eng, dnnl::prop_kind prop, dnnl::algorithm alg,
+    const memory::desc& data, float alpha, float beta);
+dnnl::eltwise_backward::primitive_desc make_eltwise_bwd_pd(
+    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& diff_data,
+    const memory::desc& data, float alpha, float beta,
+    const dnnl::eltwise_forward::primitive_desc& hint);
+
+// Pooling without dilation.
+dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(
+    const dnnl::engine& eng, dnnl::prop_kind prop, dnnl::algorithm alg,
+    const memory::desc& src, const memory::desc& dst, const Dims& strides,
+    const Dims& kernel, const Dims& pad_l, const Dims& pad_r);
+dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
+    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& diff_src,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
+    const Dims& pad_r, const dnnl::pooling_forward::primitive_desc& hint);
+
+// Element-wise binary operation (add for residual connections), optional attributes.
+dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, dnnl::algorithm alg,
+                                            const memory::desc& src0,
+                                            const memory::desc& src1,
+                                            const memory::desc& dst,
+                                            const dnnl::primitive_attr& attr = {});
+
+}  // namespace kcell::nn::compat

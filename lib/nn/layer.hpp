@@ -1,0 +1,99 @@
+// The two halves of a layer: Layer holds what lives as long as the model (parameters,
+// running statistics, the shape), LayerPlan holds what exists per batch size and mode
+// (primitives, activations, gradients of activations). A Network keeps a few plans cached.
+#pragma once
+
+#include <cstdint>
+#include <dnnl.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/network.hpp"
+
+namespace kcell::nn {
+
+// One sample's activation: c × h × w, or c features when flat (a 2-D n × c tensor).
+struct Shape {
+  int64_t c = 0, h = 1, w = 1;
+  bool flat = false;
+  int64_t size() const { return c * h * w; }
+  dnnl::memory::dims dims(int64_t n) const {
+    return flat ? dnnl::memory::dims{n, c} : dnnl::memory::dims{n, c, h, w};
+  }
+};
+
+// Dropout masks derive from (seed, step); the network advances step once per training
+// forward.
+struct DropoutClock {
+  uint64_t seed = 0;
+  uint64_t step = 0;
+};
+
+// What a layer needs to know to build its plan.
+struct PlanContext {
+  dnnl::engine engine;
+  int64_t n = 0;
+  bool training = false;
+  const uint64_t* weights_version = nullptr;  // moves on Network::weights_changed()
+  const DropoutClock* dropout = nullptr;
+  int* layout_conversions = nullptr;          // counts activation reorders created
+  dnnl::prop_kind forward_prop() const {
+    return training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  }
+};
+
+class LayerPlan {
+ public:
+  virtual ~LayerPlan() = default;
+  // The output activation, in the layout this layer's primitive chose.
+  virtual dnnl::memory dst() const = 0;
+  virtual void forward(dnnl::stream& s) = 0;
+  // Training plans only, once, in reverse layer order: creates the backward primitives.
+  // diff_dst is the gradient of dst in whatever layout the next layer produced. Returns the
+  // gradient of src (any layout) or an empty memory when need_diff_src is false (the first
+  // layers of a network, whose input gradient nobody reads).
+  virtual dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need_diff_src) = 0;
+  // Writes the gradient of src (if built) and of this layer's parameters.
+  virtual void backward(dnnl::stream& s) = 0;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual Shape out_shape() const = 0;
+  // src is the input activation (owned by the previous layer's plan or the network).
+  virtual std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
+                                               const dnnl::memory& src) = 0;
+  virtual void collect(std::vector<Param*>& /*params*/, std::vector<Buffer*>& /*buffers*/) {}
+};
+
+// A layer that does nothing here: dst is src and the gradient passes through (a ReLU fused
+// into the preceding batch norm, flatten in front of a dense layer, dropout at inference).
+class PassthroughPlan : public LayerPlan {
+ public:
+  explicit PassthroughPlan(dnnl::memory src) : src_(std::move(src)) {}
+  dnnl::memory dst() const override { return src_; }
+  void forward(dnnl::stream&) override {}
+  dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need) override {
+    return need ? diff_dst : dnnl::memory();
+  }
+  void backward(dnnl::stream&) override {}
+
+ private:
+  dnnl::memory src_;
+};
+
+class PassthroughLayer : public Layer {
+ public:
+  explicit PassthroughLayer(Shape shape) : shape_(shape) {}
+  Shape out_shape() const override { return shape_; }
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext&, const dnnl::memory& src) override {
+    return std::make_unique<PassthroughPlan>(src);
+  }
+
+ private:
+  Shape shape_;
+};
+
+}  // namespace kcell::nn

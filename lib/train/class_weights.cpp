@@ -1,0 +1,33 @@
+#include "train/class_weights.hpp"
+
+#include <string>
+
+#include "common/error.hpp"
+
+namespace kcell::train {
+
+std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, int k) {
+  if (n == 0) fail(Status::invalid_argument, "automatic class weights need training images");
+  std::vector<size_t> counts(static_cast<size_t>(k), 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (labels[i] < 0 || labels[i] >= k)
+      fail(Status::invalid_argument, "label " + std::to_string(labels[i]) + " of image " +
+                                         std::to_string(i) + " is outside [0, " +
+                                         std::to_string(k) + ")");
+    ++counts[static_cast<size_t>(labels[i])];
+  }
+  double inverse_sum = 0.0;
+  size_t present = 0;
+  for (size_t c : counts)
+    if (c) {
+      inverse_sum += 1.0 / static_cast<double>(c);
+      ++present;
+    }
+  const double mean = inverse_sum / static_cast<double>(present);
+  std::vector<float> weights(counts.size(), 0.f);
+  for (size_t c = 0; c < counts.size(); ++c)
+    if (counts[c]) weights[c] = static_cast<float>(1.0 / static_cast<double>(counts[c]) / mean);
+  return weights;
+}
+
+}  // namespace kcell::train

@@ -1,0 +1,46 @@
+#include "train/evaluate.hpp"
+
+#include "train/batcher.hpp"
+#include "train/loss.hpp"
+#include "train/split_check.hpp"
+
+namespace kcell::train {
+
+Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
+                    int batch_size, bool keep_probabilities) {
+  const char* what = id == data::SplitId::train ? "training split"
+                     : id == data::SplitId::val ? "validation split"
+                                                : "test split";
+  check_split_fits(model, dataset, id, what);
+  const data::Split& split = dataset.split(id);
+  const int k = model.num_classes();
+  Batcher batcher(split, model.channels(), model.height(), model.width(),
+                  model.normalization(), batch_size);
+  const SoftmaxCrossEntropy loss(k, {});
+
+  Evaluation out;
+  out.count = split.count;
+  std::vector<float> probs;
+  if (keep_probabilities) {
+    out.probabilities.resize(split.count * static_cast<size_t>(k));
+    out.labels.assign(split.labels.begin(),
+                      split.labels.begin() + static_cast<ptrdiff_t>(split.count));
+  }
+  double sum = 0.0;
+  size_t correct = 0, done = 0;
+  for (size_t b = 0; b < batcher.num_batches(); ++b) {
+    const int n = batcher.load(b);
+    const float* logits = model.network().forward(batcher.images(), n, false);
+    float* rows = keep_probabilities ? out.probabilities.data() + done * static_cast<size_t>(k)
+                                     : nullptr;
+    const BatchLoss l = loss.compute(logits, batcher.labels(), n, nullptr, rows);
+    sum += l.sum;
+    correct += l.correct;
+    done += static_cast<size_t>(n);
+  }
+  out.loss = sum / static_cast<double>(out.count);
+  out.accuracy = static_cast<double>(correct) / static_cast<double>(out.count);
+  return out;
+}
+
+}  // namespace kcell::train

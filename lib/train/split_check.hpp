@@ -1,0 +1,14 @@
+// Checks that a dataset split can be fed to a model: present, same image shape, and every
+// label one of the model's classes.
+#pragma once
+
+#include "data/dataset.hpp"
+#include "model/model.hpp"
+
+namespace kcell::train {
+
+// `what` names the split in messages, e.g. "training split". Throws invalid_argument.
+void check_split_fits(const model::Model& model, const data::Dataset& dataset,
+                      data::SplitId split, const char* what);
+
+}  // namespace kcell::train

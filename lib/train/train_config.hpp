@@ -1,0 +1,84 @@
+// Settings of a training run, and what it reports while it runs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "data/augment.hpp"
+#include "train/loss.hpp"
+#include "train/optimizer.hpp"
+#include "train/schedule.hpp"
+
+namespace kcell::train {
+
+// Told to the progress callback after every batch (phase 0) and after each epoch's
+// validation (phase 1, with the epoch's final training numbers).
+struct Progress {
+  int epoch = 0;  // 0-based
+  int epochs = 0;
+  size_t batch = 0;  // batches done in this epoch, 1-based
+  size_t batches = 0;
+  double loss = 0.0;      // mean training loss over the epoch so far
+  double accuracy = 0.0;  // training accuracy over the epoch so far
+  double seconds = 0.0;   // since the epoch started
+  int phase = 0;
+  double val_loss = 0.0;      // phase 1: the epoch's validation loss; NaN otherwise
+  double val_accuracy = 0.0;  // phase 1: its validation accuracy; NaN otherwise
+};
+
+struct EpochStats {
+  int epoch = 0;
+  double train_loss = 0.0;      // as seen during the epoch (running, training mode)
+  double train_accuracy = 0.0;
+  double val_loss = 0.0;        // NaN without validation data
+  double val_accuracy = 0.0;
+  double val_balanced_accuracy = 0.0;  // NaN without validation data
+  double val_auc = 0.0;         // macro one-vs-rest AUC; NaN without validation or undefined
+  double train_val_gap = 0.0;   // train_accuracy - val_accuracy, the overfitting signal
+  double learning_rate = 0.0;   // of the epoch's last step
+  double seconds = 0.0;         // validation included
+};
+
+// Which validation number picks the best epoch (and may stop training early).
+enum class Monitor { none, val_loss, val_accuracy, val_balanced_accuracy, val_auc };
+
+struct EarlyStopping {
+  Monitor monitor = Monitor::none;  // none: the model keeps the last epoch's weights
+  int patience = 0;         // stop after this many epochs without improvement; 0: never
+  double min_delta = 0.0;   // an improvement must beat the best by more than this
+};
+
+// What a completed train() call did.
+struct TrainResult {
+  int epochs_run = 0;       // epochs completed in this call
+  int best_epoch = -1;      // 0-based epoch of this call whose weights the model holds; -1
+                            // without a monitor
+  bool stopped_early = false;
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 128;
+  double learning_rate = 1e-3;
+  OptimizerConfig optimizer;
+  ScheduleKind schedule = ScheduleKind::constant;
+  double warmup_epochs = 0.0;
+  LossOptions loss;
+  EarlyStopping early_stopping;
+  // Inverse class frequency over the training split, normalised to mean 1 over the classes
+  // present (absent classes weigh 0). Excludes loss.class_weights.
+  bool auto_class_weights = false;
+  // Each epoch draws split-count images class-balanced with replacement instead of a
+  // shuffle (train::balanced_indices).
+  bool balanced_sampler = false;
+  data::AugmentOptions augment;  // training batches only; nothing enabled by default
+  uint64_t seed = 42;    // shuffling, sampling, augmentation and dropout
+  int num_threads = 0;   // 0: the kcell_set_num_threads() value
+  // Return false to cancel. Called on the training thread.
+  std::function<bool(const Progress&)> progress;
+  // Receives each completed epoch's record, before the phase-1 progress call.
+  std::function<void(const EpochStats&)> on_epoch;
+};
+
+}  // namespace kcell::train

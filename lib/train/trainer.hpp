@@ -1,0 +1,24 @@
+// The training loop: epochs of seeded, shuffled batches; loss, backward, optimiser step and
+// learning-rate schedule per batch; validation after each epoch.
+#pragma once
+
+#include "data/dataset.hpp"
+#include "model/model.hpp"
+#include "train/train_config.hpp"
+
+namespace kcell::train {
+
+// Trains `model` on the train split of `train`, validating on the val split of `val` (NULL
+// for none) after every epoch. Learns the model's input normalisation from the training
+// images if it has none yet, and keeps the run's settings, the number of completed epochs
+// and the last validation numbers in the model's TrainingSummary. The same seed and thread
+// count give bit-identical weights.
+//
+// Throws Error(cancelled) when the progress callback returns false (the model keeps the
+// weights of the last completed batch), and Error(not_finite) when a loss or gradient is
+// NaN or infinite (the failing step is not applied; batch-norm running statistics are
+// restored to their values before it).
+void train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
+           const TrainConfig& config);
+
+}  // namespace kcell::train
