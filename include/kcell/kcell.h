@@ -309,6 +309,34 @@ typedef enum kcell_schedule {
   KCELL_SCHEDULE_COSINE = 2     /**< Cosine decay to 0, after an optional linear warm-up. */
 } kcell_schedule;
 
+/** Which validation number picks the best epoch (model selection and early stopping). */
+typedef enum kcell_monitor {
+  KCELL_MONITOR_NONE = 0,                  /**< No selection: the model keeps the last epoch. */
+  KCELL_MONITOR_VAL_LOSS = 1,              /**< Lowest validation loss. */
+  KCELL_MONITOR_VAL_ACCURACY = 2,          /**< Highest validation accuracy. */
+  KCELL_MONITOR_VAL_BALANCED_ACCURACY = 3, /**< Highest validation balanced accuracy. */
+  KCELL_MONITOR_VAL_AUC = 4                /**< Highest validation macro one-vs-rest AUC. */
+} kcell_monitor;
+
+/**
+ * On-the-fly augmentation of training images (never of validation or evaluation images).
+ * Applied to each image as floats in [0, 1], before the input normalisation; every draw
+ * depends only on the seed, the epoch and the image's place in the epoch, so a run is
+ * reproducible for a given seed and thread count. All zero (the default) turns it off.
+ */
+typedef struct kcell_augmentation {
+  double hflip;          /**< Probability of a left-right flip, in [0, 1] (0). */
+  double vflip;          /**< Probability of an up-down flip, in [0, 1] (0). */
+  double rot90;          /**< Probability of a turn by 90, 180 or 270 degrees (0). */
+  double rotate;         /**< Probability of a small bilinear rotation (0) ... */
+  double rotate_degrees; /**< ... by an angle uniform in ±this many degrees, 0..180 (0). */
+  int shift;             /**< Shift by up to ±this many pixels per axis, zero fill (0). */
+  double brightness;     /**< Add a value uniform in ±this, in [0, 1] (0). */
+  double contrast;       /**< Scale about the image mean by 1 ± this, in [0, 1] (0). */
+  double erase;          /**< Probability of zeroing one random rectangle (0) ... */
+  double erase_max_area; /**< ... covering up to this fraction of the image, (0, 1] (0.25). */
+} kcell_augmentation;
+
 /** What the progress callback is told, after every batch. */
 typedef struct kcell_progress {
   int epoch;          /**< 0-based epoch. */
@@ -353,6 +381,17 @@ typedef struct kcell_train_params {
   int num_threads;             /**< Compute threads; 0 for the kcell_set_num_threads() value. */
   kcell_progress_fn progress;  /**< NULL, or called after every batch and epoch. */
   void *progress_user_data;    /**< Passed to @ref progress. */
+  kcell_monitor monitor;       /**< ::KCELL_MONITOR_NONE; any other needs validation data,
+                                    and the model ends with the best epoch's weights. */
+  int patience;                /**< With a monitor: stop after this many epochs without
+                                    improvement; 0 never stops early (0). */
+  double min_delta;            /**< With a monitor: an improvement must exceed this (0). */
+  int auto_class_weights;      /**< Non-zero: loss weights by inverse class frequency over
+                                    the train split, mean 1 over the classes present
+                                    (absent ones 0); not with @ref class_weights (0). */
+  int balanced_sampler;        /**< Non-zero: each epoch draws train-count images with
+                                    replacement, every class equally likely (0). */
+  kcell_augmentation augmentation; /**< Training augmentation; all off by default. */
 } kcell_train_params;
 
 /**
@@ -384,6 +423,12 @@ typedef struct kcell_epoch_stats {
   double val_accuracy;   /**< Validation accuracy; NaN without validation data. */
   double learning_rate;  /**< Learning rate at the end of the epoch. */
   double seconds;        /**< Wall time of the epoch, validation included. */
+  double val_balanced_accuracy; /**< Mean per-class validation recall; NaN without
+                                     validation data. */
+  double val_auc;        /**< Validation macro one-vs-rest ROC AUC (as MedMNIST); NaN
+                              without validation data or when no class has one. */
+  double train_val_gap;  /**< train_accuracy - val_accuracy: the overfitting signal; NaN
+                              without validation data. */
 } kcell_epoch_stats;
 
 /** The per-epoch record of a kcell_train() call. Not thread-safe. */
@@ -409,11 +454,30 @@ KCELL_API kcell_status kcell_history_epoch(const kcell_history *history, size_t 
                                            kcell_epoch_stats *stats);
 
 /**
+ * @brief Which record holds the epoch whose weights the model kept.
+ *
+ * @param history The history of a kcell_train() call with a monitor.
+ * @param best    Receives the record index (for kcell_history_epoch()) of the best epoch of
+ *                the latest kcell_train() call that filled @p history, or -1 when that call
+ *                had no monitor, failed, or no epoch had a finite monitored value.
+ */
+KCELL_API kcell_status kcell_history_best_epoch(const kcell_history *history,
+                                                int *best);
+
+/**
  * @brief Trains @p model on the train split of @p train, validating on the validation
  *        split of @p val after every epoch.
  *
  * The input normalisation (per-channel mean and standard deviation) is computed from the
  * training images on the first call and kept in the model.
+ *
+ * With a `monitor` in @p params the model ends with the weights (parameters and batch-norm
+ * statistics) of the best epoch by that validation number, and kcell_history_best_epoch()
+ * says which record that is; with a `patience` training stops early once that many epochs
+ * in a row have not improved on the best by more than `min_delta`. Validation runs in
+ * batches of 128, as kcell_evaluate() does, so evaluating the returned model on the same
+ * validation split (with the same thread count) reproduces the best epoch's numbers
+ * exactly.
  *
  * @param model   The model; used exclusively for the duration of the call.
  * @param train   Dataset whose ::KCELL_SPLIT_TRAIN split is trained on.
@@ -441,7 +505,22 @@ typedef struct kcell_metrics {
   size_t count;       /**< Images evaluated. */
   double loss;        /**< Mean softmax cross-entropy (unweighted, no smoothing). */
   double accuracy;    /**< Fraction classified correctly. */
+  double balanced_accuracy; /**< Mean recall over the classes present in the labels;
+                                 NaN from kcell_evaluate() for over 4096 classes. */
+  double auc;         /**< Macro one-vs-rest ROC AUC of the softmax probabilities, as
+                           MedMNIST computes it (ties count half); NaN when undefined
+                           (or, from kcell_evaluate(), for over 4096 classes). */
 } kcell_metrics;
+
+/** Per-class metrics from kcell_evaluate_details(). Fixed layout, no struct_size. */
+typedef struct kcell_class_metrics {
+  int64_t support;   /**< Images whose label is this class. */
+  int64_t predicted; /**< Images predicted as this class. */
+  double precision;  /**< 0 when the class is never predicted. */
+  double recall;     /**< 0 when the class has no images. */
+  double f1;         /**< 0 when precision + recall is 0. */
+  double auc;        /**< One-vs-rest ROC AUC; NaN when the class is absent or alone. */
+} kcell_class_metrics;
 
 /**
  * @brief Evaluates @p model on one labelled split of @p dataset.
@@ -453,6 +532,32 @@ typedef struct kcell_metrics {
  */
 KCELL_API kcell_status kcell_evaluate(kcell_model *model, const kcell_dataset *dataset,
                                       kcell_split split, kcell_metrics *metrics);
+
+/**
+ * @brief Evaluates @p model on one labelled split with per-class metrics and the confusion
+ *        matrix.
+ *
+ * Nothing is written unless every given buffer is large enough.
+ *
+ * @param model              The model (inference only; weights are not changed).
+ * @param dataset            The dataset.
+ * @param split              A labelled split of it.
+ * @param metrics            Receives the summary metrics as kcell_evaluate() gives them;
+ *                           set its `struct_size` first.
+ * @param per_class          NULL, or receives one record per class in label order.
+ * @param per_class_capacity Records @p per_class can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
+ *                           if fewer than the class count k.
+ * @param confusion          NULL, or receives the k × k confusion matrix row by row: entry
+ *                           [t * k + p] counts images of true class t predicted as p.
+ * @param confusion_capacity Counts @p confusion can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL if
+ *                           fewer than k × k.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for more than 4096 classes.
+ */
+KCELL_API kcell_status kcell_evaluate_details(kcell_model *model, const kcell_dataset *dataset,
+                                              kcell_split split, kcell_metrics *metrics,
+                                              kcell_class_metrics *per_class,
+                                              size_t per_class_capacity, uint64_t *confusion,
+                                              size_t confusion_capacity);
 
 /** @} */
 
@@ -535,7 +640,9 @@ typedef struct kcell_model_info {
   int num_classes;      /**< Number of classes. */
   size_t num_params;    /**< Trainable parameters. */
   int epochs_trained;   /**< Epochs completed over all training runs (0 for a new model). */
-  int best_epoch;       /**< 0-based epoch with the best validation score; -1 if unknown. */
+  int best_epoch;       /**< 0-based epoch, counted over all runs, whose weights the model
+                             holds after a run with a monitor; -1 if unknown or the last
+                             run had none. */
   double val_loss;      /**< Validation loss after the last epoch; NaN if unknown. */
   double val_accuracy;  /**< Validation accuracy after the last epoch; NaN if unknown. */
 } kcell_model_info;

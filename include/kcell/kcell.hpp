@@ -64,6 +64,19 @@ class Dataset {
     check(kcell_dataset_num_classes(get(), &n));
     return n;
   }
+  /** Image shape as {channels, height, width} (kcell_dataset_shape()). */
+  std::vector<int> shape() const {
+    std::vector<int> chw(3);
+    check(kcell_dataset_shape(get(), &chw[0], &chw[1], &chw[2]));
+    return chw;
+  }
+  /** One image's C×H×W bytes and its label (kcell_dataset_image()). */
+  std::vector<uint8_t> image(kcell_split split, size_t index, int32_t *label = nullptr) const {
+    const auto chw = shape();
+    std::vector<uint8_t> pixels(static_cast<size_t>(chw[0]) * chw[1] * chw[2]);
+    check(kcell_dataset_image(get(), split, index, pixels.data(), pixels.size(), label));
+    return pixels;
+  }
   /** Images per class in @p split (kcell_dataset_class_histogram()). */
   std::vector<size_t> class_histogram(kcell_split split) const {
     std::vector<size_t> counts(static_cast<size_t>(num_classes()));
@@ -94,6 +107,12 @@ class History {
     for (size_t i = 0; i < n; ++i) check(kcell_history_epoch(get(), i, &out[i]));
     return out;
   }
+  /** Record index of the best epoch of the latest run, or -1 (kcell_history_best_epoch()). */
+  int best_epoch() const {
+    int best = -1;
+    check(kcell_history_best_epoch(get(), &best));
+    return best;
+  }
   /** The C handle, still owned by this object. */
   kcell_history *get() const noexcept { return handle_.get(); }
 
@@ -107,6 +126,13 @@ inline kcell_train_params default_train_params() {
   check(kcell_train_params_default(&params));
   return params;
 }
+
+/** Everything kcell_evaluate_details() reports about one split. */
+struct EvaluationDetails {
+  kcell_metrics metrics;                      /**< Summary metrics. */
+  std::vector<kcell_class_metrics> per_class; /**< One record per class. */
+  std::vector<uint64_t> confusion;            /**< k × k, row = true class. */
+};
 
 /** A network with its weights (see ::kcell_model). */
 class Model {
@@ -132,6 +158,41 @@ class Model {
     check(kcell_evaluate(get(), data.get(), split, &metrics));
     return metrics;
   }
+  /** Loads a model file (kcell_model_load()). */
+  static Model load(const std::string &path) {
+    kcell_model *raw = nullptr;
+    check(kcell_model_load(path.c_str(), &raw));
+    return Model(raw);
+  }
+  /** Saves to a file, atomically replacing it (kcell_model_save()). */
+  void save(const std::string &path) const { check(kcell_model_save(get(), path.c_str())); }
+  /** Input shape, classes and training so far (kcell_model_get_info()). */
+  kcell_model_info info() const {
+    kcell_model_info out{};
+    out.struct_size = sizeof out;
+    check(kcell_model_get_info(get(), &out));
+    return out;
+  }
+  /** Class probabilities, count × classes, for uint8 images (kcell_predict()). */
+  std::vector<float> predict(const uint8_t *images, size_t count,
+                             kcell_layout layout = KCELL_LAYOUT_NCHW) {
+    std::vector<float> probabilities(count * static_cast<size_t>(info().num_classes));
+    check(kcell_predict(get(), images, count, layout, probabilities.data(),
+                        probabilities.size()));
+    return probabilities;
+  }
+  /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
+  EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) {
+    const size_t k = static_cast<size_t>(info().num_classes);
+    EvaluationDetails out{};
+    out.metrics.struct_size = sizeof out.metrics;
+    out.per_class.resize(k);
+    out.confusion.resize(k * k);
+    check(kcell_evaluate_details(get(), data.get(), split, &out.metrics, out.per_class.data(),
+                                 out.per_class.size(), out.confusion.data(),
+                                 out.confusion.size()));
+    return out;
+  }
   /** Number of trainable parameters (kcell_model_num_params()). */
   size_t num_params() const {
     size_t n = 0;
@@ -142,6 +203,7 @@ class Model {
   kcell_model *get() const noexcept { return handle_.get(); }
 
  private:
+  explicit Model(kcell_model *raw) { handle_.reset(raw); }
   std::unique_ptr<kcell_model, detail::Deleter<kcell_model, kcell_model_free>> handle_;
 };
 

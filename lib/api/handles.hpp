@@ -21,4 +21,5 @@ struct kcell_model {
 
 struct kcell_history {
   std::vector<kcell_epoch_stats> epochs;
+  int best_epoch = -1;  // record index of the latest train call's best epoch, or -1
 };

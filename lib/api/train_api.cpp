@@ -1,8 +1,10 @@
 // Training and evaluation through the C API: parameter defaults and their conversion
 // (struct_size versioning), the history handle, kcell_train and kcell_evaluate.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -11,6 +13,7 @@
 #include "common/threads.hpp"
 #include "model/model.hpp"
 #include "train/evaluate.hpp"
+#include "train/metrics.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -18,8 +21,6 @@ using kcell::api::guarded;
 using kcell::api::require;
 
 namespace {
-
-constexpr int evaluation_batch_size = 128;
 
 void fill_defaults(kcell_train_params& p) {
   p = kcell_train_params{};
@@ -43,6 +44,13 @@ void fill_defaults(kcell_train_params& p) {
   p.num_threads = 0;
   p.progress = nullptr;
   p.progress_user_data = nullptr;
+  p.monitor = KCELL_MONITOR_NONE;
+  p.patience = 0;
+  p.min_delta = 0.0;
+  p.auto_class_weights = 0;
+  p.balanced_sampler = 0;
+  p.augmentation = kcell_augmentation{};
+  p.augmentation.erase_max_area = 0.25;
 }
 
 // The caller's parameters over the defaults. A caller built against an older header passes
@@ -81,6 +89,12 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(num_threads);
   KCELL_TAKE(progress);
   KCELL_TAKE(progress_user_data);
+  KCELL_TAKE(monitor);
+  KCELL_TAKE(patience);
+  KCELL_TAKE(min_delta);
+  KCELL_TAKE(auto_class_weights);
+  KCELL_TAKE(balanced_sampler);
+  KCELL_TAKE(augmentation);
 #undef KCELL_TAKE
   return p;
 }
@@ -115,6 +129,34 @@ kcell::train::ScheduleKind schedule_kind(int s) {
   kcell::fail(Status::invalid_argument, "unknown schedule " + std::to_string(s));
 }
 
+kcell::train::Monitor monitor_kind(int m) {
+  switch (m) {
+    case KCELL_MONITOR_NONE: return kcell::train::Monitor::none;
+    case KCELL_MONITOR_VAL_LOSS: return kcell::train::Monitor::val_loss;
+    case KCELL_MONITOR_VAL_ACCURACY: return kcell::train::Monitor::val_accuracy;
+    case KCELL_MONITOR_VAL_BALANCED_ACCURACY:
+      return kcell::train::Monitor::val_balanced_accuracy;
+    case KCELL_MONITOR_VAL_AUC: return kcell::train::Monitor::val_auc;
+    default: break;
+  }
+  kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
+}
+
+kcell::data::AugmentOptions augment_options(const kcell_augmentation& a) {
+  kcell::data::AugmentOptions o;
+  o.hflip = static_cast<float>(a.hflip);
+  o.vflip = static_cast<float>(a.vflip);
+  o.rot90 = static_cast<float>(a.rot90);
+  o.rotate = static_cast<float>(a.rotate);
+  o.rotate_degrees = static_cast<float>(a.rotate_degrees);
+  o.shift = a.shift;
+  o.brightness = static_cast<float>(a.brightness);
+  o.contrast = static_cast<float>(a.contrast);
+  o.erase = static_cast<float>(a.erase);
+  o.erase_max_area = static_cast<float>(a.erase_max_area);
+  return o;  // ranges are checked by the trainer (NaN stays NaN and is rejected there)
+}
+
 kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes,
                                     kcell_history* history) {
   if (p.num_threads < 0)
@@ -140,6 +182,12 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
                                               std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
+  c.early_stopping.monitor = monitor_kind(raw_enum(p.monitor));
+  c.early_stopping.patience = p.patience;
+  c.early_stopping.min_delta = p.min_delta;
+  c.auto_class_weights = p.auto_class_weights != 0;
+  c.balanced_sampler = p.balanced_sampler != 0;
+  c.augment = augment_options(p.augmentation);
   c.seed = p.seed;
   c.num_threads = p.num_threads;
   if (p.progress) {
@@ -155,17 +203,71 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
       out.accuracy = in.accuracy;
       out.seconds = in.seconds;
       out.phase = in.phase;
+      out.val_loss = in.val_loss;
+      out.val_accuracy = in.val_accuracy;
       return fn(&out, user) == 0;
     };
   }
   if (history) {
     c.on_epoch = [history](const kcell::train::EpochStats& s) {
-      history->epochs.push_back(kcell_epoch_stats{s.epoch, s.train_loss, s.train_accuracy,
-                                                  s.val_loss, s.val_accuracy,
-                                                  s.learning_rate, s.seconds});
+      history->epochs.push_back(kcell_epoch_stats{
+          s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
+          s.learning_rate, s.seconds, s.val_balanced_accuracy, s.val_auc, s.train_val_gap});
     };
   }
   return c;
+}
+
+template <class Struct, class Field>
+bool has_room(size_t size, const Struct* s, const Field* field) {
+  return size >= static_cast<size_t>(reinterpret_cast<const char*>(field) -
+                                     reinterpret_cast<const char*>(s)) +
+                     sizeof(Field);
+}
+
+// Shared by kcell_evaluate and kcell_evaluate_details: checks, evaluates, and writes the
+// summary fields the caller's struct has room for. `full_out` also receives the metrics that
+// need every probability (balanced accuracy, AUC, per class, confusion).
+// `which` is the caller's split number, read with raw_enum (never passed on as the enum).
+void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
+                   kcell_metrics* metrics, kcell::train::Metrics* full_out) {
+  require(model, "model");
+  require(dataset, "dataset");
+  require(metrics, "metrics");
+  if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
+    kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
+  const size_t size = metrics->struct_size;
+  if (size < sizeof(size_t))
+    kcell::fail(Status::invalid_argument,
+                "metrics->struct_size is " + std::to_string(size) +
+                    "; set it to sizeof(kcell_metrics)");
+  const int k = model->model->num_classes();
+  if (full_out && k > kcell::train::kMaxMetricClasses)
+    kcell::fail(Status::invalid_argument,
+                "detailed metrics support at most " +
+                    std::to_string(kcell::train::kMaxMetricClasses) +
+                    " classes; the model has " + std::to_string(k));
+  // Balanced accuracy and AUC need every probability row; kcell_evaluate leaves them NaN
+  // for class counts the metrics do not support.
+  const bool need_probabilities =
+      full_out || (has_room(size, metrics, &metrics->balanced_accuracy) &&
+                   k <= kcell::train::kMaxMetricClasses);
+  kcell::apply_threads(0);
+  const kcell::train::Evaluation e = kcell::train::evaluate(
+      *model->model, dataset->data, static_cast<kcell::data::SplitId>(which),
+      kcell::train::kEvaluationBatchSize, need_probabilities);
+  kcell::train::Metrics m;
+  m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
+  if (need_probabilities)
+    m = kcell::train::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+  // Only the fields the caller's struct has room for.
+  if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
+  if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
+  if (has_room(size, metrics, &metrics->accuracy)) metrics->accuracy = e.accuracy;
+  if (has_room(size, metrics, &metrics->balanced_accuracy))
+    metrics->balanced_accuracy = m.balanced_accuracy;
+  if (has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
+  if (full_out) *full_out = std::move(m);
 }
 
 // Puts the thread count back to the kcell_set_num_threads() value when a call ends.
@@ -226,33 +328,63 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
     DefaultThreadsOnExit restore_threads;
-    kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config);
+    const size_t first_record = history ? history->epochs.size() : 0;
+    if (history) history->best_epoch = -1;
+    const kcell::train::TrainResult result =
+        kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config);
+    if (history && result.best_epoch >= 0)
+      history->best_epoch = static_cast<int>(first_record) + result.best_epoch;
+  });
+}
+
+KCELL_API kcell_status kcell_history_best_epoch(const kcell_history* history, int* best) {
+  return guarded([&] {
+    require(history, "history");
+    require(best, "best");
+    *best = history->best_epoch;
   });
 }
 
 KCELL_API kcell_status kcell_evaluate(kcell_model* model, const kcell_dataset* dataset,
                                       kcell_split split, kcell_metrics* metrics) {
+  return guarded([&] { evaluate_into(model, dataset, raw_enum(split), metrics, nullptr); });
+}
+
+KCELL_API kcell_status kcell_evaluate_details(kcell_model* model, const kcell_dataset* dataset,
+                                              kcell_split split, kcell_metrics* metrics,
+                                              kcell_class_metrics* per_class,
+                                              size_t per_class_capacity, uint64_t* confusion,
+                                              size_t confusion_capacity) {
   return guarded([&] {
     require(model, "model");
-    require(dataset, "dataset");
     require(metrics, "metrics");
-    const int which = raw_enum(split);
-    if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
-      kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
-    const size_t size = metrics->struct_size;
-    if (size < sizeof(size_t))
-      kcell::fail(Status::invalid_argument,
-                  "metrics->struct_size is " + std::to_string(size) +
-                      "; set it to sizeof(kcell_metrics)");
-    kcell::apply_threads(0);
-    const kcell::train::Evaluation e =
-        kcell::train::evaluate(*model->model, dataset->data,
-                               static_cast<kcell::data::SplitId>(which), evaluation_batch_size);
-    // Only the fields the caller's struct has room for.
-    if (size >= offsetof(kcell_metrics, count) + sizeof(metrics->count)) metrics->count = e.count;
-    if (size >= offsetof(kcell_metrics, loss) + sizeof(metrics->loss)) metrics->loss = e.loss;
-    if (size >= offsetof(kcell_metrics, accuracy) + sizeof(metrics->accuracy))
-      metrics->accuracy = e.accuracy;
+    const size_t k = static_cast<size_t>(model->model->num_classes());
+    if (per_class && per_class_capacity < k)
+      kcell::fail(Status::buffer_too_small,
+                  "per_class holds " + std::to_string(per_class_capacity) +
+                      " records; the model has " + std::to_string(k) + " classes");
+    if (confusion && confusion_capacity / k < k)
+      kcell::fail(Status::buffer_too_small,
+                  "confusion holds " + std::to_string(confusion_capacity) +
+                      " counts; a " + std::to_string(k) + "-class matrix needs " +
+                      std::to_string(k * k));
+    // Computed into a copy first so that nothing is written when evaluation fails; a
+    // struct_size below sizeof(size_t) fails in evaluate_into.
+    kcell_metrics summary{};
+    summary.struct_size = std::min(sizeof summary, metrics->struct_size);
+    kcell::train::Metrics m;
+    evaluate_into(model, dataset, raw_enum(split), &summary, &m);
+    std::memcpy(reinterpret_cast<char*>(metrics) + sizeof(size_t),
+                reinterpret_cast<const char*>(&summary) + sizeof(size_t),
+                summary.struct_size - sizeof(size_t));
+    if (per_class)
+      for (size_t c = 0; c < k; ++c) {
+        const kcell::train::ClassMetrics& cm = m.classes[c];
+        per_class[c] = kcell_class_metrics{cm.support, cm.predicted, cm.precision,
+                                           cm.recall,  cm.f1,        cm.auc};
+      }
+    if (confusion)
+      for (size_t i = 0; i < k * k; ++i) confusion[i] = static_cast<uint64_t>(m.confusion[i]);
   });
 }
 

@@ -10,6 +10,10 @@
 
 namespace kcell::train {
 
+// Batch size of validation during training and of kcell_evaluate: the same batches give
+// bit-identical numbers, so evaluating the kept model reproduces its recorded epoch.
+constexpr int kEvaluationBatchSize = 128;
+
 struct Evaluation {
   size_t count = 0;
   double loss = 0.0;      // mean softmax cross-entropy (unweighted, no smoothing)

@@ -10,11 +10,16 @@ namespace kcell::train {
 
 double monitored_value(Monitor monitor, const EpochStats& s) {
   switch (monitor) {
-    case Monitor::val_loss: return s.val_loss;
-    case Monitor::val_accuracy: return s.val_accuracy;
-    case Monitor::val_balanced_accuracy: return s.val_balanced_accuracy;
-    case Monitor::val_auc: return s.val_auc;
-    case Monitor::none: break;
+    case Monitor::val_loss:
+      return s.val_loss;
+    case Monitor::val_accuracy:
+      return s.val_accuracy;
+    case Monitor::val_balanced_accuracy:
+      return s.val_balanced_accuracy;
+    case Monitor::val_auc:
+      return s.val_auc;
+    case Monitor::none:
+      break;
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
@@ -49,12 +54,14 @@ namespace {
 template <class T>
 void copy_out(const std::vector<T*>& from, std::vector<std::vector<float>>& to) {
   to.resize(from.size());
-  for (size_t i = 0; i < from.size(); ++i) to[i].assign(from[i]->value.begin(), from[i]->value.end());
+  for (size_t i = 0; i < from.size(); ++i)
+    to[i].assign(from[i]->value.begin(), from[i]->value.end());
 }
 
 template <class T>
 void copy_in(const std::vector<std::vector<float>>& from, const std::vector<T*>& to) {
-  if (from.size() != to.size()) fail(Status::internal, "weight snapshot does not fit the network");
+  if (from.size() != to.size())
+    fail(Status::internal, "weight snapshot does not fit the network");
   for (size_t i = 0; i < to.size(); ++i) {
     if (from[i].size() != to[i]->value.size())
       fail(Status::internal, "weight snapshot of " + to[i]->name + " has the wrong size");

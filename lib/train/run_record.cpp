@@ -1,5 +1,6 @@
 #include "train/run_record.hpp"
 
+#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -22,6 +23,24 @@ const char* schedule_name(ScheduleKind kind) {
     case ScheduleKind::cosine: return "cosine";
   }
   return "unknown";
+}
+
+const char* monitor_name(Monitor m) {
+  switch (m) {
+    case Monitor::none: return "none";
+    case Monitor::val_loss: return "val_loss";
+    case Monitor::val_accuracy: return "val_accuracy";
+    case Monitor::val_balanced_accuracy: return "val_balanced_accuracy";
+    case Monitor::val_auc: return "val_auc";
+  }
+  return "unknown";
+}
+
+void put_if_finite(model::TrainingSummary& s, const char* name, double value) {
+  if (std::isfinite(value))
+    s.parameters[name] = value;
+  else
+    s.parameters.erase(name);
 }
 
 }  // namespace
@@ -52,6 +71,26 @@ decltype(model::TrainingSummary::parameters) settings_of(const TrainConfig& c) {
     p["class_weights"] = weights.str();
   }
   p["seed"] = std::to_string(c.seed);
+  if (c.early_stopping.monitor != Monitor::none) {
+    p["monitor"] = std::string(monitor_name(c.early_stopping.monitor));
+    p["patience"] = static_cast<double>(c.early_stopping.patience);
+    p["min_delta"] = c.early_stopping.min_delta;
+  }
+  if (c.auto_class_weights) p["class_weights"] = std::string("auto");
+  if (c.balanced_sampler) p["sampler"] = std::string("balanced");
+  const data::AugmentOptions& a = c.augment;
+  if (a.any()) {
+    p["augment_hflip"] = static_cast<double>(a.hflip);
+    p["augment_vflip"] = static_cast<double>(a.vflip);
+    p["augment_rot90"] = static_cast<double>(a.rot90);
+    p["augment_rotate"] = static_cast<double>(a.rotate);
+    p["augment_rotate_degrees"] = static_cast<double>(a.rotate_degrees);
+    p["augment_shift"] = static_cast<double>(a.shift);
+    p["augment_brightness"] = static_cast<double>(a.brightness);
+    p["augment_contrast"] = static_cast<double>(a.contrast);
+    p["augment_erase"] = static_cast<double>(a.erase);
+    p["augment_erase_max_area"] = static_cast<double>(a.erase_max_area);
+  }
   return p;
 }
 
@@ -59,6 +98,17 @@ void record_epoch(model::TrainingSummary& summary, const EpochStats& stats) {
   ++summary.epochs_trained;
   summary.val_loss = stats.val_loss;
   summary.val_accuracy = stats.val_accuracy;
+}
+
+}  // namespace kcell::train
+
+namespace kcell::train {
+
+void record_best(model::TrainingSummary& summary, const EpochStats& stats) {
+  put_if_finite(summary, "best_val_loss", stats.val_loss);
+  put_if_finite(summary, "best_val_accuracy", stats.val_accuracy);
+  put_if_finite(summary, "best_val_balanced_accuracy", stats.val_balanced_accuracy);
+  put_if_finite(summary, "best_val_auc", stats.val_auc);
 }
 
 }  // namespace kcell::train

@@ -15,4 +15,8 @@ decltype(model::TrainingSummary::parameters) settings_of(const TrainConfig& conf
 // Counts one more completed epoch and keeps its validation numbers (NaN without).
 void record_epoch(model::TrainingSummary& summary, const EpochStats& stats);
 
+// Keeps the best epoch's validation numbers among the parameters as best_val_loss,
+// best_val_accuracy, best_val_balanced_accuracy and best_val_auc (finite ones only).
+void record_best(model::TrainingSummary& summary, const EpochStats& stats);
+
 }  // namespace kcell::train

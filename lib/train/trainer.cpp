@@ -10,11 +10,15 @@
 #include "common/error.hpp"
 #include "common/threads.hpp"
 #include "train/batcher.hpp"
+#include "train/class_weights.hpp"
 #include "train/evaluate.hpp"
 #include "train/finite.hpp"
+#include "train/metrics.hpp"
+#include "train/model_selection.hpp"
 #include "train/normalization.hpp"
 #include "train/rng.hpp"
 #include "train/run_record.hpp"
+#include "train/sampler.hpp"
 #include "train/split_check.hpp"
 
 namespace kcell::train {
@@ -28,6 +32,7 @@ double seconds_since(Clock::time_point start) {
 
 // Stream numbers for derive_seed: one per epoch's shuffle, one for dropout.
 constexpr uint64_t dropout_stream = 0xD50F00D;
+constexpr uint64_t augment_stream = 0xA06E7;
 
 // Copies of the batch-norm running statistics, taken before each training forward so a
 // diverging step can be undone (weights are only changed by a step that passed checks).
@@ -66,10 +71,44 @@ class BufferSnapshot {
                               std::to_string(epoch + 1) + ", batch " + std::to_string(batch));
 }
 
+// Validation numbers of one epoch: loss and accuracy exactly as evaluate() gives them (so
+// evaluating the kept model reproduces them), balanced accuracy and AUC from its
+// probabilities.
+void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) {
+  const Evaluation e = evaluate(model, val, data::SplitId::val, kEvaluationBatchSize, true);
+  stats.val_loss = e.loss;
+  stats.val_accuracy = e.accuracy;
+  stats.train_val_gap = stats.train_accuracy - e.accuracy;
+  const int k = model.num_classes();
+  // Diverged weights can give NaN probabilities: the numbers then stay NaN rather than
+  // stopping the run here (the training loss check reports divergence).
+  const bool finite = std::all_of(e.probabilities.begin(), e.probabilities.end(),
+                                  [](float p) { return std::isfinite(p); });
+  if (k <= kMaxMetricClasses && finite) {
+    const Metrics m = compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    stats.val_balanced_accuracy = m.balanced_accuracy;
+    stats.val_auc = m.auc;
+  }
+}
+
+void check_early_stopping(const EarlyStopping& e, bool has_val) {
+  if (e.monitor == Monitor::none) return;
+  if (!has_val)
+    fail(Status::invalid_argument,
+         "early stopping / model selection monitors validation numbers: pass a dataset "
+         "with a validation split");
+  if (e.patience < 0)
+    fail(Status::invalid_argument,
+         "patience must be 0 or more epochs, got " + std::to_string(e.patience));
+  if (!(e.min_delta >= 0.0 && std::isfinite(e.min_delta)))
+    fail(Status::invalid_argument,
+         "min_delta must be finite and 0 or more, got " + std::to_string(e.min_delta));
+}
+
 }  // namespace
 
-void train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-           const TrainConfig& config) {
+TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
+                  const TrainConfig& config) {
   apply_threads(config.num_threads);
   if (config.epochs < 1)
     fail(Status::invalid_argument,
@@ -79,6 +118,7 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
          "batch size must be 1 or more, got " + std::to_string(config.batch_size));
   check_split_fits(model, train, data::SplitId::train, "training split");
   if (val) check_split_fits(model, *val, data::SplitId::val, "validation split");
+  check_early_stopping(config.early_stopping, val != nullptr);
 
   const data::Split& split = train.split(data::SplitId::train);
   const bool first_run = model.normalization().empty();
@@ -88,9 +128,18 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
                 : model.normalization();
 
   const int k = model.num_classes();
-  const SoftmaxCrossEntropy loss(k, config.loss);
+  LossOptions loss_options = config.loss;
+  if (config.auto_class_weights) {
+    if (!loss_options.class_weights.empty())
+      fail(Status::invalid_argument,
+           "give either explicit class weights or automatic ones, not both");
+    loss_options.class_weights =
+        inverse_frequency_weights(split.labels.data(), split.count, k);
+  }
+  const SoftmaxCrossEntropy loss(k, loss_options);
   Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
                   config.batch_size);
+  batcher.set_augmentation(config.augment);
   const size_t batches = batcher.num_batches();
   const LearningRateSchedule schedule({config.schedule, config.learning_rate, config.epochs,
                                        batches, config.warmup_epochs});
@@ -106,11 +155,23 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
   if (first_run) model.set_normalization(normalization);
   model::TrainingSummary summary = model.training_summary();
   summary.parameters = settings_of(config);
+  const int epochs_before = summary.epochs_trained;
+  summary.best_epoch = -1;  // this run's weights replace whatever was best before
   model.set_training_summary(summary);
+  BestEpochTracker tracker(config.early_stopping);
+  WeightSnapshot best_weights;
+  EpochStats best_stats;
+  TrainResult result;
 
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
     const Clock::time_point start = Clock::now();
-    batcher.set_order(shuffled_indices(split.count, derive_seed(config.seed, epoch)));
+    const uint64_t epoch_seed = derive_seed(config.seed, static_cast<uint64_t>(epoch));
+    batcher.set_order(config.balanced_sampler
+                          ? balanced_indices(split.labels.data(), split.count, k, split.count,
+                                             epoch_seed)
+                          : shuffled_indices(split.count, epoch_seed));
+    batcher.set_augment_seed(
+        derive_seed(derive_seed(config.seed, augment_stream), static_cast<uint64_t>(epoch)));
     double loss_sum = 0.0, weight_sum = 0.0;
     size_t correct = 0, seen = 0;
     double lr = config.learning_rate;
@@ -145,6 +206,7 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
         progress.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
         progress.seconds = seconds_since(start);
         progress.phase = 0;
+        progress.val_loss = progress.val_accuracy = std::numeric_limits<double>::quiet_NaN();
         if (!config.progress(progress)) stop_cancelled(epoch, b + 1);
       }
     }
@@ -153,16 +215,18 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
     stats.epoch = epoch;
     stats.train_loss = weight_sum > 0.0 ? loss_sum / weight_sum : 0.0;
     stats.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    stats.val_loss = stats.val_accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (val) {
-      const Evaluation e = evaluate(model, *val, data::SplitId::val, config.batch_size);
-      stats.val_loss = e.loss;
-      stats.val_accuracy = e.accuracy;
-    }
+    stats.val_loss = stats.val_accuracy = stats.val_balanced_accuracy = stats.val_auc =
+        stats.train_val_gap = std::numeric_limits<double>::quiet_NaN();
+    if (val) validate(model, *val, stats);
     stats.learning_rate = lr;
     stats.seconds = seconds_since(start);
     record_epoch(summary, stats);
+    if (config.early_stopping.monitor != Monitor::none && tracker.update(epoch, stats)) {
+      best_weights.take(net);
+      best_stats = stats;
+    }
     model.set_training_summary(summary);
+    result.epochs_run = epoch + 1;
     if (config.on_epoch) config.on_epoch(stats);
     if (config.progress) {
       progress.batch = batches;
@@ -170,9 +234,28 @@ void train(model::Model& model, const data::Dataset& train, const data::Dataset*
       progress.accuracy = stats.train_accuracy;
       progress.seconds = stats.seconds;
       progress.phase = 1;
+      progress.val_loss = stats.val_loss;
+      progress.val_accuracy = stats.val_accuracy;
       if (!config.progress(progress)) stop_cancelled(epoch, batches);
     }
+    if (tracker.should_stop()) {
+      result.stopped_early = true;
+      break;
+    }
   }
+  // Model selection: hand back the best epoch's weights and batch-norm statistics.
+  // The summary names the best epoch only now, when the model really holds it (a cancelled
+  // or diverged run keeps its last weights).
+  if (!best_weights.empty()) {
+    best_weights.restore(net);
+    result.best_epoch = tracker.best_epoch();
+    summary.best_epoch = epochs_before + result.best_epoch;
+    record_best(summary, best_stats);
+  }
+  if (config.early_stopping.monitor != Monitor::none)
+    summary.parameters["stopped_early"] = result.stopped_early ? 1.0 : 0.0;
+  model.set_training_summary(summary);
+  return result;
 }
 
 }  // namespace kcell::train

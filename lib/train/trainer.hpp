@@ -18,7 +18,11 @@ namespace kcell::train {
 // weights of the last completed batch), and Error(not_finite) when a loss or gradient is
 // NaN or infinite (the failing step is not applied; batch-norm running statistics are
 // restored to their values before it).
-void train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-           const TrainConfig& config);
+//
+// With a monitor in config.early_stopping (which needs `val`), the model ends with the
+// parameters and batch-norm statistics of the best epoch by that number; with a patience,
+// training stops once that many epochs in a row have not improved on the best.
+TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
+                  const TrainConfig& config);
 
 }  // namespace kcell::train

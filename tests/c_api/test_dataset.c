@@ -1,18 +1,11 @@
 /* The dataset API from plain C99: open a fixture, query it, build one from buffers, and
  * check NULL arguments, bad files and small buffers fail cleanly with a message. */
 #include <kcell/kcell.h>
+
+#include "check.h"
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                                            \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-              kcell_last_error());                                                             \
-      ++failures;                                                                              \
-    }                                                                                          \
-  } while (0)
 
 /* The formula tests/fixtures/data/make_fixtures.py writes pixels with. */
 static unsigned char fixture_pixel(int split, int n, int y, int x, int c) {

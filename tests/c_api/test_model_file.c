@@ -2,21 +2,14 @@
  * and through memory give bit-identical predictions and equal evaluation, a loaded model
  * trains further, damaged input is a format error, and every argument is checked. */
 #include <kcell/kcell.h>
+
+#include "check.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__,   \
-              __LINE__, #cond, kcell_last_error());                              \
-      ++failures;                                                                \
-    }                                                                            \
-  } while (0)
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)

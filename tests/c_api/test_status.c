@@ -1,17 +1,11 @@
 /* The header as plain C99: version, status strings and the last-error message. */
 #include <kcell/kcell.h>
+
+#include "check.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
 
 int main(void) {
   char expected[32];

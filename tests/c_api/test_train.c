@@ -1,20 +1,14 @@
 /* Models, training, history and evaluation from C99: the normal path, cancellation, NULL
- * arguments, a bad spec and an older (smaller) parameter struct. */
+ * arguments, a bad spec and an older (smaller) parameter struct; model selection, detailed
+ * metrics, class imbalance options and augmentation. */
 #include <kcell/kcell.h>
+
+#include "check.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__,   \
-              __LINE__, #cond, kcell_last_error());                              \
-      ++failures;                                                                \
-    }                                                                            \
-  } while (0)
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
@@ -42,6 +36,7 @@ typedef struct counter {
   int epochs;    /* phase-1 calls */
   int cancel_at; /* cancel on this phase-0 call (1-based); 0 never */
   int ok;        /* stays 1 while every report is consistent */
+  int val_seen;  /* phase-1 calls with finite validation numbers */
 } counter;
 
 static int on_progress(const kcell_progress *p, void *user) {
@@ -53,7 +48,12 @@ static int on_progress(const kcell_progress *p, void *user) {
   } else {
     ++c->epochs;
     if (p->phase != 1 || p->batch != p->batches) c->ok = 0;
+    if (isfinite(p->val_loss) && p->val_accuracy >= 0.0 && p->val_accuracy <= 1.0)
+      ++c->val_seen;
+    else if (!isnan(p->val_loss) || !isnan(p->val_accuracy))
+      c->ok = 0;
   }
+  if (p->phase == 0 && (!isnan(p->val_loss) || !isnan(p->val_accuracy))) c->ok = 0;
   if (p->accuracy < 0.0 || p->accuracy > 1.0 || p->epochs != 1) c->ok = 0;
   return 0;
 }
@@ -69,7 +69,11 @@ int main(void) {
   kcell_train_params params;
   kcell_epoch_stats stats;
   kcell_metrics metrics;
-  counter progress = {0, 0, 0, 1};
+  counter progress = {0, 0, 0, 1, 0};
+  kcell_class_metrics per_class[2];
+  uint64_t confusion[4];
+  int best = 0;
+  size_t first_record = 0;
   size_t count = 0;
 
   fill_split(train_images, train_labels, N_TRAIN, 1u);
@@ -92,6 +96,10 @@ int main(void) {
   CHECK(kcell_train_params_default(&params) == KCELL_OK);
   CHECK(params.struct_size == sizeof params);
   CHECK(params.epochs == 10 && params.batch_size == 128 && params.seed == 42);
+  CHECK(params.monitor == KCELL_MONITOR_NONE && params.patience == 0 && params.min_delta == 0.0);
+  CHECK(params.auto_class_weights == 0 && params.balanced_sampler == 0);
+  CHECK(params.augmentation.hflip == 0.0 && params.augmentation.shift == 0 &&
+        params.augmentation.erase == 0.0 && params.augmentation.erase_max_area == 0.25);
   params.epochs = 1;
   params.batch_size = 10;
   params.learning_rate = 0.01;
@@ -102,6 +110,7 @@ int main(void) {
   CHECK(kcell_train(model, data, data, &params, history) == KCELL_OK);
   CHECK(progress.batches == 5); /* 48 images in batches of 10: the partial one is kept */
   CHECK(progress.epochs == 1);
+  CHECK(progress.val_seen == 1);
   CHECK(progress.ok);
   CHECK(kcell_history_count(history, &count) == KCELL_OK);
   CHECK(count == 1);
@@ -111,7 +120,11 @@ int main(void) {
   CHECK(stats.val_accuracy >= 0.0 && stats.val_accuracy <= 1.0);
   CHECK(stats.learning_rate == 0.01);
   CHECK(stats.seconds > 0.0);
+  CHECK(stats.val_auc >= 0.0 && stats.val_auc <= 1.0);
+  CHECK(stats.val_balanced_accuracy >= 0.0 && stats.val_balanced_accuracy <= 1.0);
+  CHECK(stats.train_val_gap == stats.train_accuracy - stats.val_accuracy);
   CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_best_epoch(history, &best) == KCELL_OK && best == -1); /* no monitor */
 
   /* Evaluation of the test split. */
   memset(&metrics, 0, sizeof metrics);
@@ -121,12 +134,110 @@ int main(void) {
   CHECK(isfinite(metrics.loss) && metrics.loss >= 0.0);
   CHECK(metrics.accuracy >= 0.0 && metrics.accuracy <= 1.0);
 
-  /* Without validation data the epoch's validation numbers are NaN. */
-  params.progress = NULL;
+  /* Without validation data the epoch's validation numbers are NaN, in the history and
+   * in the progress reports. */
+  progress.val_seen = 0;
   CHECK(kcell_train(model, no_val, NULL, &params, history) == KCELL_OK);
+  CHECK(progress.val_seen == 0 && progress.ok);
+  params.progress = NULL;
   CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 2);
   CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_OK);
   CHECK(isnan(stats.val_loss) && isnan(stats.val_accuracy));
+  CHECK(isnan(stats.val_auc) && isnan(stats.val_balanced_accuracy) && isnan(stats.train_val_gap));
+
+  /* Detailed metrics: summary, per class and the confusion matrix agree. */
+  memset(&metrics, 0, sizeof metrics);
+  metrics.struct_size = sizeof metrics;
+  CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_TEST, &metrics, per_class, 2, confusion,
+                               4) == KCELL_OK);
+  CHECK(metrics.count == N_TEST);
+  CHECK(metrics.auc >= 0.0 && metrics.auc <= 1.0);
+  CHECK(per_class[0].support + per_class[1].support == N_TEST);
+  CHECK(confusion[0] + confusion[1] == (uint64_t)per_class[0].support);
+  CHECK(confusion[0] + confusion[2] == (uint64_t)per_class[0].predicted);
+  CHECK(fabs(metrics.accuracy - (double)(confusion[0] + confusion[3]) / N_TEST) < 1e-12);
+  CHECK(fabs(metrics.balanced_accuracy - (per_class[0].recall + per_class[1].recall) / 2) < 1e-12);
+  {
+    kcell_metrics plain;
+    memset(&plain, 0, sizeof plain);
+    plain.struct_size = sizeof plain;
+    CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, &plain) == KCELL_OK);
+    CHECK(plain.loss == metrics.loss && plain.auc == metrics.auc &&
+          plain.balanced_accuracy == metrics.balanced_accuracy);
+    /* An older, smaller struct gets only its fields; NULL buffers are allowed. */
+    plain.struct_size = offsetof(kcell_metrics, accuracy) + sizeof(double);
+    plain.auc = -1.0;
+    CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_TEST, &plain, NULL, 0, NULL, 0) ==
+          KCELL_OK);
+    CHECK(plain.auc == -1.0 && plain.accuracy == metrics.accuracy);
+  }
+  confusion[0] = 12345u;
+  CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_TEST, &metrics, per_class, 1, confusion,
+                               4) == KCELL_ERROR_BUFFER_TOO_SMALL);
+  CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_TEST, &metrics, NULL, 0, confusion, 3) ==
+        KCELL_ERROR_BUFFER_TOO_SMALL);
+  CHECK(confusion[0] == 12345u);
+  CHECK(kcell_evaluate_details(model, data, (kcell_split)5, &metrics, NULL, 0, NULL, 0) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate_details(NULL, data, KCELL_SPLIT_TEST, &metrics, NULL, 0, NULL, 0) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_TEST, NULL, NULL, 0, NULL, 0) ==
+        KCELL_ERROR_INVALID_ARGUMENT);
+
+  /* Model selection: the model keeps the best epoch, and evaluating it reproduces that
+   * epoch's validation numbers exactly (same threads as kcell_evaluate: the default). */
+  params.epochs = 4;
+  params.num_threads = 0;
+  params.monitor = KCELL_MONITOR_VAL_LOSS;
+  CHECK(kcell_history_count(history, &first_record) == KCELL_OK);
+  CHECK(kcell_train(model, data, data, &params, history) == KCELL_OK);
+  CHECK(kcell_history_best_epoch(history, &best) == KCELL_OK);
+  CHECK(best >= (int)first_record && best < (int)first_record + 4);
+  CHECK(kcell_history_epoch(history, (size_t)(best >= 0 ? best : 0), &stats) == KCELL_OK);
+  metrics.struct_size = sizeof metrics;
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_VAL, &metrics) == KCELL_OK);
+  CHECK(metrics.loss == stats.val_loss);
+  CHECK(metrics.accuracy == stats.val_accuracy);
+  CHECK(metrics.auc == stats.val_auc);
+  {
+    kcell_model_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    CHECK(kcell_model_get_info(model, &info) == KCELL_OK);
+    CHECK(info.best_epoch >= 0 && info.best_epoch < info.epochs_trained);
+  }
+  params.monitor = (kcell_monitor)9;
+  CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.monitor = KCELL_MONITOR_VAL_AUC;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kcell_last_error(), "validation") != NULL);
+  params.monitor = KCELL_MONITOR_NONE;
+
+  /* Class imbalance options and augmentation run; settings out of range are refused. */
+  params.epochs = 1;
+  params.num_threads = 1;
+  params.auto_class_weights = 1;
+  params.balanced_sampler = 1;
+  params.augmentation.hflip = 0.5;
+  params.augmentation.rot90 = 0.5;
+  params.augmentation.shift = 1;
+  params.augmentation.brightness = 0.1;
+  CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_OK);
+  params.augmentation.hflip = 2.0;
+  CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  params.augmentation.hflip = 0.0;
+  {
+    const float weights[2] = {1.0f, 2.0f};
+    params.class_weights = weights;
+    CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+    params.class_weights = NULL;
+  }
+  CHECK(kcell_train_params_default(&params) == KCELL_OK);
+  params.epochs = 1;
+  params.batch_size = 10;
+  params.learning_rate = 0.01;
+  params.num_threads = 1;
+  params.progress_user_data = &progress;
 
   /* Cancelling from the callback: a cancelled status, and the model still works. */
   progress.batches = 0;
@@ -135,7 +246,8 @@ int main(void) {
   CHECK(kcell_train(model, data, data, &params, history) == KCELL_ERROR_CANCELLED);
   CHECK(strstr(kcell_last_error(), "cancel") != NULL);
   CHECK(progress.batches == 2);
-  CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 2);
+  CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 6);
+  CHECK(kcell_history_best_epoch(history, &best) == KCELL_OK && best == -1); /* failed call */
   CHECK(kcell_evaluate(model, data, KCELL_SPLIT_VAL, &metrics) == KCELL_OK);
   CHECK(metrics.count == N_VAL && isfinite(metrics.loss));
 
@@ -145,6 +257,13 @@ int main(void) {
   params.struct_size = offsetof(kcell_train_params, batch_size) + sizeof(int);
   CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
   CHECK(progress.batches == 0);
+  /* One that ends before the monitor: a monitor left in memory past it is not read (it
+   * would need validation data here). */
+  params.struct_size = offsetof(kcell_train_params, monitor);
+  params.progress = NULL;
+  params.monitor = KCELL_MONITOR_VAL_LOSS;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
+  params.monitor = KCELL_MONITOR_NONE;
   params.struct_size = 0;
   CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   params.struct_size = sizeof params;
@@ -182,6 +301,8 @@ int main(void) {
   CHECK(kcell_history_count(history, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_history_epoch(NULL, 0, &stats) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_history_epoch(history, 0, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_best_epoch(NULL, &best) == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_history_best_epoch(history, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_evaluate(NULL, data, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_evaluate(model, NULL, KCELL_SPLIT_TEST, &metrics) ==
         KCELL_ERROR_INVALID_ARGUMENT);

@@ -31,7 +31,7 @@ kcell::data::Split head(const kcell::data::Dataset& d, kcell::data::SplitId id, 
 
 }  // namespace
 
-TEST_CASE("reference learns Fashion-MNIST: one epoch on 4,000 images beats 0.7 test accuracy" *
+TEST_CASE("reference learns Fashion-MNIST: one epoch on 4000 images beats 0.7 test accuracy" *
           doctest::test_suite("slow")) {
   struct stat st;
   REQUIRE_MESSAGE(stat(fashion_dir, &st) == 0,
