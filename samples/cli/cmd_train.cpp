@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -28,9 +29,73 @@ struct TrainOptions {
   uint64_t seed = 42;
   int threads = 0;
   bool quiet = false;
+  std::string augment = "none";
+  std::string class_weights = "none";
+  bool balanced = false;
+  std::string early_stop;
+  std::string out;
 };
 
+// "hflip+rot90+shift" -> the augmentation block, with kcell's documented strengths.
+kcell_augmentation parse_augment(const std::string& list) {
+  kcell_augmentation a{};
+  a.erase_max_area = 0.25;
+  if (list == "none") return a;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t end = std::min(list.find('+', start), list.size());
+    const std::string name = list.substr(start, end - start);
+    if (name == "hflip") a.hflip = 0.5;
+    else if (name == "vflip") a.vflip = 0.5;
+    else if (name == "rot90") a.rot90 = 0.75;
+    else if (name == "rotate") a.rotate = 0.5, a.rotate_degrees = 15;
+    else if (name == "shift") a.shift = 2;
+    else if (name == "jitter") a.brightness = 0.1, a.contrast = 0.1;
+    else if (name == "erase") a.erase = 0.25;
+    else
+      throw CLI::ValidationError("--augment", "unknown augmentation '" + name +
+                                                  "' (hflip, vflip, rot90, rotate, shift, "
+                                                  "jitter, erase or none)");
+    start = end + 1;
+  }
+  return a;
+}
+
+// "val_auc:5" -> monitor and patience.
+void parse_early_stop(const std::string& text, kcell_train_params& params) {
+  static const std::map<std::string, kcell_monitor> monitors = {
+      {"val_loss", KCELL_MONITOR_VAL_LOSS},
+      {"val_accuracy", KCELL_MONITOR_VAL_ACCURACY},
+      {"val_balanced_accuracy", KCELL_MONITOR_VAL_BALANCED_ACCURACY},
+      {"val_auc", KCELL_MONITOR_VAL_AUC}};
+  const size_t colon = text.find(':');
+  const auto it = monitors.find(text.substr(0, colon));
+  int patience = -1;
+  if (colon != std::string::npos) {
+    try {
+      size_t used = 0;
+      patience = std::stoi(text.substr(colon + 1), &used);
+      if (used != text.size() - colon - 1) patience = -1;
+    } catch (const std::exception&) {
+      patience = -1;
+    }
+  }
+  if (it == monitors.end() || patience < 0)
+    throw CLI::ValidationError("--early-stop", "expected METRIC:PATIENCE with METRIC one of "
+                                               "val_loss, val_accuracy, "
+                                               "val_balanced_accuracy, val_auc, got '" +
+                                                   text + "'");
+  params.monitor = it->second;
+  params.patience = patience;
+}
+
 void run_train(const TrainOptions& o) {
+  // Settings first, so a usage error never waits for a large dataset to load.
+  kcell_train_params checked;
+  kcell_train_params_default(&checked);
+  parse_augment(o.augment);
+  if (!o.early_stop.empty()) parse_early_stop(o.early_stop, checked);
+
   Dataset dataset;
   check(kcell_dataset_open(o.data.c_str(), nullptr, dataset.out()), "");
   int channels = 0, height = 0, width = 0, classes = 0;
@@ -66,6 +131,13 @@ void run_train(const TrainOptions& o) {
   params.label_smoothing = o.label_smoothing;
   params.seed = o.seed;
   params.num_threads = o.threads;
+  params.augmentation = parse_augment(o.augment);
+  params.auto_class_weights = o.class_weights == "auto";
+  params.balanced_sampler = o.balanced;
+  if (!o.early_stop.empty()) {
+    if (val_count == 0) throw Failure(o.data + ": --early-stop needs a validation split");
+    parse_early_stop(o.early_stop, params);
+  }
 
   ProgressDisplay display;
   display.quiet = o.quiet;
@@ -90,13 +162,23 @@ void run_train(const TrainOptions& o) {
   check(status, "training failed");
 
 
+  if (params.monitor != KCELL_MONITOR_NONE) {
+    int best = -1;
+    check(kcell_history_best_epoch(history.get(), &best), "history");
+    if (best >= 0 && !o.quiet) std::printf("kept the weights of epoch %d\n", best + 1);
+  }
+  if (!o.out.empty()) {
+    check(kcell_model_save(model.get(), o.out.c_str()), "cannot save the model");
+    if (!o.quiet) std::printf("model saved to %s\n", o.out.c_str());
+  }
   if (test_count > 0) {
     kcell_metrics metrics;
     metrics.struct_size = sizeof metrics;
     check(kcell_evaluate(model.get(), dataset.get(), KCELL_SPLIT_TEST, &metrics),
           "test evaluation failed");
-    std::printf("test: %zu images  loss %.4f  accuracy %.4f\n", metrics.count, metrics.loss,
-                metrics.accuracy);
+    std::printf("test: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n",
+                metrics.count, metrics.loss, metrics.accuracy, metrics.balanced_accuracy,
+                metrics.auc);
   }
 }
 
@@ -127,6 +209,19 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "Compute threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--augment", o->augment,
+                  "Training augmentation: names joined by '+' from hflip, vflip, rot90, "
+                  "rotate, shift, jitter, erase; or none")
+      ->capture_default_str();
+  cmd->add_option("--class-weights", o->class_weights,
+                  "none, or auto (inverse class frequency, mean 1)")
+      ->check(CLI::IsMember({"none", "auto"}))
+      ->capture_default_str();
+  cmd->add_flag("--balanced", o->balanced, "Draw classes evenly each epoch (with replacement)");
+  cmd->add_option("--early-stop", o->early_stop,
+                  "METRIC:PATIENCE, METRIC one of val_loss, val_accuracy, "
+                  "val_balanced_accuracy, val_auc; keeps the best epoch's weights");
+  cmd->add_option("--out", o->out, "Save the trained model to this file");
   cmd->add_flag("--quiet", o->quiet, "Print only the test result");
   cmd->callback([o] { run_train(*o); });
 }
