@@ -447,8 +447,9 @@ KCELL_API kcell_status kcell_history_count(const kcell_history *history, size_t 
  * @brief Copies the statistics of recorded epoch @p index (0-based).
  * @param history The history.
  * @param index   Epoch record number, from 0.
- * @param stats Its `struct_size`-free layout is fixed; fields may only be appended in a
- *              new major version.
+ * @param stats   Receives the record. This struct has no `struct_size`: while kcell is
+ *                0.x its fields may still be appended; from 1.0 on only a new major
+ *                version changes it.
  */
 KCELL_API kcell_status kcell_history_epoch(const kcell_history *history, size_t index,
                                            kcell_epoch_stats *stats);

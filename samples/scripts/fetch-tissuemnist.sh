@@ -14,7 +14,7 @@ mkdir -p "$(dirname "$dest")"
 tmp="$dest.part"
 trap 'rm -f "$tmp"' EXIT
 echo "Downloading TissueMNIST to $dest ..."
-if ! curl -fL --connect-timeout 10 --retry 2 -o "$tmp" "$url"; then
+if ! curl -fsSL --connect-timeout 10 --retry 2 -o "$tmp" "$url"; then
   echo "download failed: $url" >&2
   exit 1
 fi
