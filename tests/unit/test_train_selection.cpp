@@ -16,6 +16,7 @@
 #include "train/model_selection.hpp"
 #include "train/rng.hpp"
 #include "train/trainer.hpp"
+#include "test_train_support.hpp"
 
 using kcell::data::Dataset;
 using kcell::data::SplitId;
@@ -26,29 +27,6 @@ using kcell::train::TrainConfig;
 
 namespace {
 
-// 1×8×8 images in 3 classes; brightness tells the class in train, and in val when
-// `val_random` is false (otherwise val labels are noise, so val loss rises as train is
-// memorised).
-Dataset make_dataset(size_t train, size_t val, uint64_t seed, bool val_random = false) {
-  Dataset d;
-  d.channels = 1;
-  d.height = 8;
-  d.width = 8;
-  d.num_classes = 3;
-  kcell::train::SplitMix64 rng(seed);
-  const size_t counts[2] = {train, val};
-  for (int s = 0; s < 2; ++s) {
-    kcell::data::Split& split = d.splits[static_cast<size_t>(s)];
-    split.count = counts[s];
-    for (size_t i = 0; i < split.count; ++i) {
-      const int32_t label = static_cast<int32_t>(rng.below(3));
-      for (int p = 0; p < 64; ++p)
-        split.images.push_back(static_cast<uint8_t>(label * 80 + rng.below(90)));
-      split.labels.push_back(s == 1 && val_random ? static_cast<int32_t>(rng.below(3)) : label);
-    }
-  }
-  return d;
-}
 
 Model make_model(uint64_t seed) {
   return Model(kcell::model::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"),
@@ -87,7 +65,7 @@ bool same_bits(const std::vector<std::vector<float>>& a,
 }  // namespace
 
 TEST_CASE("with a monitor the model ends with the best epoch's weights and numbers") {
-  const Dataset data = make_dataset(96, 48, 11, true);
+  const Dataset data = kcell_test::make_train_dataset(96, 48, 11, true);
   Model model = make_model(4);
   TrainConfig config = config_with(Monitor::val_loss, 6, 0);
   std::vector<EpochStats> history;
@@ -123,7 +101,7 @@ TEST_CASE("with a monitor the model ends with the best epoch's weights and numbe
 }
 
 TEST_CASE("patience stops training once validation loss has not improved for that long") {
-  const Dataset data = make_dataset(96, 48, 11, true);
+  const Dataset data = kcell_test::make_train_dataset(96, 48, 11, true);
   Model model = make_model(4);
   TrainConfig config = config_with(Monitor::val_loss, 40, 2);
   std::vector<EpochStats> history;
@@ -141,7 +119,7 @@ TEST_CASE("patience stops training once validation loss has not improved for tha
 }
 
 TEST_CASE("each epoch records balanced accuracy, AUC and the train-validation gap") {
-  const Dataset data = make_dataset(64, 32, 12);
+  const Dataset data = kcell_test::make_train_dataset(64, 32, 12);
   Model model = make_model(5);
   TrainConfig config = config_with(Monitor::val_auc, 2, 0);
   std::vector<EpochStats> history;
@@ -166,7 +144,7 @@ TEST_CASE("each epoch records balanced accuracy, AUC and the train-validation ga
 }
 
 TEST_CASE("a monitor without validation data and bad early-stopping settings are rejected") {
-  const Dataset data = make_dataset(16, 8, 13);
+  const Dataset data = kcell_test::make_train_dataset(16, 8, 13);
   Model model = make_model(6);
   auto status = [&](const TrainConfig& c, const Dataset* val) {
     try {
@@ -223,7 +201,7 @@ TEST_CASE("automatic class weights are inverse frequencies with mean 1 over pres
 }
 
 TEST_CASE("balanced sampling and automatic weights train reproducibly and are recorded") {
-  const Dataset data = make_dataset(48, 16, 14);
+  const Dataset data = kcell_test::make_train_dataset(48, 16, 14);
   Model a = make_model(7), b = make_model(7);
   TrainConfig config = config_with(Monitor::none, 2, 0);
   config.balanced_sampler = true;
@@ -246,7 +224,7 @@ TEST_CASE("balanced sampling and automatic weights train reproducibly and are re
 }
 
 TEST_CASE("a cancelled run with a monitor claims no best epoch and keeps its last weights") {
-  const Dataset data = make_dataset(32, 16, 15);
+  const Dataset data = kcell_test::make_train_dataset(32, 16, 15);
   Model model = make_model(8);
   TrainConfig config = config_with(Monitor::val_accuracy, 3, 0);
   int epochs_done = 0;

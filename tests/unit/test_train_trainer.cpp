@@ -15,6 +15,7 @@
 #include "train/loss.hpp"
 #include "train/rng.hpp"
 #include "train/trainer.hpp"
+#include "test_train_support.hpp"
 
 using kcell::Status;
 using kcell::data::Dataset;
@@ -28,28 +29,6 @@ namespace {
 
 const char* small_spec = "conv(4,3) bn relu maxpool(2) dropout(0.25) flatten dense";
 
-// 1×8×8 images in 3 classes whose brightness tells the class, with random texture; or,
-// when `random_labels`, labels that have nothing to do with the pixels.
-Dataset make_dataset(size_t train, size_t val, uint64_t seed, bool random_labels = false) {
-  Dataset d;
-  d.channels = 1;
-  d.height = 8;
-  d.width = 8;
-  d.num_classes = 3;
-  kcell::train::SplitMix64 rng(seed);
-  const size_t counts[2] = {train, val};
-  for (int s = 0; s < 2; ++s) {
-    kcell::data::Split& split = d.splits[static_cast<size_t>(s)];
-    split.count = counts[s];
-    for (size_t i = 0; i < split.count; ++i) {
-      const int32_t label = static_cast<int32_t>(rng.below(3));
-      for (int p = 0; p < 64; ++p)
-        split.images.push_back(static_cast<uint8_t>(label * 80 + rng.below(90)));
-      split.labels.push_back(random_labels ? static_cast<int32_t>(rng.below(3)) : label);
-    }
-  }
-  return d;
-}
 
 Model make_model(uint64_t seed, const char* spec = small_spec) {
   return Model(kcell::model::parse_architecture(spec), 1, 8, 8, 3, seed);
@@ -82,7 +61,7 @@ Status status_of(Model& model, const Dataset& train, const Dataset* val,
 }  // namespace
 
 TEST_CASE("the same seed and thread count give bit-identical weights and statistics") {
-  const Dataset data = make_dataset(64, 0, 1);
+  const Dataset data = kcell_test::make_train_dataset(64, 0, 1);
   Model a = make_model(3), b = make_model(3), c = make_model(3);
   TrainConfig config = small_config();
   kcell::train::train(a, data, nullptr, config);
@@ -104,7 +83,7 @@ TEST_CASE("the same seed and thread count give bit-identical weights and statist
 }
 
 TEST_CASE("progress comes after every batch and every epoch, and history after each epoch") {
-  const Dataset data = make_dataset(64, 20, 2);
+  const Dataset data = kcell_test::make_train_dataset(64, 20, 2);
   Model model = make_model(1);
   TrainConfig config = small_config();
   config.epochs = 4;
@@ -140,7 +119,7 @@ TEST_CASE("progress comes after every batch and every epoch, and history after e
 }
 
 TEST_CASE("training learns an easy problem and the validation numbers match evaluate") {
-  const Dataset data = make_dataset(96, 48, 3);
+  const Dataset data = kcell_test::make_train_dataset(96, 48, 3);
   Model model = make_model(2, "conv(4,3) bn relu maxpool(2) flatten dense");
   TrainConfig config = small_config();
   config.epochs = 6;
@@ -172,7 +151,7 @@ TEST_CASE("training learns an easy problem and the validation numbers match eval
 }
 
 TEST_CASE("a batch size beyond the training split trains on the whole split at once") {
-  const Dataset data = make_dataset(24, 8, 9);
+  const Dataset data = kcell_test::make_train_dataset(24, 8, 9);
   Model model = make_model(1);
   TrainConfig config = small_config();
   config.batch_size = 2147483647;
@@ -188,7 +167,7 @@ TEST_CASE("a batch size beyond the training split trains on the whole split at o
 }
 
 TEST_CASE("the model's training summary counts epochs over runs and keeps the last settings") {
-  const Dataset data = make_dataset(32, 8, 10);
+  const Dataset data = kcell_test::make_train_dataset(32, 8, 10);
   Model model = make_model(1);
   CHECK(model.training_summary().epochs_trained == 0);
   TrainConfig config = small_config();
@@ -213,7 +192,7 @@ TEST_CASE("the model's training summary counts epochs over runs and keeps the la
 }
 
 TEST_CASE("normalisation is learnt from the training images on the first run only") {
-  const Dataset first = make_dataset(64, 0, 4);
+  const Dataset first = kcell_test::make_train_dataset(64, 0, 4);
   Model model = make_model(1);
   CHECK(model.normalization().empty());
   TrainConfig config = small_config();
@@ -223,14 +202,14 @@ TEST_CASE("normalisation is learnt from the training images on the first run onl
   const float mean = model.normalization().mean[0];
   CHECK(mean > 0.2f);
   CHECK(mean < 0.6f);
-  Dataset dark = make_dataset(64, 0, 5);
+  Dataset dark = kcell_test::make_train_dataset(64, 0, 5);
   for (uint8_t& p : dark.splits[0].images) p = static_cast<uint8_t>(p / 4);
   kcell::train::train(model, dark, nullptr, config);
   CHECK(model.normalization().mean[0] == mean);
 }
 
 TEST_CASE("a callback returning false cancels and leaves a usable model") {
-  const Dataset data = make_dataset(64, 20, 6);
+  const Dataset data = kcell_test::make_train_dataset(64, 20, 6);
   Model model = make_model(1);
   const std::vector<float> before = model.network().params()[0]->value;
   TrainConfig config = small_config();
@@ -252,7 +231,7 @@ TEST_CASE("a callback returning false cancels and leaves a usable model") {
 }
 
 TEST_CASE("a diverging run stops with not_finite and keeps finite weights and statistics") {
-  const Dataset data = make_dataset(64, 0, 7);
+  const Dataset data = kcell_test::make_train_dataset(64, 0, 7);
   Model model = make_model(1, "conv(4,3) bn relu maxpool(2) flatten dense");
   TrainConfig config = small_config();
   config.optimizer.kind = kcell::train::OptimizerKind::sgd;
@@ -268,17 +247,17 @@ TEST_CASE("a diverging run stops with not_finite and keeps finite weights and st
 TEST_CASE("training data that does not fit the model is rejected with invalid_argument") {
   Model model = make_model(1);
   TrainConfig config = small_config();
-  Dataset wrong_shape = make_dataset(16, 0, 8);
+  Dataset wrong_shape = kcell_test::make_train_dataset(16, 0, 8);
   wrong_shape.width = 4;
   CHECK(status_of(model, wrong_shape, nullptr, config) == Status::invalid_argument);
-  Dataset bad_label = make_dataset(16, 0, 8);
+  Dataset bad_label = kcell_test::make_train_dataset(16, 0, 8);
   bad_label.splits[0].labels[5] = 3;
   CHECK(status_of(model, bad_label, nullptr, config) == Status::invalid_argument);
   bad_label.splits[0].labels[5] = -1;
   CHECK(status_of(model, bad_label, nullptr, config) == Status::invalid_argument);
-  const Dataset no_val = make_dataset(16, 0, 8);
+  const Dataset no_val = kcell_test::make_train_dataset(16, 0, 8);
   CHECK(status_of(model, no_val, &no_val, config) == Status::invalid_argument);
-  Dataset empty = make_dataset(0, 0, 8);
+  Dataset empty = kcell_test::make_train_dataset(0, 0, 8);
   CHECK(status_of(model, empty, nullptr, config) == Status::invalid_argument);
   config.batch_size = 0;
   CHECK(status_of(model, no_val, nullptr, config) == Status::invalid_argument);
