@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -174,11 +175,16 @@ void run_train(const TrainOptions& o) {
   if (test_count > 0) {
     kcell_metrics metrics;
     metrics.struct_size = sizeof metrics;
-    check(kcell_evaluate(model.get(), dataset.get(), KCELL_SPLIT_TEST, &metrics),
+    std::vector<kcell_class_metrics> per_class(static_cast<size_t>(classes));
+    check(kcell_evaluate_details(model.get(), dataset.get(), KCELL_SPLIT_TEST, &metrics,
+                                 per_class.data(), per_class.size(), nullptr, 0),
           "test evaluation failed");
     std::printf("test: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n",
                 metrics.count, metrics.loss, metrics.accuracy, metrics.balanced_accuracy,
                 metrics.auc);
+    std::printf("test recall per class:");
+    for (const auto& c : per_class) std::printf(" %.3f", c.recall);
+    std::printf("\n");
   }
 }
 
