@@ -309,6 +309,16 @@ typedef enum kcell_schedule {
   KCELL_SCHEDULE_COSINE = 2     /**< Cosine decay to 0, after an optional linear warm-up. */
 } kcell_schedule;
 
+/** Number formats for training and inference arithmetic. */
+typedef enum kcell_precision {
+  KCELL_PRECISION_FP32 = 0, /**< 32-bit floats everywhere (the default). */
+  KCELL_PRECISION_BF16 = 1, /**< bfloat16 compute with fp32 accumulation and master
+                                 weights; needs AVX-512 BF16 (::KCELL_ERROR_UNSUPPORTED
+                                 otherwise). */
+  KCELL_PRECISION_INT8 = 2  /**< 8-bit integer inference of a trained model (inference
+                                 only). */
+} kcell_precision;
+
 /** Which validation number picks the best epoch (model selection and early stopping). */
 typedef enum kcell_monitor {
   KCELL_MONITOR_NONE = 0,                  /**< No selection: the model keeps the last epoch. */
@@ -392,6 +402,13 @@ typedef struct kcell_train_params {
   int balanced_sampler;        /**< Non-zero: each epoch draws train-count images with
                                     replacement, every class equally likely (0). */
   kcell_augmentation augmentation; /**< Training augmentation; all off by default. */
+  const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
+                                    with all kcell_train() needs to resume (NULL). */
+  int resume;                  /**< Non-zero: if @ref checkpoint_path exists, continue the
+                                    run it records instead of starting anew; the end result
+                                    equals an uninterrupted run's (0). */
+  kcell_precision precision;   /**< Arithmetic of training: ::KCELL_PRECISION_FP32, or
+                                    ::KCELL_PRECISION_BF16 where the CPU supports it. */
 } kcell_train_params;
 
 /**

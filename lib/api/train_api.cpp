@@ -51,6 +51,9 @@ void fill_defaults(kcell_train_params& p) {
   p.balanced_sampler = 0;
   p.augmentation = kcell_augmentation{};
   p.augmentation.erase_max_area = 0.25;
+  p.checkpoint_path = nullptr;
+  p.resume = 0;
+  p.precision = KCELL_PRECISION_FP32;
 }
 
 // The caller's parameters over the defaults. A caller built against an older header passes
@@ -95,6 +98,9 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(auto_class_weights);
   KCELL_TAKE(balanced_sampler);
   KCELL_TAKE(augmentation);
+  KCELL_TAKE(checkpoint_path);
+  KCELL_TAKE(resume);
+  KCELL_TAKE(precision);
 #undef KCELL_TAKE
   return p;
 }
@@ -190,6 +196,11 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.augment = augment_options(p.augmentation);
   c.seed = p.seed;
   c.num_threads = p.num_threads;
+  // Until checkpoints (issue #9) and bf16 training (issue #8) land.
+  if (p.checkpoint_path || p.resume)
+    kcell::fail(Status::unsupported, "checkpoints are not supported yet");
+  if (raw_enum(p.precision) != KCELL_PRECISION_FP32)
+    kcell::fail(Status::unsupported, "only fp32 training is supported yet");
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
