@@ -258,9 +258,17 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset *dataset, kcell_s
 
 /* ------------------------------------------------------------------------------------ */
 /** @name Models
- * A model is a network with its weights. Training a model is exclusive: no other call may
- * use the same model while kcell_train() runs on it. Evaluation of one model from several
- * threads at once is not supported in this version; use one model per thread.
+ * A model is a network with its weights.
+ *
+ * Threads: one model may be shared by any number of threads. These calls only read it and
+ * may run at the same time as each other on the same model: kcell_predict(),
+ * kcell_predict_normalized(), kcell_evaluate(), kcell_evaluate_details(),
+ * kcell_model_save(), kcell_model_save_to_memory(), kcell_model_set_inference_precision()
+ * and the getters (kcell_model_num_params(), kcell_model_get_info(),
+ * kcell_model_architecture(), kcell_model_summary(), kcell_model_normalization(),
+ * kcell_model_class_name()). kcell_train(), kcell_model_set_class_names() and
+ * kcell_model_free() are exclusive: no other call may use the model while one of them runs
+ * on it (the caller must ensure this; kcell does not check).
  * @{ */
 
 /** A network architecture with its weights and input normalisation. */
@@ -281,7 +289,7 @@ KCELL_API kcell_status kcell_model_create(const char *architecture, int channels
                                           int width, int num_classes, uint64_t seed,
                                           kcell_model **out);
 
-/** @brief Releases a model. NULL is a no-op. */
+/** @brief Releases a model. NULL is a no-op. No other call may be using @p model. */
 KCELL_API void kcell_model_free(kcell_model *model);
 
 /**
@@ -403,10 +411,14 @@ typedef struct kcell_train_params {
                                     replacement, every class equally likely (0). */
   kcell_augmentation augmentation; /**< Training augmentation; all off by default. */
   const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
-                                    with all kcell_train() needs to resume (NULL). */
+                                    with all kcell_train() needs to resume
+                                    (docs/model-files.md) (NULL). */
   int resume;                  /**< Non-zero: if @ref checkpoint_path exists, continue the
                                     run it records instead of starting anew; the end result
-                                    equals an uninterrupted run's (0). */
+                                    equals an uninterrupted run's with the same thread
+                                    count. A checkpoint of a run with other settings, data
+                                    or model is refused (::KCELL_ERROR_INVALID_ARGUMENT), a
+                                    damaged one too (::KCELL_ERROR_FORMAT) (0). */
   kcell_precision precision;   /**< Arithmetic of training: ::KCELL_PRECISION_FP32, or
                                     ::KCELL_PRECISION_BF16 where the CPU supports it. */
 } kcell_train_params;
@@ -504,8 +516,10 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history *history,
  * @param params  NULL for the defaults.
  * @param history NULL, or a history that receives one record per completed epoch
  *                (appended).
- * @return ::KCELL_ERROR_CANCELLED if the callback cancelled, ::KCELL_ERROR_NOT_FINITE if
- *         the loss became NaN or infinite.
+ * @return ::KCELL_ERROR_CANCELLED if the callback cancelled; ::KCELL_ERROR_NOT_FINITE if
+ *         the loss or a gradient became NaN or infinite (training stops at that batch and
+ *         the model keeps its last weights whose loss and gradients were finite, from
+ *         before the previous step); ::KCELL_ERROR_IO if a checkpoint cannot be written.
  */
 KCELL_API kcell_status kcell_train(kcell_model *model, const kcell_dataset *train,
                                    const kcell_dataset *val, const kcell_train_params *params,
@@ -515,6 +529,11 @@ KCELL_API kcell_status kcell_train(kcell_model *model, const kcell_dataset *trai
 
 /* ------------------------------------------------------------------------------------ */
 /** @name Evaluation
+ * Evaluation computes the probabilities as kcell_predict() does (same engine and numbers).
+ *
+ * Threads: kcell_evaluate() and kcell_evaluate_details() only read the model; they may run
+ * on one model from several threads at once and alongside predictions, but not during
+ * kcell_train(), kcell_model_set_class_names() or kcell_model_free() on it.
  * @{ */
 
 /** Summary metrics of a model on one split. */
@@ -589,8 +608,8 @@ KCELL_API kcell_status kcell_evaluate_details(kcell_model *model, const kcell_da
  * trained further.
  *
  * Threads: saving and the getters below only read the model; they may run at the same
- * time as each other and as predictions on the same model, but not during kcell_train()
- * or kcell_model_set_class_names() on it.
+ * time as each other and as predictions and evaluations of the same model, but not during
+ * kcell_train() or kcell_model_set_class_names() on it.
  * @{ */
 
 /**
@@ -749,12 +768,26 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int inde
  * Class probabilities for batches of images, in inference mode (batch normalisation uses
  * its running statistics, dropout is off).
  *
+ * Predictions run through the model's inference engine: each batch norm that follows a
+ * convolution is folded into it and ReLUs and residual adds are fused into the operation
+ * before them. This rounds differently from the layer-by-layer arithmetic of training, by
+ * about 1e-6 in the probabilities; kcell_evaluate() and the validation inside
+ * kcell_train() use the same engine, so predictions and evaluations agree bit for bit.
+ * The first call after the weights change (a new, loaded or further trained model)
+ * prepares the engine; calls with new image counts or thread counts prepare inference
+ * contexts, which later calls reuse. A few images are computed at once, spread over the
+ * compute threads; more images are cut into small chunks (a few images each, so that their
+ * activations stay in the CPU caches), computed side by side, one chunk per compute
+ * thread. The probabilities depend only on the images, the weights, the image count and
+ * the thread count.
+ *
  * Threads: kcell_predict() and kcell_predict_normalized() may be called on one model from
- * any number of threads at once and give each the same answers as a single thread would.
- * In this version such calls are serialised on a lock inside the model: they run one at a
- * time (each still uses the calling thread's compute threads, see kcell_set_num_threads()).
- * They must not run during kcell_train(), kcell_evaluate(), kcell_model_set_class_names()
- * or kcell_model_free() on the same model.
+ * any number of threads at once, also while other threads evaluate or save it. The
+ * weights are shared read-only and every concurrent call computes with inference contexts
+ * of its own, so calls run in parallel, each with the calling thread's compute threads
+ * (kcell_set_num_threads()), and each gives bit for bit what it gives when it runs alone
+ * with the same thread count. They must not run during kcell_train(),
+ * kcell_model_set_class_names() or kcell_model_free() on the same model.
  * @{ */
 
 /** Pixel order of a batch of uint8 images. */
@@ -797,6 +830,29 @@ KCELL_API kcell_status kcell_predict(kcell_model *model, const uint8_t *images, 
 KCELL_API kcell_status kcell_predict_normalized(kcell_model *model, const float *images,
                                                 size_t count, float *probabilities,
                                                 size_t capacity);
+
+/**
+ * @brief Sets the arithmetic of later predictions and evaluations with @p model.
+ *
+ * ::KCELL_PRECISION_FP32 (the default) computes in 32-bit floats. ::KCELL_PRECISION_BF16
+ * keeps weights and activations in bfloat16 (products still accumulate in fp32; logits and
+ * probabilities are fp32): faster where the CPU has AVX-512 BF16, with probabilities that
+ * differ from fp32 ones by up to about 1e-2. It applies to kcell_predict(),
+ * kcell_predict_normalized(), kcell_evaluate(), kcell_evaluate_details() and the
+ * validation inside kcell_train(); training arithmetic is set by
+ * kcell_train_params.precision. The setting is not saved in model files.
+ *
+ * May be called while other threads predict with @p model: calls already running finish
+ * in the previous precision.
+ *
+ * @param model     The model.
+ * @param precision ::KCELL_PRECISION_FP32 or ::KCELL_PRECISION_BF16.
+ * @return ::KCELL_ERROR_UNSUPPORTED for ::KCELL_PRECISION_BF16 on a CPU without AVX-512
+ *         BF16 (or AMX), and for ::KCELL_PRECISION_INT8 (not implemented);
+ *         ::KCELL_ERROR_INVALID_ARGUMENT for a value that is no ::kcell_precision.
+ */
+KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
+                                                           kcell_precision precision);
 
 /** @} */
 

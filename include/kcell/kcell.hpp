@@ -181,6 +181,10 @@ class Model {
                         probabilities.size()));
     return probabilities;
   }
+  /** Arithmetic of later predictions and evaluations (kcell_model_set_inference_precision()). */
+  void set_inference_precision(kcell_precision precision) {
+    check(kcell_model_set_inference_precision(get(), precision));
+  }
   /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
   EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) {
     const size_t k = static_cast<size_t>(info().num_classes);

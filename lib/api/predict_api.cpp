@@ -6,6 +6,7 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/threads.hpp"
+#include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
 
@@ -40,6 +41,14 @@ void check_output(const kcell_model* model, const void* images, size_t count,
                     " classes need " + std::to_string(count) + " x " + std::to_string(k));
 }
 
+// The C enum is read as the int it is (see layout_value).
+static_assert(sizeof(kcell_precision) == sizeof(int), "kcell_precision is passed as an int");
+int precision_value(const kcell_precision& precision) {
+  int value = 0;
+  std::memcpy(&value, &precision, sizeof value);
+  return value;
+}
+
 }  // namespace
 
 extern "C" {
@@ -69,6 +78,31 @@ KCELL_API kcell_status kcell_predict_normalized(kcell_model* model, const float*
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
     kcell::infer::predict_normalized(*model->model, images, count, probabilities);
+  });
+}
+
+KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
+                                                           kcell_precision precision) {
+  return guarded([&] {
+    require(model, "model");
+    const int value = precision_value(precision);
+    switch (value) {
+      case KCELL_PRECISION_FP32:
+        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::fp32);
+        return;
+      case KCELL_PRECISION_BF16:
+        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::bf16);
+        return;
+      case KCELL_PRECISION_INT8:
+        kcell::fail(Status::unsupported,
+                    "int8 inference is not implemented; use KCELL_PRECISION_FP32 or "
+                    "KCELL_PRECISION_BF16");
+      default:
+        kcell::fail(Status::invalid_argument,
+                    "unknown precision " + std::to_string(value) +
+                        "; use KCELL_PRECISION_FP32, KCELL_PRECISION_BF16 or "
+                        "KCELL_PRECISION_INT8");
+    }
   });
 }
 

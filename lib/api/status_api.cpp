@@ -78,7 +78,12 @@ KCELL_API const char* kcell_version(void) {
 KCELL_API int kcell_version_number(void) { return KCELL_VERSION_NUMBER; }
 
 KCELL_API const char* kcell_status_string(kcell_status status) {
-  switch (status) {
+  // A C caller may pass any int: read it as one (a C++ enum holding a value outside its
+  // enumerators' range is undefined behaviour).
+  int value = 0;
+  static_assert(sizeof value == sizeof status, "kcell_status is passed as an int");
+  std::memcpy(&value, &status, sizeof value);
+  switch (value) {
     case KCELL_OK: return "ok";
     case KCELL_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case KCELL_ERROR_IO: return "input/output error";

@@ -148,6 +148,18 @@ kcell::train::Monitor monitor_kind(int m) {
   kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
 }
 
+kcell::nn::Precision precision_kind(int p) {
+  switch (p) {
+    case KCELL_PRECISION_FP32: return kcell::nn::Precision::fp32;
+    case KCELL_PRECISION_BF16: return kcell::nn::Precision::bf16;
+    case KCELL_PRECISION_INT8:
+      kcell::fail(Status::unsupported,
+                  "int8 is an inference precision; train in fp32 or bf16");
+    default: break;
+  }
+  kcell::fail(Status::invalid_argument, "unknown precision " + std::to_string(p));
+}
+
 kcell::data::AugmentOptions augment_options(const kcell_augmentation& a) {
   kcell::data::AugmentOptions o;
   o.hflip = static_cast<float>(a.hflip);
@@ -196,11 +208,16 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.augment = augment_options(p.augmentation);
   c.seed = p.seed;
   c.num_threads = p.num_threads;
-  // Until checkpoints (issue #9) and bf16 training (issue #8) land.
-  if (p.checkpoint_path || p.resume)
-    kcell::fail(Status::unsupported, "checkpoints are not supported yet");
-  if (raw_enum(p.precision) != KCELL_PRECISION_FP32)
-    kcell::fail(Status::unsupported, "only fp32 training is supported yet");
+  if (p.checkpoint_path) {
+    if (p.checkpoint_path[0] == '\0')
+      kcell::fail(Status::invalid_argument, "checkpoint_path is empty; give a file or NULL");
+    c.checkpoint_path = p.checkpoint_path;
+    c.kcell_version = kcell_version();
+  }
+  if (p.resume && !p.checkpoint_path)
+    kcell::fail(Status::invalid_argument, "resume needs a checkpoint_path");
+  c.resume = p.resume != 0;
+  c.precision = precision_kind(raw_enum(p.precision));
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;

@@ -49,6 +49,10 @@ void check_open_options(const OpenOptions& options) {
   if (options.max_bytes == 0) fail(Status::invalid_argument, "max_bytes must be positive");
 }
 
+namespace {
+size_t split_image_bytes_limit() { return std::vector<uint8_t>().max_size(); }
+}  // namespace
+
 Dataset dataset_from_buffers(int channels, int height, int width, int num_classes,
                              const std::array<SplitView, 3>& splits) {
   if (channels != 1 && channels != 3)
@@ -74,8 +78,14 @@ Dataset dataset_from_buffers(int channels, int height, int width, int num_classe
     if (view.images == nullptr) fail(Status::invalid_argument, name + ".images is NULL");
     if (view.labels == nullptr) fail(Status::invalid_argument, name + ".labels is NULL");
     size_t bytes = 0;
-    if (__builtin_mul_overflow(view.count, image_bytes, &bytes))
-      fail(Status::invalid_argument, name + ".count is too large");
+    // No buffer can be larger than PTRDIFF_MAX bytes (vector::max_size): such a count is a
+    // caller's mistake, not something to try to allocate.
+    if (__builtin_mul_overflow(view.count, image_bytes, &bytes) ||
+        bytes > split_image_bytes_limit())
+      fail(Status::invalid_argument, name + ".count is too large: " +
+                                         std::to_string(view.count) + " images of " +
+                                         std::to_string(image_bytes) +
+                                         " bytes do not fit in memory");
     for (size_t i = 0; i < view.count; ++i) {
       if (view.labels[i] < 0 || view.labels[i] > kMaxLabel) {
         fail(Status::invalid_argument,

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
+#include <string>
 #include <vector>
 
+#include "common/error.hpp"
+#include "infer/model_engine.hpp"
 #include "train/normalization.hpp"
 
 namespace kcell::infer {
@@ -15,6 +17,11 @@ void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out) {
   for (size_t p = 0; p < pixels; ++p)
     for (int c = 0; c < channels; ++c)
       out[static_cast<size_t>(c) * pixels + p] = in[p * static_cast<size_t>(channels) + c];
+}
+
+[[noreturn]] void rethrow_dnnl(const dnnl::error& e) {
+  const Status st = e.status == dnnl_out_of_memory ? Status::out_of_memory : Status::internal;
+  fail(st, std::string("prediction: oneDNN error: ") + e.what());
 }
 
 }  // namespace
@@ -38,28 +45,26 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
   const int channels = model.channels();
   const size_t pixels = static_cast<size_t>(model.height()) * static_cast<size_t>(model.width());
   const size_t image = model.input_size();
-  const size_t k = static_cast<size_t>(model.num_classes());
+  const int k = model.num_classes();
   const train::PixelNormalizer normalizer(model.normalization(), channels, pixels);
-
-  std::lock_guard<std::mutex> lock(model.inference_mutex());
-  const size_t batch = std::min(count, kPredictBatch);
-  std::vector<float> input(batch * image);
-  std::vector<uint8_t> planar(layout == Layout::nhwc ? batch * image : 0);
-  for (size_t first = 0; first < count; first += batch) {
-    const size_t n = std::min(batch, count - first);
-    const ptrdiff_t rows = static_cast<ptrdiff_t>(n);
-#pragma omp parallel for schedule(static) if (n * image >= (1u << 16))
-    for (ptrdiff_t i = 0; i < rows; ++i) {
-      const size_t at = static_cast<size_t>(i) * image;
-      const uint8_t* src = images + (first + static_cast<size_t>(i)) * image;
-      if (layout == Layout::nhwc) {
-        to_planar(src, pixels, channels, planar.data() + at);
-        src = planar.data() + at;
+  try {
+    const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
+    // Chunks may run on several threads at once: everything they write is their own.
+    engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {
+      std::vector<uint8_t> planar(layout == Layout::nhwc ? image : 0);
+      float* input = ctx.input_buffer();
+      for (size_t i = 0; i < n; ++i) {
+        const uint8_t* src = images + (first + i) * image;
+        if (layout == Layout::nhwc) {
+          to_planar(src, pixels, channels, planar.data());
+          src = planar.data();
+        }
+        normalizer.convert(src, input + i * image);
       }
-      normalizer.convert(src, input.data() + at);
-    }
-    const float* logits = model.network().forward(input.data(), static_cast<int>(n), false);
-    softmax_rows(logits, n, static_cast<int>(k), probabilities + first * k);
+      softmax_rows(ctx.run(input), n, k, probabilities + first * static_cast<size_t>(k));
+    });
+  } catch (const dnnl::error& e) {
+    rethrow_dnnl(e);
   }
 }
 
@@ -67,14 +72,16 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
                         float* probabilities) {
   if (count == 0) return;
   const size_t image = model.input_size();
-  const size_t k = static_cast<size_t>(model.num_classes());
-  std::lock_guard<std::mutex> lock(model.inference_mutex());
-  for (size_t first = 0; first < count; first += kPredictBatch) {
-    const size_t n = std::min(kPredictBatch, count - first);
-    // forward() reads the caller's floats directly: no copy is needed.
-    const float* logits =
-        model.network().forward(images + first * image, static_cast<int>(n), false);
-    softmax_rows(logits, n, static_cast<int>(k), probabilities + first * k);
+  const int k = model.num_classes();
+  try {
+    const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
+    engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {
+      // run() reads the caller's floats directly: no copy is needed.
+      softmax_rows(ctx.run(images + first * image), n, k,
+                   probabilities + first * static_cast<size_t>(k));
+    });
+  } catch (const dnnl::error& e) {
+    rethrow_dnnl(e);
   }
 }
 

@@ -1,5 +1,6 @@
-// Prediction: class probabilities for batches of images, through the network's inference
-// forward. This first version serialises calls on one model with the model's mutex.
+// Prediction: class probabilities for batches of images through the model's inference
+// engine (infer/model_engine.hpp). Any number of threads may predict with one model at
+// once; each call uses an inference context of its own.
 #pragma once
 
 #include <cstddef>
@@ -11,12 +12,14 @@ namespace kcell::infer {
 
 enum class Layout { nchw, nhwc };
 
-// Images per forward call; larger requests are cut into batches of this size.
+// The most images computed at once; requests are cut into chunks of
+// InferenceEngine::chunk() images, never more than this.
 inline constexpr size_t kPredictBatch = 256;
 
 // count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
 // softmax probabilities in `probabilities`, using the model's input normalisation. Safe to
-// call from several threads with one model: calls run one at a time (inference_mutex()).
+// call from several threads with one model at once (not while its weights change); each
+// thread gets the answers it would get alone.
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
              float* probabilities);
 

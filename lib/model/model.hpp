@@ -15,6 +15,10 @@
 #include "model/architecture.hpp"
 #include "nn/network.hpp"
 
+namespace kcell::infer {
+class InferenceEngine;
+}
+
 namespace kcell::model {
 
 // Per-channel input normalisation in units of pixel / 255 (as torchvision's ToTensor +
@@ -76,9 +80,19 @@ class Model {
   const TrainingSummary& training_summary() const { return training_summary_; }
   void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
 
-  // Held for the whole of a prediction call, so that threads sharing a model predict one
-  // at a time (the network's forward is not re-entrant).
-  std::mutex& inference_mutex() const { return inference_mutex_; }
+  // Moves whenever the weights or batch-norm statistics change (every
+  // Network::weights_changed(): training steps, best-weights restore, loading).
+  uint64_t weights_generation() const { return network_->weights_version(); }
+
+  // Where lib/infer keeps the inference engine built from the current weights
+  // (infer/model_engine.hpp), so that concurrent predictions share it. Only lib/infer
+  // touches it, under `mutex`.
+  struct InferenceSlot {
+    std::mutex mutex;
+    std::shared_ptr<infer::InferenceEngine> engine;
+    bool bf16 = false;  // inference precision asked for: bfloat16 rather than fp32
+  };
+  InferenceSlot& inference_slot() const { return inference_slot_; }
 
  private:
   Architecture architecture_;
@@ -88,7 +102,7 @@ class Model {
   Normalization normalization_;
   std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
   TrainingSummary training_summary_;
-  mutable std::mutex inference_mutex_;
+  mutable InferenceSlot inference_slot_;
 };
 
 }  // namespace kcell::model

@@ -81,7 +81,7 @@ class BasicBlockPlan : public LayerPlan {
     add_.run(s);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
     // The final ReLU's gradient from its output: pass where dst > 0.
     const memory::desc md = dst_.get_desc();
     const auto alg = algorithm::eltwise_relu_use_dst_for_bwd;
@@ -94,14 +94,16 @@ class BasicBlockPlan : public LayerPlan {
     relu_bwd_ = Exec(dnnl::eltwise_backward(relu_pd),
                      {{DNNL_ARG_DST, dst_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, d_sum_}});
 
-    memory g = b2_->build_backward(d_sum_, true);
-    g = c2_->build_backward(g, true);
-    g = b1_->build_backward(g, true);
-    memory main = c1_->build_backward(g, need_diff_src);
+    // d_sum_ feeds both branches: only the shortcut's batch norm, its last reader, may
+    // overwrite it; the gradients between the main branch's layers are private.
+    memory g = b2_->build_backward(d_sum_, true, false);
+    g = c2_->build_backward(g, true, true);
+    g = b1_->build_backward(g, true, true);
+    memory main = c1_->build_backward(g, need_diff_src, true);
     memory shortcut = d_sum_;
     if (pc_) {
-      shortcut = pb_->build_backward(d_sum_, true);
-      shortcut = pc_->build_backward(shortcut, need_diff_src);
+      shortcut = pb_->build_backward(d_sum_, true, true);
+      shortcut = pc_->build_backward(shortcut, need_diff_src, true);
     }
     if (!need_diff_src) return memory();
 

@@ -87,7 +87,8 @@ class BatchNormPlan : public LayerPlan {
     update_running_stats();
   }
 
-  memory build_backward(const memory& diff_dst, bool /*need_diff_src*/) override {
+  memory build_backward(const memory& diff_dst, bool /*need_diff_src*/,
+                        bool diff_dst_free) override {
     // The diff tensors share the data layout; the scale/shift gradients need the primitive
     // to run even when nobody reads diff_src.
     const memory::desc data_md = src_.get_desc();
@@ -95,7 +96,10 @@ class BatchNormPlan : public LayerPlan {
                                      flags_, fwd_pd_);
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
-    diff_src_ = memory(pd.diff_src_desc(), ctx_.engine);
+    // In place (oneDNN supports it) when diff_dst is ours to overwrite: a converted copy
+    // always is.
+    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd
+                                                   : memory(pd.diff_src_desc(), ctx_.engine);
     diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
     diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
     bwd_ = Exec(dnnl::batch_normalization_backward(pd),

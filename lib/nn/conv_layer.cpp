@@ -58,10 +58,13 @@ class ConvPlan : public LayerPlan {
     wei_dims_ = {g.out, L_.in_.c, g.kernel, g.kernel};
     wei_plain_ = compat::plain_md(wei_dims_);
     bias_md_ = g.bias ? compat::plain_md({g.out}) : memory::desc();
+    // Activations and the weights the primitive reads in the plan's type; the bias, the
+    // master weights and all parameter gradients stay fp32.
+    const auto t = ctx.act_type;
     fwd_pd_ = compat::make_conv_fwd_pd(ctx.engine, ctx.forward_prop(),
-                                       compat::any_md(L_.in_.dims(ctx.n)),
-                                       compat::any_md(wei_dims_), bias_md_,
-                                       compat::any_md(L_.out_.dims(ctx.n)), strides_, pad_,
+                                       compat::any_md(L_.in_.dims(ctx.n), t),
+                                       compat::any_md(wei_dims_, t), bias_md_,
+                                       compat::any_md(L_.out_.dims(ctx.n), t), strides_, pad_,
                                        pad_);
     src_ = in_layout(src, fwd_pd_.src_desc(), ctx.engine, src_convert_,
                      ctx.layout_conversions);
@@ -83,11 +86,12 @@ class ConvPlan : public LayerPlan {
     fwd_.run(s);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
     const auto& g = L_.g_;
+    const auto t = ctx_.act_type;
     auto bw_pd = compat::make_conv_bwd_weights_pd(
-        ctx_.engine, compat::any_md(L_.in_.dims(ctx_.n)), compat::any_md(wei_dims_),
-        bias_md_, compat::any_md(L_.out_.dims(ctx_.n)), strides_, pad_, pad_, fwd_pd_);
+        ctx_.engine, compat::any_md(L_.in_.dims(ctx_.n), t), compat::any_md(wei_dims_),
+        bias_md_, compat::any_md(L_.out_.dims(ctx_.n), t), strides_, pad_, pad_, fwd_pd_);
     memory bw_src = in_layout(src_, bw_pd.src_desc(), ctx_.engine, bw_src_convert_,
                               ctx_.layout_conversions);
     memory bw_diff_dst = in_layout(diff_dst, bw_pd.diff_dst_desc(), ctx_.engine,
@@ -102,8 +106,8 @@ class ConvPlan : public LayerPlan {
     if (!need_diff_src) return memory();
 
     auto bd_pd = compat::make_conv_bwd_data_pd(
-        ctx_.engine, compat::any_md(L_.in_.dims(ctx_.n)), compat::any_md(wei_dims_),
-        compat::any_md(L_.out_.dims(ctx_.n)), strides_, pad_, pad_, fwd_pd_);
+        ctx_.engine, compat::any_md(L_.in_.dims(ctx_.n), t), compat::any_md(wei_dims_, t),
+        compat::any_md(L_.out_.dims(ctx_.n), t), strides_, pad_, pad_, fwd_pd_);
     memory bd_diff_dst = in_layout(diff_dst, bd_pd.diff_dst_desc(), ctx_.engine,
                                    bd_diff_dst_convert_, ctx_.layout_conversions);
     // Backward data usually wants the forward's weight layout; share it then.

@@ -65,10 +65,9 @@ memory::desc weights_like(const memory::desc& src, const memory::dims& wei_dims)
   const auto tags = src_dims.size() == 2
                         ? std::vector<tag>{tag::ab}
                         : std::vector<tag>{tag::abcd, tag::aBcd16b, tag::aBcd8b, tag::acdb};
+  const memory::data_type type = compat::md_type(src);
   for (tag t : tags) {
-    if (memory::desc(src_dims, memory::data_type::f32, t) == src) {
-      return memory::desc(wei_dims, memory::data_type::f32, t);
-    }
+    if (memory::desc(src_dims, type, t) == src) return memory::desc(wei_dims, type, t);
   }
   return memory::desc();
 }
@@ -85,10 +84,12 @@ class DensePlan : public LayerPlan {
                         : memory::dims{L_.units_, in.c, in.h, in.w};
     wei_plain_ = compat::plain_md(wei_dims_);
     bias_md_ = L_.has_bias_ ? compat::plain_md({L_.units_}) : memory::desc();
-    src_any_ = compat::any_md(in.dims(n));
-    dst_any_ = compat::any_md({n, L_.units_});
+    // Activations and the weights the primitive reads in the plan's type; the bias, the
+    // master weights and all parameter gradients stay fp32.
+    src_any_ = compat::any_md(in.dims(n), ctx.act_type);
+    dst_any_ = compat::any_md({n, L_.units_}, ctx.act_type);
     const memory::desc given = src.get_desc();
-    const memory::desc wei_any = compat::any_md(wei_dims_);
+    const memory::desc wei_any = compat::any_md(wei_dims_, ctx.act_type);
     Candidates fwd_layouts = {{given, wei_any}, {src_any_, wei_any}};
     const memory::desc like = weights_like(given, wei_dims_);
     if (!like.is_zero()) fwd_layouts.insert(fwd_layouts.begin(), {given, like});
@@ -115,12 +116,15 @@ class DensePlan : public LayerPlan {
     fwd_.run(s);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
-    const memory::desc wei_any = compat::any_md(wei_dims_);
-    const Candidates layouts = {{src_.get_desc(), fwd_pd_.weights_desc()},
-                                {src_.get_desc(), wei_any},
-                                {src_any_, wei_any}};
-    auto bw_pd = first_supported(layouts, [&](const memory::desc& s, const memory::desc& w) {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
+    // Weight gradients are fp32 whatever the activations are.
+    const memory::desc grad_any = compat::any_md(wei_dims_);
+    const Candidates grad_layouts = {
+        {src_.get_desc(), compat::with_type(fwd_pd_.weights_desc(), memory::data_type::f32)},
+        {src_.get_desc(), grad_any},
+        {src_any_, grad_any}};
+    auto bw_pd = first_supported(grad_layouts, [&](const memory::desc& s,
+                                                   const memory::desc& w) {
       return compat::make_ip_bwd_weights_pd(ctx_.engine, s, w, bias_md_, dst_any_, fwd_pd_);
     });
     memory bw_src = in_layout(src_, bw_pd.src_desc(), ctx_.engine, bw_src_convert_,
@@ -136,6 +140,10 @@ class DensePlan : public LayerPlan {
                          {DNNL_ARG_DIFF_BIAS, diff_bias_.memory()}});
     if (!need_diff_src) return memory();
 
+    const memory::desc wei_any = compat::any_md(wei_dims_, ctx_.act_type);
+    const Candidates layouts = {{src_.get_desc(), fwd_pd_.weights_desc()},
+                                {src_.get_desc(), wei_any},
+                                {src_any_, wei_any}};
     auto bd_pd = first_supported(layouts, [&](const memory::desc& s, const memory::desc& w) {
       return compat::make_ip_bwd_data_pd(ctx_.engine, s, w, dst_any_, fwd_pd_);
     });

@@ -145,4 +145,109 @@ dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, algorithm a
   return {d, attr, eng};
 }
 
+// --- Inference-only primitives ------------------------------------------------------
+
+memory::desc any_md(const Dims& dims, memory::data_type type) { return {dims, type, tag::any}; }
+
+dnnl::primitive_attr inference_attr(bool sum, bool relu) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (sum || relu) {
+    dnnl::post_ops ops;
+    if (sum) ops.append_sum(1.f);
+    if (relu) ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
+dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r, const dnnl::primitive_attr& attr) {
+  dnnl::convolution_forward::desc d(prop_kind::forward_inference,
+                                    algorithm::convolution_direct, src, weights, bias, dst,
+                                    strides, pad_l, pad_r);
+  return {d, attr, eng};
+}
+
+dnnl::inner_product_forward::primitive_desc make_ip_inference_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const dnnl::primitive_attr& attr) {
+  dnnl::inner_product_forward::desc d(prop_kind::forward_inference, src, weights, bias, dst);
+  return {d, attr, eng};
+}
+
+dnnl::batch_normalization_forward::primitive_desc make_bn_inference_pd(
+    const dnnl::engine& eng, const memory::desc& data, float eps, bool relu,
+    const dnnl::primitive_attr& attr) {
+  using flags = dnnl::normalization_flags;
+  flags f = flags::use_global_stats | flags::use_scale | flags::use_shift;
+  if (relu) f |= flags::fuse_norm_relu;
+  dnnl::batch_normalization_forward::desc d(prop_kind::forward_inference, data, eps, f);
+  return {d, attr, eng};
+}
+
+dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(
+    const dnnl::engine& eng, algorithm alg, const memory::desc& data, float alpha, float beta,
+    const dnnl::primitive_attr& attr) {
+  dnnl::eltwise_forward::desc d(prop_kind::forward_inference, alg, data, alpha, beta);
+  return {d, attr, eng};
+}
+
+dnnl::pooling_forward::primitive_desc make_pool_inference_pd(
+    const dnnl::engine& eng, algorithm alg, const memory::desc& src, const memory::desc& dst,
+    const Dims& strides, const Dims& kernel, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::primitive_attr& attr) {
+  dnnl::pooling_forward::desc d(prop_kind::forward_inference, alg, src, dst, strides, kernel,
+                                pad_l, pad_r);
+  return {d, attr, eng};
+}
+
+dnnl::reorder::primitive_desc make_reorder_pd(const dnnl::engine& eng, const memory::desc& from,
+                                              const memory::desc& to,
+                                              const dnnl::primitive_attr& attr) {
+  return {eng, from, eng, to, attr};
+}
+
+bool cpu_has_bf16() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// --- bf16 training ----------------------------------------------------------------------
+
+memory::desc plain_md(const Dims& dims, memory::data_type type) {
+  return with_type(plain_md(dims), type);
+}
+
+memory::desc with_type(const memory::desc& md, memory::data_type type) {
+  // 2.x: the C struct is public; a blocked layout's strides count elements, not bytes, so
+  // only the type field changes.
+  memory::desc out = md;
+  out.data.data_type = static_cast<dnnl_data_type_t>(type);
+  return out;
+}
+
+memory::data_type md_type(const memory::desc& md) { return md.data_type(); }
+
+const char* effective_isa_name() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "an ISA older than sse41 or not known to kcell";
+  }
+}
+
 }  // namespace kcell::nn::compat

@@ -87,4 +87,51 @@ dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, dnnl::algor
                                             const memory::desc& dst,
                                             const dnnl::primitive_attr& attr = {});
 
+// --- Inference-only primitives (lib/infer) -------------------------------------------
+// An f32 or bf16 descriptor whose layout the primitive chooses.
+memory::desc any_md(const Dims& dims, memory::data_type type);
+
+// Attributes of an inference primitive: the scratchpad is the caller's (scratchpad_mode
+// user, so each inference context owns its own), then optionally a sum with what dst
+// already holds (a residual add) and optionally a ReLU, in that order.
+dnnl::primitive_attr inference_attr(bool sum, bool relu);
+
+// prop_kind::forward_inference primitive descriptors with attributes.
+dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r, const dnnl::primitive_attr& attr);
+dnnl::inner_product_forward::primitive_desc make_ip_inference_pd(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const dnnl::primitive_attr& attr);
+// Batch normalisation with the given statistics (use_global_stats), scale and shift, and
+// the ReLU fused when `relu`.
+dnnl::batch_normalization_forward::primitive_desc make_bn_inference_pd(
+    const dnnl::engine& eng, const memory::desc& data, float eps, bool relu,
+    const dnnl::primitive_attr& attr);
+dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(
+    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& data, float alpha,
+    float beta, const dnnl::primitive_attr& attr);
+dnnl::pooling_forward::primitive_desc make_pool_inference_pd(
+    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& src,
+    const memory::desc& dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
+    const Dims& pad_r, const dnnl::primitive_attr& attr);
+dnnl::reorder::primitive_desc make_reorder_pd(const dnnl::engine& eng,
+                                              const memory::desc& from,
+                                              const memory::desc& to,
+                                              const dnnl::primitive_attr& attr);
+
+// Whether the CPU (as oneDNN sees it) has native bf16 arithmetic (AVX-512 BF16 or AMX).
+bool cpu_has_bf16();
+
+// --- bf16 training (lib/nn) ------------------------------------------------------------
+// A plain (row-major) descriptor of the given element type, for dims of rank 1, 2 or 4.
+memory::desc plain_md(const Dims& dims, memory::data_type type);
+// The same layout with another element type (e.g. a bf16 weights layout as the f32 one
+// its gradient uses).
+memory::desc with_type(const memory::desc& md, memory::data_type type);
+memory::data_type md_type(const memory::desc& md);
+// The name oneDNN gives the ISA it runs on, e.g. "avx512_core_bf16", for messages.
+const char* effective_isa_name();
+
 }  // namespace kcell::nn::compat

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "nn/bf16.hpp"
+#include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
 #include "nn/random.hpp"
 
@@ -18,19 +20,45 @@ uint64_t dropout_key(uint64_t seed, uint64_t step, uint64_t layer_index) {
   return mix64(k ^ ((layer_index + 1) * 0xD1B54A32D192ED03ull));
 }
 
+struct F32 {
+  static float load(const float* p, int64_t i) { return p[i]; }
+  static void store(float* p, int64_t i, float v) { p[i] = v; }
+};
+struct BF16 {
+  static float load(const uint16_t* p, int64_t i) { return bf16_to_float(p[i]); }
+  static void store(uint16_t* p, int64_t i, float v) { p[i] = float_to_bf16(v); }
+};
+
 // out[i] = in[i] * scale, or 0 where element i's hash falls below drop_below. One 64-bit
-// hash decides two neighbouring elements (32 bits each).
-void apply_dropout_mask(const float* in, float* out, int64_t count, uint64_t key,
+// hash decides two neighbouring elements (32 bits each). The mask depends on the element
+// index only, so it is the same for either element type.
+template <class Type, class T>
+void apply_dropout_mask(const T* in, T* out, int64_t count, uint64_t key,
                         uint32_t drop_below, float scale) {
   const int64_t pairs = (count + 1) / 2;
 #pragma omp parallel for schedule(static)
   for (int64_t j = 0; j < pairs; ++j) {
     const uint64_t h = mix64(key + static_cast<uint64_t>(j) * kGolden);
     const int64_t i = 2 * j;
-    out[i] = static_cast<uint32_t>(h) < drop_below ? 0.f : in[i] * scale;
+    Type::store(out, i,
+                static_cast<uint32_t>(h) < drop_below ? 0.f : Type::load(in, i) * scale);
     if (i + 1 < count) {
-      out[i + 1] = static_cast<uint32_t>(h >> 32) < drop_below ? 0.f : in[i + 1] * scale;
+      Type::store(out, i + 1,
+                  static_cast<uint32_t>(h >> 32) < drop_below ? 0.f
+                                                              : Type::load(in, i + 1) * scale);
     }
+  }
+}
+
+// The mask applied to a memory of either type (in and out share the type).
+void apply_dropout_mask(const memory& in, const memory& out, int64_t count, uint64_t key,
+                        uint32_t drop_below, float scale) {
+  if (compat::md_type(in.get_desc()) == memory::data_type::bf16) {
+    apply_dropout_mask<BF16>(static_cast<const uint16_t*>(in.get_data_handle()),
+                             static_cast<uint16_t*>(out.get_data_handle()), count, key,
+                             drop_below, scale);
+  } else {
+    apply_dropout_mask<F32>(data_of(in), data_of(out), count, key, drop_below, scale);
   }
 }
 
@@ -49,7 +77,8 @@ class DropoutPlan : public LayerPlan {
   DropoutPlan(DropoutLayer& layer, const PlanContext& ctx, const memory& src)
       : L_(layer), ctx_(ctx), src_(src) {
     dst_ = memory(src.get_desc(), ctx.engine);
-    count_ = static_cast<int64_t>(src.get_desc().get_size() / sizeof(float));
+    count_ = static_cast<int64_t>(src.get_desc().get_size() /
+                                  memory::data_type_size(compat::md_type(src.get_desc())));
     const double t = std::floor(L_.rate_ * 4294967296.0);
     drop_below_ = t >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<uint32_t>(t);
     scale_ = static_cast<float>(1.0 / (1.0 - L_.rate_));
@@ -60,15 +89,17 @@ class DropoutPlan : public LayerPlan {
   void forward(dnnl::stream& s) override {
     s.wait();
     key_ = dropout_key(ctx_.dropout->seed, ctx_.dropout->step, L_.layer_index_);
-    apply_dropout_mask(data_of(src_), data_of(dst_), count_, key_, drop_below_, scale_);
+    apply_dropout_mask(src_, dst_, count_, key_, drop_below_, scale_);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src,
+                        bool diff_dst_free) override {
     if (!need_diff_src) return memory();
     // The mask is indexed by buffer offset, so the gradient must share dst's layout.
     diff_dst_ = in_layout(diff_dst, dst_.get_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
-    diff_src_ = memory(src_.get_desc(), ctx_.engine);
+    diff_src_ = diff_dst_free || diff_dst_convert_ ? diff_dst_  // in place
+                                                   : memory(src_.get_desc(), ctx_.engine);
     return diff_src_;
   }
 
@@ -76,8 +107,7 @@ class DropoutPlan : public LayerPlan {
     if (!diff_src_) return;
     if (diff_dst_convert_) diff_dst_convert_.run(s);
     s.wait();
-    apply_dropout_mask(data_of(diff_dst_), data_of(diff_src_), count_, key_, drop_below_,
-                       scale_);
+    apply_dropout_mask(diff_dst_, diff_src_, count_, key_, drop_below_, scale_);
   }
 
  private:

@@ -12,8 +12,8 @@ namespace {
 class FlattenPlan : public LayerPlan {
  public:
   FlattenPlan(const PlanContext& ctx, Shape in, const memory& src) : ctx_(ctx), in_(in) {
-    plain4_ = compat::plain_md(in.dims(ctx.n));
-    flat_ = compat::plain_md({ctx.n, in.size()});
+    plain4_ = compat::plain_md(in.dims(ctx.n), ctx.act_type);
+    flat_ = compat::plain_md({ctx.n, in.size()}, ctx.act_type);
     src_plain_ = in_layout(src, plain4_, ctx.engine, src_convert_, ctx.layout_conversions);
     dst_ = memory(flat_, ctx.engine, src_plain_.get_data_handle());
   }
@@ -28,7 +28,7 @@ class FlattenPlan : public LayerPlan {
     }
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
     if (!need_diff_src) return memory();
     diff_flat_ = in_layout(diff_dst, flat_, ctx_.engine, diff_convert_,
                            ctx_.layout_conversions);

@@ -38,6 +38,8 @@ struct PlanContext {
   const uint64_t* weights_version = nullptr;  // moves on Network::weights_changed()
   const DropoutClock* dropout = nullptr;
   int* layout_conversions = nullptr;          // counts activation reorders created
+  // Element type of activations and their gradients (bf16 for bf16 training plans).
+  dnnl::memory::data_type act_type = dnnl::memory::data_type::f32;
   dnnl::prop_kind forward_prop() const {
     return training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   }
@@ -52,8 +54,11 @@ class LayerPlan {
   // Training plans only, once, in reverse layer order: creates the backward primitives.
   // diff_dst is the gradient of dst in whatever layout the next layer produced. Returns the
   // gradient of src (any layout) or an empty memory when need_diff_src is false (the first
-  // layers of a network, whose input gradient nobody reads).
-  virtual dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need_diff_src) = 0;
+  // layers of a network, whose input gradient nobody reads). diff_dst_free: nothing reads
+  // diff_dst after this layer's backward, so the layer may write its diff_src over it (in
+  // place, one activation-sized buffer less).
+  virtual dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need_diff_src,
+                                      bool diff_dst_free = false) = 0;
   // Writes the gradient of src (if built) and of this layer's parameters.
   virtual void backward(dnnl::stream& s) = 0;
 };
@@ -75,7 +80,7 @@ class PassthroughPlan : public LayerPlan {
   explicit PassthroughPlan(dnnl::memory src) : src_(std::move(src)) {}
   dnnl::memory dst() const override { return src_; }
   void forward(dnnl::stream&) override {}
-  dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need) override {
+  dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need, bool) override {
     return need ? diff_dst : dnnl::memory();
   }
   void backward(dnnl::stream&) override {}

@@ -17,6 +17,15 @@ using dnnl::memory;
 
 namespace {
 
+// bf16 training runs on oneDNN's AVX-512 BF16 kernels; elsewhere oneDNN would emulate
+// them far slower than fp32, so kcell refuses instead.
+void require_bf16() {
+  if (!compat::cpu_has_bf16())
+    fail(Status::unsupported,
+         std::string("bf16 training needs a CPU with AVX-512 BF16; oneDNN runs on ") +
+             compat::effective_isa_name() + " here (train in fp32)");
+}
+
 [[noreturn]] void rethrow_dnnl(const dnnl::error& e, const char* what) {
   const Status st = e.status == dnnl_out_of_memory ? Status::out_of_memory : Status::internal;
   fail(st, std::string(what) + ": oneDNN error: " + e.what());
@@ -31,6 +40,8 @@ struct Network::Impl {
     bool training = false;
     int threads = 0;             // oneDNN sizes its work split when a primitive is created
     memory input;                // plain n×C×H×W over the caller's buffer
+    memory typed_input;          // bf16 plans: the input converted, what the layers read
+    Reorder to_typed_input;
     std::vector<std::unique_ptr<LayerPlan>> layers;
     memory output;               // the last layer's dst
     std::vector<float> logits;   // plain copy when output is not plain already
@@ -38,6 +49,9 @@ struct Network::Impl {
     Reorder to_logits;
     bool backward_built = false;
     memory dlogits;              // plain over the caller's gradient buffer
+    memory typed_dlogits;        // bf16 plans: dlogits converted
+    Reorder to_typed_dlogits;
+    memory::data_type act_type = memory::data_type::f32;
     uint64_t last_use = 0;
   };
 
@@ -63,6 +77,12 @@ struct Network::Impl {
   Plan& plan_for(int64_t n, bool training, int threads);
   std::unique_ptr<Plan> make_plan(int64_t n, bool training, int threads);
   void build_backward(Plan& p);
+  void drop_training_plans() {
+    plans.erase(std::remove_if(plans.begin(), plans.end(),
+                               [](const std::unique_ptr<Plan>& p) { return p->training; }),
+                plans.end());
+    last_training = nullptr;
+  }
 };
 
 std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool training,
@@ -71,6 +91,9 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
   p->n = n;
   p->training = training;
   p->threads = threads;
+  p->act_type = training && options.training_precision == Precision::bf16
+                    ? memory::data_type::bf16
+                    : memory::data_type::f32;
   PlanContext ctx;
   ctx.engine = engine;
   ctx.n = n;
@@ -78,8 +101,15 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
   ctx.weights_version = &weights_version;
   ctx.dropout = &dropout;
   ctx.layout_conversions = &layout_conversions;
+  ctx.act_type = p->act_type;
   p->input = memory(compat::plain_md(input.dims(n)), engine, nullptr);
   memory src = p->input;
+  if (p->act_type != memory::data_type::f32) {
+    // Converted once at the edge, so the layers agree on one element type.
+    p->typed_input = memory(compat::plain_md(input.dims(n), p->act_type), engine);
+    p->to_typed_input = Reorder(p->input, p->typed_input);
+    src = p->typed_input;
+  }
   for (auto& layer : layers) {
     p->layers.push_back(layer->make_plan(ctx, src));
     src = p->layers.back()->dst();
@@ -104,7 +134,11 @@ Network::Impl::Plan& Network::Impl::plan_for(int64_t n, bool training, int threa
       return *p;
     }
   }
-  // Built before evicting, so that a failure leaves the cache as it was.
+  // A training plan holds the most memory (activations, their gradients, workspaces) and
+  // backward() only ever uses the last one, so a new one replaces the others: training
+  // that alternates full batches with a last partial one holds one plan, not two.
+  if (training) drop_training_plans();
+  // Otherwise built before evicting, so that a failure leaves the cache as it was.
   auto fresh = make_plan(n, training, threads);
   if (plans.size() >= std::max<size_t>(options.max_cached_plans, 1)) {
     // Evict the least recently used, but never the plan backward() still needs.
@@ -123,8 +157,16 @@ Network::Impl::Plan& Network::Impl::plan_for(int64_t n, bool training, int threa
 void Network::Impl::build_backward(Plan& p) {
   p.dlogits = memory(compat::plain_md(output.dims(p.n)), engine, nullptr);
   memory diff = p.dlogits;
+  if (p.act_type != memory::data_type::f32) {
+    p.typed_dlogits = memory(compat::plain_md(output.dims(p.n), p.act_type), engine);
+    p.to_typed_dlogits = Reorder(p.dlogits, p.typed_dlogits);
+    diff = p.typed_dlogits;
+  }
   for (size_t i = p.layers.size(); i-- > first_trainable;) {
-    diff = p.layers[i]->build_backward(diff, i > first_trainable);
+    // A chain: each gradient is read by the next layer down only, so it may be
+    // overwritten there, except the caller's dlogits (handed on by pass-through layers).
+    const bool overwritable = diff.get() != p.dlogits.get();
+    diff = p.layers[i]->build_backward(diff, i > first_trainable, overwritable);
   }
   p.backward_built = true;
 }
@@ -143,6 +185,7 @@ Network::Network(const model::Architecture& arch, int channels, int height, int 
              std::to_string(width) + ", " + std::to_string(num_classes) + " classes)");
   }
   Impl& m = *impl_;
+  if (options.training_precision == Precision::bf16) require_bf16();
   m.options = options;
   m.input = Shape{channels, height, width, false};
   m.num_classes = num_classes;
@@ -174,6 +217,7 @@ const float* Network::forward(const float* input, int n, bool training) {
     Impl::Plan& p = m.plan_for(n, training, omp_get_max_threads());
     if (training) m.last_training = &p;
     p.input.set_data_handle(const_cast<float*>(input));  // only ever read
+    if (p.to_typed_input) p.to_typed_input.run(m.stream);
     for (auto& l : p.layers) l->forward(m.stream);
     if (training) ++m.dropout.step;
     if (p.to_logits) {
@@ -198,6 +242,7 @@ void Network::backward(const float* dlogits) {
     Impl::Plan& p = *m.last_training;
     if (!p.backward_built) m.build_backward(p);
     p.dlogits.set_data_handle(const_cast<float*>(dlogits));  // only ever read
+    if (p.to_typed_dlogits) p.to_typed_dlogits.run(m.stream);
     for (size_t i = p.layers.size(); i-- > m.first_trainable;) p.layers[i]->backward(m.stream);
     m.stream.wait();
   } catch (const dnnl::error& e) {
@@ -207,10 +252,24 @@ void Network::backward(const float* dlogits) {
 
 void Network::weights_changed() { ++impl_->weights_version; }
 
+void Network::set_training_precision(Precision precision) {
+  Impl& m = *impl_;
+  if (precision == m.options.training_precision) return;
+  if (precision == Precision::bf16) require_bf16();
+  m.options.training_precision = precision;
+  m.drop_training_plans();  // built for the other number format
+}
+
+Precision Network::training_precision() const { return impl_->options.training_precision; }
+uint64_t Network::weights_version() const { return impl_->weights_version; }
+
 void Network::set_dropout_seed(uint64_t seed) {
   impl_->dropout.seed = seed;
   impl_->dropout.step = 0;
 }
+
+uint64_t Network::dropout_step() const { return impl_->dropout.step; }
+void Network::set_dropout_step(uint64_t step) { impl_->dropout.step = step; }
 
 std::vector<Param*> Network::params() { return impl_->params; }
 std::vector<Buffer*> Network::buffers() { return impl_->buffers; }

@@ -44,11 +44,21 @@ struct Buffer {
   std::vector<float> value;
 };
 
+// Number format of training arithmetic. bf16: activations, their gradients and the
+// weights the primitives read are bfloat16 (convolution and inner-product products still
+// accumulate in fp32); the master weights, their gradients, batch-norm statistics and the
+// logits handed back stay fp32. Needs AVX-512 BF16 (compat::cpu_has_bf16()).
+enum class Precision { fp32, bf16 };
+
 struct NetworkOptions {
   // Run a batch norm directly followed by ReLU as one primitive (same results).
   bool fuse_bn_relu = true;
+  // Arithmetic of training plans (forward(training=true) and backward). Inference plans
+  // are always fp32, so evaluation gives the same numbers whatever trained the weights.
+  Precision training_precision = Precision::fp32;
   // Primitive plans (primitives plus activation memory) kept, one per (batch size,
   // training or inference, thread count) seen recently; the least recently used goes.
+  // At most one of them is a training plan: a new training plan replaces the last one.
   size_t max_cached_plans = 4;
 };
 
@@ -85,10 +95,22 @@ class Network {
   // Call after changing any Param::value, before the next forward.
   void weights_changed();
 
+  // Switches the arithmetic of training plans (cached ones are dropped when it changes).
+  // Throws Error(Status::unsupported) for bf16 when the CPU lacks AVX-512 BF16; the
+  // network is unchanged then.
+  void set_training_precision(Precision precision);
+  Precision training_precision() const;
+  // Moves on every weights_changed(): whoever copies the weights (lib/infer's folded
+  // inference engine) compares it to know when its copy is stale.
+  uint64_t weights_version() const;
+
   // Seeds dropout and restarts its step counter; masks derive from (seed, step counter),
   // the counter moving once per forward(training=true), so runs are reproducible.
   // The constructor seeds dropout from its own seed.
   void set_dropout_seed(uint64_t seed);
+  // The step counter, and setting it back (a training checkpoint resumes with it).
+  uint64_t dropout_step() const;
+  void set_dropout_step(uint64_t step);
 
   std::vector<Param*> params();
   std::vector<Buffer*> buffers();

@@ -41,7 +41,8 @@ class PoolPlan : public LayerPlan {
     kernel_ = {L_.kh_, L_.kw_};
     pad_ = {0, 0};
     fwd_pd_ = compat::make_pool_fwd_pd(ctx.engine, ctx.forward_prop(), alg_, src.get_desc(),
-                                       compat::any_md(L_.out_.dims(ctx.n)), strides_,
+                                       compat::any_md(L_.out_.dims(ctx.n), ctx.act_type),
+                                       strides_,
                                        kernel_, pad_, pad_);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
     // Max pooling in training records the argmax for backward.
@@ -56,7 +57,7 @@ class PoolPlan : public LayerPlan {
   memory dst() const override { return dst_; }
   void forward(dnnl::stream& s) override { fwd_.run(s); }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
     if (!need_diff_src) return memory();
     auto pd = compat::make_pool_bwd_pd(ctx_.engine, alg_, src_.get_desc(), dst_.get_desc(),
                                        strides_, kernel_, pad_, pad_, fwd_pd_);

@@ -22,14 +22,16 @@ class ReluPlan : public LayerPlan {
   memory dst() const override { return dst_; }
   void forward(dnnl::stream& s) override { fwd_.run(s); }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src,
+                        bool diff_dst_free) override {
     if (!need_diff_src) return memory();
     const memory::desc md = src_.get_desc();
     auto pd = compat::make_eltwise_bwd_pd(ctx_.engine, algorithm::eltwise_relu, md, md, 0.f,
                                           0.f, fwd_pd_);
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
-    diff_src_ = memory(pd.diff_src_desc(), ctx_.engine);
+    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd  // in place
+                                                   : memory(pd.diff_src_desc(), ctx_.engine);
     bwd_ = Exec(dnnl::eltwise_backward(pd), {{DNNL_ARG_SRC, src_},
                                              {DNNL_ARG_DIFF_DST, dd},
                                              {DNNL_ARG_DIFF_SRC, diff_src_}});

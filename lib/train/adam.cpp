@@ -17,6 +17,24 @@ Adam::Adam(const OptimizerConfig& config, std::vector<nn::Param*> params, bool d
   }
 }
 
+OptimizerState Adam::state() const {
+  OptimizerState s;
+  s.steps = t_;
+  s.tensors = m_;
+  s.tensors.insert(s.tensors.end(), v_.begin(), v_.end());
+  return s;
+}
+
+void Adam::restore(const OptimizerState& s) {
+  check_state_fits(s, state());
+  const size_t n = m_.size();
+  for (size_t k = 0; k < n; ++k) {
+    m_[k] = s.tensors[k];
+    v_[k] = s.tensors[n + k];
+  }
+  t_ = s.steps;
+}
+
 void Adam::step(double lr) {
   ++t_;
   const double bc1 = 1.0 - std::pow(config_.beta1, static_cast<double>(t_));

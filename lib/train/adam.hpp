@@ -18,6 +18,8 @@ class Adam final : public Optimizer {
   // decoupled: AdamW's weight decay instead of Adam's L2 term.
   Adam(const OptimizerConfig& config, std::vector<nn::Param*> params, bool decoupled);
   void step(double lr) override;
+  OptimizerState state() const override;
+  void restore(const OptimizerState& state) override;
 
  private:
   OptimizerConfig config_;

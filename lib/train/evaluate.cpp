@@ -1,5 +1,6 @@
 #include "train/evaluate.hpp"
 
+#include "infer/model_engine.hpp"
 #include "train/batcher.hpp"
 #include "train/loss.hpp"
 #include "train/split_check.hpp"
@@ -28,12 +29,17 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   }
   double sum = 0.0;
   size_t correct = 0, done = 0;
+  // Through the inference engine, as prediction: its folded batch norms round differently
+  // from the training network's, and evaluation must give what prediction gives.
+  const std::shared_ptr<infer::InferenceEngine> engine = infer::inference_engine(model);
+  std::vector<float> logits;
   for (size_t b = 0; b < batcher.num_batches(); ++b) {
     const int n = batcher.load(b);
-    const float* logits = model.network().forward(batcher.images(), n, false);
+    logits.resize(static_cast<size_t>(n) * static_cast<size_t>(k));
+    engine->logits(batcher.images(), static_cast<size_t>(n), logits.data());
     float* rows = keep_probabilities ? out.probabilities.data() + done * static_cast<size_t>(k)
                                      : nullptr;
-    const BatchLoss l = loss.compute(logits, batcher.labels(), n, nullptr, rows);
+    const BatchLoss l = loss.compute(logits.data(), batcher.labels(), n, nullptr, rows);
     sum += l.sum;
     correct += l.correct;
     done += static_cast<size_t>(n);

@@ -2,6 +2,7 @@
 // number, and a copy of that epoch's weights to hand back at the end.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "nn/network.hpp"
@@ -25,6 +26,19 @@ class BestEpochTracker {
   int best_epoch() const { return best_epoch_; }
   double best_value() const { return best_; }
 
+  // Everything update() has learnt, for checkpoints.
+  struct State {
+    int best_epoch = -1;
+    double best = 0.0;
+    int since_best = 0;
+  };
+  State state() const { return {best_epoch_, best_, since_best_}; }
+  void restore(const State& s) {
+    best_epoch_ = s.best_epoch;
+    best_ = s.best;
+    since_best_ = s.since_best;
+  }
+
  private:
   EarlyStopping options_;
   int best_epoch_ = -1;
@@ -39,6 +53,15 @@ class WeightSnapshot {
   // Writes the copy back and tells the network its weights changed. Needs a take() first.
   void restore(nn::Network& net) const;
   bool empty() const { return params_.empty() && buffers_.empty(); }
+
+  // The copied values, in the order of Network::params() and buffers(); for checkpoints.
+  const std::vector<std::vector<float>>& params() const { return params_; }
+  const std::vector<std::vector<float>>& buffers() const { return buffers_; }
+  // Sets the copy directly (restore() checks it fits the network).
+  void assign(std::vector<std::vector<float>> params, std::vector<std::vector<float>> buffers) {
+    params_ = std::move(params);
+    buffers_ = std::move(buffers);
+  }
 
  private:
   std::vector<std::vector<float>> params_, buffers_;

@@ -20,6 +20,21 @@ void check_range(double value, double low, double high, bool high_open, const ch
 
 }  // namespace
 
+void check_state_fits(const OptimizerState& state, const OptimizerState& like) {
+  if (state.tensors.size() != like.tensors.size())
+    fail(Status::invalid_argument, "the optimizer state has " +
+                                       std::to_string(state.tensors.size()) +
+                                       " buffers; this optimizer has " +
+                                       std::to_string(like.tensors.size()));
+  for (size_t i = 0; i < state.tensors.size(); ++i)
+    if (state.tensors[i].size() != like.tensors[i].size())
+      fail(Status::invalid_argument, "optimizer buffer " + std::to_string(i) + " holds " +
+                                         std::to_string(state.tensors[i].size()) +
+                                         " values; this optimizer's holds " +
+                                         std::to_string(like.tensors[i].size()));
+  if (state.steps < 0) fail(Status::invalid_argument, "a negative optimizer step count");
+}
+
 float decay_for(const nn::Param& param, const OptimizerConfig& config) {
   const bool decays = param.is_weight || config.decay_bias_and_norm;
   return decays ? static_cast<float>(config.weight_decay) : 0.f;

@@ -3,6 +3,7 @@
 // decoupled weight decay. See sgd.hpp and adam.hpp for the exact formulas.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -25,13 +26,29 @@ struct OptimizerConfig {
   bool decay_bias_and_norm = false;
 };
 
+// What an optimiser carries from step to step, for checkpoints: its step count and its
+// per-element buffers (SGD: one momentum buffer per parameter, or none without momentum;
+// Adam: the first moments of every parameter, then the second moments).
+struct OptimizerState {
+  int64_t steps = 0;
+  std::vector<std::vector<float>> tensors;
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
   // Updates every parameter from its gradient with learning rate lr. The caller tells the
   // network afterwards (Network::weights_changed).
   virtual void step(double lr) = 0;
+  // A copy of the state; restore() puts one back. A restored optimiser continues exactly
+  // as the one the state came from. restore() throws Status::invalid_argument, changing
+  // nothing, when the tensor count or a size differs from this optimiser's.
+  virtual OptimizerState state() const = 0;
+  virtual void restore(const OptimizerState& state) = 0;
 };
+
+// Checks that `state` has tensors of exactly the sizes of `like` (restore() uses it).
+void check_state_fits(const OptimizerState& state, const OptimizerState& like);
 
 // Checks the configuration (throws invalid_argument naming the setting) and makes the
 // optimiser. Its state (momentum, moments) starts at zero, as in PyTorch.

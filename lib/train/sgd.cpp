@@ -15,7 +15,21 @@ Sgd::Sgd(const OptimizerConfig& config, std::vector<nn::Param*> params)
     for (const nn::Param* p : params_) momentum_.emplace_back(p->value.size(), 0.f);
 }
 
+OptimizerState Sgd::state() const {
+  OptimizerState s;
+  s.steps = steps_;
+  s.tensors = momentum_;
+  return s;
+}
+
+void Sgd::restore(const OptimizerState& s) {
+  check_state_fits(s, state());
+  momentum_ = s.tensors;
+  steps_ = s.steps;
+}
+
 void Sgd::step(double lr) {
+  ++steps_;
   const float rate = static_cast<float>(lr);
   const float mu = static_cast<float>(config_.momentum);
   for (size_t k = 0; k < params_.size(); ++k) {

@@ -5,6 +5,7 @@
 //   p = p - lr * g
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "train/optimizer.hpp"
@@ -15,11 +16,14 @@ class Sgd final : public Optimizer {
  public:
   Sgd(const OptimizerConfig& config, std::vector<nn::Param*> params);
   void step(double lr) override;
+  OptimizerState state() const override;
+  void restore(const OptimizerState& state) override;
 
  private:
   OptimizerConfig config_;
   std::vector<nn::Param*> params_;
   std::vector<std::vector<float>> momentum_;  // one buffer per parameter
+  int64_t steps_ = 0;  // not needed by the update; kept so checkpoints can be checked
 };
 
 }  // namespace kcell::train

@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "data/augment.hpp"
+#include "nn/network.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
@@ -75,6 +77,16 @@ struct TrainConfig {
   data::AugmentOptions augment;  // training batches only; nothing enabled by default
   uint64_t seed = 42;    // shuffling, sampling, augmentation and dropout
   int num_threads = 0;   // 0: the kcell_set_num_threads() value
+  // Arithmetic of the training steps (validation stays fp32). bf16 needs AVX-512 BF16:
+  // train() throws Status::unsupported before changing the model otherwise.
+  nn::Precision precision = nn::Precision::fp32;
+  // Non-empty: after every epoch, a checkpoint is written there atomically
+  // (train/checkpoint.hpp), recording kcell_version as the writer.
+  std::string checkpoint_path;
+  std::string kcell_version;
+  // With checkpoint_path: if that file exists, continue the run it records (which must
+  // have the same settings, data and model) instead of starting anew.
+  bool resume = false;
   // Return false to cancel. Called on the training thread.
   std::function<bool(const Progress&)> progress;
   // Receives each completed epoch's record, before the phase-1 progress call.

@@ -1,22 +1,28 @@
 #include "train/trainer.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/threads.hpp"
 #include "train/batcher.hpp"
+#include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
 #include "train/evaluate.hpp"
 #include "train/finite.hpp"
+#include "train/last_good_state.hpp"
 #include "train/metrics.hpp"
 #include "train/model_selection.hpp"
 #include "train/normalization.hpp"
 #include "train/rng.hpp"
+#include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
 #include "train/split_check.hpp"
@@ -34,36 +40,29 @@ double seconds_since(Clock::time_point start) {
 constexpr uint64_t dropout_stream = 0xD50F00D;
 constexpr uint64_t augment_stream = 0xA06E7;
 
-// Copies of the batch-norm running statistics, taken before each training forward so a
-// diverging step can be undone (weights are only changed by a step that passed checks).
-class BufferSnapshot {
- public:
-  explicit BufferSnapshot(std::vector<nn::Buffer*> buffers) : buffers_(std::move(buffers)) {
-    for (const nn::Buffer* b : buffers_) saved_.push_back(b->value);
-  }
-  void save() {
-    for (size_t i = 0; i < buffers_.size(); ++i)
-      std::copy(buffers_[i]->value.begin(), buffers_[i]->value.end(), saved_[i].begin());
-  }
-  void restore() {
-    for (size_t i = 0; i < buffers_.size(); ++i)
-      std::copy(saved_[i].begin(), saved_[i].end(), buffers_[i]->value.begin());
-  }
-
- private:
-  std::vector<nn::Buffer*> buffers_;
-  std::vector<std::vector<float>> saved_;
-};
-
-[[noreturn]] void stop_not_finite(model::Model& model, BufferSnapshot& snapshot,
+[[noreturn]] void stop_not_finite(model::Model& model, LastGoodState& last_good,
                                   const std::string& what, int epoch, size_t batch) {
-  snapshot.restore();
-  model.network().weights_changed();
+  last_good.restore(model.network());
   fail(Status::not_finite,
        what + " at epoch " + std::to_string(epoch + 1) + ", batch " +
            std::to_string(batch + 1) +
-           "; training stopped with the weights from before that step (try a lower learning "
-           "rate)");
+           "; training stopped with the last weights whose loss and gradients were finite, "
+           "from before the previous step (try a lower learning rate)");
+}
+
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// Puts a checkpoint's model state into `model`: weights, batch-norm statistics,
+// normalisation and training summary (read_checkpoint checked that they fit).
+void adopt(model::Model& saved, model::Model& model) {
+  nn::Network& from = saved.network();
+  const std::vector<nn::Param*> params = from.params(), to_params = model.network().params();
+  const std::vector<nn::Buffer*> buffers = from.buffers(), to_buffers = model.network().buffers();
+  for (size_t i = 0; i < params.size(); ++i) to_params[i]->value = params[i]->value;
+  for (size_t i = 0; i < buffers.size(); ++i) to_buffers[i]->value = buffers[i]->value;
+  model.network().weights_changed();
+  model.set_normalization(saved.normalization());
+  model.set_training_summary(saved.training_summary());
 }
 
 [[noreturn]] void stop_cancelled(int epoch, size_t batch) {
@@ -119,13 +118,29 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   check_split_fits(model, train, data::SplitId::train, "training split");
   if (val) check_split_fits(model, *val, data::SplitId::val, "validation split");
   check_early_stopping(config.early_stopping, val != nullptr);
+  if (config.resume && config.checkpoint_path.empty())
+    fail(Status::invalid_argument, "resume needs a checkpoint path");
+  nn::Network& net = model.network();
+  net.set_training_precision(config.precision);  // throws before any change if unsupported
+  const std::vector<nn::Param*> params = net.params();
+  const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
+  // A run that continues from its checkpoint: read and checked whole before anything
+  // changes; its normalisation is the one the run began with.
+  const Fingerprint fingerprint = config.checkpoint_path.empty()
+                                      ? Fingerprint{}
+                                      : run_fingerprint(model, train, val, config);
+  std::optional<Checkpoint> resumed;
+  if (config.resume && file_exists(config.checkpoint_path))
+    resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(), fingerprint,
+                              config.epochs);
 
   const data::Split& split = train.split(data::SplitId::train);
   const bool first_run = model.normalization().empty();
   const model::Normalization normalization =
-      first_run ? compute_normalization(split, model.channels(),
-                                        static_cast<size_t>(model.height()) * model.width())
-                : model.normalization();
+      resumed     ? resumed->model->normalization()
+      : first_run ? compute_normalization(split, model.channels(),
+                                          static_cast<size_t>(model.height()) * model.width())
+                  : model.normalization();
 
   const int k = model.num_classes();
   LossOptions loss_options = config.loss;
@@ -143,27 +158,43 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const size_t batches = batcher.num_batches();
   const LearningRateSchedule schedule({config.schedule, config.learning_rate, config.epochs,
                                        batches, config.warmup_epochs});
-  nn::Network& net = model.network();
-  const std::vector<nn::Param*> params = net.params();
-  const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
-  BufferSnapshot snapshot(net.buffers());
+  LastGoodState last_good(params, net.buffers());
   // Rows of the largest batch: the batch size, or the whole split when that is smaller.
   const size_t rows = std::min(split.count, static_cast<size_t>(config.batch_size));
   std::vector<float> dlogits(rows * static_cast<size_t>(k));
   net.set_dropout_seed(derive_seed(config.seed, dropout_stream));
   // Every setting has been checked: only now does the model change.
-  if (first_run) model.set_normalization(normalization);
+  if (resumed)
+    adopt(*resumed->model, model);
+  else if (first_run)
+    model.set_normalization(normalization);
   model::TrainingSummary summary = model.training_summary();
   summary.parameters = settings_of(config);
-  const int epochs_before = summary.epochs_trained;
+  int epochs_before = summary.epochs_trained;
   summary.best_epoch = -1;  // this run's weights replace whatever was best before
   model.set_training_summary(summary);
   BestEpochTracker tracker(config.early_stopping);
   WeightSnapshot best_weights;
   EpochStats best_stats;
   TrainResult result;
+  RunState run;  // what a checkpoint records besides the model
 
-  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+  if (resumed) {  // continue after the checkpoint's last epoch, as if never interrupted
+    run = std::move(resumed->state);
+    epochs_before = run.epochs_before;
+    optimizer->restore(run.optimizer);
+    tracker.restore(run.tracker);
+    best_weights = run.best_weights;
+    if (tracker.best_epoch() >= 0) best_stats = run.history[tracker.best_epoch()];
+    net.set_dropout_step(run.dropout_step);
+    if (config.on_epoch)
+      for (const EpochStats& stats : run.history) config.on_epoch(stats);
+    result.epochs_run = static_cast<int>(run.history.size());
+    result.stopped_early = tracker.should_stop();
+  }
+  run.epochs_before = epochs_before;
+
+  for (int epoch = result.epochs_run; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const Clock::time_point start = Clock::now();
     const uint64_t epoch_seed = derive_seed(config.seed, static_cast<uint64_t>(epoch));
     batcher.set_order(config.balanced_sampler
@@ -184,14 +215,14 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       const int n = batcher.load(b);
       if (dlogits.size() < static_cast<size_t>(n) * k)  // only if an order outgrows rows
         dlogits.resize(static_cast<size_t>(n) * k);
-      snapshot.save();
+      last_good.save();
       const float* logits = net.forward(batcher.images(), n, true);
       const BatchLoss l = loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
       if (!std::isfinite(l.loss))
-        stop_not_finite(model, snapshot, "the training loss became NaN or infinite", epoch, b);
+        stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
       net.backward(dlogits.data());
       if (!gradients_finite(params))
-        stop_not_finite(model, snapshot, "a gradient became NaN or infinite", epoch, b);
+        stop_not_finite(model, last_good, "a gradient became NaN or infinite", epoch, b);
       lr = schedule.at(epoch, b);
       optimizer->step(lr);
       net.weights_changed();
@@ -228,6 +259,14 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     model.set_training_summary(summary);
     result.epochs_run = epoch + 1;
     if (config.on_epoch) config.on_epoch(stats);
+    if (!config.checkpoint_path.empty()) {
+      run.history.push_back(stats);
+      run.dropout_step = net.dropout_step();
+      run.tracker = tracker.state();
+      run.optimizer = optimizer->state();
+      run.best_weights = best_weights;
+      write_checkpoint(config.checkpoint_path, model, run, fingerprint, config.kcell_version);
+    }
     if (config.progress) {
       progress.batch = batches;
       progress.loss = stats.train_loss;

@@ -16,8 +16,16 @@ namespace kcell::train {
 //
 // Throws Error(cancelled) when the progress callback returns false (the model keeps the
 // weights of the last completed batch), and Error(not_finite) when a loss or gradient is
-// NaN or infinite (the failing step is not applied; batch-norm running statistics are
-// restored to their values before it).
+// NaN or infinite: the failing step is not applied, and since the weights it started from
+// produced the bad numbers, the model goes back to the state before the previous step
+// (weights and batch-norm running statistics), the last whose loss and gradients were
+// finite (train/last_good_state.hpp).
+//
+// With config.checkpoint_path, a checkpoint is written after every epoch; with
+// config.resume and an existing checkpoint, the run continues after its last epoch and
+// ends exactly as an uninterrupted run with the same settings and thread count would
+// (train/checkpoint.hpp). A checkpoint that cannot be written stops training with
+// Status::io (the model keeps the weights of the completed epochs).
 //
 // With a monitor in config.early_stopping (which needs `val`), the model ends with the
 // parameters and batch-norm statistics of the best epoch by that number; with a patience,

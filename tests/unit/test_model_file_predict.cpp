@@ -3,6 +3,8 @@
 // and in agreement with evaluation.
 #include <doctest/doctest.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <thread>
 
@@ -123,8 +125,12 @@ TEST_CASE("8 threads predicting with one model at once get the answers of one th
   }
   std::vector<std::vector<float>> got(8);
   std::vector<std::thread> threads;
+  // The same compute-thread count as this thread (as the C API applies per call): results
+  // are the same for the same thread count.
+  const int compute_threads = omp_get_max_threads();
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
+      omp_set_num_threads(compute_threads);
       for (int repeat = 0; repeat < 5; ++repeat) got[t] = predict(*model, inputs[t]);
     });
   for (std::thread& th : threads) th.join();

@@ -1,0 +1,160 @@
+#include "infer/inference_engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/error.hpp"
+
+namespace kcell::infer {
+
+namespace {
+
+dnnl::memory::data_type data_type(Precision p) {
+  return p == Precision::bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
+// The largest power of two of images whose largest activation fits kChunkBytes (at least
+// 1, at most kMaxChunk): 8 for `reference` at 28 × 28, 4 for `resnet18`.
+size_t chunk_for(const InferenceGraph& g, Precision p) {
+  int64_t largest = 1;
+  for (const nn::Shape& v : g.values) largest = std::max(largest, v.size());
+  const size_t bytes = static_cast<size_t>(largest) * (p == Precision::bf16 ? 2 : 4);
+  size_t chunk = 1;
+  while (chunk * 2 <= InferenceEngine::kMaxChunk &&
+         chunk * 2 * bytes <= InferenceEngine::kChunkBytes)
+    chunk *= 2;
+  return chunk;
+}
+
+[[noreturn]] void rethrow_dnnl(const dnnl::error& e, const char* what) {
+  const Status st = e.status == dnnl_out_of_memory ? Status::out_of_memory : Status::internal;
+  fail(st, std::string(what) + ": oneDNN error: " + e.what());
+}
+
+}  // namespace
+
+InferenceEngine::InferenceEngine(model::Model& model, Precision precision, uint64_t version)
+    : graph_(build_inference_graph(model)),
+      num_classes_(model.num_classes()),
+      chunk_(chunk_for(graph_, precision)),
+      precision_(precision),
+      version_(version),
+      weights_(graph_, engine_) {}
+
+InferenceEngine::~InferenceEngine() = default;
+
+InferenceEngine::Lease::Lease(std::shared_ptr<InferenceEngine> engine,
+                              std::unique_ptr<InferenceContext> ctx)
+    : engine_(std::move(engine)), ctx_(std::move(ctx)) {}
+
+InferenceEngine::Lease::~Lease() {
+  if (engine_ && ctx_) engine_->give_back(std::move(ctx_));
+}
+
+InferenceEngine::Lease InferenceEngine::acquire(int64_t n) {
+  const int threads = omp_get_max_threads();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if ((*it)->batch() == n && (*it)->threads() == threads) {
+        std::unique_ptr<InferenceContext> ctx = std::move(*it);
+        idle_.erase(it);
+        return Lease(shared_from_this(), std::move(ctx));
+      }
+    }
+  }
+  // Built outside the lock: other callers keep running meanwhile.
+  try {
+    return Lease(shared_from_this(),
+                 std::make_unique<InferenceContext>(graph_, weights_, engine_, n, threads,
+                                                    data_type(precision_)));
+  } catch (const dnnl::error& e) {
+    rethrow_dnnl(e, "preparing inference");
+  }
+}
+
+void InferenceEngine::for_each_chunk(size_t count, const ChunkBody& body) {
+  const int threads = omp_get_max_threads();
+  if (threads <= 1 || count <= chunk_) {
+    std::optional<Lease> full;  // kept across the full chunks
+    for (size_t first = 0; first < count; first += chunk_) {
+      const size_t n = std::min(chunk_, count - first);
+      if (n == chunk_ && !full) full.emplace(acquire(static_cast<int64_t>(n)));
+      std::optional<Lease> rest;
+      if (n != chunk_) rest.emplace(acquire(static_cast<int64_t>(n)));
+      body(n == chunk_ ? **full : **rest, first, n);
+    }
+    return;
+  }
+  // Equal chunks, their number a multiple of the thread count, so the threads share the
+  // work evenly.
+  const size_t t = static_cast<size_t>(threads);
+  const size_t parts = ((count + chunk_ - 1) / chunk_ + t - 1) / t * t;
+  const size_t size = (count + parts - 1) / parts;
+  const ptrdiff_t chunks = static_cast<ptrdiff_t>((count + size - 1) / size);
+  std::mutex error_mutex;
+  std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+  {
+    omp_set_num_threads(1);  // this thread's contexts and primitives: one thread each
+    std::optional<Lease> full, rest;
+#pragma omp for schedule(static)
+    for (ptrdiff_t c = 0; c < chunks; ++c) {
+      try {
+        {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (error) continue;  // give up after a failure
+        }
+        const size_t first = static_cast<size_t>(c) * size;
+        const size_t n = std::min(size, count - first);
+        std::optional<Lease>& lease = n == size ? full : rest;
+        if (!lease || (*lease)->batch() != static_cast<int64_t>(n))
+          lease.emplace(acquire(static_cast<int64_t>(n)));
+        body(**lease, first, n);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+void InferenceEngine::logits(const float* images, size_t n, float* out) {
+  const size_t image = static_cast<size_t>(graph_.values[0].size());
+  const size_t k = static_cast<size_t>(num_classes_);
+  for_each_chunk(n, [&](InferenceContext& ctx, size_t first, size_t m) {
+    const float* z = ctx.run(images + first * image);
+    std::copy(z, z + m * k, out + first * k);
+  });
+}
+
+void InferenceEngine::give_back(std::unique_ptr<InferenceContext> ctx) noexcept {
+  std::list<std::unique_ptr<InferenceContext>> evicted;  // freed after unlocking
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      idle_.push_front(std::move(ctx));
+    } catch (...) {
+      return;  // no memory for the list node: the context is simply freed
+    }
+    size_t bytes = 0;
+    for (const auto& c : idle_) bytes += c->bytes();
+    while (idle_.size() > 1 && (idle_.size() > kMaxIdleContexts || bytes > kMaxIdleBytes)) {
+      bytes -= idle_.back()->bytes();
+      evicted.splice(evicted.begin(), idle_, std::prev(idle_.end()));
+    }
+  }
+}
+
+size_t InferenceEngine::idle_contexts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return idle_.size();
+}
+
+}  // namespace kcell::infer

@@ -1,0 +1,26 @@
+// The inference engine of a model's current weights, kept in the model
+// (Model::inference_slot()) and rebuilt on first use after the weights change (training,
+// fine-tuning, loading: anything that calls Network::weights_changed()).
+#pragma once
+
+#include <memory>
+
+#include "infer/inference_engine.hpp"
+#include "model/model.hpp"
+
+namespace kcell::infer {
+
+// The engine for the model's current weights and inference precision, built here (under
+// the model's inference lock, so once) when there is none or it is stale. Safe to call from
+// several threads at once, but not while the model's weights are being changed.
+std::shared_ptr<InferenceEngine> inference_engine(model::Model& model);
+
+// Whether this CPU can run `precision` (bf16 needs AVX-512 BF16 or AMX).
+bool precision_supported(Precision precision);
+
+// Sets the arithmetic of the model's later predictions and evaluations. Throws
+// Error(Status::unsupported) when this CPU cannot run it.
+void set_inference_precision(model::Model& model, Precision precision);
+Precision inference_precision(const model::Model& model);
+
+}  // namespace kcell::infer

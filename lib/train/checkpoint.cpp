@@ -1,0 +1,331 @@
+// Checkpoint files: a zip (written like a model file) holding checkpoint.json (the run's
+// state and fingerprint), model.kcell (a whole model file) and float32 .npy members for
+// the optimizer's buffers and the best epoch's weights.
+#include "train/checkpoint.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "data/npy_header.hpp"
+#include "data/printable.hpp"
+#include "data/zip_archive.hpp"
+#include "model/model_file.hpp"
+#include "model/npy_writer.hpp"
+#include "model/zip_writer.hpp"
+
+namespace kcell::train {
+namespace {
+
+using nlohmann::json;
+using Ordered = nlohmann::ordered_json;
+
+constexpr char kFormat[] = "kcell-checkpoint";
+constexpr int kFormatVersion = 1;
+constexpr char kStateMember[] = "checkpoint.json";
+constexpr char kModelMember[] = "model.kcell";
+constexpr uint64_t kMaxStateBytes = 64ull << 20;
+
+std::string optimizer_member(size_t i) { return "optimizer/" + std::to_string(i) + ".npy"; }
+std::string best_member(const std::string& tensor) { return "best/" + tensor + ".npy"; }
+
+// JSON has no NaN or infinity: those become the strings "nan", "inf" and "-inf". Finite
+// numbers are written with enough digits to read back bit for bit.
+Ordered number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+Ordered stats_json(const EpochStats& s) {
+  return Ordered{{"epoch", s.epoch},
+                 {"train_loss", number(s.train_loss)},
+                 {"train_accuracy", number(s.train_accuracy)},
+                 {"val_loss", number(s.val_loss)},
+                 {"val_accuracy", number(s.val_accuracy)},
+                 {"val_balanced_accuracy", number(s.val_balanced_accuracy)},
+                 {"val_auc", number(s.val_auc)},
+                 {"train_val_gap", number(s.train_val_gap)},
+                 {"learning_rate", number(s.learning_rate)},
+                 {"seconds", number(s.seconds)}};
+}
+
+void add_floats(model::ZipWriter& zip, const std::string& name, const std::vector<int64_t>& shape,
+                const std::vector<float>& values) {
+  const std::vector<uint8_t> npy = model::npy_float32(shape, values.data(), values.size());
+  zip.add(name, npy.data(), npy.size());
+}
+
+// Typed reads from checkpoint.json; every problem is a format error naming the field.
+class StateReader {
+ public:
+  explicit StateReader(std::string where) : where_(std::move(where)) {}
+
+  [[noreturn]] void error(const std::string& field, const std::string& problem) const {
+    fail(Status::format, where_ + ": '" + field + "' " + problem);
+  }
+
+  const json& at(const json& object, const std::string& key) const {
+    if (!object.is_object()) error(key, "belongs to something that is not an object");
+    auto it = object.find(key);
+    if (it == object.end()) error(key, "is missing");
+    return *it;
+  }
+
+  int64_t integer(const json& object, const std::string& key, int64_t low, int64_t high) const {
+    const json& v = at(object, key);
+    if (!v.is_number_integer()) error(key, "must be an integer");
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high))
+      error(key, "is out of range");
+    const int64_t i = v.get<int64_t>();
+    if (i < low || i > high)
+      error(key, "is " + std::to_string(i) + ", outside [" + std::to_string(low) + ", " +
+                     std::to_string(high) + "]");
+    return i;
+  }
+
+  uint64_t unsigned_integer(const json& object, const std::string& key) const {
+    const json& v = at(object, key);
+    if (!v.is_number_unsigned()) error(key, "must be a non-negative integer");
+    return v.get<uint64_t>();
+  }
+
+  double number(const json& object, const std::string& key) const {
+    const json& v = at(object, key);
+    if (v.is_number()) return v.get<double>();
+    if (v.is_string()) {
+      const std::string s = v.get<std::string>();
+      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+      if (s == "inf") return std::numeric_limits<double>::infinity();
+      if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    }
+    error(key, "must be a number, \"nan\", \"inf\" or \"-inf\"");
+  }
+
+  std::string text(const json& object, const std::string& key) const {
+    const json& v = at(object, key);
+    if (!v.is_string()) error(key, "must be a string");
+    return v.get<std::string>();
+  }
+
+  bool boolean(const json& object, const std::string& key) const {
+    const json& v = at(object, key);
+    if (!v.is_boolean()) error(key, "must be true or false");
+    return v.get<bool>();
+  }
+
+ private:
+  std::string where_;
+};
+
+std::vector<uint8_t> read_member(data::ZipArchive& zip, const std::string& name,
+                                 uint64_t max_bytes) {
+  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+  const uint64_t size = source->size().bytes;
+  if (size > max_bytes)
+    fail(Status::format, source->name() + " declares " + std::to_string(size) +
+                             " bytes, more than it can plausibly need");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  data::read_exact(*source, bytes.data(), bytes.size(), "the member");
+  data::expect_end(*source, "the member");  // also checks the CRC
+  return bytes;
+}
+
+// Member `name` as float32 values of exactly `shape`.
+std::vector<float> read_floats(data::ZipArchive& zip, const std::string& name,
+                               const std::vector<uint64_t>& shape) {
+  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+  const data::NpyHeader header = data::read_npy_header(*source);
+  if (header.dtype.kind != 'f' || header.dtype.item_size != 4 || header.dtype.big_endian ||
+      header.fortran_order)
+    fail(Status::format, source->name() + " must be a little-endian float32 array in C order");
+  if (header.shape != shape)
+    fail(Status::format, source->name() + " has shape " + data::shape_string(header.shape) +
+                             " where " + data::shape_string(shape) + " is needed");
+  data::check_remaining(*source, header.payload_bytes, "the array data");
+  std::vector<float> values(static_cast<size_t>(header.element_count));
+  data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
+  data::expect_end(*source, "the array data");
+  return values;
+}
+
+template <class Tensor>
+std::vector<uint64_t> shape_of(const Tensor& t) {
+  return std::vector<uint64_t>(t.shape.begin(), t.shape.end());
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& path, model::Model& model, const RunState& state,
+                      const Fingerprint& fingerprint, const std::string& kcell_version) {
+  Ordered history = Ordered::array();
+  for (const EpochStats& s : state.history) history.push_back(stats_json(s));
+  const bool has_best = !state.best_weights.empty();
+  const Ordered doc = {
+      {"format", kFormat},
+      {"format_version", kFormatVersion},
+      {"kcell_version", kcell_version},
+      {"run", fingerprint},
+      {"epochs_done", state.history.size()},
+      {"epochs_before", state.epochs_before},
+      {"dropout_step", state.dropout_step},
+      {"optimizer", {{"steps", state.optimizer.steps},
+                     {"buffers", state.optimizer.tensors.size()}}},
+      {"tracker", {{"best_epoch", state.tracker.best_epoch},
+                   {"best", number(state.tracker.best)},
+                   {"since_best", state.tracker.since_best}}},
+      {"best_weights", has_best},
+      {"history", history}};
+  const std::string text = doc.dump(2) + "\n";
+
+  model::ZipWriter zip;
+  zip.add(kStateMember, text.data(), text.size());
+  const std::vector<uint8_t> model_file = model::save_model_to_memory(model, kcell_version);
+  zip.add(kModelMember, model_file.data(), model_file.size());
+  for (size_t i = 0; i < state.optimizer.tensors.size(); ++i) {
+    const std::vector<float>& t = state.optimizer.tensors[i];
+    add_floats(zip, optimizer_member(i), {static_cast<int64_t>(t.size())}, t);
+  }
+  if (has_best) {
+    const std::vector<nn::Param*> params = model.network().params();
+    const std::vector<nn::Buffer*> buffers = model.network().buffers();
+    if (state.best_weights.params().size() != params.size() ||
+        state.best_weights.buffers().size() != buffers.size())
+      fail(Status::internal, "the best-weights snapshot does not fit the network");
+    for (size_t i = 0; i < params.size(); ++i)
+      add_floats(zip, best_member(params[i]->name), params[i]->shape,
+                 state.best_weights.params()[i]);
+    for (size_t i = 0; i < buffers.size(); ++i)
+      add_floats(zip, best_member(buffers[i]->name), buffers[i]->shape,
+                 state.best_weights.buffers()[i]);
+  }
+  const std::vector<uint8_t> bytes = zip.finish();
+  write_file_atomically(path, bytes.data(), bytes.size());
+}
+
+Checkpoint read_checkpoint(const std::string& path, model::Model& model,
+                           const OptimizerState& optimizer_like, const Fingerprint& fingerprint,
+                           int max_epochs) {
+  data::ZipArchive zip(path);
+  if (!zip.has_member(kStateMember))
+    fail(Status::format, path + ": not a kcell checkpoint (it has no " +
+                             std::string(kStateMember) + " member)");
+  const std::vector<uint8_t> text = read_member(zip, kStateMember, kMaxStateBytes);
+  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const std::string where = path + ": " + kStateMember;
+  if (doc.is_discarded() || !doc.is_object())
+    fail(Status::format, where + " is not a JSON object");
+  const StateReader r(where);
+  if (r.text(doc, "format") != kFormat)
+    fail(Status::format, path + ": not a kcell checkpoint (format '" +
+                             data::printable(r.text(doc, "format")) + "')");
+  const int64_t version = r.integer(doc, "format_version", 0, INT32_MAX);
+  if (version != kFormatVersion)
+    fail(Status::format, path + ": checkpoint format version " + std::to_string(version) +
+                             " is not supported (this kcell reads version " +
+                             std::to_string(kFormatVersion) + ")");
+
+  // The run first: a checkpoint of another run is refused for that, whatever else it holds.
+  const json& run = r.at(doc, "run");
+  if (!run.is_object()) r.error("run", "must be an object");
+  Fingerprint saved;
+  for (auto it = run.begin(); it != run.end(); ++it) {
+    if (!it.value().is_string()) r.error("run." + it.key(), "must be a string");
+    saved[it.key()] = it.value().get<std::string>();
+  }
+  const std::string difference = fingerprint_difference(saved, fingerprint);
+  if (!difference.empty())
+    fail(Status::invalid_argument,
+         path + " was written by a different training run: " + difference +
+             ". Resume with the settings, data and model of that run, or set resume to 0 "
+             "to start anew (the checkpoint is then overwritten)");
+
+  Checkpoint c;
+  RunState& s = c.state;
+  const int64_t epochs_done = r.integer(doc, "epochs_done", 1, max_epochs);
+  s.epochs_before = static_cast<int>(r.integer(doc, "epochs_before", 0, INT32_MAX - max_epochs));
+  s.dropout_step = r.unsigned_integer(doc, "dropout_step");
+  const json& optimizer = r.at(doc, "optimizer");
+  s.optimizer.steps = r.integer(optimizer, "steps", 0, INT64_MAX);
+  const int64_t buffers = r.integer(optimizer, "buffers", 0, INT32_MAX);
+  if (static_cast<size_t>(buffers) != optimizer_like.tensors.size())
+    r.error("optimizer.buffers", "is " + std::to_string(buffers) + "; the run's optimizer has " +
+                                     std::to_string(optimizer_like.tensors.size()));
+  const json& tracker = r.at(doc, "tracker");
+  s.tracker.best_epoch = static_cast<int>(r.integer(tracker, "best_epoch", -1, epochs_done - 1));
+  s.tracker.best = r.number(tracker, "best");
+  s.tracker.since_best = static_cast<int>(r.integer(tracker, "since_best", 0, epochs_done));
+  const bool has_best = r.boolean(doc, "best_weights");
+  if (has_best != (s.tracker.best_epoch >= 0))
+    r.error("best_weights", "disagrees with tracker.best_epoch");
+  const json& history = r.at(doc, "history");
+  if (!history.is_array() || history.size() != static_cast<size_t>(epochs_done))
+    r.error("history", "must be an array of epochs_done records");
+  for (size_t i = 0; i < history.size(); ++i) {
+    const json& h = history[i];
+    EpochStats e;
+    e.epoch = static_cast<int>(r.integer(h, "epoch", static_cast<int64_t>(i), static_cast<int64_t>(i)));
+    e.train_loss = r.number(h, "train_loss");
+    e.train_accuracy = r.number(h, "train_accuracy");
+    e.val_loss = r.number(h, "val_loss");
+    e.val_accuracy = r.number(h, "val_accuracy");
+    e.val_balanced_accuracy = r.number(h, "val_balanced_accuracy");
+    e.val_auc = r.number(h, "val_auc");
+    e.train_val_gap = r.number(h, "train_val_gap");
+    e.learning_rate = r.number(h, "learning_rate");
+    e.seconds = r.number(h, "seconds");
+    s.history.push_back(e);
+  }
+
+  // Exactly the members this state calls for.
+  std::set<std::string> expected = {kStateMember, kModelMember};
+  for (size_t i = 0; i < optimizer_like.tensors.size(); ++i) expected.insert(optimizer_member(i));
+  const std::vector<nn::Param*> params = model.network().params();
+  const std::vector<nn::Buffer*> net_buffers = model.network().buffers();
+  if (has_best) {
+    for (const nn::Param* p : params) expected.insert(best_member(p->name));
+    for (const nn::Buffer* b : net_buffers) expected.insert(best_member(b->name));
+  }
+  for (const std::string& member : zip.member_names())
+    if (expected.count(member) == 0)
+      fail(Status::format, path + ": unexpected member '" + data::printable(member) + "'");
+  for (const std::string& member : expected)
+    if (!zip.has_member(member)) fail(Status::format, path + ": member '" + member + "' is missing");
+
+  const std::vector<uint8_t> model_file =
+      read_member(zip, kModelMember, std::numeric_limits<uint64_t>::max());
+  try {
+    c.model = model::load_model_from_memory(model_file.data(), model_file.size());
+  } catch (const Error& e) {
+    fail(e.status(), path + ": member " + kModelMember + ": " + e.what());
+  }
+  if (c.model->architecture().text != model.architecture().text ||
+      c.model->channels() != model.channels() || c.model->height() != model.height() ||
+      c.model->width() != model.width() || c.model->num_classes() != model.num_classes())
+    fail(Status::format, path + ": member " + kModelMember +
+                             " holds a model of another architecture or shape than its run");
+  if (c.model->training_summary().epochs_trained != s.epochs_before + epochs_done)
+    fail(Status::format, path + ": member " + kModelMember + " has trained " +
+                             std::to_string(c.model->training_summary().epochs_trained) +
+                             " epochs; the checkpoint records " +
+                             std::to_string(s.epochs_before + epochs_done));
+
+  for (size_t i = 0; i < optimizer_like.tensors.size(); ++i)
+    s.optimizer.tensors.push_back(read_floats(
+        zip, optimizer_member(i), {static_cast<uint64_t>(optimizer_like.tensors[i].size())}));
+  if (has_best) {
+    std::vector<std::vector<float>> best_params, best_buffers;
+    for (const nn::Param* p : params)
+      best_params.push_back(read_floats(zip, best_member(p->name), shape_of(*p)));
+    for (const nn::Buffer* b : net_buffers)
+      best_buffers.push_back(read_floats(zip, best_member(b->name), shape_of(*b)));
+    s.best_weights.assign(std::move(best_params), std::move(best_buffers));
+  }
+  return c;
+}
+
+}  // namespace kcell::train
