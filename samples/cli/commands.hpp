@@ -1,10 +1,6 @@
 // The subcommands of the kcell program; each registers itself on the CLI11 app.
 #pragma once
 
-#include <string>
-
-#include <kcell/kcell.h>
-
 namespace CLI {
 class App;
 }
@@ -13,8 +9,9 @@ namespace kcell_cli {
 
 void add_info_command(CLI::App& app);
 void add_train_command(CLI::App& app);
-
-// Prints shape, classes and per-split counts of an opened dataset.
-void print_dataset_summary(const kcell_dataset* dataset, const std::string& path);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_summary_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 
 }  // namespace kcell_cli

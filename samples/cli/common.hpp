@@ -1,10 +1,12 @@
-// Shared bits of the kcell command-line program: failing with kcell's message, split names.
+// Shared bits of the kcell command-line program: failing with kcell's message, split names,
+// owners for the C handles.
 #pragma once
 
 #include <kcell/kcell.h>
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace kcell_cli {
 
@@ -32,13 +34,18 @@ inline const char* split_name(kcell_split split) {
   return "?";
 }
 
-// RAII owner for the C handles used by the program.
+// RAII owner for the C handles used by the program; movable, not copyable.
 template <class T, void (*Free)(T*)>
 struct Handle {
   T* ptr = nullptr;
   Handle() = default;
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept : ptr(std::exchange(other.ptr, nullptr)) {}
+  Handle& operator=(Handle&& other) noexcept {
+    std::swap(ptr, other.ptr);
+    return *this;
+  }
   ~Handle() { Free(ptr); }
   T** out() { return &ptr; }
   T* get() const { return ptr; }

@@ -1,18 +1,40 @@
 // kcell: train, evaluate and inspect image classifiers from the command line.
-// Exit codes: 0 success, 2 usage error, 1 any other failure (kcell's message on stderr).
+// Exit codes: 0 success, 2 usage error, 1 any other failure; errors are one line on stderr.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string>
 
 #include "commands.hpp"
 #include "common.hpp"
 
+namespace {
+
+// CLI11's message on one line, naming the subcommand and where to find help.
+void print_usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string message = e.what();
+  for (char& ch : message)
+    if (ch == '\n') ch = ' ';
+  std::string command = "kcell";
+  for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
+  std::fprintf(stderr, "%s: %s (see '%s --help')\n", command.c_str(), message.c_str(),
+               command.c_str());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"kcell: CNN classifiers for small biomedical images, on CPUs", "kcell"};
+  CLI::App app{"kcell: CNN classifiers for small biomedical images, on CPUs.\n"
+               "Exit codes: 0 success, 2 usage error, 1 any other failure.",
+               "kcell"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kcell ") + kcell_version());
   kcell_cli::add_info_command(app);
   kcell_cli::add_train_command(app);
+  kcell_cli::add_eval_command(app);
+  kcell_cli::add_predict_command(app);
+  kcell_cli::add_summary_command(app);
+  kcell_cli::add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -22,9 +44,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    print_usage_error(app, e);
     return 2;
   } catch (const kcell_cli::Failure& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "kcell: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "kcell: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
     std::fprintf(stderr, "kcell: %s\n", e.what());
     return 1;
   }

@@ -1,0 +1,97 @@
+#include "class_names.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include "common.hpp"
+
+namespace kcell_cli {
+namespace {
+
+// MedMNIST v2's TissueMNIST labels and Fashion-MNIST's, in label order.
+const std::vector<std::string> kTissueMnist = {
+    "Collecting Duct, Connecting Tubule", "Distal Convoluted Tubule",
+    "Glomerular endothelial cells",       "Interstitial endothelial cells",
+    "Leukocytes",                         "Podocytes",
+    "Proximal Tubule Segments",           "Thick Ascending Limb"};
+const std::vector<std::string> kFashionMnist = {"T-shirt/top", "Trouser", "Pullover",
+                                                "Dress",       "Coat",    "Sandal",
+                                                "Shirt",       "Sneaker", "Bag",
+                                                "Ankle boot"};
+
+std::string lower_file_name(const std::string& path) {
+  std::string trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  std::string name = trimmed.substr(trimmed.find_last_of('/') + 1);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Failure(path + ": cannot open the class-name file");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    parts.push_back(text.substr(start, comma - start));
+    if (comma == std::string::npos) return parts;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_class_names(const std::string& spec,
+                                             const std::string& data_path, int classes) {
+  if (spec == "none") return {};
+  if (spec == "auto") {
+    const std::string name = lower_file_name(data_path);
+    if (name.find("tissuemnist") != std::string::npos && classes == 8) return kTissueMnist;
+    if (name.find("fashion") != std::string::npos && classes == 10) return kFashionMnist;
+    return {};
+  }
+  std::vector<std::string> names =
+      spec.size() > 1 && spec[0] == '@' ? read_lines(spec.substr(1)) : split_commas(spec);
+  if (names.size() != static_cast<size_t>(classes))
+    throw Failure("--class-names gives " + std::to_string(names.size()) + " names for " +
+                  std::to_string(classes) + " classes");
+  return names;
+}
+
+void set_class_names(kcell_model* model, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  std::vector<const char*> pointers;
+  for (const std::string& n : names) pointers.push_back(n.c_str());
+  check(kcell_model_set_class_names(model, pointers.data(), pointers.size()), "--class-names");
+}
+
+std::vector<std::string> model_class_names(const kcell_model* model) {
+  kcell_model_info info;
+  info.struct_size = sizeof info;
+  check(kcell_model_get_info(model, &info), "model");
+  std::vector<std::string> names;
+  for (int c = 0; c < info.num_classes; ++c) {
+    size_t needed = 0;
+    kcell_model_class_name(model, c, nullptr, 0, &needed);
+    std::string name(needed, '\0');
+    check(kcell_model_class_name(model, c, &name[0], name.size(), nullptr), "class names");
+    name.resize(needed > 0 ? needed - 1 : 0);
+    names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace kcell_cli

@@ -1,0 +1,23 @@
+// Class names: the ones a model file keeps, and the ones `--class-names` asks for.
+#pragma once
+
+#include <kcell/kcell.h>
+
+#include <string>
+#include <vector>
+
+namespace kcell_cli {
+
+// The names `--class-names SPEC` gives a dataset at `data_path` with `classes` classes:
+// "auto" (known datasets by file name, else none), "none", "A,B,C" or "@FILE".
+// An empty result leaves kcell's default names "0".."k-1". Throws Failure on a bad count.
+std::vector<std::string> resolve_class_names(const std::string& spec,
+                                             const std::string& data_path, int classes);
+
+// Stores `names` in the model (nothing when empty).
+void set_class_names(kcell_model* model, const std::vector<std::string>& names);
+
+// The model's class names in label order.
+std::vector<std::string> model_class_names(const kcell_model* model);
+
+}  // namespace kcell_cli

@@ -1,0 +1,84 @@
+// `kcell eval`: a saved model's metrics on one split of a dataset, as text, JSON or a report.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "evaluation.hpp"
+#include "metrics_json.hpp"
+#include "report_writer.hpp"
+#include "text_file.hpp"
+
+namespace kcell_cli {
+namespace {
+
+struct EvalCommand {
+  std::string model;
+  std::string data;
+  std::string split = "test";
+  std::string json;
+  std::string report;
+  int threads = 0;
+  bool quiet = false;
+};
+
+void run_eval(const EvalCommand& c) {
+  static const std::map<std::string, kcell_split> splits = {
+      {"train", KCELL_SPLIT_TRAIN}, {"val", KCELL_SPLIT_VAL}, {"test", KCELL_SPLIT_TEST}};
+  check(kcell_set_num_threads(c.threads), "--threads");
+  Model model;
+  check(kcell_model_load(c.model.c_str(), model.out()), "");
+  Dataset dataset;
+  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
+  const Evaluation evaluation =
+      evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);
+  if (c.json != "-") print_evaluation(evaluation, !c.quiet);  // stdout holds only the JSON
+  if (!c.json.empty()) {
+    nlohmann::json j = evaluation_json(evaluation);
+    j["model"] = c.model;
+    j["data"] = c.data;
+    write_text_file(c.json, j.dump(2) + "\n");
+  }
+  if (!c.report.empty()) {
+    ReportData report;
+    report.command = "eval";
+    report.data_path = c.data;
+    report.model_path = c.model;
+    report.settings = {{"model", c.model}, {"data", c.data}, {"split", c.split},
+                       {"threads", c.threads > 0 ? std::to_string(c.threads) : "all cores"}};
+    report.evaluation = evaluation;
+    describe_model_for_report(model.get(), report);
+    const std::string page = write_report(c.report, report);
+    if (!c.quiet && c.json != "-") std::printf("report written to %s\n", page.c_str());
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("eval", "Evaluate a saved model on a labelled split");
+  cmd->footer(
+      "\nPrints loss, accuracy, balanced accuracy, macro AUC, per-class precision, recall\n"
+      "and F1, and the confusion matrix (rows: true class, columns: predicted).");
+  auto c = std::make_shared<EvalCommand>();
+  cmd->add_option("--model", c->model, "A model file from kcell train --out")->required();
+  cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder")->required();
+  cmd->add_option("--split", c->split, "Which split: test, val or train")
+      ->check(CLI::IsMember({"test", "val", "train"}))
+      ->capture_default_str();
+  cmd->add_option("--json", c->json,
+                  "Write the metrics as JSON to this file (- for stdout): accuracy, "
+                  "balanced_accuracy, auc, loss, n, confusion, per_class");
+  cmd->add_option("--report", c->report, "Write metrics.json and report.html to this folder");
+  cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd->add_flag("--quiet", c->quiet, "Print only the summary line");
+  cmd->callback([c] { run_eval(*c); });
+}
+
+}  // namespace kcell_cli

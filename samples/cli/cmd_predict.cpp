@@ -1,0 +1,98 @@
+// `kcell predict`: the class of each image in PNG files and image stacks, as lines or JSON.
+#include <CLI/CLI.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "class_names.hpp"
+#include "commands.hpp"
+#include "common.hpp"
+#include "predict_inputs.hpp"
+#include "text_file.hpp"
+
+namespace kcell_cli {
+namespace {
+
+struct PredictCommand {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string json;
+  int threads = 0;
+};
+
+constexpr size_t kBatch = 256;
+
+void run_predict(const PredictCommand& c) {
+  check(kcell_set_num_threads(c.threads), "--threads");
+  Model model;
+  check(kcell_model_load(c.model.c_str(), model.out()), "");
+  kcell_model_info info;
+  info.struct_size = sizeof info;
+  check(kcell_model_get_info(model.get(), &info), c.model);
+  const ModelInput input{info.channels, info.height, info.width};
+  const std::vector<std::string> names = model_class_names(model.get());
+  const size_t k = names.size();
+
+  // Every input is opened and checked before the first prediction is printed.
+  const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
+  const bool lines = c.json != "-";
+  nlohmann::json results = nlohmann::json::array();
+  std::vector<uint8_t> batch(kBatch * input.image_bytes());
+  std::vector<float> probabilities(kBatch * k);
+  for (const PredictSource& source : sources) {
+    for (size_t first = 0; first < source.count; first += kBatch) {
+      const size_t n = std::min(kBatch, source.count - first);
+      for (size_t i = 0; i < n; ++i)
+        copy_model_image(source, first + i, input, &batch[i * input.image_bytes()]);
+      check(kcell_predict(model.get(), batch.data(), n, KCELL_LAYOUT_NCHW, probabilities.data(),
+                          probabilities.size()),
+            source.file);
+      for (size_t i = 0; i < n; ++i) {
+        const float* p = &probabilities[i * k];
+        const size_t best = static_cast<size_t>(std::max_element(p, p + k) - p);
+        if (lines)
+          std::printf("%s\t%zu\t%s\t%.4f\n", source.label(first + i).c_str(), best,
+                      names[best].c_str(), p[best]);
+        if (!c.json.empty())
+          results.push_back({{"input", {{"file", source.file}, {"index", first + i}}},
+                             {"class", best},
+                             {"name", names[best]},
+                             {"probabilities", std::vector<float>(p, p + k)}});
+      }
+    }
+  }
+  if (!c.json.empty()) write_text_file(c.json, results.dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("predict", "Predict the class of images in PNG files and .npy stacks");
+  cmd->footer(
+      "\nPrints one line per image: the input, the class index, its name and its\n"
+      "probability, separated by tabs. Inputs are PNG files (grey or RGB, 8 or 16 bits,\n"
+      "transparency composited onto black) of the model's size, or image stacks: a .npy of\n"
+      "shape (N,H,W) or (N,H,W,C) (a single image is (1,H,W)), or the test split of a .npz.\n"
+      "RGB images given to a grey model become grey by the ITU-R BT.601 luma\n"
+      "(0.299 R + 0.587 G + 0.114 B, rounded as Pillow does); grey images given to an RGB\n"
+      "model are copied into all three channels. Images of another size are an error:\n"
+      "kcell does not resample.");
+  auto c = std::make_shared<PredictCommand>();
+  cmd->add_option("--model", c->model, "A model file from kcell train --out")->required();
+  cmd->add_option("INPUT", c->inputs, "PNG files and .npy stacks")->required();
+  cmd->add_option("--json", c->json,
+                  "Also write a JSON array to this file (- for stdout, then no lines): per "
+                  "image input (file, index), class, name and probabilities (all classes)");
+  cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd->callback([c] { run_predict(*c); });
+}
+
+}  // namespace kcell_cli

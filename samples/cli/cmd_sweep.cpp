@@ -1,0 +1,145 @@
+// `kcell sweep`: train every combination of a grid of training options and rank the runs
+// by their validation numbers (the test split is never looked at).
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "dataset_info.hpp"
+#include "sweep_grid.hpp"
+#include "sweep_table.hpp"
+#include "text_file.hpp"
+#include "train_options.hpp"
+#include "training_run.hpp"
+
+namespace kcell_cli {
+namespace {
+
+struct SweepCommand {
+  std::string data;
+  TrainOptions train;
+  std::vector<std::string> grid;
+  std::string out;
+  std::string rank_by = sweep_rank_metrics().front();
+  std::string save_best;
+  bool quiet = false;
+};
+
+SweepRow row_for(const Combination& combination, const TrainingOutcome& run) {
+  SweepRow row;
+  row.combination = combination;
+  row.epochs_run = static_cast<int>(run.history.epochs.size());
+  row.seconds = run.seconds;
+  if (const kcell_epoch_stats* s = run.history.chosen()) {
+    row.kept_epoch = s->epoch + 1;
+    row.val_loss = s->val_loss;
+    row.val_accuracy = s->val_accuracy;
+    row.val_balanced_accuracy = s->val_balanced_accuracy;
+    row.val_auc = s->val_auc;
+    row.train_val_gap = s->train_val_gap;
+  }
+  return row;
+}
+
+double rank_value(const SweepRow& r, const std::string& metric) {
+  if (metric == "val_accuracy") return r.val_accuracy;
+  if (metric == "val_auc") return r.val_auc;
+  if (metric == "val_loss") return -r.val_loss;
+  return r.val_balanced_accuracy;
+}
+
+void run_sweep(const SweepCommand& c) {
+  // Every combination is checked before the data loads or the first run starts.
+  const std::vector<Combination> combinations = grid_combinations(parse_grid(c.grid));
+  std::vector<TrainOptions> runs;
+  for (const Combination& combination : combinations)
+    runs.push_back(apply_combination(c.train, combination));
+  if (!c.out.empty()) check_sweep_output_name(c.out);
+
+  Dataset dataset;
+  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
+  const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  if (info.count(KCELL_SPLIT_VAL) == 0)
+    throw Failure(c.data + ": has no validation split to compare the runs on");
+  std::set<std::string> architectures;
+  for (const TrainOptions& o : runs)
+    if (architectures.insert(o.model).second) create_model(o, info);  // fails early on a bad spec
+  if (!c.quiet) {
+    print_dataset_summary(dataset.get(), info);
+    std::printf("sweeping %zu combinations, ranked by %s\n", runs.size(), c.rank_by.c_str());
+  }
+
+  std::vector<SweepRow> rows;
+  Model best_model;
+  double best_value = NAN;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::printf("run %zu/%zu: %s\n", i + 1, runs.size(),
+                describe_combination(combinations[i]).c_str());
+    std::fflush(stdout);
+    TrainingOutcome run = train_model(runs[i], dataset.get(), info, c.quiet);
+    rows.push_back(row_for(combinations[i], run));
+    const SweepRow& row = rows.back();
+    std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+                "gap %+.4f  (%.1f min)\n",
+                row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy,
+                row.val_auc, row.train_val_gap, row.seconds / 60);
+    const double value = rank_value(row, c.rank_by);
+    if (!c.save_best.empty() && std::isfinite(value) &&
+        (std::isnan(best_value) || value > best_value)) {
+      best_value = value;
+      best_model = std::move(run.model);
+    }
+    // The table so far, so a long sweep that is stopped keeps its finished runs.
+    if (!c.out.empty()) {
+      std::vector<SweepRow> ranked = rows;
+      rank_rows(ranked, c.rank_by);
+      write_text_file(c.out, sweep_table_for(c.out, ranked, c.rank_by));
+    }
+  }
+  rank_rows(rows, c.rank_by);
+  std::printf("\nranked by %s, best first:\n%s", c.rank_by.c_str(), sweep_markdown(rows).c_str());
+  if (!c.out.empty()) std::printf("table saved to %s\n", c.out.c_str());
+  if (!c.save_best.empty()) {
+    if (!best_model.get()) throw Failure("no run had a finite " + c.rank_by + " to pick a best model");
+    check(kcell_model_save(best_model.get(), c.save_best.c_str()), "cannot save the model");
+    std::printf("best model saved to %s\n", c.save_best.c_str());
+  }
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "sweep", "Train every combination of a grid of training options and rank the runs");
+  cmd->footer(
+      "\nRuns are ranked by their validation numbers (accuracy, balanced accuracy, AUC,\n"
+      "train-validation gap); the test split is not used. Other training options apply to\n"
+      "every run; a grid key overrides them.\n"
+      "Example: --grid \"lr=1e-3,3e-4 weight-decay=0,0.05 augment=none,hflip+rot90 "
+      "model=reference,lenet5\"");
+  auto c = std::make_shared<SweepCommand>();
+  cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder (needs a validation split)")
+      ->required();
+  cmd->add_option("--grid", c->grid,
+                  "KEY=V1,V2,... entries separated by spaces; KEY is any option of kcell train "
+                  "without -- (lr, weight-decay, augment, model, epochs, ...)")
+      ->required();
+  add_train_options(*cmd, c->train);
+  cmd->add_option("--out", c->out,
+                  "Save the ranked table: .csv, .md (Markdown) or .json, rewritten after "
+                  "every run");
+  cmd->add_option("--rank-by", c->rank_by, "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
+      ->check(CLI::IsMember(sweep_rank_metrics()))
+      ->capture_default_str();
+  cmd->add_option("--save-best", c->save_best, "Save the best run's model to this file");
+  cmd->add_flag("--quiet", c->quiet, "No per-epoch progress; one line per run and the table");
+  cmd->callback([c] { run_sweep(*c); });
+}
+
+}  // namespace kcell_cli

@@ -1,0 +1,35 @@
+// A model's full evaluation on one labelled split: summary metrics, per-class metrics and
+// the confusion matrix, with the model's class names.
+#pragma once
+
+#include <kcell/kcell.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kcell_cli {
+
+struct Evaluation {
+  kcell_split split = KCELL_SPLIT_TEST;
+  kcell_metrics metrics{};
+  std::vector<kcell_class_metrics> per_class;
+  std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted
+  std::vector<std::string> class_names;
+
+  size_t classes() const { return per_class.size(); }
+  uint64_t cell(size_t truth, size_t predicted) const {
+    return confusion[truth * classes() + predicted];
+  }
+};
+
+// Evaluates `model` on `split` of `dataset`; `where` prefixes error messages. Throws
+// Failure if the split is absent or unlabelled, or kcell reports a problem.
+Evaluation evaluate_split(kcell_model* model, const kcell_dataset* dataset, kcell_split split,
+                          const std::string& where);
+
+// Prints the summary line ("test: N images  loss ..."), a per-class table and the
+// confusion matrix.
+void print_evaluation(const Evaluation& e, bool per_class_table);
+
+}  // namespace kcell_cli

@@ -1,0 +1,59 @@
+#include "metrics_json.hpp"
+
+#include "common.hpp"
+
+namespace kcell_cli {
+
+nlohmann::json evaluation_json(const Evaluation& e) {
+  const size_t k = e.classes();
+  nlohmann::json confusion = nlohmann::json::array();
+  for (size_t t = 0; t < k; ++t) {
+    nlohmann::json row = nlohmann::json::array();
+    for (size_t p = 0; p < k; ++p) row.push_back(e.cell(t, p));
+    confusion.push_back(row);
+  }
+  nlohmann::json per_class = nlohmann::json::array();
+  for (size_t c = 0; c < k; ++c) {
+    const kcell_class_metrics& m = e.per_class[c];
+    per_class.push_back({{"class", c},
+                         {"name", e.class_names[c]},
+                         {"precision", m.precision},
+                         {"recall", m.recall},
+                         {"f1", m.f1},
+                         {"support", m.support},
+                         {"predicted", m.predicted},
+                         {"auc", m.auc}});
+  }
+  return {{"split", split_name(e.split)},
+          {"n", e.metrics.count},
+          {"accuracy", e.metrics.accuracy},
+          {"balanced_accuracy", e.metrics.balanced_accuracy},
+          {"auc", e.metrics.auc},
+          {"loss", e.metrics.loss},
+          {"confusion", confusion},
+          {"per_class", per_class},
+          {"class_names", e.class_names}};
+}
+
+nlohmann::json epoch_json(const kcell_epoch_stats& s) {
+  return {{"epoch", s.epoch + 1},
+          {"train_loss", s.train_loss},
+          {"train_accuracy", s.train_accuracy},
+          {"val_loss", s.val_loss},
+          {"val_accuracy", s.val_accuracy},
+          {"val_balanced_accuracy", s.val_balanced_accuracy},
+          {"val_auc", s.val_auc},
+          {"train_val_gap", s.train_val_gap},
+          {"learning_rate", s.learning_rate},
+          {"seconds", s.seconds}};
+}
+
+nlohmann::json history_json(const RunHistory& history) {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const auto& s : history.epochs) epochs.push_back(epoch_json(s));
+  nlohmann::json best = nullptr;
+  if (history.best >= 0) best = history.epochs[history.best].epoch + 1;
+  return {{"epochs", epochs}, {"best_epoch", best}};
+}
+
+}  // namespace kcell_cli

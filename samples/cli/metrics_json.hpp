@@ -1,0 +1,24 @@
+// JSON forms of evaluations and epochs (nlohmann::json), shared by --json and metrics.json.
+#pragma once
+
+#include <kcell/kcell.h>
+
+#include <nlohmann/json.hpp>
+
+#include "evaluation.hpp"
+#include "history.hpp"
+
+namespace kcell_cli {
+
+// {"split", "n", "accuracy", "balanced_accuracy", "auc", "loss", "confusion" (one row per
+// true class), "per_class" [{"class", "name", "precision", "recall", "f1", "support",
+// "predicted", "auc"}], "class_names"}. NaN becomes null.
+nlohmann::json evaluation_json(const Evaluation& e);
+
+// One epoch, numbered from 1.
+nlohmann::json epoch_json(const kcell_epoch_stats& s);
+
+// {"epochs": [...], "best_epoch": number from 1 or null}.
+nlohmann::json history_json(const RunHistory& history);
+
+}  // namespace kcell_cli

@@ -1,0 +1,273 @@
+#include "train_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace kcell_cli {
+namespace {
+
+const std::map<std::string, kcell_monitor>& monitors() {
+  static const std::map<std::string, kcell_monitor> all = {
+      {"val_loss", KCELL_MONITOR_VAL_LOSS},
+      {"val_accuracy", KCELL_MONITOR_VAL_ACCURACY},
+      {"val_balanced_accuracy", KCELL_MONITOR_VAL_BALANCED_ACCURACY},
+      {"val_auc", KCELL_MONITOR_VAL_AUC}};
+  return all;
+}
+
+struct EarlyStop {
+  kcell_monitor monitor = KCELL_MONITOR_NONE;
+  int patience = 0;
+};
+
+// "none", "METRIC" (keep the best epoch, never stop early) or "METRIC:PATIENCE".
+EarlyStop parse_early_stop(const std::string& text) {
+  EarlyStop stop;
+  if (text == "none") return stop;
+  const size_t colon = text.find(':');
+  const auto it = monitors().find(text.substr(0, colon));
+  bool ok = it != monitors().end();
+  if (ok && colon != std::string::npos) {
+    const std::string digits = text.substr(colon + 1);
+    ok = !digits.empty() && digits.size() < 6 &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) stop.patience = std::stoi(digits);
+  }
+  if (!ok)
+    throw CLI::ValidationError("--early-stop", "expected none, METRIC or METRIC:PATIENCE with "
+                                               "METRIC one of val_loss, val_accuracy, "
+                                               "val_balanced_accuracy, val_auc; got '" +
+                                                   text + "'");
+  stop.monitor = it->second;
+  return stop;
+}
+
+// A CLI11 check that runs `parse` and turns its exception into the option's message.
+template <class Parse>
+CLI::Validator parses_as(const std::string& description, Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& value) -> std::string {
+        try {
+          parse(value);
+        } catch (const CLI::ValidationError& e) {
+          std::string what = e.what();
+          const std::string prefix = ": ";
+          const size_t at = what.find(prefix);
+          return at == std::string::npos ? what : what.substr(at + prefix.size());
+        }
+        return "";
+      },
+      description);
+}
+
+// A real number in [lo, hi] (or (lo, hi] when `above`), with a message that says so.
+CLI::Validator number_in(double lo, double hi, bool above = false) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%s%g, %g]", above ? "(" : "[", lo, hi);
+  const std::string range = text;
+  return CLI::Validator(
+      [lo, hi, above, range](std::string& text) -> std::string {
+        double v = 0;
+        size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        const bool ok = used == text.size() && used > 0 && v <= hi && (above ? v > lo : v >= lo);
+        return ok ? "" : "'" + text + "' is not a number in " + range;
+      },
+      "NUMBER in " + range);
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+}  // namespace
+
+kcell_augmentation parse_augment(const std::string& list) {
+  kcell_augmentation a{};
+  a.erase_max_area = 0.25;
+  if (list == "none") return a;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t end = std::min(list.find('+', start), list.size());
+    const std::string name = list.substr(start, end - start);
+    if (name == "hflip") a.hflip = 0.5;
+    else if (name == "vflip") a.vflip = 0.5;
+    else if (name == "rot90") a.rot90 = 0.75;
+    else if (name == "rotate") a.rotate = 0.5, a.rotate_degrees = 15;
+    else if (name == "shift") a.shift = 2;
+    else if (name == "jitter") a.brightness = 0.1, a.contrast = 0.1;
+    else if (name == "erase") a.erase = 0.25;
+    else
+      throw CLI::ValidationError("--augment", "unknown augmentation '" + name +
+                                                  "' (hflip, vflip, rot90, rotate, shift, "
+                                                  "jitter, erase or none)");
+    start = end + 1;
+  }
+  return a;
+}
+
+void add_train_options(CLI::App& cmd, TrainOptions& o) {
+  cmd.add_option("--model", o.model, "Preset (reference, lenet5, resnet18) or architecture spec")
+      ->capture_default_str();
+  cmd.add_option("--epochs", o.epochs, "Passes over the training split")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd.add_option("--batch", o.batch, "Images per step")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  cmd.add_option("--optimizer", o.optimizer, "sgd, adam or adamw")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
+      ->capture_default_str();
+  cmd.add_option("--lr", o.lr, "Peak learning rate (default 1e-3; 0.1 with sgd)")
+      ->check(number_in(0, 10, true));
+  cmd.add_option("--momentum", o.momentum, "SGD momentum")
+      ->check(number_in(0, 0.999))
+      ->capture_default_str();
+  cmd.add_option("--schedule", o.schedule, "constant, multistep (x0.1 at 50% and 75%) or cosine")
+      ->check(CLI::IsMember({"constant", "multistep", "cosine"}))
+      ->capture_default_str();
+  cmd.add_option("--warmup", o.warmup, "Epochs of linear learning-rate warm-up (cosine)")
+      ->check(number_in(0, 1000))
+      ->capture_default_str();
+  cmd.add_option("--weight-decay", o.weight_decay,
+                 "Weight decay: decoupled for adamw (default 0.05), L2 for adam (1e-4) and "
+                 "sgd (5e-4); biases and batch norm are not decayed")
+      ->check(number_in(0, 10));
+  cmd.add_option("--label-smoothing", o.label_smoothing, "Label smoothing in [0, 1)")
+      ->check(number_in(0, 0.999))
+      ->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Seed of initialisation, shuffling, dropout and augmentation")
+      ->capture_default_str();
+  cmd.add_option("--threads", o.threads, "Compute threads (0: all cores)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd.add_option("--augment", o.augment,
+                 "Training augmentation: names joined by '+' from hflip, vflip, rot90, rotate "
+                 "(±15°), shift (±2 px), jitter, erase; or none")
+      ->check(parses_as("AUGMENTATIONS", [](const std::string& v) { parse_augment(v); }))
+      ->capture_default_str();
+  cmd.add_option("--class-weights", o.class_weights,
+                 "Loss weight per class: none, sqrt (1/sqrt(class count)) or auto (1/class "
+                 "count); mean 1 over the classes")
+      ->check(CLI::IsMember({"none", "sqrt", "auto"}))
+      ->capture_default_str();
+  cmd.add_flag("--balanced", o.balanced,
+               "Draw classes evenly each epoch (with replacement); usually with "
+               "--class-weights none");
+  cmd.add_option("--early-stop", o.early_stop,
+                 "METRIC:PATIENCE: keep the weights of the best epoch by METRIC (val_loss, "
+                 "val_accuracy, val_balanced_accuracy, val_auc) and stop after PATIENCE "
+                 "epochs without improvement (METRIC alone never stops early); none keeps "
+                 "the last epoch")
+      ->check(parses_as("METRIC:PATIENCE", [](const std::string& v) { parse_early_stop(v); }))
+      ->capture_default_str();
+  cmd.add_option("--class-names", o.class_names,
+                 "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
+                 "for files named so, else 0..k-1), NAME,NAME,... or @FILE (one per line)")
+      ->capture_default_str();
+}
+
+std::vector<std::string> train_option_names() {
+  return {"model",        "epochs",          "batch", "optimizer", "lr",
+          "momentum",     "schedule",        "warmup", "weight-decay",
+          "label-smoothing", "seed",         "threads", "augment", "class-weights",
+          "balanced",     "early-stop",      "class-names"};
+}
+
+double effective_learning_rate(const TrainOptions& o) {
+  if (o.lr > 0) return o.lr;
+  return o.optimizer == "sgd" ? 0.1 : 1e-3;
+}
+
+double effective_weight_decay(const TrainOptions& o) {
+  if (o.weight_decay >= 0) return o.weight_decay;
+  if (o.optimizer == "adamw") return 0.05;
+  return o.optimizer == "sgd" ? 5e-4 : 1e-4;
+}
+
+std::string monitor_name(const TrainOptions& o) {
+  if (parse_early_stop(o.early_stop).monitor == KCELL_MONITOR_NONE) return "";
+  return o.early_stop.substr(0, o.early_stop.find(':'));
+}
+
+kcell_train_params make_train_params(const TrainOptions& o,
+                                     const std::vector<size_t>& train_histogram,
+                                     std::vector<float>& class_weights_storage) {
+  kcell_train_params params;
+  kcell_train_params_default(&params);
+  params.epochs = o.epochs;
+  params.batch_size = o.batch;
+  static const std::map<std::string, kcell_optimizer> optimizers = {
+      {"sgd", KCELL_OPTIMIZER_SGD}, {"adam", KCELL_OPTIMIZER_ADAM},
+      {"adamw", KCELL_OPTIMIZER_ADAMW}};
+  params.optimizer = optimizers.at(o.optimizer);
+  params.learning_rate = effective_learning_rate(o);
+  params.momentum = o.momentum;
+  static const std::map<std::string, kcell_schedule> schedules = {
+      {"constant", KCELL_SCHEDULE_CONSTANT}, {"multistep", KCELL_SCHEDULE_MULTISTEP},
+      {"cosine", KCELL_SCHEDULE_COSINE}};
+  params.schedule = schedules.at(o.schedule);
+  params.warmup_epochs = o.schedule == "cosine" ? std::min<double>(o.warmup, o.epochs) : 0.0;
+  params.weight_decay = effective_weight_decay(o);
+  params.label_smoothing = o.label_smoothing;
+  params.seed = o.seed;
+  params.num_threads = o.threads;
+  params.augmentation = parse_augment(o.augment);
+  params.balanced_sampler = o.balanced ? 1 : 0;
+  params.auto_class_weights = o.class_weights == "auto" ? 1 : 0;
+  if (o.class_weights == "sqrt") {
+    // 1/sqrt(count), mean 1 over the classes present: halfway (in log terms) between no
+    // weighting and auto's inverse frequency, so minority recall rises without giving up
+    // much accuracy on the majority classes.
+    class_weights_storage.assign(train_histogram.size(), 0.f);
+    double sum = 0;
+    size_t present = 0;
+    for (size_t c = 0; c < train_histogram.size(); ++c) {
+      if (train_histogram[c] == 0) continue;
+      class_weights_storage[c] = static_cast<float>(1.0 / std::sqrt(train_histogram[c]));
+      sum += class_weights_storage[c];
+      ++present;
+    }
+    for (float& w : class_weights_storage)
+      w = static_cast<float>(w * static_cast<double>(present) / sum);
+    params.class_weights = class_weights_storage.data();
+  }
+  const EarlyStop stop = parse_early_stop(o.early_stop);
+  params.monitor = stop.monitor;
+  params.patience = stop.patience;
+  return params;
+}
+
+std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o) {
+  const bool sgd = o.optimizer == "sgd";
+  std::vector<std::pair<std::string, std::string>> s = {
+      {"model", o.model},
+      {"epochs", std::to_string(o.epochs)},
+      {"batch", std::to_string(o.batch)},
+      {"optimizer", o.optimizer},
+      {"lr", number(effective_learning_rate(o))}};
+  if (sgd) s.emplace_back("momentum", number(o.momentum));
+  s.emplace_back("schedule", o.schedule);
+  if (o.schedule == "cosine") s.emplace_back("warmup", number(o.warmup));
+  s.emplace_back("weight-decay", number(effective_weight_decay(o)));
+  s.emplace_back("label-smoothing", number(o.label_smoothing));
+  s.emplace_back("augment", o.augment);
+  s.emplace_back("class-weights", o.class_weights);
+  s.emplace_back("balanced", o.balanced ? "true" : "false");
+  s.emplace_back("early-stop", o.early_stop);
+  s.emplace_back("seed", std::to_string(o.seed));
+  s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");
+  return s;
+}
+
+}  // namespace kcell_cli

@@ -1,0 +1,66 @@
+// The training settings of `kcell train` (and of every `kcell sweep` run): their defaults,
+// their command-line options and their translation into kcell_train_params.
+#pragma once
+
+#include <kcell/kcell.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace kcell_cli {
+
+// Defaults: the best settings we know for TissueMNIST-like data at 28×28 (docs/cli.md says
+// why); on 2 cores they finish TissueMNIST in about a quarter of an hour.
+struct TrainOptions {
+  std::string model = "reference";
+  int epochs = 10;
+  int batch = 128;
+  std::string optimizer = "adamw";
+  double lr = 0;             // 0: 1e-3 for adam and adamw, 0.1 for sgd
+  double momentum = 0.9;     // sgd only
+  std::string schedule = "cosine";
+  double warmup = 1;         // epochs of linear warm-up (cosine only)
+  double weight_decay = -1;  // < 0: 0.05 for adamw, 1e-4 for adam, 5e-4 for sgd
+  double label_smoothing = 0;
+  uint64_t seed = 42;
+  int threads = 0;
+  std::string augment = "hflip+vflip+rot90";
+  std::string class_weights = "sqrt";
+  bool balanced = false;
+  std::string early_stop = "val_balanced_accuracy:3";
+  std::string class_names = "auto";
+};
+
+// Registers every training option on `cmd`, bound to `o` (not --data, --out and the like,
+// which belong to each command). Values are checked as they are parsed (usage errors).
+void add_train_options(CLI::App& cmd, TrainOptions& o);
+
+// The long names of the options add_train_options registers, without "--".
+std::vector<std::string> train_option_names();
+
+double effective_learning_rate(const TrainOptions& o);
+double effective_weight_decay(const TrainOptions& o);
+
+// The augmentation block of a "hflip+rot90+shift" list; throws CLI::ValidationError.
+kcell_augmentation parse_augment(const std::string& list);
+
+// kcell_train_params for these options. `train_histogram` is the training split's images
+// per class (for the sqrt class weights, kept in `class_weights_storage`). Progress and
+// monitor-less fallbacks are left to the caller.
+kcell_train_params make_train_params(const TrainOptions& o,
+                                     const std::vector<size_t>& train_histogram,
+                                     std::vector<float>& class_weights_storage);
+
+// Name-value pairs of the effective settings, in option order, for reports.
+std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o);
+
+// The monitored metric's name ("val_balanced_accuracy"), or "" without early stopping.
+std::string monitor_name(const TrainOptions& o);
+
+}  // namespace kcell_cli

@@ -1,0 +1,80 @@
+#include "training_run.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "class_names.hpp"
+#include "progress.hpp"
+
+namespace kcell_cli {
+
+Model create_model(const TrainOptions& o, const DatasetInfo& info) {
+  Model model;
+  check(kcell_model_create(o.model.c_str(), info.channels, info.height, info.width,
+                           info.classes, o.seed, model.out()),
+        "cannot create model '" + o.model + "'");
+  return model;
+}
+
+TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
+                            const DatasetInfo& info, bool quiet) {
+  if (info.count(KCELL_SPLIT_TRAIN) == 0) throw Failure(info.path + ": has no training split");
+  if (info.classes < 2)
+    throw Failure(info.path + ": needs labels of at least 2 classes to train on");
+  const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,
+                                                             info.classes);
+  TrainingOutcome outcome;
+  outcome.model = create_model(o, info);
+  set_class_names(outcome.model.get(), names);
+
+  std::vector<size_t> histogram(static_cast<size_t>(info.classes));
+  check(kcell_dataset_class_histogram(dataset, KCELL_SPLIT_TRAIN, histogram.data(),
+                                      histogram.size()),
+        info.path);
+  std::vector<float> class_weights;
+  kcell_train_params params = make_train_params(o, histogram, class_weights);
+  const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
+  if (!has_val && params.monitor != KCELL_MONITOR_NONE) {
+    if (!quiet) std::printf("note: %s has no validation split; early stopping is off\n",
+                            info.path.c_str());
+    params.monitor = KCELL_MONITOR_NONE;
+    params.patience = 0;
+  }
+
+  ProgressDisplay display;
+  display.quiet = quiet;
+  display.terminal = isatty(STDOUT_FILENO) != 0;
+  display.batch_size = static_cast<size_t>(params.batch_size);
+  display.train_count = info.count(KCELL_SPLIT_TRAIN);
+  params.progress = &ProgressDisplay::callback;
+  params.progress_user_data = &display;
+
+  History history;
+  check(kcell_history_create(history.out()), "history");
+  const auto start = std::chrono::steady_clock::now();
+  const kcell_status status = kcell_train(outcome.model.get(), dataset,
+                                          has_val ? dataset : nullptr, &params, history.get());
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (status != KCELL_OK && display.terminal && !quiet) std::printf("\n");
+  check(status, "training failed");
+  outcome.history = read_history(history.get());
+  return outcome;
+}
+
+void print_chosen_epoch(const RunHistory& history, const std::string& monitor) {
+  const kcell_epoch_stats* s = history.chosen();
+  if (!s || std::isnan(s->val_loss)) return;
+  const bool best = history.best >= 0;
+  std::printf("kept epoch %d of %zu (%s): val loss %.4f  accuracy %.4f  balanced accuracy "
+              "%.4f  AUC %.4f  train-val gap %+.4f\n",
+              s->epoch + 1, history.epochs.size(),
+              best ? ("best " + monitor).c_str() : "the last", s->val_loss, s->val_accuracy,
+              s->val_balanced_accuracy, s->val_auc, s->train_val_gap);
+}
+
+}  // namespace kcell_cli

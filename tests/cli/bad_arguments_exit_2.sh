@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every usage error of the kcell program exits 2 with one line on stderr, before any data
+# is loaded or any training starts.
+# usage: bad_arguments_exit_2.sh KCELL FIXTURES OUT
+set -uo pipefail
+kcell=$1 fx=$2 out=$3
+expect="$(dirname "$0")/../expect_exit.sh 2 $kcell"
+data=$fx/cells.npz
+failed=0
+case_() { $expect "$@" || { echo "  ^ for: kcell $*"; failed=1; }; }
+case_
+case_ frobnicate
+case_ train
+case_ train --data "$data" --epochs 0
+case_ train --data "$data" --augment sideways
+case_ train --data "$data" --early-stop val_auc:x
+case_ train --data "$data" --early-stop best
+case_ train --data "$data" --optimizer rmsprop
+case_ train --data "$data" --threads -1
+case_ train --data "$data" --no-such-option
+case_ train --data "$data" --class-weights half
+case_ eval --data "$data"
+case_ eval --model m.kcell --data "$data" --split holdout
+case_ predict --model m.kcell
+case_ predict INPUT.png
+case_ summary
+case_ summary reference --channels 2
+case_ summary reference --size 0
+case_ summary "$out/model.kcell" --size 32
+case_ sweep --data "$data"
+case_ sweep --data "$data" --grid "foo=1,2"
+case_ sweep --data "$data" --grid "data=a.npz"
+case_ sweep --data "$data" --grid "lr=abc"
+case_ sweep --data "$data" --grid "lr=1e-3 lr=3e-4"
+case_ sweep --data "$data" --grid "lr="
+case_ sweep --data "$data" --grid "augment=none,sideways"
+case_ sweep --data "$data" --grid "epochs=1,0"
+case_ sweep --data "$data" --grid "1e-3"
+case_ sweep --data "$data" --grid "lr=1e-3" --out table.txt
+case_ sweep --data "$data" --grid "lr=1e-3" --rank-by test_accuracy
+exit $failed

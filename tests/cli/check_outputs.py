@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Checks the files the kcell program writes; exits 1 with a message on the first problem.
+
+usage: check_outputs.py CHECK ARGS...
+  train-report DIR TRAIN_JSON     metrics.json, history.csv and --json of a training run
+  same-evaluation A_JSON B_JSON   two evaluations (eval --json, or metrics.json's "test")
+  val-matches-kept-epoch EVAL_JSON METRICS_JSON
+  same-predictions A_JSON B_JSON  predict --json outputs give the same classes and
+                                  probabilities, image by image
+  predict-lines FILE COUNT        COUNT tab-separated lines: input, class, name, probability
+  sweep-table CSV RUNS METRIC     a ranked sweep table with RUNS rows, best first
+  report-dom DOM_FILE CLASSES     report.html as Chromium rendered it has the charts
+"""
+import csv
+import json
+import math
+import re
+import sys
+
+
+def fail(message):
+    print("check failed: " + message)
+    sys.exit(1)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def close(a, b, tolerance=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
+
+
+def check_evaluation(e, where):
+    for key in ("accuracy", "balanced_accuracy", "auc", "loss", "n", "confusion", "per_class"):
+        if key not in e:
+            fail("%s has no key %r" % (where, key))
+    k = len(e["per_class"])
+    confusion = e["confusion"]
+    if len(confusion) != k or any(len(row) != k for row in confusion):
+        fail("%s: confusion is not %dx%d" % (where, k, k))
+    total = sum(sum(row) for row in confusion)
+    if total != e["n"]:
+        fail("%s: the confusion matrix sums to %d, n is %d" % (where, total, e["n"]))
+    if not close(e["accuracy"], sum(confusion[i][i] for i in range(k)) / total):
+        fail("%s: accuracy is not the confusion matrix's trace over n" % where)
+    recalls = []
+    for c, pc in enumerate(e["per_class"]):
+        for key in ("precision", "recall", "f1", "support"):
+            if key not in pc:
+                fail("%s: per_class[%d] has no %r" % (where, c, key))
+        if pc["support"] != sum(confusion[c]):
+            fail("%s: class %d support differs from its confusion row" % (where, c))
+        if pc["support"]:
+            recalls.append(confusion[c][c] / pc["support"])
+            if not close(pc["recall"], recalls[-1]):
+                fail("%s: class %d recall differs from the confusion matrix" % (where, c))
+    if not close(e["balanced_accuracy"], sum(recalls) / len(recalls)):
+        fail("%s: balanced accuracy is not the mean recall" % where)
+    if not 0 <= e["auc"] <= 1 or not e["loss"] > 0:
+        fail("%s: auc or loss out of range" % where)
+
+
+def train_report(directory, train_json):
+    metrics = load(directory + "/metrics.json")
+    for key in ("kcell_version", "settings", "model", "training", "history", "test"):
+        if key not in metrics:
+            fail("metrics.json has no key %r" % key)
+    check_evaluation(metrics["test"], "metrics.json test")
+    same_evaluation_objects(metrics["test"], load(train_json), "--json vs metrics.json")
+    with open(directory + "/history.csv") as f:
+        rows = list(csv.DictReader(f))
+    training = metrics["training"]
+    if len(rows) != training["epochs"] or len(rows) != len(metrics["history"]):
+        fail("history.csv has %d rows for %d epochs" % (len(rows), training["epochs"]))
+    best = [int(r["epoch"]) for r in rows if r["best"] == "1"]
+    if training["best_epoch"] is not None and best != [training["best_epoch"]]:
+        fail("history.csv marks epochs %s best, metrics.json %s" % (best, training["best_epoch"]))
+    kept = rows[training["validation"]["epoch"] - 1]
+    if not close(float(kept["val_accuracy"]), training["validation"]["accuracy"], 1e-5):
+        fail("the kept epoch's validation accuracy differs between history.csv and metrics.json")
+    for name in ("epochs", "lr", "augment", "class-weights", "early-stop"):
+        if name not in metrics["settings"]:
+            fail("metrics.json settings lack %r" % name)
+
+
+def same_evaluation_objects(a, b, where):
+    for key in ("n", "confusion"):
+        if a[key] != b[key]:
+            fail("%s: %s differs" % (where, key))
+    for key in ("accuracy", "balanced_accuracy", "auc", "loss"):
+        if not close(a[key], b[key]):
+            fail("%s: %s differs (%r vs %r)" % (where, key, a[key], b[key]))
+    for x, y in zip(a["per_class"], b["per_class"]):
+        if x["support"] != y["support"] or not close(x["f1"], y["f1"]):
+            fail("%s: per_class differs" % where)
+
+
+def same_evaluation(a_path, b_path):
+    a, b = load(a_path), load(b_path)
+    a, b = a.get("test", a), b.get("test", b)
+    check_evaluation(a, a_path)
+    same_evaluation_objects(a, b, a_path + " vs " + b_path)
+
+
+def val_matches_kept_epoch(eval_path, metrics_path):
+    e, kept = load(eval_path), load(metrics_path)["training"]["validation"]
+    if e["split"] != "val":
+        fail("%s is not an evaluation of the validation split" % eval_path)
+    for key in ("loss", "accuracy", "balanced_accuracy", "auc"):
+        if not close(e[key], kept[key], 1e-6):
+            fail("val %s %r differs from the kept epoch's %r" % (key, e[key], kept[key]))
+
+
+def same_predictions(a_path, b_path):
+    a, b = load(a_path), load(b_path)
+    if len(a) != len(b) or not a:
+        fail("%d predictions vs %d" % (len(a), len(b)))
+    for x, y in zip(a, b):
+        for p in (x, y):
+            if set(p) != {"input", "class", "name", "probabilities"} or \
+               set(p["input"]) != {"file", "index"}:
+                fail("a prediction has keys %s" % sorted(p))
+            if not close(sum(p["probabilities"]), 1.0, 1e-4):
+                fail("probabilities do not sum to 1")
+            if p["class"] != max(range(len(p["probabilities"])), key=p["probabilities"].__getitem__):
+                fail("class is not the most probable one")
+        if x["class"] != y["class"] or x["name"] != y["name"]:
+            fail("%s says %s, %s says %s" % (x["input"], x["class"], y["input"], y["class"]))
+        if any(not close(p, q, 1e-6) for p, q in zip(x["probabilities"], y["probabilities"])):
+            fail("probabilities of %s and %s differ" % (x["input"], y["input"]))
+
+
+def predict_lines(path, count):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    if len(lines) != int(count):
+        fail("%d lines, expected %s" % (len(lines), count))
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) != 4 or not fields[1].isdigit() or not 0 <= float(fields[3]) <= 1:
+            fail("not input<TAB>class<TAB>name<TAB>probability: %r" % line)
+
+
+def sweep_table(path, runs, metric):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != int(runs):
+        fail("%d rows, expected %s" % (len(rows), runs))
+    for key in ("val_accuracy", "val_balanced_accuracy", "val_auc", "train_val_gap"):
+        if key not in rows[0]:
+            fail("no column %r" % key)
+    values = [float(r[metric]) for r in rows]
+    ordered = sorted(values, reverse=metric != "val_loss")
+    if values != ordered:
+        fail("rows are not ranked by %s: %s" % (metric, values))
+    if [int(r["rank"]) for r in rows] != list(range(1, len(rows) + 1)):
+        fail("ranks are not 1..%d" % len(rows))
+
+
+def report_dom(path, classes):
+    with open(path) as f:
+        dom = f.read()
+    k = int(classes)
+    counts = {
+        "svg elements": (len(re.findall(r"<svg\b", dom)), 4),
+        "learning-curve charts": (len(re.findall(r'<svg[^>]*class="chart learning-curve"', dom)), 2),
+        "learning-curve paths": (len(re.findall(r'<path class="curve" d="M', dom)), 5),
+        "best-epoch markers": (dom.count('class="best-epoch"'), 2),
+        "heatmap cells": (dom.count('class="heatmap-cell'), k * k),
+        "recall bars": (dom.count('class="bar recall-bar"'), k),
+    }
+    for what, (got, expected) in counts.items():
+        if got < expected or (what in ("heatmap cells", "recall bars") and got != expected):
+            fail("%s: %d, expected %s%d" % (what, got, "" if what.endswith(("cells", "bars")) else ">= ", expected))
+    if "</html>" not in dom:
+        fail("the page did not render to the end")
+
+
+CHECKS = {
+    "train-report": train_report,
+    "same-evaluation": same_evaluation,
+    "val-matches-kept-epoch": val_matches_kept_epoch,
+    "same-predictions": same_predictions,
+    "predict-lines": predict_lines,
+    "sweep-table": sweep_table,
+    "report-dom": report_dom,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in CHECKS:
+        print(__doc__)
+        sys.exit(2)
+    CHECKS[sys.argv[1]](*sys.argv[2:])

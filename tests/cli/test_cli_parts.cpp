@@ -1,0 +1,187 @@
+// Unit tests of the kcell program's parts that have rules of their own: grey conversion,
+// axis ticks, colours, the sweep grid, sqrt class weights, ranking and table formats.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "pixels.hpp"
+#include "svg.hpp"
+#include "sweep_grid.hpp"
+#include "sweep_table.hpp"
+#include "train_options.hpp"
+
+using namespace kcell_cli;
+
+TEST_CASE("luma rounds as Pillow's convert to L does") {
+  // Values from Pillow 9.4: Image.new("RGB", (1, 1), c).convert("L").getpixel((0, 0)).
+  CHECK(luma(255, 255, 255) == 255);
+  CHECK(luma(0, 0, 0) == 0);
+  CHECK(luma(255, 0, 0) == 76);
+  CHECK(luma(0, 255, 0) == 150);
+  CHECK(luma(0, 0, 255) == 29);
+  CHECK(luma(10, 200, 30) == 124);
+  for (int v = 0; v < 256; ++v) {
+    const auto g = static_cast<uint8_t>(v);
+    CHECK(luma(g, g, g) == g);
+  }
+}
+
+TEST_CASE("channel conversion copies grey into RGB and takes luma of RGB") {
+  const std::vector<uint8_t> rgb = {255, 0, /*G*/ 0, 255, /*B*/ 0, 0};
+  std::vector<uint8_t> grey(2);
+  convert_channels(rgb.data(), 3, grey.data(), 1, 2);
+  CHECK(grey == std::vector<uint8_t>{76, 150});
+  std::vector<uint8_t> back(6);
+  convert_channels(grey.data(), 1, back.data(), 3, 2);
+  CHECK(back == std::vector<uint8_t>{76, 150, 76, 150, 76, 150});
+}
+
+TEST_CASE("nice ticks cover the data at round steps") {
+  const svg::Ticks t = svg::nice_ticks(0.53, 0.97, 6);
+  REQUIRE(t.values.size() >= 3);
+  CHECK(t.values.front() <= 0.53);
+  CHECK(t.values.back() >= 0.97);
+  CHECK(t.values.front() == doctest::Approx(0.5));
+  CHECK(t.values.back() == doctest::Approx(1.0));
+  CHECK(t.decimals == 1);
+  const svg::Ticks flat = svg::nice_ticks(2.0, 2.0, 6);  // one value still gets an axis
+  CHECK(flat.values.front() < 2.0);
+  CHECK(flat.values.back() > 2.0);
+  const svg::Ticks bad = svg::nice_ticks(NAN, NAN, 6);
+  CHECK(bad.values.size() >= 2);
+}
+
+TEST_CASE("epoch ticks are whole epochs from 1") {
+  CHECK(svg::epoch_ticks(1, 10).values == std::vector<double>{1});
+  CHECK(svg::epoch_ticks(5, 10).values == std::vector<double>{1, 2, 3, 4, 5});
+  const auto many = svg::epoch_ticks(100, 10).values;
+  CHECK(many.front() == 1);
+  CHECK(many.size() <= 12);
+}
+
+TEST_CASE("heat colours run from near white to dark blue") {
+  CHECK(svg::heat_color(0) == "#f7fbff");
+  CHECK(svg::heat_color(1) == "#08306b");
+  CHECK(svg::heat_color(-3) == "#f7fbff");
+  CHECK(svg::heat_color(NAN) == "#f7fbff");
+  CHECK_FALSE(svg::heat_needs_light_text(0.2));
+  CHECK(svg::heat_needs_light_text(0.9));
+}
+
+TEST_CASE("escape and shorten keep SVG text valid") {
+  CHECK(svg::escape("a<b & \"c\"") == "a&lt;b &amp; &quot;c&quot;");
+  CHECK(svg::shorten("short", 10) == "short");
+  CHECK(svg::shorten("Collecting Duct, Connecting Tubule", 10) == "Collectin…");  // 10 characters with the ellipsis
+  CHECK(svg::shorten("ÄÖÜäöüß", 4) == "ÄÖÜ…");  // never cuts inside a character
+  CHECK(svg::coord(12.50) == "12.5");
+  CHECK(svg::coord(-0.001) == "0");
+}
+
+TEST_CASE("a grid splits entries at spaces and values at commas outside parentheses") {
+  const auto axes = parse_grid(
+      {"lr=1e-3,3e-4 model=reference,conv(8,3) bn relu flatten dense", "augment=none"});
+  REQUIRE(axes.size() == 3);
+  CHECK(axes[0].key == "lr");
+  CHECK(axes[0].values == std::vector<std::string>{"1e-3", "3e-4"});
+  CHECK(axes[1].values == std::vector<std::string>{"reference", "conv(8,3) bn relu flatten dense"});
+  CHECK(axes[2].values == std::vector<std::string>{"none"});
+  const auto combinations = grid_combinations(axes);
+  REQUIRE(combinations.size() == 4);
+  CHECK(describe_combination(combinations[1]) ==
+        "lr=1e-3 model=conv(8,3) bn relu flatten dense augment=none");
+}
+
+TEST_CASE("a grid rejects unknown keys repeated keys and bad values") {
+  CHECK_THROWS_AS(parse_grid({"foo=1"}), CLI::ValidationError);
+  CHECK_THROWS_AS(parse_grid({"data=x.npz"}), CLI::ValidationError);
+  CHECK_THROWS_AS(parse_grid({"lr=1 lr=2"}), CLI::ValidationError);
+  CHECK_THROWS_AS(parse_grid({"lr=1,"}), CLI::ValidationError);
+  CHECK_THROWS_AS(parse_grid({"   "}), CLI::ValidationError);
+  CHECK_THROWS_AS(parse_grid({"1e-3"}), CLI::ValidationError);
+  const TrainOptions base;
+  CHECK_THROWS_AS(apply_combination(base, {{"lr", "fast"}}), CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(base, {{"augment", "sideways"}}), CLI::ValidationError);
+}
+
+TEST_CASE("a combination overrides only its keys") {
+  TrainOptions base;
+  base.epochs = 3;
+  const TrainOptions o = apply_combination(
+      base, {{"lr", "3e-4"}, {"weight-decay", "0"}, {"balanced", "true"}, {"model", "lenet5"}});
+  CHECK(o.lr == doctest::Approx(3e-4));
+  CHECK(o.weight_decay == 0);
+  CHECK(o.balanced);
+  CHECK(o.model == "lenet5");
+  CHECK(o.epochs == 3);
+  CHECK(o.augment == base.augment);
+}
+
+TEST_CASE("sqrt class weights are 1 over the root of the count with mean 1") {
+  TrainOptions o;
+  o.class_weights = "sqrt";
+  std::vector<float> storage;
+  const kcell_train_params p = make_train_params(o, {900, 100, 0, 400}, storage);
+  REQUIRE(p.class_weights == storage.data());
+  // 1/30, 1/10, absent, 1/20 scaled to mean 1 over the three present classes.
+  const double scale = 3.0 / (1.0 / 30 + 1.0 / 10 + 1.0 / 20);
+  CHECK(storage[0] == doctest::Approx(scale / 30));
+  CHECK(storage[1] == doctest::Approx(scale / 10));
+  CHECK(storage[2] == 0);
+  CHECK(storage[3] == doctest::Approx(scale / 20));
+  CHECK(storage[1] / storage[0] == doctest::Approx(3.0));
+  CHECK(p.auto_class_weights == 0);
+}
+
+TEST_CASE("the defaults become the documented training parameters") {
+  const TrainOptions o;
+  std::vector<float> storage;
+  const kcell_train_params p = make_train_params(o, {10, 10}, storage);
+  CHECK(p.epochs == 10);
+  CHECK(p.batch_size == 128);
+  CHECK(p.optimizer == KCELL_OPTIMIZER_ADAMW);
+  CHECK(p.learning_rate == doctest::Approx(1e-3));
+  CHECK(p.weight_decay == doctest::Approx(0.05));
+  CHECK(p.schedule == KCELL_SCHEDULE_COSINE);
+  CHECK(p.warmup_epochs == doctest::Approx(1));
+  CHECK(p.augmentation.hflip == 0.5);
+  CHECK(p.augmentation.vflip == 0.5);
+  CHECK(p.augmentation.rot90 == 0.75);
+  CHECK(p.augmentation.shift == 0);
+  CHECK(p.monitor == KCELL_MONITOR_VAL_BALANCED_ACCURACY);
+  CHECK(p.patience == 3);
+  CHECK(p.balanced_sampler == 0);
+  TrainOptions sgd;
+  sgd.optimizer = "sgd";
+  CHECK(effective_learning_rate(sgd) == doctest::Approx(0.1));
+  CHECK(effective_weight_decay(sgd) == doctest::Approx(5e-4));
+}
+
+TEST_CASE("sweep rows rank best first with NaN last") {
+  std::vector<SweepRow> rows(3);
+  rows[0].val_balanced_accuracy = 0.5, rows[0].val_loss = 0.9;
+  rows[1].val_balanced_accuracy = NAN, rows[1].val_loss = NAN;
+  rows[2].val_balanced_accuracy = 0.7, rows[2].val_loss = 1.2;
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].combination = {{"lr", std::to_string(i)}};
+  rank_rows(rows, "val_balanced_accuracy");
+  CHECK(rows[0].combination[0].second == "2");
+  CHECK(rows[2].combination[0].second == "1");
+  rank_rows(rows, "val_loss");
+  CHECK(rows[0].combination[0].second == "0");
+  CHECK(rows[2].combination[0].second == "1");
+}
+
+TEST_CASE("sweep tables quote CSV fields and pick the format by extension") {
+  std::vector<SweepRow> rows(1);
+  rows[0].combination = {{"model", "conv(8,3) bn relu flatten dense"}};
+  const std::string csv = sweep_table_for("t.csv", rows, "val_accuracy");
+  CHECK(csv.find("\"conv(8,3) bn relu flatten dense\"") != std::string::npos);
+  CHECK(sweep_table_for("t.md", rows, "val_accuracy").rfind("| rank | model", 0) == 0);
+  CHECK(sweep_table_for("t.json", rows, "val_accuracy").find("\"ranked_by\"") != std::string::npos);
+  CHECK_THROWS_AS(check_sweep_output_name("t.txt"), CLI::ValidationError);
+  CHECK_THROWS_AS(check_sweep_output_name("dir.csv/table"), CLI::ValidationError);
+}
