@@ -1,0 +1,74 @@
+"""kcell: train and run CNN classifiers for small biomedical images on CPUs.
+
+Python bindings over the C ABI of libkcell (include/kcell/kcell.h), through ctypes from
+the standard library; numpy is used when installed. The library is found through the
+environment variable ``KCELL_LIBRARY``, next to this package, or on the system's library
+path (see ``kcell._library``).
+
+    import kcell
+    data = kcell.Dataset.open("tissuemnist.npz")
+    with kcell.Model.create("reference", data.shape, data.num_classes) as model:
+        history = model.train(data, data, epochs=3, augmentation={"hflip": 0.5})
+        print(model.evaluate(data, "test"))
+        probabilities = model.predict(images)        # numpy uint8 (N, H, W) or (N, C, H, W)
+        model.save("tissue.kcell")
+"""
+from __future__ import annotations
+
+from typing import Union
+
+from ._arrays import Layout
+from ._errors import (BufferTooSmallError, CancelledError, FormatError, InternalError,
+                      InvalidArgumentError, KcellError, KcellIOError, KcellMemoryError,
+                      LimitError, NotFiniteError, SpecError, Status, UnsupportedError)
+from ._library import HEADER_VERSION, LibraryNotFoundError, lib
+from ._structs import Augmentation
+from .dataset import Dataset, Split
+from .model import Model
+from .records import (ClassMetrics, EpochStats, EvaluationDetails, Metrics, ModelInfo,
+                      Progress)
+from .training import History, Monitor, Optimizer, Precision, Schedule, TrainParams
+
+__version__ = "%d.%d.%d" % HEADER_VERSION
+
+__all__ = [
+    "Augmentation", "BufferTooSmallError", "CancelledError", "ClassMetrics", "Dataset",
+    "EpochStats", "EvaluationDetails", "FormatError", "History", "InternalError",
+    "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
+    "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
+    "NotFiniteError", "Optimizer", "Precision", "Progress", "Schedule", "SpecError", "Split",
+    "Status", "TrainParams", "UnsupportedError", "library_path", "set_num_threads",
+    "status_string", "version", "version_number",
+]
+
+
+def version() -> str:
+    """The linked library's version, "MAJOR.MINOR.PATCH" (``kcell_version``)."""
+    return lib().kcell_version().decode("ascii")
+
+
+def version_number() -> int:
+    """The linked library's version as major * 10000 + minor * 100 + patch."""
+    return int(lib().kcell_version_number())
+
+
+def status_string(status: Union[Status, int]) -> str:
+    """The library's short static description of a status (``kcell_status_string``)."""
+    return lib().kcell_status_string(int(status)).decode("utf-8")
+
+
+def set_num_threads(threads: int) -> None:
+    """Compute threads for kcell calls made from the calling thread; 0 restores the default
+    (all cores) (``kcell_set_num_threads``)."""
+    lib().kcell_set_num_threads(threads)
+
+
+def library_path() -> str:
+    """The path of the loaded libkcell."""
+    return lib().path
+
+
+def _last_error() -> str:
+    """``kcell_last_error()`` of the calling thread (tests use it)."""
+    return lib().kcell_last_error().decode("utf-8", "replace")
+

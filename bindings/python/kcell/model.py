@@ -1,0 +1,312 @@
+"""Models: creation, training, evaluation, prediction, files and description."""
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import byref, c_size_t, c_void_p
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+from . import _arrays
+from . import _structs as s
+from ._errors import BufferTooSmallError, invalid_argument
+from ._handle import Handle
+from ._library import ModelPtr, lib
+from .dataset import Dataset, Split, SplitLike, parse_split
+from .records import ClassMetrics, EvaluationDetails, Metrics, ModelInfo, from_struct
+from .training import (History, Precision, ProgressCallback, TrainParams, enum_value,
+                       run_training)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _read_text(function: Callable[..., Any], *args: Any) -> str:
+    """Calls a kcell function that copies NUL-terminated text into a caller buffer, growing
+    the buffer to the size the library reports as needed."""
+    capacity = 256
+    while True:
+        buffer = ctypes.create_string_buffer(capacity)
+        needed = c_size_t(0)
+        try:
+            function(*args, buffer, capacity, byref(needed))
+        except BufferTooSmallError:
+            if needed.value <= capacity:
+                raise
+            capacity = needed.value
+            continue
+        return buffer.value.decode("utf-8")
+
+
+def _dataset_handle(data: Any, what: str) -> Any:
+    if not isinstance(data, Dataset):
+        raise invalid_argument(f"{what} must be a kcell.Dataset (Dataset.open or "
+                               f"Dataset.from_arrays make one), not {type(data).__name__}")
+    return data._handle()
+
+
+class Model(Handle):
+    """A ``kcell_model``: a network with its weights, input normalisation and class names.
+
+    Make one with :meth:`create`, :meth:`load` or :meth:`from_bytes`. Release it with
+    :meth:`close` or a ``with`` block (the garbage collector also does).
+
+    Threads: training is exclusive; predictions on one model may come from several threads
+    (the library serialises them); evaluation needs one model per thread.
+    """
+
+    _kind = "model"
+
+    def __init__(self, raw: Any) -> None:
+        """Wraps a ``kcell_model *`` the caller owned; use the class methods instead."""
+        super().__init__(raw, lib().kcell_model_free)
+
+    # ---- making and storing -------------------------------------------------------------
+
+    @classmethod
+    def create(cls, architecture: str, input_shape: Sequence[int], num_classes: int,
+               seed: int = 0) -> "Model":
+        """A model with fresh weights (``kcell_model_create``).
+
+        Args:
+            architecture: A preset name (``"reference"``, ``"resnet18"``) or a spec such as
+                          ``"conv(32,3) bn relu maxpool(2) flatten dense"``.
+            input_shape:  (channels, height, width) of the images.
+            num_classes:  Number of classes (2 or more).
+            seed:         Seed of the weight initialisation.
+        """
+        if len(input_shape) != 3:
+            raise invalid_argument(f"input_shape must be (channels, height, width), not "
+                                   f"{tuple(input_shape)}")
+        channels, height, width = (int(v) for v in input_shape)
+        out = ModelPtr()
+        lib().kcell_model_create(architecture.encode("utf-8"), channels, height, width,
+                                 num_classes, seed, byref(out))
+        return cls(out)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Model":
+        """Loads a model file written by :meth:`save` (``kcell_model_load``)."""
+        out = ModelPtr()
+        lib().kcell_model_load(os.fsencode(path), byref(out))
+        return cls(out)
+
+    @classmethod
+    def from_bytes(cls, data: Any) -> "Model":
+        """Loads a model from the bytes of a model file (``kcell_model_load_from_memory``);
+        ``data`` is any buffer, e.g. what :meth:`to_bytes` returned."""
+        pointer, keep = _arrays.pointer_to(data, ctypes.c_uint8)
+        out = ModelPtr()
+        lib().kcell_model_load_from_memory(ctypes.cast(pointer, c_void_p),
+                                           _arrays.buffer_nbytes(data), byref(out))
+        del keep
+        return cls(out)
+
+    def save(self, path: PathLike) -> None:
+        """Writes the model file ``path`` atomically (``kcell_model_save``)."""
+        lib().kcell_model_save(self._handle(), os.fsencode(path))
+
+    def to_bytes(self) -> bytes:
+        """The bytes of a model file (``kcell_model_save_to_memory``)."""
+        library = lib()
+        data = c_void_p()
+        size = c_size_t()
+        library.kcell_model_save_to_memory(self._handle(), byref(data), byref(size))
+        try:
+            return ctypes.string_at(data, size.value)
+        finally:
+            library.kcell_free(data)
+
+    # ---- description --------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo:
+        """Input shape, classes, parameters and training so far (``kcell_model_get_info``)."""
+        c = s.ModelInfoC()
+        c.struct_size = ctypes.sizeof(c)
+        lib().kcell_model_get_info(self._handle(), byref(c))
+        return from_struct(ModelInfo, c)
+
+    @property
+    def input_shape(self) -> Tuple[int, int, int]:
+        """(channels, height, width) of the images the model takes."""
+        i = self.info
+        return (i.channels, i.height, i.width)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes."""
+        return self.info.num_classes
+
+    @property
+    def num_params(self) -> int:
+        """Trainable parameters (``kcell_model_num_params``)."""
+        n = c_size_t()
+        lib().kcell_model_num_params(self._handle(), byref(n))
+        return n.value
+
+    @property
+    def architecture(self) -> str:
+        """The architecture as canonical spec text (``kcell_model_architecture``)."""
+        return _read_text(lib().kcell_model_architecture, self._handle())
+
+    def summary(self) -> str:
+        """A Keras-style table of the layers (``kcell_model_summary``)."""
+        return _read_text(lib().kcell_model_summary, self._handle())
+
+    @property
+    def normalization(self) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
+        """(mean, std) per channel: x = (pixel / 255 - mean) / std
+        (``kcell_model_normalization``)."""
+        channels = self.info.channels
+        mean = (ctypes.c_float * channels)()
+        std = (ctypes.c_float * channels)()
+        lib().kcell_model_normalization(self._handle(), mean, std, channels)
+        return tuple(mean), tuple(std)
+
+    def class_name(self, index: int) -> str:
+        """The name of class ``index`` (``kcell_model_class_name``)."""
+        return _read_text(lib().kcell_model_class_name, self._handle(), index)
+
+    @property
+    def class_names(self) -> List[str]:
+        """The class names in label order ("0" .. "k-1" until set); model files keep them.
+        Assign a list of names to set them, or ``None`` to restore the defaults."""
+        return [self.class_name(i) for i in range(self.num_classes)]
+
+    @class_names.setter
+    def class_names(self, names: Optional[Sequence[str]]) -> None:
+        if names is None:
+            lib().kcell_model_set_class_names(self._handle(), None, 0)
+            return
+        encoded = []
+        for name in names:
+            if not isinstance(name, str):
+                raise invalid_argument(f"class names must be str, not {type(name).__name__}")
+            if "\0" in name:
+                raise invalid_argument(f"class name {name!r} contains a NUL character")
+            encoded.append(name.encode("utf-8", "surrogatepass"))
+        array = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+        lib().kcell_model_set_class_names(self._handle(), array, len(encoded))
+
+    # ---- training and evaluation --------------------------------------------------------
+
+    def train(self, train: Dataset, val: Optional[Dataset] = None,
+              params: Optional[TrainParams] = None, *,
+              progress: Optional[ProgressCallback] = None,
+              history: Optional[History] = None, **fields: Any) -> History:
+        """Trains on the train split of ``train``, validating on the val split of ``val``
+        after every epoch (``kcell_train``). ``val`` may be ``train`` itself.
+
+        Args:
+            params:   Settings; ``None`` for the defaults. Keyword arguments set fields of
+                      it (on a copy), e.g. ``epochs=3, learning_rate=0.01``.
+            progress: Called after every batch with a :class:`kcell.Progress`. Return a true
+                      value to cancel (raises :class:`kcell.CancelledError`); an exception it
+                      raises cancels too and is re-raised here once the library has
+                      stopped. The model keeps the weights of the last completed batch.
+            history:  A :class:`kcell.History` to append to; a new one otherwise.
+
+        Returns:
+            The history with one record per completed epoch.
+        """
+        _dataset_handle(train, "train")
+        if val is not None:
+            _dataset_handle(val, "val")
+        return run_training(self._handle(), self.num_classes, train, val, params, progress,
+                            history, fields)
+
+    def evaluate(self, dataset: Dataset, split: SplitLike = Split.TEST) -> Metrics:
+        """Loss, accuracy, balanced accuracy and AUC on a labelled split
+        (``kcell_evaluate``)."""
+        c = s.MetricsC()
+        c.struct_size = ctypes.sizeof(c)
+        lib().kcell_evaluate(self._handle(), _dataset_handle(dataset, "dataset"),
+                             parse_split(split), byref(c))
+        return from_struct(Metrics, c)
+
+    def evaluate_details(self, dataset: Dataset,
+                         split: SplitLike = Split.TEST) -> EvaluationDetails:
+        """Metrics with per-class numbers and the confusion matrix
+        (``kcell_evaluate_details``)."""
+        k = self.num_classes
+        c = s.MetricsC()
+        c.struct_size = ctypes.sizeof(c)
+        per_class = (s.ClassMetricsC * k)()
+        confusion = (ctypes.c_uint64 * (k * k))()
+        lib().kcell_evaluate_details(self._handle(), _dataset_handle(dataset, "dataset"),
+                                     parse_split(split), byref(c), per_class, k, confusion,
+                                     k * k)
+        return EvaluationDetails(
+            metrics=from_struct(Metrics, c),
+            per_class=[from_struct(ClassMetrics, pc) for pc in per_class],
+            confusion=_arrays.uint64_matrix(confusion, k))
+
+    # ---- prediction ---------------------------------------------------------------------
+
+    def predict(self, images: Any, layout: Any = None) -> Any:
+        """Class probabilities of a batch of uint8 images (``kcell_predict``).
+
+        Args:
+            images: A uint8 numpy array (N, C, H, W), (N, H, W, C) (passed to C as it is,
+                    without a copy), or (N, H, W) for one-channel models; or, without numpy,
+                    a ``bytes``-like buffer of N images in ``layout`` order.
+            layout: ``'nchw'`` / ``'nhwc'``; ``None`` reads it from the array's shape (NCHW
+                    for plain buffers).
+
+        Returns:
+            (N, num_classes) float32 probabilities: a numpy array when numpy is installed,
+            otherwise a list of N lists.
+        """
+        info = self.info
+        shape = (info.channels, info.height, info.width)
+        buffer, count, _, found = _arrays.uint8_images(images, shape, layout, want_nchw=False)
+        k = info.num_classes
+        out = _arrays.float32_output(count, k)
+        pointer, keep = _arrays.pointer_to(buffer, ctypes.c_uint8)
+        out_pointer, out_keep = _arrays.pointer_to(out, ctypes.c_float)
+        lib().kcell_predict(self._handle(), pointer, count, int(found), out_pointer, count * k)
+        del keep, out_keep
+        return _arrays.rows_of(out, count, k)
+
+    def predict_normalized(self, images: Any) -> Any:
+        """Class probabilities of float32 images already normalised with
+        :attr:`normalization`, N×C×H×W (``kcell_predict_normalized``).
+
+        ``images`` is a numpy array (N, C, H, W) (converted to float32 if needed), or a
+        flat float sequence / ``array('f')`` of N×C×H×W values without numpy.
+        """
+        info = self.info
+        per_image = info.channels * info.height * info.width
+        values = _arrays.float32_array(images)
+        if _arrays.is_ndarray(values):
+            if values.ndim != 4 or values.shape[1:] != (info.channels, info.height,
+                                                        info.width):
+                raise invalid_argument(f"normalised images must be (N, {info.channels}, "
+                                       f"{info.height}, {info.width}); got {values.shape}")
+            count = values.shape[0]
+        else:
+            total = _arrays.buffer_nbytes(values) // 4
+            if total % per_image:
+                raise invalid_argument(f"{total} floats are not a whole number of "
+                                       f"{per_image}-value images")
+            count = total // per_image
+        k = info.num_classes
+        out = _arrays.float32_output(count, k)
+        pointer, keep = _arrays.pointer_to(values, ctypes.c_float)
+        out_pointer, out_keep = _arrays.pointer_to(out, ctypes.c_float)
+        lib().kcell_predict_normalized(self._handle(), pointer, count, out_pointer, count * k)
+        del keep, out_keep
+        return _arrays.rows_of(out, count, k)
+
+    def set_inference_precision(self, precision: Any) -> None:
+        """Arithmetic of later predictions and evaluations: ``"fp32"`` (the default) or
+        ``"bf16"`` (``kcell_model_set_inference_precision``; UNSUPPORTED where the CPU or
+        the library cannot). Not saved in model files."""
+        lib().kcell_model_set_inference_precision(self._handle(),
+                                                  enum_value(Precision, precision))
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<kcell.Model closed>"
+        i = self.info
+        return (f"<kcell.Model {self.architecture!r} input={(i.channels, i.height, i.width)} "
+                f"classes={i.num_classes} params={i.num_params}>")

@@ -1,0 +1,297 @@
+"""Training settings, the progress callback bridge and the per-epoch history."""
+from __future__ import annotations
+
+import ctypes
+import enum
+import os
+from ctypes import byref, c_int, c_size_t
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+
+from . import _arrays
+from . import _structs as s
+from ._errors import CancelledError, Status, error_for, invalid_argument
+from ._handle import Handle
+from ._library import HistoryPtr, lib
+from .records import EpochStats, Progress, from_struct
+
+
+class Optimizer(enum.IntEnum):
+    """Mirror of ``kcell_optimizer``."""
+
+    SGD = 0
+    ADAM = 1
+    ADAMW = 2
+
+
+class Schedule(enum.IntEnum):
+    """Mirror of ``kcell_schedule``."""
+
+    CONSTANT = 0
+    MULTISTEP = 1
+    COSINE = 2
+
+
+class Precision(enum.IntEnum):
+    """Mirror of ``kcell_precision``."""
+
+    FP32 = 0
+    BF16 = 1
+    INT8 = 2
+
+
+class Monitor(enum.IntEnum):
+    """Mirror of ``kcell_monitor``."""
+
+    NONE = 0
+    VAL_LOSS = 1
+    VAL_ACCURACY = 2
+    VAL_BALANCED_ACCURACY = 3
+    VAL_AUC = 4
+
+
+# Enum-typed fields of kcell_train_params: they accept the enum, its name as a string, or a
+# bare number (passed on unchecked, so a newer library's values work).
+ENUM_FIELDS: Dict[str, type] = {
+    "optimizer": Optimizer,
+    "schedule": Schedule,
+    "monitor": Monitor,
+    "precision": Precision,
+}
+# Fields the bindings fill themselves.
+_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data")
+
+
+def enum_value(enum_type: Any, value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            return int(enum_type[value.upper()])
+        except KeyError:
+            names = ", ".join(m.name.lower() for m in enum_type)
+            raise invalid_argument(f"unknown {enum_type.__name__.lower()} {value!r}; one of "
+                                   f"{names}") from None
+    return int(value)
+
+
+class TrainParams:
+    """Settings of one training run: every field of ``kcell_train_params``.
+
+    Starts from the library's defaults (``kcell_train_params_init``); keyword arguments set
+    fields by their C name, e.g. ``TrainParams(epochs=5, optimizer="sgd",
+    augmentation={"hflip": 0.5}, class_weights=[1, 2, 1])``. Fields read and write as
+    attributes. The field list comes from the struct mirror, so a field appended to the
+    header needs only its line in ``_structs.TrainParamsC``.
+
+    Conversions: enum fields take the enum, its name or a number; ``class_weights`` takes
+    ``None`` or one float per class (kept alive here, copied by the library);
+    ``checkpoint_path`` a path or ``None``; ``augmentation`` a mapping of its fields
+    (merged over the current values) or a :class:`kcell.Augmentation`. ``progress`` is a
+    parameter of :meth:`kcell.Model.train`, not a field.
+    """
+
+    __slots__ = ("_c", "_keep", "_library_size")
+
+    def __init__(self, **fields: Any) -> None:
+        c = s.TrainParamsC()
+        lib().kcell_train_params_init(byref(c), ctypes.sizeof(c))
+        object.__setattr__(self, "_c", c)
+        object.__setattr__(self, "_keep", {})
+        # A library older than these bindings fills (and reads) only its own prefix.
+        object.__setattr__(self, "_library_size", int(c.struct_size))
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def field_names() -> List[str]:
+        """The settable fields, in header order."""
+        return [n for n in s.field_names(s.TrainParamsC) if n not in _INTERNAL_FIELDS]
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.field_names():
+            raise AttributeError(f"TrainParams has no field {name!r}")
+        if name in ("class_weights", "checkpoint_path"):
+            return self._keep.get(name)
+        value = getattr(self._c, name)
+        if name in ENUM_FIELDS:
+            try:
+                return ENUM_FIELDS[name](value)
+            except ValueError:
+                return value
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self.field_names():
+            raise AttributeError(f"TrainParams has no field {name!r}; fields: "
+                                 f"{', '.join(self.field_names())}")
+        c = self._c
+        if name in ENUM_FIELDS:
+            setattr(c, name, enum_value(ENUM_FIELDS[name], value))
+        elif name == "class_weights":
+            if value is None:
+                c.class_weights = None
+                self._keep.pop(name, None)
+                self._keep.pop("_class_weights_buffer", None)
+            else:
+                # A private copy (a few floats): later changes to the caller's sequence
+                # cannot change what these params say.
+                if _arrays.is_ndarray(value):
+                    value = value.reshape(-1).tolist()
+                weights = tuple(float(w) for w in value)
+                buffer = (ctypes.c_float * max(len(weights), 1))(*weights)
+                c.class_weights = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_float))
+                self._keep[name] = weights
+                self._keep["_class_weights_buffer"] = buffer  # C reads it in kcell_train
+        elif name == "checkpoint_path":
+            c.checkpoint_path = None if value is None else os.fsencode(value)
+            self._keep[name] = None if value is None else os.fspath(value)
+        elif name == "augmentation":
+            if isinstance(value, s.Augmentation):
+                c.augmentation = value
+            elif isinstance(value, Mapping):
+                for key, v in value.items():
+                    if key not in s.field_names(s.Augmentation):
+                        raise AttributeError(f"augmentation has no field {key!r}; fields: "
+                                             f"{', '.join(s.field_names(s.Augmentation))}")
+                    setattr(c.augmentation, key, v)
+            else:
+                raise invalid_argument("augmentation must be a mapping or kcell.Augmentation")
+        else:
+            setattr(c, name, value)
+
+    def replace(self, **fields: Any) -> "TrainParams":
+        """A copy with some fields changed."""
+        copy = TrainParams.__new__(TrainParams)
+        object.__setattr__(copy, "_c", s.TrainParamsC.from_buffer_copy(self._c))
+        object.__setattr__(copy, "_keep", dict(self._keep))
+        object.__setattr__(copy, "_library_size", self._library_size)
+        for name, value in fields.items():
+            setattr(copy, name, value)
+        return copy
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fields by name (augmentation as a dict)."""
+        out = {}
+        for name in self.field_names():
+            value = getattr(self, name)
+            out[name] = value.to_dict() if isinstance(value, s.Augmentation) else value
+        return out
+
+    def __repr__(self) -> str:
+        return "TrainParams(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TrainParams) and self.to_dict() == other.to_dict()
+
+    def _struct_for_call(self, num_classes: int) -> s.TrainParamsC:
+        """A copy of the C struct, checked, for one kcell_train call."""
+        weights = self._keep.get("class_weights")
+        if weights is not None and len(weights) != num_classes:
+            raise invalid_argument(f"class_weights has {len(weights)} entries; the model has "
+                                   f"{num_classes} classes")
+        c = s.TrainParamsC.from_buffer_copy(self._c)
+        # Fields past the library's struct_size would be ignored by it: refuse any that was
+        # changed rather than train with settings it never saw.
+        blank = s.TrainParamsC()
+        for name in self.field_names():
+            field = getattr(s.TrainParamsC, name)
+            if field.offset + field.size > self._library_size and (
+                    ctypes.string_at(ctypes.addressof(c) + field.offset, field.size) !=
+                    ctypes.string_at(ctypes.addressof(blank) + field.offset, field.size)):
+                raise error_for(Status.UNSUPPORTED,
+                                f"this libkcell predates the train parameter {name!r}")
+        return c
+
+
+ProgressCallback = Callable[[Progress], Any]
+
+
+class _CallbackBridge:
+    """Calls a Python progress callback from C. A truthy return value cancels training; an
+    exception (KeyboardInterrupt too) cancels it and is kept to re-raise after kcell_train
+    returns, since nothing may propagate through C frames."""
+
+    def __init__(self, callback: Optional[ProgressCallback]) -> None:
+        self.callback = callback
+        self.error: Optional[BaseException] = None
+        self.function = s.ProgressFn(self._call)
+
+    def _call(self, progress: Any, _user_data: Any) -> int:
+        try:
+            if self.callback is not None and self.callback(from_struct(Progress,
+                                                                       progress.contents)):
+                return 1
+            return 0
+        except BaseException as e:  # noqa: B902 - re-raised by train()
+            self.error = e
+            return 1
+
+
+class History(Handle):
+    """A ``kcell_history``: one :class:`EpochStats` per completed epoch, appended by each
+    :meth:`kcell.Model.train` it is passed to. Not thread-safe."""
+
+    _kind = "history"
+
+    def __init__(self) -> None:
+        out = HistoryPtr()
+        lib().kcell_history_create(byref(out))
+        super().__init__(out, lib().kcell_history_free)
+
+    def __len__(self) -> int:
+        n = c_size_t()
+        lib().kcell_history_count(self._handle(), byref(n))
+        return n.value
+
+    def __getitem__(self, index: int) -> EpochStats:
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(f"epoch record {index} of {n}")
+        stats = s.EpochStatsC()
+        lib().kcell_history_epoch(self._handle(), index, byref(stats))
+        return from_struct(EpochStats, stats)
+
+    def __iter__(self) -> Iterator[EpochStats]:
+        return (self[i] for i in range(len(self)))
+
+    def to_list(self) -> List[EpochStats]:
+        """Every record."""
+        return list(self)
+
+    @property
+    def best_epoch(self) -> Optional[int]:
+        """Index of the record whose weights the model kept after the latest training call
+        with a monitor; ``None`` without one (or when no epoch was finite)."""
+        best = c_int()
+        lib().kcell_history_best_epoch(self._handle(), byref(best))
+        return None if best.value < 0 else best.value
+
+    def __repr__(self) -> str:
+        return "<kcell.History closed>" if self.closed else f"<kcell.History {len(self)} epochs>"
+
+
+def run_training(model: Any, num_classes: int, train: Any, val: Any,
+                 params: Optional[TrainParams], progress: Optional[ProgressCallback],
+                 history: Optional[History], fields: Mapping[str, Any]) -> History:
+    """Runs kcell_train; see :meth:`kcell.Model.train`."""
+    if params is None:
+        params = TrainParams(**fields)
+    elif fields:
+        params = params.replace(**fields)
+    c = params._struct_for_call(num_classes)
+    # Always bridged, so that Ctrl-C (KeyboardInterrupt, raised in the callback) stops
+    # training cleanly even without a user callback.
+    bridge = _CallbackBridge(progress)
+    c.progress = bridge.function
+    if history is None:
+        history = History()
+    try:
+        lib().kcell_train(model, train._handle(), None if val is None else val._handle(),
+                          byref(c), history._handle())
+    except CancelledError:
+        if bridge.error is None:
+            raise
+    if bridge.error is not None:
+        error, bridge.error = bridge.error, None
+        raise error
+    return history
