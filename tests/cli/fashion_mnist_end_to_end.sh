@@ -12,7 +12,8 @@ if [ ! -d "$data" ]; then
   exit 77
 fi
 mkdir -p "$out"
-"$kcell" info "$data" | grep -q 'train +55000 images'
+"$kcell" info "$data" > "$out/info.txt"
+grep -Eq 'train +55000 images' "$out/info.txt"
 "$kcell" train --data "$data" --epochs 1 --threads 2 --out "$out/fashion.kcell" \
   --report "$out/report" --json "$out/train.json" > "$out/train.txt"
 $check train-report "$out/report" "$out/train.json"
@@ -44,7 +45,8 @@ $check predict-lines "$out/png.txt" 6
 "$kcell" predict --model "$out/fashion.kcell" --json "$out/npy.json" "$out/first6.npy" >/dev/null
 $check same-predictions "$out/png.json" "$out/npy.json"
 
-"$kcell" summary "$out/fashion.kcell" | grep -q 'input 1×28×28, 10 classes'
+"$kcell" summary "$out/fashion.kcell" > "$out/summary.txt"
+grep -q 'input 1×28×28, 10 classes' "$out/summary.txt"
 "$kcell" sweep --data "$data" --epochs 1 --threads 2 --quiet --grid "lr=1e-3 model=lenet5,reference" \
   --out "$out/sweep.md" > "$out/sweep.txt"
 test "$(grep -c '^| [12] ' "$out/sweep.md")" -eq 2
