@@ -61,8 +61,8 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
-def run_json(cmd, env=None, what=None):
-    """Runs a command that prints one JSON object on its last stdout line."""
+def run_json_lines(cmd, env=None, what=None):
+    """Runs a command that prints one JSON object per line; returns them all."""
     log("  $", " ".join(cmd))
     start = time.perf_counter()
     full_env = dict(os.environ)
@@ -72,28 +72,17 @@ def run_json(cmd, env=None, what=None):
                           env=full_env)
     if done.returncode != 0:
         raise RuntimeError("%s failed (exit %d):\n%s" % (what or cmd[0], done.returncode,
-                                                        done.stderr[-2000:]))
-    lines = [l for l in done.stdout.splitlines() if l.startswith("{")]
-    result = json.loads(lines[-1])
-    log("    %.1f s: %s" % (time.perf_counter() - start, lines[-1][:200]))
-    return result
-
-
-def run_json_lines(cmd, env=None, what=None):
-    """Runs a command that prints one JSON object per line; returns them all."""
-    log("  $", " ".join(cmd))
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=full_env)
-    if done.returncode != 0:
-        raise RuntimeError("%s failed (exit %d):\n%s" % (what or cmd[0], done.returncode,
                                                          done.stderr[-2000:]))
     rows = [json.loads(l) for l in done.stdout.splitlines() if l.startswith("{")]
+    log("    %.1f s" % (time.perf_counter() - start))
     for r in rows:
         log("    " + json.dumps(r)[:200])
     return rows
+
+
+def run_json(cmd, env=None, what=None):
+    """Runs a command that prints one JSON object on its last stdout line."""
+    return run_json_lines(cmd, env, what)[-1]
 
 
 def by_batch(rows):

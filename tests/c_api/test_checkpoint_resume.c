@@ -5,6 +5,7 @@
 #include <kcell/kcell.h>
 
 #include "check.h"
+#include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +25,6 @@ static const char *CKPT_CUT = "c_api_checkpoint_cut.ckpt";
 static const char *CKPT_BAD = "c_api_checkpoint_bad.ckpt";
 
 static kcell_dataset *g_data = NULL;
-
-static void fill_split(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
-  size_t i, p;
-  unsigned state = seed;
-  for (i = 0; i < count; ++i) {
-    labels[i] = (int32_t)(i % 3 == 0);
-    for (p = 0; p < PIXELS; ++p) {
-      state = state * 1103515245u + 12345u;
-      images[i * PIXELS + p] = (uint8_t)((labels[i] ? 120 : 60) + (state >> 16) % 80);
-    }
-  }
-}
 
 /* Cancels at the phase-1 report of epoch `cancel_epoch` (after its checkpoint), or at the
  * `cancel_batch`-th batch of that epoch when cancel_batch > 0. */
@@ -124,6 +113,34 @@ static bytes train_fresh(const kcell_train_params *p, kcell_history *history,
   return b;
 }
 
+/* Trains with checkpoints in CKPT_CUT until `cut` cancels the run (NULL: resumes
+ * CKPT_FULL, a finished run, instead), then resumes from that checkpoint with a fresh model,
+ * as a new process would: the model bytes and history must equal the uninterrupted run's. */
+static void resumes_to(canceller *cut, bytes full, const kcell_history *full_history) {
+  kcell_train_params p;
+  kcell_history *history = NULL;
+  bytes resumed;
+  if (cut) {
+    bytes stopped;
+    default_params(&p);
+    p.checkpoint_path = CKPT_CUT;
+    p.progress = cancel_at;
+    p.progress_user_data = cut;
+    stopped = train_fresh(&p, NULL, KCELL_ERROR_CANCELLED);
+    CHECK(!same_bytes(stopped, full));
+    kcell_free(stopped.data);
+  }
+  default_params(&p);
+  p.checkpoint_path = cut ? CKPT_CUT : CKPT_FULL;
+  p.resume = 1;
+  CHECK(kcell_history_create(&history) == KCELL_OK);
+  resumed = train_fresh(&p, history, KCELL_OK);
+  CHECK(same_bytes(resumed, full));
+  CHECK(same_history(history, full_history));
+  kcell_history_free(history);
+  kcell_free(resumed.data);
+}
+
 static int file_exists(const char *path) {
   FILE *f = fopen(path, "rb");
   if (f) fclose(f);
@@ -180,24 +197,14 @@ static void refused(const char *path, const kcell_train_params *base, kcell_stat
 }
 
 int main(void) {
-  static uint8_t train_images[N_TRAIN * PIXELS], val_images[N_VAL * PIXELS];
-  static int32_t train_labels[N_TRAIN], val_labels[N_VAL];
-  kcell_split_buffers train, val;
   kcell_train_params p;
-  kcell_history *plain_history = NULL, *full_history = NULL, *resumed_history = NULL;
-  bytes plain, full, cut, resumed, again;
+  kcell_history *plain_history = NULL, *full_history = NULL;
+  bytes plain, full, again;
   canceller after_epoch_1 = {1, 0}, inside_epoch_2 = {2, 3};
   long size;
 
-  fill_split(train_images, train_labels, N_TRAIN, 1u);
-  fill_split(val_images, val_labels, N_VAL, 2u);
-  train.images = train_images;
-  train.labels = train_labels;
-  train.count = N_TRAIN;
-  val.images = val_images;
-  val.labels = val_labels;
-  val.count = N_VAL;
-  CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, &val, NULL, &g_data) == KCELL_OK);
+  g_data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
+  CHECK(g_data != NULL);
   CHECK(kcell_history_create(&plain_history) == KCELL_OK);
   CHECK(kcell_history_create(&full_history) == KCELL_OK);
   remove(CKPT_FULL);
@@ -212,52 +219,14 @@ int main(void) {
   CHECK(same_history(plain_history, full_history));
   CHECK(file_exists(CKPT_FULL));
 
-  /* Cancelled after epoch 1's checkpoint, then resumed by a fresh model (as a new process
-   * would): the same bytes and history as the uninterrupted run. */
-  default_params(&p);
-  p.checkpoint_path = CKPT_CUT;
-  p.progress = cancel_at;
-  p.progress_user_data = &after_epoch_1;
-  cut = train_fresh(&p, NULL, KCELL_ERROR_CANCELLED);
-  CHECK(!same_bytes(cut, full));
-  default_params(&p);
-  p.checkpoint_path = CKPT_CUT;
-  p.resume = 1;
-  CHECK(kcell_history_create(&resumed_history) == KCELL_OK);
-  resumed = train_fresh(&p, resumed_history, KCELL_OK);
-  CHECK(same_bytes(resumed, full));
-  CHECK(same_history(resumed_history, full_history));
-  kcell_history_free(resumed_history);
-  kcell_free(cut.data);
-  kcell_free(resumed.data);
+  /* Cancelled after epoch 1's checkpoint, then resumed. */
+  resumes_to(&after_epoch_1, full, full_history);
 
   /* Cancelled in the middle of epoch 2: it restarts from the checkpoint of epoch 1. */
-  default_params(&p);
-  p.checkpoint_path = CKPT_CUT;
-  p.progress = cancel_at;
-  p.progress_user_data = &inside_epoch_2;
-  cut = train_fresh(&p, NULL, KCELL_ERROR_CANCELLED);
-  default_params(&p);
-  p.checkpoint_path = CKPT_CUT;
-  p.resume = 1;
-  CHECK(kcell_history_create(&resumed_history) == KCELL_OK);
-  resumed = train_fresh(&p, resumed_history, KCELL_OK);
-  CHECK(same_bytes(resumed, full));
-  CHECK(same_history(resumed_history, full_history));
-  kcell_history_free(resumed_history);
-  kcell_free(cut.data);
-  kcell_free(resumed.data);
+  resumes_to(&inside_epoch_2, full, full_history);
 
   /* Resuming a finished run gives its result again without training. */
-  default_params(&p);
-  p.checkpoint_path = CKPT_FULL;
-  p.resume = 1;
-  CHECK(kcell_history_create(&resumed_history) == KCELL_OK);
-  again = train_fresh(&p, resumed_history, KCELL_OK);
-  CHECK(same_bytes(again, full));
-  CHECK(same_history(resumed_history, full_history));
-  kcell_history_free(resumed_history);
-  kcell_free(again.data);
+  resumes_to(NULL, full, full_history);
 
   /* resume with no checkpoint yet starts anew (and writes one). */
   remove(CKPT_CUT);

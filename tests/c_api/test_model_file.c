@@ -4,6 +4,7 @@
 #include <kcell/kcell.h>
 
 #include "check.h"
+#include "synthetic.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,19 +20,6 @@
 
 static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
 static const char *PATH = "c_api_test_model_file.kcell";
-
-/* Brightness tells the class, with a little pseudo-random texture. */
-static void fill_split(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
-  size_t i, p;
-  unsigned state = seed;
-  for (i = 0; i < count; ++i) {
-    labels[i] = (int32_t)(i % CLASSES);
-    for (p = 0; p < PIXELS; ++p) {
-      state = state * 1103515245u + 12345u;
-      images[i * PIXELS + p] = (uint8_t)(labels[i] * 80 + (state >> 16) % 70);
-    }
-  }
-}
 
 static double accuracy_of(kcell_model *model, const kcell_dataset *data) {
   kcell_metrics metrics;
@@ -58,10 +46,8 @@ int main(void) {
   char text[4096], small[4];
   unsigned char *damaged;
 
-  fill_split(train_images, train_labels, N_TRAIN, 1u);
-  fill_split(test_images, test_labels, N_TEST, 2u);
-  train.images = train_images; train.labels = train_labels; train.count = N_TRAIN;
-  test.images = test_images; test.labels = test_labels; test.count = N_TEST;
+  train = synthetic_split(train_images, train_labels, N_TRAIN, PIXELS, CLASSES, 1u);
+  test = synthetic_split(test_images, test_labels, N_TEST, PIXELS, CLASSES, 2u);
   CHECK(kcell_dataset_create(1, SIDE, SIDE, CLASSES, &train, NULL, &test, &data) == KCELL_OK);
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 3u, &model) == KCELL_OK);
   if (!data || !model) return 1;

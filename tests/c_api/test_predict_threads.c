@@ -6,6 +6,7 @@
 #include <kcell/kcell.h>
 
 #include "check.h"
+#include "synthetic.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,6 @@
 #define MAX_IMAGES (1 + 37 * (THREADS - 1))
 
 static const char *SPEC = "conv(8,3) bn relu res(8) res(16,stride=2) gap dense";
-
-static void fill_images(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
-  size_t i, p;
-  unsigned state = seed;
-  for (i = 0; i < count; ++i) {
-    if (labels) labels[i] = (int32_t)(i % CLASSES);
-    for (p = 0; p < PIXELS; ++p) {
-      state = state * 1103515245u + 12345u;
-      images[i * PIXELS + p] = (uint8_t)(((i % CLASSES) * 70 + (state >> 16) % 110) & 0xff);
-    }
-  }
-}
 
 static float *predict_all(kcell_model *model, const uint8_t *images, size_t count) {
   float *p = (float *)malloc(count * CLASSES * sizeof(float));
@@ -130,7 +119,7 @@ static void test_threads(kcell_model *model, const kcell_dataset *data) {
     j->count = 1 + 37 * t;
     if (j->count > MAX_IMAGES) j->count = MAX_IMAGES;
     /* (One channel: NHWC images are the same bytes as NCHW ones, through another path.) */
-    fill_images(j->images, NULL, j->count, 100u + (unsigned)t);
+    fill_synthetic(j->images, NULL, j->count, PIXELS, CLASSES, 100u + (unsigned)t);
     for (i = 0; i < j->count * PIXELS; ++i)
       j->normalized[i] = ((float)j->images[i] / 255.0f - mean) / std;
     /* What one thread alone gets. */
@@ -187,25 +176,14 @@ static void check_follows_training(kcell_model *model, const kcell_dataset *data
 }
 
 int main(void) {
-  static uint8_t train_images[N_TRAIN * PIXELS], val_images[N_VAL * PIXELS],
-      images[40 * PIXELS];
-  static int32_t train_labels[N_TRAIN], val_labels[N_VAL];
-  kcell_split_buffers train, val;
-  kcell_dataset *data = NULL;
+  static uint8_t images[40 * PIXELS];
+  kcell_dataset *data = synthetic_dataset(SIDE, CLASSES, N_TRAIN, N_VAL);
   kcell_model *model = NULL, *loaded = NULL;
   kcell_train_params params;
   float *p_model = NULL, *p_loaded = NULL;
 
-  fill_images(train_images, train_labels, N_TRAIN, 1u);
-  fill_images(val_images, val_labels, N_VAL, 2u);
-  fill_images(images, NULL, 40, 3u);
-  train.images = train_images;
-  train.labels = train_labels;
-  train.count = N_TRAIN;
-  val.images = val_images;
-  val.labels = val_labels;
-  val.count = N_VAL;
-  CHECK(kcell_dataset_create(1, SIDE, SIDE, CLASSES, &train, &val, NULL, &data) == KCELL_OK);
+  fill_synthetic(images, NULL, 40, PIXELS, CLASSES, 3u);
+  CHECK(data != NULL);
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &model) == KCELL_OK);
   CHECK(kcell_train_params_default(&params) == KCELL_OK);
   params.epochs = 1;

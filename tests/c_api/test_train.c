@@ -4,6 +4,7 @@
 #include <kcell/kcell.h>
 
 #include "check.h"
+#include "synthetic.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,19 +18,6 @@
 #define N_TEST 16
 
 static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
-
-/* Class 0: dark images, class 1: bright ones, with a little pseudo-random texture. */
-static void fill_split(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
-  size_t i, p;
-  unsigned state = seed;
-  for (i = 0; i < count; ++i) {
-    labels[i] = (int32_t)(i % 2);
-    for (p = 0; p < PIXELS; ++p) {
-      state = state * 1103515245u + 12345u;
-      images[i * PIXELS + p] = (uint8_t)((labels[i] ? 150 : 40) + (state >> 16) % 60);
-    }
-  }
-}
 
 typedef struct counter {
   int batches;   /* phase-0 calls */
@@ -76,12 +64,9 @@ int main(void) {
   size_t first_record = 0;
   size_t count = 0;
 
-  fill_split(train_images, train_labels, N_TRAIN, 1u);
-  fill_split(val_images, val_labels, N_VAL, 2u);
-  fill_split(test_images, test_labels, N_TEST, 3u);
-  train.images = train_images; train.labels = train_labels; train.count = N_TRAIN;
-  val.images = val_images; val.labels = val_labels; val.count = N_VAL;
-  test.images = test_images; test.labels = test_labels; test.count = N_TEST;
+  train = synthetic_split(train_images, train_labels, N_TRAIN, PIXELS, 2, 1u);
+  val = synthetic_split(val_images, val_labels, N_VAL, PIXELS, 2, 2u);
+  test = synthetic_split(test_images, test_labels, N_TEST, PIXELS, 2, 3u);
   CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, &val, &test, &data) == KCELL_OK);
   CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, NULL, NULL, &no_val) == KCELL_OK);
   if (!data || !no_val) return 1;

@@ -4,6 +4,7 @@
 #include <kcell/kcell.h>
 
 #include "check.h"
+#include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,18 +16,6 @@
 #define N_VAL 16
 
 static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense(16) relu dense";
-
-static void fill_split(uint8_t *images, int32_t *labels, size_t count, unsigned seed) {
-  size_t i, p;
-  unsigned state = seed;
-  for (i = 0; i < count; ++i) {
-    labels[i] = (int32_t)(i % 2);
-    for (p = 0; p < PIXELS; ++p) {
-      state = state * 1103515245u + 12345u;
-      images[i * PIXELS + p] = (uint8_t)((labels[i] ? 150 : 40) + (state >> 16) % 60);
-    }
-  }
-}
 
 /* The model's bytes after the latest two steps the progress callback saw (it runs after
  * every step, on the training thread, while the model is not being changed). */
@@ -137,20 +126,11 @@ static void adam_at_1e6_leaves_a_finite_model(const kcell_dataset *data, kcell_o
 }
 
 int main(void) {
-  static uint8_t train_images[N_TRAIN * PIXELS], val_images[N_VAL * PIXELS];
-  static int32_t train_labels[N_TRAIN], val_labels[N_VAL];
-  kcell_split_buffers train, val;
-  kcell_dataset *data = NULL;
+  static uint8_t val_images[N_VAL * PIXELS];
+  kcell_dataset *data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
 
-  fill_split(train_images, train_labels, N_TRAIN, 1u);
-  fill_split(val_images, val_labels, N_VAL, 2u);
-  train.images = train_images;
-  train.labels = train_labels;
-  train.count = N_TRAIN;
-  val.images = val_images;
-  val.labels = val_labels;
-  val.count = N_VAL;
-  CHECK(kcell_dataset_create(1, SIDE, SIDE, 2, &train, &val, NULL, &data) == KCELL_OK);
+  CHECK(data != NULL);
+  fill_synthetic(val_images, NULL, N_VAL, PIXELS, 2, 2u);
 
   divergence_stops_with_the_last_good_weights(data, 0, val_images);
   divergence_stops_with_the_last_good_weights(data, 1, val_images);
