@@ -134,6 +134,22 @@ struct InferenceContext::Build {
                   const_cast<float*>(v.data()));  // only read
   }
 
+  // Appends the op that computes graph value `value`.
+  void emit(Op op, int value) {
+    ops.push_back(std::move(op));
+    tensor_of[static_cast<size_t>(value)] = ops.back().dst;
+  }
+
+  // Appends step k's convolution or inner product, reading the shared packed weights.
+  template <class PrimitiveDesc>
+  void emit_weighted(size_t k, Op op, dnnl::primitive prim, const PrimitiveDesc& pd) {
+    op.prim = std::move(prim);
+    op.weights = weights_memory(k, pd.weights_desc());
+    op.bias = plain_vector(g.steps[k].bias);
+    op.scratchpad = pd.scratchpad_desc();
+    emit(std::move(op), g.steps[k].output);
+  }
+
   void add_conv(size_t k) {
     const Step& s = g.steps[k];
     const memory::dims strides = {s.stride, s.stride}, pad = {s.pad, s.pad};
@@ -160,12 +176,7 @@ struct InferenceContext::Build {
     } else {
       op.dst = add_tensor(pd.dst_desc());
     }
-    op.prim = dnnl::convolution_forward(pd);
-    op.weights = weights_memory(k, pd.weights_desc());
-    op.bias = plain_vector(s.bias);
-    op.scratchpad = pd.scratchpad_desc();
-    ops.push_back(std::move(op));
-    tensor_of[static_cast<size_t>(s.output)] = ops.back().dst;
+    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd);
   }
 
   // Tensor t (n × C × H × W) seen as n rows of C·H·W plain values, on the same memory
@@ -215,12 +226,7 @@ struct InferenceContext::Build {
     Op op;
     op.src = in_layout(src, pd.src_desc());
     op.dst = add_tensor(pd.dst_desc());
-    op.prim = dnnl::inner_product_forward(pd);
-    op.weights = weights_memory(k, pd.weights_desc());
-    op.bias = plain_vector(s.bias);
-    op.scratchpad = pd.scratchpad_desc();
-    ops.push_back(std::move(op));
-    tensor_of[static_cast<size_t>(s.output)] = ops.back().dst;
+    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd);
   }
 
   void add_batch_norm(size_t k) {
@@ -237,8 +243,7 @@ struct InferenceContext::Build {
     op.mean = plain_vector(s.mean);
     op.var = plain_vector(s.var);
     op.scratchpad = pd.scratchpad_desc();
-    ops.push_back(std::move(op));
-    tensor_of[static_cast<size_t>(s.output)] = ops.back().dst;
+    emit(std::move(op), s.output);
   }
 
   void add_relu(size_t k) {
@@ -252,8 +257,7 @@ struct InferenceContext::Build {
     op.dst = add_tensor(pd.dst_desc());
     op.prim = dnnl::eltwise_forward(pd);
     op.scratchpad = pd.scratchpad_desc();
-    ops.push_back(std::move(op));
-    tensor_of[static_cast<size_t>(s.output)] = ops.back().dst;
+    emit(std::move(op), s.output);
   }
 
   void add_pool(size_t k) {
@@ -269,8 +273,7 @@ struct InferenceContext::Build {
     op.dst = add_tensor(pd.dst_desc());
     op.prim = dnnl::pooling_forward(pd);
     op.scratchpad = pd.scratchpad_desc();
-    ops.push_back(std::move(op));
-    tensor_of[static_cast<size_t>(s.output)] = ops.back().dst;
+    emit(std::move(op), s.output);
   }
 
   // C × H × W in plain order, then seen as one row of features per image.
