@@ -323,8 +323,8 @@ typedef enum kcell_precision {
   KCELL_PRECISION_BF16 = 1, /**< bfloat16 compute with fp32 accumulation and master
                                  weights; needs AVX-512 BF16 (::KCELL_ERROR_UNSUPPORTED
                                  otherwise). */
-  KCELL_PRECISION_INT8 = 2  /**< 8-bit integer inference of a trained model (inference
-                                 only). */
+  KCELL_PRECISION_INT8 = 2  /**< 8-bit integer inference of a trained model, after
+                                 kcell_model_calibrate_int8() (inference only). */
 } kcell_precision;
 
 /** Which validation number picks the best epoch (model selection and early stopping). */
@@ -837,22 +837,54 @@ KCELL_API kcell_status kcell_predict_normalized(kcell_model *model, const float 
  * ::KCELL_PRECISION_FP32 (the default) computes in 32-bit floats. ::KCELL_PRECISION_BF16
  * keeps weights and activations in bfloat16 (products still accumulate in fp32; logits and
  * probabilities are fp32): faster where the CPU has AVX-512 BF16, with probabilities that
- * differ from fp32 ones by up to about 1e-2. It applies to kcell_predict(),
- * kcell_predict_normalized(), kcell_evaluate(), kcell_evaluate_details() and the
- * validation inside kcell_train(); training arithmetic is set by
- * kcell_train_params.precision. The setting is not saved in model files.
+ * differ from fp32 ones by up to about 1e-2. ::KCELL_PRECISION_INT8 computes convolutions
+ * and dense layers on 8-bit integers (32-bit accumulation) with the activation ranges of
+ * kcell_model_calibrate_int8(), which must have run on the current weights; probabilities
+ * differ more (docs/performance.md has the accuracy it costs). The setting applies to
+ * kcell_predict(), kcell_predict_normalized(), kcell_evaluate() and
+ * kcell_evaluate_details(), and to the validation inside kcell_train() for fp32 and bf16;
+ * kcell_train() sets an int8 model back to fp32, since it changes the weights the
+ * calibration belongs to. Training arithmetic is set by kcell_train_params.precision. The
+ * setting is not saved in model files.
  *
  * May be called while other threads predict with @p model: calls already running finish
  * in the previous precision.
  *
  * @param model     The model.
- * @param precision ::KCELL_PRECISION_FP32 or ::KCELL_PRECISION_BF16.
+ * @param precision A ::kcell_precision.
  * @return ::KCELL_ERROR_UNSUPPORTED for ::KCELL_PRECISION_BF16 on a CPU without AVX-512
- *         BF16 (or AMX), and for ::KCELL_PRECISION_INT8 (not implemented);
- *         ::KCELL_ERROR_INVALID_ARGUMENT for a value that is no ::kcell_precision.
+ *         BF16 (or AMX); ::KCELL_ERROR_INVALID_ARGUMENT for ::KCELL_PRECISION_INT8 without
+ *         a calibration of the current weights, and for a value that is no
+ *         ::kcell_precision.
  */
 KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
                                                            kcell_precision precision);
+
+/**
+ * @brief Calibrates 8-bit integer inference (::KCELL_PRECISION_INT8) of @p model.
+ *
+ * Runs the model in fp32 on the first @p max_images images of @p split and records the
+ * range every activation takes; int8 inference then maps each activation's range onto 8
+ * bits (unsigned where it never went negative) and each convolution's and dense layer's
+ * weights onto 8 bits per output channel. Calibrate on images like those the model will
+ * see: the validation split, a few thousand images, is a good choice. A new calibration
+ * replaces the previous one; training the model (or loading other weights into it) makes
+ * it stale. The calibration is not saved in model files.
+ *
+ * Must not run while another thread trains @p model; other threads may predict meanwhile
+ * (they go on in their precision).
+ *
+ * @param model      The model.
+ * @param dataset    Images of the model's input shape.
+ * @param split      The split to read (labels are not used).
+ * @param max_images At most this many images from the start of the split; 0 for all.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for NULL arguments, an unknown, absent or empty
+ *         split, images of another shape than the model's input, or a model that computes
+ *         non-finite values on them.
+ */
+KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model *model,
+                                                  const kcell_dataset *dataset,
+                                                  kcell_split split, size_t max_images);
 
 /** @} */
 

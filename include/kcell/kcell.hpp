@@ -185,6 +185,11 @@ class Model {
   void set_inference_precision(kcell_precision precision) {
     check(kcell_model_set_inference_precision(get(), precision));
   }
+  /** Calibrates int8 inference on the first @p max_images images of @p split (0: all)
+   *  (kcell_model_calibrate_int8()). */
+  void calibrate_int8(const Dataset &data, kcell_split split, size_t max_images = 0) {
+    check(kcell_model_calibrate_int8(get(), data.get(), split, max_images));
+  }
   /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
   EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) {
     const size_t k = static_cast<size_t>(info().num_classes);

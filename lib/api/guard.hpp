@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 #include "common/error.hpp"
@@ -34,6 +35,16 @@ kcell_status guarded(Body&& body) noexcept {
 template <class T>
 void require(const T* p, const char* name) {
   if (p == nullptr) kcell::fail(Status::invalid_argument, std::string(name) + " is NULL");
+}
+
+// The number a C caller stored in an enum, read without loading it as the C++ enum type
+// (a value outside the enumerators would be undefined behaviour there).
+template <class Enum>
+int raw_enum(const Enum& e) {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized here");
+  int value;
+  std::memcpy(&value, &e, sizeof value);
+  return value;
 }
 
 // Copies the first `struct_size` bytes of a library-side struct `full` (whose first field

@@ -1,6 +1,5 @@
 // Prediction through the C API: checks the arguments and the caller's capacity, then runs
 // infer::predict with the calling thread's compute-thread setting.
-#include <cstring>
 #include <string>
 
 #include "api/guard.hpp"
@@ -9,21 +8,14 @@
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
+#include "train/calibrate.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::raw_enum;
 using kcell::api::require;
 
 namespace {
-
-// A C caller may pass any int as the enum. Loading an out-of-range value as the C++ enum
-// type is undefined, so its bytes are read as the int they are.
-static_assert(sizeof(kcell_layout) == sizeof(int), "kcell_layout is passed as an int");
-int layout_value(const kcell_layout& layout) {
-  int value = 0;
-  std::memcpy(&value, &layout, sizeof value);
-  return value;
-}
 
 // Checks the pointers and that count × k floats fit in capacity.
 void check_output(const kcell_model* model, const void* images, size_t count,
@@ -41,14 +33,6 @@ void check_output(const kcell_model* model, const void* images, size_t count,
                     " classes need " + std::to_string(count) + " x " + std::to_string(k));
 }
 
-// The C enum is read as the int it is (see layout_value).
-static_assert(sizeof(kcell_precision) == sizeof(int), "kcell_precision is passed as an int");
-int precision_value(const kcell_precision& precision) {
-  int value = 0;
-  std::memcpy(&value, &precision, sizeof value);
-  return value;
-}
-
 }  // namespace
 
 extern "C" {
@@ -57,7 +41,7 @@ KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, 
                                      kcell_layout layout, float* probabilities,
                                      size_t capacity) {
   return guarded([&] {
-    const int value = layout_value(layout);
+    const int value = raw_enum(layout);
     if (value != KCELL_LAYOUT_NCHW && value != KCELL_LAYOUT_NHWC)
       kcell::fail(Status::invalid_argument,
                   "unknown layout " + std::to_string(value) +
@@ -85,7 +69,7 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
                                                            kcell_precision precision) {
   return guarded([&] {
     require(model, "model");
-    const int value = precision_value(precision);
+    const int value = raw_enum(precision);
     switch (value) {
       case KCELL_PRECISION_FP32:
         kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::fp32);
@@ -94,15 +78,29 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
         kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::bf16);
         return;
       case KCELL_PRECISION_INT8:
-        kcell::fail(Status::unsupported,
-                    "int8 inference is not implemented; use KCELL_PRECISION_FP32 or "
-                    "KCELL_PRECISION_BF16");
+        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::int8);
+        return;
       default:
         kcell::fail(Status::invalid_argument,
                     "unknown precision " + std::to_string(value) +
                         "; use KCELL_PRECISION_FP32, KCELL_PRECISION_BF16 or "
                         "KCELL_PRECISION_INT8");
     }
+  });
+}
+
+KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
+                                                  const kcell_dataset* dataset,
+                                                  kcell_split split, size_t max_images) {
+  return guarded([&] {
+    require(model, "model");
+    require(dataset, "dataset");
+    const int which = raw_enum(split);
+    if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
+      kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
+    kcell::apply_threads(0);
+    kcell::train::calibrate_int8(*model->model, dataset->data,
+                                 static_cast<kcell::data::SplitId>(which), max_images);
   });
 }
 

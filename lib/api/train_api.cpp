@@ -18,6 +18,7 @@
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::raw_enum;
 using kcell::api::require;
 
 namespace {
@@ -103,16 +104,6 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(precision);
 #undef KCELL_TAKE
   return p;
-}
-
-// The number a C caller stored in an enum, read without loading it as the C++ enum type
-// (a value outside the enumerators would be undefined behaviour there).
-template <class Enum>
-int raw_enum(const Enum& e) {
-  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized here");
-  int value;
-  std::memcpy(&value, &e, sizeof value);
-  return value;
 }
 
 kcell::train::OptimizerKind optimizer_kind(int o) {

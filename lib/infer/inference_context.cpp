@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
+#include <limits>
+#include <tuple>
 #include <string>
 #include <utility>
 
@@ -46,6 +49,7 @@ struct InferenceContext::Build {
   struct Tensor {
     memory::desc md;
     int storage = 0;
+    float scale = 1.f;  // int8 tensors: quantised = real × scale
   };
   struct Storage {
     int first = -1, last = -1;  // ops that write it first and use it last
@@ -64,6 +68,9 @@ struct InferenceContext::Build {
   dnnl::engine eng;
   int64_t n;
   memory::data_type type;
+  const ValueRanges* ranges;                   // int8 only
+  std::vector<std::vector<float>>& owned;      // vectors the primitives read
+  std::vector<std::pair<int, int>> produced;   // (op, graph value it computes)
   std::vector<Tensor> tensors;
   std::vector<Storage> storages;
   std::vector<Op> ops;
@@ -73,18 +80,35 @@ struct InferenceContext::Build {
   int conversions = 0;
 
   Build(const InferenceGraph& graph, WeightStore& w, const dnnl::engine& e, int64_t batch,
-        memory::data_type t)
-      : g(graph), weights(w), eng(e), n(batch), type(t),
+        memory::data_type t, const ValueRanges* r, std::vector<std::vector<float>>& keep)
+      : g(graph), weights(w), eng(e), n(batch), type(t), ranges(r), owned(keep),
         tensor_of(graph.values.size(), -1), last_readers(graph.last_readers()) {}
 
-  int add_tensor(const memory::desc& md, int storage = -1) {
+  bool int8() const { return type == memory::data_type::s8; }
+  // What the steps without an int8 form compute in.
+  memory::data_type float_type() const { return int8() ? memory::data_type::f32 : type; }
+
+  // How int8 mode stores graph value v: u8 when it was never negative on the calibration
+  // images, else s8; the scale maps its largest magnitude onto the type's largest value.
+  std::pair<memory::data_type, float> quantisation(int v) const {
+    const float lo = ranges->lo[static_cast<size_t>(v)], hi = ranges->hi[static_cast<size_t>(v)];
+    const bool never_negative = lo >= 0.f;
+    const float largest = std::max(std::fabs(lo), std::fabs(hi));
+    const float scale = std::isfinite(largest) && largest > 0.f
+                            ? (never_negative ? 255.f : 127.f) / largest
+                            : 1.f;
+    return {never_negative ? memory::data_type::u8 : memory::data_type::s8, scale};
+  }
+
+  int add_tensor(const memory::desc& md, int storage = -1, float scale = 1.f) {
     if (storage < 0) {
       storages.push_back({});
       storage = static_cast<int>(storages.size()) - 1;
     }
-    tensors.push_back({md, storage});
+    tensors.push_back({md, storage, scale});
     return static_cast<int>(tensors.size()) - 1;
   }
+  float scale_of(int t) const { return tensors[static_cast<size_t>(t)].scale; }
   const memory::desc& md_of(int t) const { return tensors[static_cast<size_t>(t)].md; }
   bool is_external(int t) const {
     return storages[static_cast<size_t>(tensors[static_cast<size_t>(t)].storage)].external;
@@ -94,10 +118,12 @@ struct InferenceContext::Build {
     return compat::any_md(d, t);
   }
 
-  // An op copying (and converting) tensor `from` into tensor `to`.
+  // An op copying (and converting: layout, type, int8 scale) tensor `from` into `to`.
   void copy(int from, int to) {
-    const auto pd = compat::make_reorder_pd(eng, md_of(from), md_of(to),
-                                            compat::inference_attr(false, false));
+    const float ratio = scale_of(to) / scale_of(from);
+    const auto pd = compat::make_reorder_pd(
+        eng, md_of(from), md_of(to),
+        ratio == 1.f ? compat::inference_attr(false, false) : compat::scaled_reorder_attr({ratio}));
     Op op;
     op.prim = dnnl::reorder(pd);
     op.src = from;
@@ -106,23 +132,32 @@ struct InferenceContext::Build {
     ops.push_back(std::move(op));
   }
 
-  // Tensor t in layout `want`: t itself, or a converted copy (made once).
-  int in_layout(int t, const memory::desc& want) {
-    if (md_of(t) == want) return t;
+  // Tensor t in layout (and type) `want`, with int8 scale `scale`: t itself, or a
+  // converted copy (made once).
+  int converted_to(int t, const memory::desc& want, float scale) {
+    if (md_of(t) == want && scale_of(t) == scale) return t;
     for (const auto& [from, to] : converted)
-      if (from == t && md_of(to) == want) return to;
-    const int out = add_tensor(want);
+      if (from == t && md_of(to) == want && scale_of(to) == scale) return to;
+    const int out = add_tensor(want, -1, scale);
     copy(t, out);
     if (!is_external(t)) ++conversions;  // converting the caller's images is expected
     converted.emplace_back(t, out);
     return out;
   }
 
-  // The tensor of `value` in data type `type` and a layout the next step may keep.
+  // Tensor t in layout `want`: int8 stays quantised as it is, floats are real values.
+  int in_layout(int t, const memory::desc& want) {
+    const bool integer = want.data_type() == memory::data_type::s8 ||
+                         want.data_type() == memory::data_type::u8;
+    return converted_to(t, want, integer ? scale_of(t) : 1.f);
+  }
+
+  // The tensor of `value` in the floating-point compute type and a layout the next step
+  // may keep.
   int typed_input(int value) {
     const int t = tensor_of[static_cast<size_t>(value)];
-    if (md_of(t).data_type() == type) return t;
-    return in_layout(t, plain_of(compat::md_dims(md_of(t)), type));
+    if (md_of(t).data_type() == float_type()) return t;
+    return in_layout(t, plain_of(compat::md_dims(md_of(t)), float_type()));
   }
 
   memory weights_memory(size_t step, const memory::desc& want) {
@@ -138,20 +173,95 @@ struct InferenceContext::Build {
   void emit(Op op, int value) {
     ops.push_back(std::move(op));
     tensor_of[static_cast<size_t>(value)] = ops.back().dst;
+    produced.emplace_back(static_cast<int>(ops.size()) - 1, value);
   }
 
   // Appends step k's convolution or inner product, reading the shared packed weights.
   template <class PrimitiveDesc>
-  void emit_weighted(size_t k, Op op, dnnl::primitive prim, const PrimitiveDesc& pd) {
+  void emit_weighted(size_t k, Op op, dnnl::primitive prim, const PrimitiveDesc& pd,
+                     const std::vector<float>& bias) {
     op.prim = std::move(prim);
     op.weights = weights_memory(k, pd.weights_desc());
-    op.bias = plain_vector(g.steps[k].bias);
+    op.bias = plain_vector(bias);
     op.scratchpad = pd.scratchpad_desc();
     emit(std::move(op), g.steps[k].output);
   }
 
+  // int8 convolution and dense layers: the destination's type and scale, the output scales
+  // that take the s32 accumulator there, and the bias in the accumulator's units (oneDNN
+  // 2.x adds it before scaling).
+  struct Int8Plan {
+    memory::data_type src_type, dst_type;
+    float src_scale, dst_scale;
+    std::vector<float> output_scales;
+    const std::vector<float>* bias;
+  };
+  Int8Plan int8_plan(const Step& s) {
+    Int8Plan p;
+    std::tie(p.src_type, p.src_scale) = quantisation(s.input);
+    if (s.output == g.output) {
+      p.dst_type = memory::data_type::f32;  // logits stay f32
+      p.dst_scale = 1.f;
+    } else {
+      std::tie(p.dst_type, p.dst_scale) = quantisation(s.output);
+    }
+    const std::vector<float> w = WeightStore::int8_scales(s);
+    std::vector<float> bias(s.bias.empty() ? 0 : w.size());
+    for (size_t o = 0; o < w.size(); ++o) {
+      p.output_scales.push_back(p.dst_scale / (p.src_scale * w[o]));
+      if (!bias.empty()) bias[o] = s.bias[o] * p.src_scale * w[o];
+    }
+    owned.push_back(std::move(bias));  // moving keeps the buffer the primitive reads
+    p.bias = &owned.back();
+    return p;
+  }
+
+  void add_conv_int8(size_t k) {
+    const Step& s = g.steps[k];
+    const Int8Plan p = int8_plan(s);
+    const memory::dims strides = {s.stride, s.stride}, pad = {s.pad, s.pad};
+    const memory::desc bias_md =
+        s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
+    const auto pd = compat::make_conv_inference_pd(
+        eng, any(dims(s.input), p.src_type), any(s.weight_dims, memory::data_type::s8),
+        bias_md, any(dims(s.output), p.dst_type), strides, pad, pad,
+        compat::int8_inference_attr(p.output_scales, s.relu));
+    Op op;
+    op.src = converted_to(tensor_of[static_cast<size_t>(s.input)], pd.src_desc(), p.src_scale);
+    op.dst = add_tensor(pd.dst_desc(), -1, p.dst_scale);
+    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd,
+                  owned[owned.size() - 1]);
+  }
+
+  void add_dense_int8(size_t k) {
+    const Step& s = g.steps[k];
+    const Int8Plan p = int8_plan(s);
+    int src = tensor_of[static_cast<size_t>(s.input)];
+    if (s.weight_dims.size() == 2 && compat::md_ndims(md_of(src)) == 4) src = as_rows(src);
+    const memory::desc bias_md =
+        s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
+    const memory::desc wei_any = any(s.weight_dims, memory::data_type::s8);
+    const memory::desc src_any = any(compat::md_dims(md_of(src)), p.src_type);
+    const auto attr = compat::int8_inference_attr(p.output_scales, s.relu);
+    const memory::desc dst_md = any(dims(s.output), p.dst_type);
+    dnnl::inner_product_forward::primitive_desc pd;
+    try {  // the input as it is, when it already has the type
+      if (md_of(src).data_type() != p.src_type) throw dnnl::error(dnnl_unimplemented, "");
+      pd = compat::make_ip_inference_pd(eng, md_of(src), wei_any, bias_md, dst_md, attr);
+    } catch (const dnnl::error&) {
+      pd = compat::make_ip_inference_pd(eng, src_any, wei_any, bias_md, dst_md, attr);
+    }
+    Op op;
+    op.src = converted_to(src, pd.src_desc(), p.src_scale);
+    op.dst = add_tensor(pd.dst_desc(), -1, p.dst_scale);
+    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd,
+                  owned[owned.size() - 1]);
+  }
+
   void add_conv(size_t k) {
     const Step& s = g.steps[k];
+    if (int8() && s.residual < 0) return add_conv_int8(k);
+    const memory::data_type type = float_type();
     const memory::dims strides = {s.stride, s.stride}, pad = {s.pad, s.pad};
     const memory::desc bias_md =
         s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
@@ -176,7 +286,7 @@ struct InferenceContext::Build {
     } else {
       op.dst = add_tensor(pd.dst_desc());
     }
-    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd);
+    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd, s.bias);
   }
 
   // Tensor t (n × C × H × W) seen as n rows of C·H·W plain values, on the same memory
@@ -184,6 +294,7 @@ struct InferenceContext::Build {
   // channels-last order is already such rows.
   int as_rows(int t) {
     const memory::dims d = compat::md_dims(md_of(t));
+    const memory::data_type type = md_of(t).data_type();
     const bool rows_already =
         md_of(t) == plain_of(d, type) ||
         (d[2] * d[3] == 1 && md_of(t) == memory::desc(d, type, memory::format_tag::acdb));
@@ -194,11 +305,13 @@ struct InferenceContext::Build {
       t = own;
     }
     return add_tensor(plain_of({d[0], d[1] * d[2] * d[3]}, type),
-                      tensors[static_cast<size_t>(t)].storage);
+                      tensors[static_cast<size_t>(t)].storage, scale_of(t));
   }
 
   void add_dense(size_t k) {
     const Step& s = g.steps[k];
+    if (int8()) return add_dense_int8(k);
+    const memory::data_type type = float_type();
     int src = typed_input(s.input);
     if (s.weight_dims.size() == 2 && compat::md_ndims(md_of(src)) == 4) src = as_rows(src);
     const memory::desc given = md_of(src);
@@ -226,7 +339,7 @@ struct InferenceContext::Build {
     Op op;
     op.src = in_layout(src, pd.src_desc());
     op.dst = add_tensor(pd.dst_desc());
-    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd);
+    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd, s.bias);
   }
 
   void add_batch_norm(size_t k) {
@@ -262,7 +375,11 @@ struct InferenceContext::Build {
 
   void add_pool(size_t k) {
     const Step& s = g.steps[k];
-    const int src = typed_input(s.input);
+    // int8 values are pooled as they are: max and average keep their scale.
+    const int given = tensor_of[static_cast<size_t>(s.input)];
+    const bool integer = int8() && md_of(given).data_type() != memory::data_type::f32;
+    const int src = integer ? given : typed_input(s.input);
+    const memory::data_type type = md_of(src).data_type();
     const auto alg = s.pool == PoolKind::max ? algorithm::pooling_max
                                              : algorithm::pooling_avg_exclude_padding;
     const auto pd = compat::make_pool_inference_pd(
@@ -270,7 +387,7 @@ struct InferenceContext::Build {
         {s.window_h, s.window_w}, {0, 0}, {0, 0}, compat::inference_attr(false, false));
     Op op;
     op.src = src;
-    op.dst = add_tensor(pd.dst_desc());
+    op.dst = add_tensor(pd.dst_desc(), -1, scale_of(src));
     op.prim = dnnl::pooling_forward(pd);
     op.scratchpad = pd.scratchpad_desc();
     emit(std::move(op), s.output);
@@ -358,10 +475,12 @@ struct InferenceContext::Build {
 
 InferenceContext::InferenceContext(const InferenceGraph& graph, WeightStore& weights,
                                    const dnnl::engine& engine, int64_t n, int threads,
-                                   memory::data_type type)
-    : n_(n), threads_(threads), stream_(engine) {
+                                   memory::data_type type, const ValueRanges* ranges)
+    : n_(n), threads_(threads), stream_(engine), num_values_(graph.values.size()) {
   if (n <= 0) fail(Status::internal, "inference context for a batch of " + std::to_string(n));
-  Build b(graph, weights, engine, n, type);
+  if (type == memory::data_type::s8 && !ranges)
+    fail(Status::internal, "int8 inference context without calibration ranges");
+  Build b(graph, weights, engine, n, type, ranges, owned_);
   int input_tensor = 0;
   const int output_tensor = b.build(input_tensor);
   const std::vector<size_t> slot_bytes = b.assign_slots(output_tensor);
@@ -404,6 +523,12 @@ InferenceContext::InferenceContext(const InferenceGraph& graph, WeightStore& wei
                             {DNNL_ARG_DST, tensor_memory[static_cast<size_t>(op.dst)]},
                             {DNNL_ARG_SCRATCHPAD, pad}});
   }
+  produced_.resize(execs_.size());
+  for (const auto& [op, value] : b.produced)
+    produced_[static_cast<size_t>(op)].emplace_back(
+        value, tensor_memory[static_cast<size_t>(b.tensor_of[static_cast<size_t>(value)])]);
+  for (const Step& s : graph.steps)
+    if (s.kind == StepKind::flatten) same_values_.emplace_back(s.output, s.input);
   logits_ = static_cast<const float*>(
       tensor_memory[static_cast<size_t>(output_tensor)].get_data_handle());
   input_buffer_.resize(static_cast<size_t>(n) * static_cast<size_t>(graph.values[0].size()));
@@ -416,6 +541,40 @@ const float* InferenceContext::run(const float* images) {
   for (const nn::Exec& e : execs_) e.run(stream_);
   stream_.wait();
   return logits_;
+}
+
+namespace {
+
+void widen(const float* v, size_t count, float& lo, float& hi) {
+  for (size_t i = 0; i < count; ++i) {
+    lo = std::min(lo, v[i]);
+    hi = std::max(hi, v[i]);
+  }
+}
+
+}  // namespace
+
+void InferenceContext::run_recording(const float* images, ValueRanges& ranges) {
+  ranges.lo.assign(num_values_, std::numeric_limits<float>::infinity());
+  ranges.hi.assign(num_values_, -std::numeric_limits<float>::infinity());
+  input_.set_data_handle(const_cast<float*>(images));  // only ever read
+  widen(images, input_buffer_.size(), ranges.lo[0], ranges.hi[0]);
+  for (size_t i = 0; i < execs_.size(); ++i) {
+    execs_[i].run(stream_);
+    stream_.wait();
+    for (const auto& [value, mem] : produced_[i]) {
+      if (mem.get_desc().data_type() != memory::data_type::f32)
+        fail(Status::internal, "calibrating an inference context that is not f32");
+      // Blocked layouts pad with zeros, which only widen a range to include 0.
+      widen(static_cast<const float*>(mem.get_data_handle()),
+            mem.get_desc().get_size() / sizeof(float), ranges.lo[static_cast<size_t>(value)],
+            ranges.hi[static_cast<size_t>(value)]);
+    }
+  }
+  for (const auto& [value, same] : same_values_) {
+    ranges.lo[static_cast<size_t>(value)] = ranges.lo[static_cast<size_t>(same)];
+    ranges.hi[static_cast<size_t>(value)] = ranges.hi[static_cast<size_t>(same)];
+  }
 }
 
 }  // namespace kcell::infer

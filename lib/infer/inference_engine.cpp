@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,7 +17,11 @@ namespace kcell::infer {
 namespace {
 
 dnnl::memory::data_type data_type(Precision p) {
-  return p == Precision::bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+  switch (p) {
+    case Precision::bf16: return dnnl::memory::data_type::bf16;
+    case Precision::int8: return dnnl::memory::data_type::s8;
+    default: return dnnl::memory::data_type::f32;
+  }
 }
 
 // The largest power of two of images whose largest activation fits kChunkBytes (at least
@@ -23,7 +29,7 @@ dnnl::memory::data_type data_type(Precision p) {
 size_t chunk_for(const InferenceGraph& g, Precision p) {
   int64_t largest = 1;
   for (const nn::Shape& v : g.values) largest = std::max(largest, v.size());
-  const size_t bytes = static_cast<size_t>(largest) * (p == Precision::bf16 ? 2 : 4);
+  const size_t bytes = static_cast<size_t>(largest) * dnnl::memory::data_type_size(data_type(p));
   size_t chunk = 1;
   while (chunk * 2 <= InferenceEngine::kMaxChunk &&
          chunk * 2 * bytes <= InferenceEngine::kChunkBytes)
@@ -38,13 +44,19 @@ size_t chunk_for(const InferenceGraph& g, Precision p) {
 
 }  // namespace
 
-InferenceEngine::InferenceEngine(model::Model& model, Precision precision, uint64_t version)
+InferenceEngine::InferenceEngine(model::Model& model, Precision precision, uint64_t version,
+                                 ValueRanges ranges)
     : graph_(build_inference_graph(model)),
       num_classes_(model.num_classes()),
       chunk_(chunk_for(graph_, precision)),
       precision_(precision),
       version_(version),
-      weights_(graph_, engine_) {}
+      ranges_(std::move(ranges)),
+      weights_(graph_, engine_) {
+  if (precision == Precision::int8 && (ranges_.lo.size() != graph_.values.size() ||
+                                       ranges_.hi.size() != graph_.values.size()))
+    fail(Status::internal, "int8 inference without a calibration of every value");
+}
 
 InferenceEngine::~InferenceEngine() = default;
 
@@ -72,7 +84,7 @@ InferenceEngine::Lease InferenceEngine::acquire(int64_t n) {
   try {
     return Lease(shared_from_this(),
                  std::make_unique<InferenceContext>(graph_, weights_, engine_, n, threads,
-                                                    data_type(precision_)));
+                                                    data_type(precision_), &ranges_));
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "preparing inference");
   }
@@ -131,6 +143,25 @@ void InferenceEngine::logits(const float* images, size_t n, float* out) {
   for_each_chunk(n, [&](InferenceContext& ctx, size_t first, size_t m) {
     const float* z = ctx.run(images + first * image);
     std::copy(z, z + m * k, out + first * k);
+  });
+}
+
+void InferenceEngine::record_ranges(const float* images, size_t n, ValueRanges& ranges) {
+  if (precision_ != Precision::fp32) fail(Status::internal, "calibrating a non-fp32 engine");
+  const size_t image = static_cast<size_t>(graph_.values[0].size());
+  if (ranges.lo.empty()) {
+    ranges.lo.assign(graph_.values.size(), std::numeric_limits<float>::infinity());
+    ranges.hi.assign(graph_.values.size(), -std::numeric_limits<float>::infinity());
+  }
+  std::mutex ranges_mutex;
+  for_each_chunk(n, [&](InferenceContext& ctx, size_t first, size_t) {
+    ValueRanges mine;
+    ctx.run_recording(images + first * image, mine);
+    std::lock_guard<std::mutex> lock(ranges_mutex);
+    for (size_t v = 0; v < mine.lo.size(); ++v) {
+      ranges.lo[v] = std::min(ranges.lo[v], mine.lo[v]);
+      ranges.hi[v] = std::max(ranges.hi[v], mine.hi[v]);
+    }
   });
 }
 

@@ -21,7 +21,7 @@
 namespace kcell::infer {
 
 // Arithmetic of weights and activations; logits and probabilities are always f32.
-enum class Precision { fp32, bf16 };
+enum class Precision { fp32, bf16, int8 };
 
 class InferenceEngine : public std::enable_shared_from_this<InferenceEngine> {
  public:
@@ -32,7 +32,9 @@ class InferenceEngine : public std::enable_shared_from_this<InferenceEngine> {
 
   // Folds the model's current weights (Network::weights_version() == version) into a
   // graph. The model is read only here; the engine keeps no reference to it.
-  InferenceEngine(model::Model& model, Precision precision, uint64_t version);
+  // int8 needs the value ranges of a calibration of these weights.
+  InferenceEngine(model::Model& model, Precision precision, uint64_t version,
+                  ValueRanges ranges = {});
   ~InferenceEngine();
   InferenceEngine(const InferenceEngine&) = delete;
   InferenceEngine& operator=(const InferenceEngine&) = delete;
@@ -60,6 +62,10 @@ class InferenceEngine : public std::enable_shared_from_this<InferenceEngine> {
   // Logits (n × class count, plain) of n normalised images (n × C × H × W plain floats),
   // computed chunk by chunk.
   void logits(const float* images, size_t n, float* out);
+
+  // Widens `ranges` (sized here on first use) to the values n normalised images give every
+  // graph value. fp32 engines only.
+  void record_ranges(const float* images, size_t n, ValueRanges& ranges);
 
   uint64_t weights_version() const { return version_; }
   Precision precision() const { return precision_; }
@@ -97,6 +103,7 @@ class InferenceEngine : public std::enable_shared_from_this<InferenceEngine> {
   const size_t chunk_;
   const Precision precision_;
   const uint64_t version_;
+  const ValueRanges ranges_;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   WeightStore weights_;
   mutable std::mutex mutex_;                       // guards idle_ only

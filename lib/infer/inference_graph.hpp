@@ -50,6 +50,12 @@ struct InferenceGraph {
   std::vector<int> last_readers() const;
 };
 
+// The smallest and largest value every graph value took on calibration images (index as
+// InferenceGraph::values); what int8 inference quantises with.
+struct ValueRanges {
+  std::vector<float> lo, hi;
+};
+
 // Builds the graph of the model's architecture with its current weights (copied).
 InferenceGraph build_inference_graph(model::Model& model);
 

@@ -1,27 +1,70 @@
 #include "infer/model_engine.hpp"
 
+#include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "common/error.hpp"
 #include "nn/dnnl_compat.hpp"
 
 namespace kcell::infer {
 
+namespace {
+
+Precision precision_of(const model::Model::InferenceSlot& slot) {
+  return slot.int8 ? Precision::int8 : slot.bf16 ? Precision::bf16 : Precision::fp32;
+}
+
+const char* const kNotCalibrated =
+    "int8 inference needs a calibration of the model's current weights: call "
+    "kcell_model_calibrate_int8() (again after training)";
+
+bool calibrated(const model::Model& model, const model::Model::InferenceSlot& slot) {
+  return !slot.calibration_lo.empty() &&
+         slot.calibration_generation == model.weights_generation();
+}
+
+}  // namespace
+
 std::shared_ptr<InferenceEngine> inference_engine(model::Model& model) {
   model::Model::InferenceSlot& slot = model.inference_slot();
   std::lock_guard<std::mutex> lock(slot.mutex);
   const uint64_t version = model.weights_generation();
-  const Precision precision = slot.bf16 ? Precision::bf16 : Precision::fp32;
+  const Precision precision = precision_of(slot);
   if (!slot.engine || slot.engine->weights_version() != version ||
       slot.engine->precision() != precision) {
     slot.engine.reset();  // its idle contexts go now; leases still out keep it alive
-    slot.engine = std::make_shared<InferenceEngine>(model, precision, version);
+    ValueRanges ranges;
+    if (precision == Precision::int8) {
+      if (!calibrated(model, slot)) fail(Status::invalid_argument, kNotCalibrated);
+      ranges = {slot.calibration_lo, slot.calibration_hi};
+    }
+    slot.engine = std::make_shared<InferenceEngine>(model, precision, version, std::move(ranges));
   }
   return slot.engine;
 }
 
+std::shared_ptr<InferenceEngine> calibration_engine(model::Model& model) {
+  return std::make_shared<InferenceEngine>(model, Precision::fp32, model.weights_generation());
+}
+
+void set_calibration(model::Model& model, const InferenceEngine& engine, ValueRanges ranges) {
+  if (ranges.lo.size() != engine.graph().values.size())
+    fail(Status::invalid_argument, "int8 calibration needs at least one image");
+  for (size_t v = 0; v < ranges.lo.size(); ++v)
+    if (!std::isfinite(ranges.lo[v]) || !std::isfinite(ranges.hi[v]))
+      fail(Status::invalid_argument,
+           "int8 calibration: the model computes non-finite values on these images");
+  model::Model::InferenceSlot& slot = model.inference_slot();
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  slot.calibration_lo = std::move(ranges.lo);
+  slot.calibration_hi = std::move(ranges.hi);
+  slot.calibration_generation = engine.weights_version();
+  if (slot.int8) slot.engine.reset();  // the next call quantises with the new ranges
+}
+
 bool precision_supported(Precision precision) {
-  return precision == Precision::fp32 || nn::compat::cpu_has_bf16();
+  return precision != Precision::bf16 || nn::compat::cpu_has_bf16();
 }
 
 void set_inference_precision(model::Model& model, Precision precision) {
@@ -30,13 +73,16 @@ void set_inference_precision(model::Model& model, Precision precision) {
          "bf16 inference needs a CPU with AVX-512 BF16 (or AMX); this one has neither");
   model::Model::InferenceSlot& slot = model.inference_slot();
   std::lock_guard<std::mutex> lock(slot.mutex);
+  if (precision == Precision::int8 && !calibrated(model, slot))
+    fail(Status::invalid_argument, kNotCalibrated);
   slot.bf16 = precision == Precision::bf16;
+  slot.int8 = precision == Precision::int8;
 }
 
 Precision inference_precision(const model::Model& model) {
   model::Model::InferenceSlot& slot = model.inference_slot();
   std::lock_guard<std::mutex> lock(slot.mutex);
-  return slot.bf16 ? Precision::bf16 : Precision::fp32;
+  return precision_of(slot);
 }
 
 }  // namespace kcell::infer

@@ -15,11 +15,18 @@ namespace kcell::infer {
 // several threads at once, but not while the model's weights are being changed.
 std::shared_ptr<InferenceEngine> inference_engine(model::Model& model);
 
+// int8 calibration: an fp32 engine of the model's current weights (whatever the model's
+// inference precision) whose record_ranges() widens ranges over calibration images; then
+// set_calibration() with them, which replaces any earlier calibration.
+std::shared_ptr<InferenceEngine> calibration_engine(model::Model& model);
+void set_calibration(model::Model& model, const InferenceEngine& engine, ValueRanges ranges);
+
 // Whether this CPU can run `precision` (bf16 needs AVX-512 BF16 or AMX).
 bool precision_supported(Precision precision);
 
 // Sets the arithmetic of the model's later predictions and evaluations. Throws
-// Error(Status::unsupported) when this CPU cannot run it.
+// Error(Status::unsupported) when this CPU cannot run it, and Error(invalid_argument) for
+// int8 without a calibration of the current weights.
 void set_inference_precision(model::Model& model, Precision precision);
 Precision inference_precision(const model::Model& model);
 

@@ -1,5 +1,8 @@
 #include "infer/weight_store.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/error.hpp"
 #include "nn/dnnl_compat.hpp"
 
@@ -20,10 +23,28 @@ void* WeightStore::packed(size_t step, const dnnl::memory::desc& want) {
                      const_cast<float*>(s.weight.data()));
   dnnl::memory out(want, engine_);
   dnnl::stream stream(engine_);
-  dnnl::reorder(plain, out).execute(stream, plain, out);
+  const bool int8 = want.data_type() == dnnl::memory::data_type::s8;
+  const auto attr = int8 ? nn::compat::scaled_reorder_attr(int8_scales(s))
+                         : nn::compat::inference_attr(false, false);
+  const auto pd = nn::compat::make_reorder_pd(engine_, plain.get_desc(), want, attr);
+  dnnl::memory scratch(pd.scratchpad_desc(), engine_);
+  dnnl::reorder(pd).execute(stream, {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, out},
+                                     {DNNL_ARG_SCRATCHPAD, scratch}});
   stream.wait();
   packed_[step].push_back({want, out});
   return out.get_data_handle();
+}
+
+std::vector<float> WeightStore::int8_scales(const Step& step) {
+  const size_t out = static_cast<size_t>(step.weight_dims[0]);
+  const size_t per = step.weight.size() / out;
+  std::vector<float> scales(out, 1.f);
+  for (size_t o = 0; o < out; ++o) {
+    float largest = 0.f;
+    for (size_t i = 0; i < per; ++i) largest = std::max(largest, std::fabs(step.weight[o * per + i]));
+    if (largest > 0.f) scales[o] = 127.f / largest;
+  }
+  return scales;
 }
 
 size_t WeightStore::bytes() const {

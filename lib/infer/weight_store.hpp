@@ -18,8 +18,13 @@ class WeightStore {
   WeightStore& operator=(const WeightStore&) = delete;
 
   // The weights of graph step `step` laid out as `want`, packing them on the first request
-  // for that layout. Thread-safe. The memory lives as long as the store; never write to it.
+  // for that layout (s8 ones quantised with int8_scales(step)). Thread-safe. The memory
+  // lives as long as the store; never write to it.
   void* packed(size_t step, const dnnl::memory::desc& want);
+
+  // Per output channel, the factor that maps step `step`'s weights onto [-127, 127]: 127
+  // over the channel's largest magnitude (1 for a channel of zeros).
+  static std::vector<float> int8_scales(const Step& step);
 
   size_t bytes() const;  // packed weights held
 

@@ -91,6 +91,11 @@ class Model {
     std::mutex mutex;
     std::shared_ptr<infer::InferenceEngine> engine;
     bool bf16 = false;  // inference precision asked for: bfloat16 rather than fp32
+    bool int8 = false;  // or 8-bit integers, with the calibration below
+    // int8 calibration: every inference-graph value's range on calibration images, for
+    // the weights of generation calibration_generation (empty when not calibrated).
+    std::vector<float> calibration_lo, calibration_hi;
+    uint64_t calibration_generation = 0;
   };
   InferenceSlot& inference_slot() const { return inference_slot_; }
 

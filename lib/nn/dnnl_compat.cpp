@@ -161,6 +161,20 @@ dnnl::primitive_attr inference_attr(bool sum, bool relu) {
   return attr;
 }
 
+// oneDNN 2.x: output scales (3.x: per-argument scales given at execution).
+dnnl::primitive_attr int8_inference_attr(const std::vector<float>& scales, bool relu) {
+  dnnl::primitive_attr attr = inference_attr(false, relu);
+  attr.set_output_scales(scales.size() == 1 ? 0 : 1 << 1, scales);
+  return attr;
+}
+
+dnnl::primitive_attr scaled_reorder_attr(const std::vector<float>& scales) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_output_scales(scales.size() == 1 ? 0 : 1 << 0, scales);
+  return attr;
+}
+
 dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
     const memory::desc& bias, const memory::desc& dst, const Dims& strides,

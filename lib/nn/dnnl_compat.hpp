@@ -7,6 +7,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <vector>
 
 namespace kcell::nn::compat {
 
@@ -95,6 +96,14 @@ memory::desc any_md(const Dims& dims, memory::data_type type);
 // user, so each inference context owns its own), then optionally a sum with what dst
 // already holds (a residual add) and optionally a ReLU, in that order.
 dnnl::primitive_attr inference_attr(bool sum, bool relu);
+
+// The same for int8 arithmetic: the s32 accumulator (bias included) times `scales` (one
+// for all, or one per output channel) gives dst, then the optional ReLU.
+dnnl::primitive_attr int8_inference_attr(const std::vector<float>& scales, bool relu);
+
+// Attributes of a reorder whose output is its input times `scales`: one for all, or one
+// per index of dimension 0 (per output channel of weights).
+dnnl::primitive_attr scaled_reorder_attr(const std::vector<float>& scales);
 
 // prop_kind::forward_inference primitive descriptors with attributes.
 dnnl::convolution_forward::primitive_desc make_conv_inference_pd(

@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/threads.hpp"
+#include "infer/model_engine.hpp"
 #include "train/batcher.hpp"
 #include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
@@ -122,6 +123,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     fail(Status::invalid_argument, "resume needs a checkpoint path");
   nn::Network& net = model.network();
   net.set_training_precision(config.precision);  // throws before any change if unsupported
+  // Training moves the weights an int8 calibration belongs to: back to fp32 inference.
+  if (infer::inference_precision(model) == infer::Precision::int8)
+    infer::set_inference_precision(model, infer::Precision::fp32);
   const std::vector<nn::Param*> params = net.params();
   const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
   // A run that continues from its checkpoint: read and checked whole before anything

@@ -27,7 +27,8 @@ const char* const kUsage =
     "  --channels C          input channels for presets (default 1)\n"
     "  --size S              input height and width for presets (default 28)\n"
     "  --classes K           classes for presets (default 8)\n"
-    "  --precision P         fp32 or bf16 (default fp32)\n"
+    "  --precision P         fp32, bf16 or int8 (default fp32; int8 calibrates on the\n"
+    "                        benchmark's own images)\n"
     "  --latency-images N    single-image calls timed for batch-1 latency (default 500;\n"
     "                        0 skips the latency measurement)\n"
     "  --batches LIST        batch sizes for throughput (default 64,256; empty skips)\n"
@@ -103,7 +104,7 @@ int parse(int argc, char** argv, Options& o) {
       ok = positive_int(v, o.classes, 2);
     } else if (a == "--precision") {
       o.precision = v;
-      ok = o.precision == "fp32" || o.precision == "bf16";
+      ok = o.precision == "fp32" || o.precision == "bf16" || o.precision == "int8";
     } else if (a == "--latency-images") {
       ok = positive_int(v, o.latency_images, 0);
     } else if (a == "--batches") {
@@ -169,11 +170,21 @@ void report(const Model& m, const Options& o, int batch, std::vector<double> ms)
   std::fflush(stdout);
 }
 
+// int8 needs a calibration: the images the benchmark predicts, as a training split.
+bool calibrate(Model& m, const std::vector<uint8_t>& images, size_t count) {
+  const std::vector<int32_t> labels(count, 0);
+  const kcell_split_buffers split = {images.data(), labels.data(), count};
+  kcell_dataset* data = nullptr;
+  const bool ok =
+      check(kcell_dataset_create(m.info.channels, m.info.height, m.info.width,
+                                 m.info.num_classes, &split, nullptr, nullptr, &data),
+            "calibration images") &&
+      check(kcell_model_calibrate_int8(m.handle, data, KCELL_SPLIT_TRAIN, 0), "calibration");
+  kcell_dataset_free(data);
+  return ok;
+}
+
 bool measure(Model& m, const Options& o) {
-  if (o.precision == "bf16" &&
-      !check(kcell_model_set_inference_precision(m.handle, KCELL_PRECISION_BF16),
-             "bf16 inference"))
-    return false;
   const size_t image = static_cast<size_t>(m.info.channels) *
                        static_cast<size_t>(m.info.height) * static_cast<size_t>(m.info.width);
   const size_t k = static_cast<size_t>(m.info.num_classes);
@@ -187,6 +198,13 @@ bool measure(Model& m, const Options& o) {
     x ^= x << 17;
     px = static_cast<uint8_t>(x >> 56);
   }
+  if (o.precision == "int8" && !calibrate(m, images, static_cast<size_t>(largest)))
+    return false;
+  if (o.precision != "fp32" &&
+      !check(kcell_model_set_inference_precision(
+                 m.handle, o.precision == "bf16" ? KCELL_PRECISION_BF16 : KCELL_PRECISION_INT8),
+             "inference precision"))
+    return false;
   std::vector<float> probs(static_cast<size_t>(largest) * k);
   const auto predict = [&](size_t first, int n) {
     return check(kcell_predict(m.handle, images.data() + first * image, static_cast<size_t>(n),

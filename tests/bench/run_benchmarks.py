@@ -270,7 +270,8 @@ class Bench:
     def inference(self):
         """Batch-1 latency and batch-64 / 256 throughput of kcell_predict() on `reference`
         (kcell_bench_predict, lib/infer) against PyTorch's eval mode (torch_predict.py),
-        both on random 1x28x28 images, 8 classes; then kcell's bf16 inference speed-up."""
+        both on random 1x28x28 images, 8 classes; then kcell's bf16 and int8 inference
+        speed-ups (int8 calibrated on the benchmark's own images)."""
         predict = self.bin("kcell_bench_predict")
         torch_eval = os.path.join(HERE, "torch_predict.py")
         if predict is None:
@@ -306,19 +307,20 @@ class Bench:
             self.table.add("Inference `reference` batch %d (images/s)" % b, fmt(rk), fmt(rt),
                            "", fmt_ratio(adv), "≥1.5x PyTorch" if b == 256 else "",
                            adv >= 1.5 if b == 256 and adv is not None else None)
-        try:
-            h = by_batch(run_json_lines([predict] + args + ["--precision", "bf16"],
-                                        self.kcell_env))
-        except RuntimeError as e:
-            self.table.notes.append("bf16 inference: " + last_line(e))
-            return
-        for b in (1, 256):
-            fp32, bf16 = k.get(b, {}).get("median_ms"), h.get(b, {}).get("median_ms")
-            what = ("median latency (ms)" if b == 1 else "(images/s)")
-            value = bf16 if b == 1 else h.get(b, {}).get("images_per_s")
-            self.table.add("bf16 inference `reference` batch %d %s" % (b, what),
-                           fmt(value, 3 if b == 1 else 0), "", "",
-                           "%s vs kcell fp32" % fmt_ratio(ratio(fp32, bf16)))
+        for precision in ("bf16", "int8"):
+            try:
+                h = by_batch(run_json_lines([predict, "--presets", "reference"] + args +
+                                            ["--precision", precision], self.kcell_env))
+            except RuntimeError as e:
+                self.table.notes.append("%s inference: %s" % (precision, last_line(e)))
+                continue
+            for b in (1, 256):
+                fp32, low = k.get(b, {}).get("median_ms"), h.get(b, {}).get("median_ms")
+                what = ("median latency (ms)" if b == 1 else "(images/s)")
+                value = low if b == 1 else h.get(b, {}).get("images_per_s")
+                self.table.add("%s inference `reference` batch %d %s" % (precision, b, what),
+                               fmt(value, 3 if b == 1 else 0), "", "",
+                               "%s vs kcell fp32" % fmt_ratio(ratio(fp32, low)))
 
     def load(self, data):
         repeats = 2 if self.quick else 3
@@ -387,8 +389,16 @@ class Bench:
                                      ["--epochs", epochs, "--warmup", "0", "--precision",
                                       precision, "--evaluate"])
                 acc[precision] = r["test_accuracy"]
+                if precision == "fp32":
+                    acc["int8"] = r["int8_test_accuracy"]
             except RuntimeError as e:
                 self.table.notes.append("%s accuracy: %s" % (precision, last_line(e)))
+        if "int8" in acc:
+            gap = 100 * (acc["fp32"] - acc["int8"])
+            self.table.add("Fashion-MNIST test accuracy after %s epochs, fp32 / int8 inference "
+                           "of that model (%%)" % epochs,
+                           "%.2f / %.2f" % (100 * acc["fp32"], 100 * acc["int8"]),
+                           "", "", "", "int8 within 1 point", abs(gap) <= 1.0)
         if "fp32" in acc and "bf16" in acc:
             gap = 100 * (acc["fp32"] - acc["bf16"])
             self.table.add("Fashion-MNIST test accuracy after %s epochs, fp32 / bf16 (%%)" %

@@ -537,6 +537,16 @@ static void t_kcell_model_set_inference_precision(void) {
   INVALID(kcell_model_set_inference_precision(NULL, KCELL_PRECISION_FP32));
   INVALID(kcell_model_set_inference_precision(g_model, (kcell_precision)99));
   INVALID(kcell_model_set_inference_precision(g_model, (kcell_precision)-1));
+  /* int8 before any calibration */
+  INVALID(kcell_model_set_inference_precision(g_model, KCELL_PRECISION_INT8));
+}
+
+static void t_kcell_model_calibrate_int8(void) {
+  INVALID(kcell_model_calibrate_int8(NULL, g_data, KCELL_SPLIT_TRAIN, 0));
+  INVALID(kcell_model_calibrate_int8(g_model, NULL, KCELL_SPLIT_TRAIN, 0));
+  INVALID(kcell_model_calibrate_int8(g_model, g_data, (kcell_split)3, 0));
+  INVALID(kcell_model_calibrate_int8(g_model, g_data, (kcell_split)-1, 0));
+  INVALID(kcell_model_set_inference_precision(g_model, KCELL_PRECISION_INT8));
 }
 
 /* ---- the table ------------------------------------------------------------------------ */
@@ -589,6 +599,7 @@ static const entry table[] = {
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),
+    ENTRY(kcell_model_calibrate_int8),
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

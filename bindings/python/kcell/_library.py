@@ -122,6 +122,8 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                    POINTER(c_float), c_size_t]),
     "kcell_model_set_inference_precision": Prototype(STATUS, [ModelPtr, s.c_enum],
                                                      required=False),
+    "kcell_model_calibrate_int8": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum, c_size_t],
+                                            required=False),
 }
 
 

@@ -298,11 +298,24 @@ class Model(Handle):
         return _arrays.rows_of(out, count, k)
 
     def set_inference_precision(self, precision: Any) -> None:
-        """Arithmetic of later predictions and evaluations: ``"fp32"`` (the default) or
-        ``"bf16"`` (``kcell_model_set_inference_precision``; UNSUPPORTED where the CPU or
-        the library cannot). Not saved in model files."""
+        """Arithmetic of later predictions and evaluations: ``"fp32"`` (the default),
+        ``"bf16"`` (UNSUPPORTED where the CPU has no AVX-512 BF16) or ``"int8"`` (after
+        :meth:`calibrate_int8` on the current weights, else INVALID_ARGUMENT)
+        (``kcell_model_set_inference_precision``). Training sets an int8 model back to
+        fp32. Not saved in model files."""
         lib().kcell_model_set_inference_precision(self._handle(),
                                                   enum_value(Precision, precision))
+
+    def calibrate_int8(self, dataset: Dataset, split: SplitLike = Split.VAL,
+                       max_images: int = 0) -> None:
+        """Records the range of every activation on the first ``max_images`` images of
+        ``split`` (all for 0), which int8 inference quantises with
+        (``kcell_model_calibrate_int8``). Use images like those the model will see; a few
+        thousand validation images are plenty."""
+        if max_images < 0:
+            raise invalid_argument(f"max_images must be 0 or more, got {max_images}")
+        lib().kcell_model_calibrate_int8(self._handle(), _dataset_handle(dataset, "dataset"),
+                                         parse_split(split), max_images)
 
     def __repr__(self) -> str:
         if self.closed:

@@ -121,3 +121,20 @@ def test_inference_precision_bf16_is_close_to_fp32_or_unsupported(rgb_model, one
         assert np.array_equal(model.predict(images), fp32)
         with pytest.raises(kcell.InvalidArgumentError):
             model.set_inference_precision(17)
+
+
+def test_int8_needs_a_calibration_then_predicts_the_fp32_classes(rgb_model, one_thread):
+    path, images = rgb_model
+    with kcell.Model.load(path) as model, \
+            kcell.Dataset.from_arrays(train=(images, np.arange(len(images)) % 3)) as data:
+        fp32 = model.predict(images)
+        with pytest.raises(kcell.InvalidArgumentError, match="calibrate"):
+            model.set_inference_precision("int8")
+        model.calibrate_int8(data, "train")
+        model.set_inference_precision("int8")
+        int8 = model.predict(images)
+        assert not np.array_equal(int8, fp32)
+        assert np.array_equal(int8.argmax(axis=1), fp32.argmax(axis=1))
+        np.testing.assert_allclose(int8, fp32, atol=0.05)
+        with pytest.raises(kcell.InvalidArgumentError):
+            model.calibrate_int8(data, "val")  # no validation split
