@@ -229,8 +229,7 @@ struct InferenceContext::Build {
     Op op;
     op.src = converted_to(tensor_of[static_cast<size_t>(s.input)], pd.src_desc(), p.src_scale);
     op.dst = add_tensor(pd.dst_desc(), -1, p.dst_scale);
-    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd,
-                  owned[owned.size() - 1]);
+    emit_weighted(k, std::move(op), dnnl::convolution_forward(pd), pd, *p.bias);
   }
 
   void add_dense_int8(size_t k) {
@@ -254,8 +253,7 @@ struct InferenceContext::Build {
     Op op;
     op.src = converted_to(src, pd.src_desc(), p.src_scale);
     op.dst = add_tensor(pd.dst_desc(), -1, p.dst_scale);
-    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd,
-                  owned[owned.size() - 1]);
+    emit_weighted(k, std::move(op), dnnl::inner_product_forward(pd), pd, *p.bias);
   }
 
   void add_conv(size_t k) {

@@ -9,10 +9,7 @@ namespace kcell::train {
 
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
                     int batch_size, bool keep_probabilities) {
-  const char* what = id == data::SplitId::train ? "training split"
-                     : id == data::SplitId::val ? "validation split"
-                                                : "test split";
-  check_split_fits(model, dataset, id, what);
+  check_split_fits(model, dataset, id, split_description(id));
   const data::Split& split = dataset.split(id);
   const int k = model.num_classes();
   Batcher batcher(split, model.channels(), model.height(), model.width(),

@@ -40,4 +40,10 @@ void check_split_fits(const model::Model& model, const data::Dataset& dataset,
   }
 }
 
+const char* split_description(data::SplitId split) {
+  return split == data::SplitId::train ? "training split"
+         : split == data::SplitId::val ? "validation split"
+                                       : "test split";
+}
+
 }  // namespace kcell::train

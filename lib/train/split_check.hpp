@@ -11,4 +11,7 @@ namespace kcell::train {
 void check_split_fits(const model::Model& model, const data::Dataset& dataset,
                       data::SplitId split, const char* what);
 
+// How messages name a split: "training split", "validation split" or "test split".
+const char* split_description(data::SplitId split);
+
 }  // namespace kcell::train
