@@ -41,7 +41,8 @@ std::vector<float> WeightStore::int8_scales(const Step& step) {
   std::vector<float> scales(out, 1.f);
   for (size_t o = 0; o < out; ++o) {
     float largest = 0.f;
-    for (size_t i = 0; i < per; ++i) largest = std::max(largest, std::fabs(step.weight[o * per + i]));
+    for (size_t i = 0; i < per; ++i)
+      largest = std::max(largest, std::fabs(step.weight[o * per + i]));
     if (largest > 0.f) scales[o] = 127.f / largest;
   }
   return scales;
