@@ -263,10 +263,29 @@ struct InferenceContext::Build {
     const memory::dims strides = {s.stride, s.stride}, pad = {s.pad, s.pad};
     const memory::desc bias_md =
         s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
-    const auto pd = compat::make_conv_inference_pd(
-        eng, any(dims(s.input), type), any(s.weight_dims, type), bias_md,
-        any(dims(s.output), type), strides, pad, pad,
-        compat::inference_attr(s.residual >= 0, s.relu));
+    const auto make_pd = [&](const memory::desc& src_md, const memory::desc& dst_md) {
+      return compat::make_conv_inference_pd(eng, src_md, any(s.weight_dims, type), bias_md,
+                                            dst_md, strides, pad, pad,
+                                            compat::inference_attr(s.residual >= 0, s.relu));
+    };
+    // Read the input in the layout it has and, for a residual add, write in the shortcut's:
+    // no conversions between steps whose preferred layouts differ (Winograd and direct
+    // convolutions, the caller's plain images). Unless only oneDNN's reference code
+    // handles those layouts: then the layouts the convolution prefers.
+    const int input = tensor_of[static_cast<size_t>(s.input)];
+    const memory::desc dst_any = any(dims(s.output), type);
+    const int shortcut = s.residual >= 0 ? tensor_of[static_cast<size_t>(s.residual)] : -1;
+    const memory::desc dst_kept =
+        shortcut >= 0 && md_of(shortcut).data_type() == type ? md_of(shortcut) : dst_any;
+    auto pd = make_pd(any(dims(s.input), type), dst_any);
+    if (md_of(input).data_type() == type) {
+      try {
+        const auto kept = make_pd(md_of(input), dst_kept);
+        if (std::string(kept.impl_info_str()).rfind("ref", 0) != 0) pd = kept;
+      } catch (const dnnl::error&) {
+        // no implementation for those layouts: the preferred ones
+      }
+    }
     Op op;
     op.src = in_layout(tensor_of[static_cast<size_t>(s.input)], pd.src_desc());
     if (s.residual >= 0) {
@@ -289,13 +308,16 @@ struct InferenceContext::Build {
 
   // Tensor t (n × C × H × W) seen as n rows of C·H·W plain values, on the same memory
   // (after a conversion to plain order when its layout differs). A 1 × 1 image in
-  // channels-last order is already such rows.
+  // channels-last order, or blocked by 16 channels when they are a multiple of 16, is
+  // already such rows.
   int as_rows(int t) {
     const memory::dims d = compat::md_dims(md_of(t));
     const memory::data_type type = md_of(t).data_type();
     const bool rows_already =
         md_of(t) == plain_of(d, type) ||
-        (d[2] * d[3] == 1 && md_of(t) == memory::desc(d, type, memory::format_tag::acdb));
+        (d[2] * d[3] == 1 &&
+         (md_of(t) == memory::desc(d, type, memory::format_tag::acdb) ||
+          (d[1] % 16 == 0 && md_of(t) == memory::desc(d, type, memory::format_tag::aBcd16b))));
     if (!rows_already) t = in_layout(t, plain_of(d, type));
     if (is_external(t)) {  // never alias the caller's images
       const int own = add_tensor(md_of(t));

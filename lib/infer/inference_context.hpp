@@ -47,6 +47,9 @@ class InferenceContext {
 
   // Activation memory, scratchpad and input buffer of this context.
   size_t bytes() const { return bytes_; }
+  // The scratchpad's part of bytes(): what the primitives need besides their inputs and
+  // outputs (Winograd convolutions: the transformed tiles).
+  size_t scratchpad_bytes() const { return scratchpad_ ? scratchpad_.get_desc().get_size() : 0; }
   // Activation layout conversions between steps (0 when the steps agree on layouts).
   int layout_conversions() const { return layout_conversions_; }
 

@@ -27,10 +27,15 @@ memory::desc any_md(const Dims& dims);
 dnnl::primitive_attr relu_post_op_attr();
 
 // Convolution (no dilation). bias_md may be a zero descriptor (memory::desc()) for no bias.
+// `fastest` uses oneDNN's Winograd algorithm for f32 3×3 stride-1 convolutions where it
+// has one and it pays (see dnnl_compat.cpp), direct otherwise; backward weights is always
+// direct. `direct` is for measuring the CPU's FLOP rate.
+enum class ConvAlgorithm { fastest, direct, winograd };
 dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
     const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& src,
     const memory::desc& weights, const memory::desc& bias, const memory::desc& dst,
-    const Dims& strides, const Dims& pad_l, const Dims& pad_r);
+    const Dims& strides, const Dims& pad_l, const Dims& pad_r,
+    ConvAlgorithm choice = ConvAlgorithm::fastest);
 dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
     const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
     const memory::desc& diff_dst, const Dims& strides, const Dims& pad_l, const Dims& pad_r,
@@ -105,7 +110,8 @@ dnnl::primitive_attr int8_inference_attr(const std::vector<float>& scales, bool 
 // per index of dimension 0 (per output channel of weights).
 dnnl::primitive_attr scaled_reorder_attr(const std::vector<float>& scales);
 
-// prop_kind::forward_inference primitive descriptors with attributes.
+// prop_kind::forward_inference primitive descriptors with attributes (convolutions: the
+// fastest algorithm, as above).
 dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
     const memory::desc& bias, const memory::desc& dst, const Dims& strides,

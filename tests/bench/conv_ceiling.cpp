@@ -1,13 +1,15 @@
 // The compute ceiling the training numbers are compared with: oneDNN's own throughput on a
-// large 3x3 convolution (forward, blocked layouts it picks itself), in the same run and
-// thread count as the benchmarks. No kcell code is timed here.
+// large 3x3 direct convolution (forward, blocked layouts it picks itself), in the same run
+// and thread count as the benchmarks. No kcell code is timed here.
 //
 //   OMP_NUM_THREADS=2 kcell_bench_conv_ceiling [--batch 32] [--channels 256] [--size 28]
-//                                             [--reps 20] [--bf16]
+//                                             [--reps 20] [--bf16] [--winograd]
 //
 // Prints one JSON line: the shape, FLOPs per run (2 per multiply-add), best and median
 // GFLOP/s over the timed runs. --bf16 times bf16 inputs and weights (fp32 accumulation)
 // where the CPU has AVX-512 BF16, and reports "supported": false where it does not.
+// --winograd times oneDNN's Winograd algorithm instead, which does fewer multiplications:
+// its GFLOP/s count a direct convolution's FLOPs, so they can pass the CPU's FMA rate.
 #include <omp.h>
 
 #include <algorithm>
@@ -28,6 +30,7 @@ struct Options {
   int64_t batch = 32, channels = 256, size = 28;
   int reps = 20;
   bool bf16 = false;
+  bool winograd = false;
 };
 
 bool parse(int argc, char** argv, Options& o) {
@@ -35,6 +38,10 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string flag = argv[i];
     if (flag == "--bf16") {
       o.bf16 = true;
+      continue;
+    }
+    if (flag == "--winograd") {
+      o.winograd = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -55,15 +62,18 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
     std::fprintf(stderr,
-                 "usage: %s [--batch N] [--channels C] [--size S] [--reps R] [--bf16]\n",
+                 "usage: %s [--batch N] [--channels C] [--size S] [--reps R] [--bf16] "
+                 "[--winograd]\n",
                  argv[0]);
     return 2;
   }
   const memory::data_type type = o.bf16 ? memory::data_type::bf16 : memory::data_type::f32;
   const bool supported = !o.bf16 || compat::cpu_has_bf16();
-  std::printf("{\"what\": \"conv_ceiling\", \"type\": \"%s\", \"supported\": %s, "
+  std::printf("{\"what\": \"conv_ceiling\", \"type\": \"%s\", \"algorithm\": \"%s\", "
+              "\"supported\": %s, "
               "\"shape\": \"%lldx%lldx%lldx%lld, 3x3, pad 1, %lld out\", \"threads\": %d",
-              o.bf16 ? "bf16" : "f32", supported ? "true" : "false",
+              o.bf16 ? "bf16" : "f32", o.winograd ? "winograd" : "direct",
+              supported ? "true" : "false",
               static_cast<long long>(o.batch), static_cast<long long>(o.channels),
               static_cast<long long>(o.size), static_cast<long long>(o.size),
               static_cast<long long>(o.channels), omp_get_max_threads());
@@ -79,7 +89,8 @@ int main(int argc, char** argv) {
     const auto pd = compat::make_conv_fwd_pd(
         eng, dnnl::prop_kind::forward_inference, compat::any_md(src_dims, type),
         compat::any_md(wei_dims, type), memory::desc(), compat::any_md(src_dims, type),
-        {1, 1}, {1, 1}, {1, 1});
+        {1, 1}, {1, 1}, {1, 1},
+        o.winograd ? compat::ConvAlgorithm::winograd : compat::ConvAlgorithm::direct);
     memory src(pd.src_desc(), eng), wei(pd.weights_desc(), eng), dst(pd.dst_desc(), eng);
     // Small non-zero values: denormals or NaNs would distort the timing.
     for (memory* m : {&src, &wei}) {

@@ -61,6 +61,7 @@ TEST_CASE("conv backward matches finite differences for input, weight and bias")
       {{3, 6, 6}, {5, 3, 2, 0, false}},    // strided, valid, no bias
       {{2, 4, 4}, {3, 1, 1, 0, true}},     // 1x1
       {{16, 4, 4}, {16, 3, 1, 1, true}},   // channel counts that get blocked layouts
+      {{32, 6, 6}, {32, 3, 1, 1, true}},   // Winograd forward and backward data
   };
   for (const Case& c : cases) {
     SplitMix64 rng(11);
