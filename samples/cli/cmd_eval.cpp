@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "evaluation.hpp"
+#include "inference_precision.hpp"
 #include "metrics_json.hpp"
 #include "report_writer.hpp"
 #include "text_file.hpp"
@@ -22,6 +23,7 @@ struct EvalCommand {
   std::string split = "test";
   std::string json;
   std::string report;
+  InferencePrecisionOptions precision;
   int threads = 0;
   bool quiet = false;
 };
@@ -29,18 +31,28 @@ struct EvalCommand {
 void run_eval(const EvalCommand& c) {
   static const std::map<std::string, kcell_split> splits = {
       {"train", KCELL_SPLIT_TRAIN}, {"val", KCELL_SPLIT_VAL}, {"test", KCELL_SPLIT_TEST}};
+  check_inference_precision(c.precision, true);  // int8 calibrates on --data's val split
   check(kcell_set_num_threads(c.threads), "--threads");
   Model model;
   check(kcell_model_load(c.model.c_str(), model.out()), "");
   Dataset dataset;
   check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
-  const Evaluation evaluation =
-      evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);
-  if (c.json != "-") print_evaluation(evaluation, !c.quiet);  // stdout holds only the JSON
+  const AppliedPrecision applied =
+      apply_inference_precision(model.get(), c.precision, dataset.get(), c.data);
+  Evaluation evaluation = evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);
+  evaluation.precision = applied.precision;
+  if (c.json != "-") {  // stdout holds only the JSON
+    if (!c.quiet) std::printf("precision: %s\n", applied.describe().c_str());
+    print_evaluation(evaluation, !c.quiet);
+  }
   if (!c.json.empty()) {
     nlohmann::json j = evaluation_json(evaluation);
     j["model"] = c.model;
     j["data"] = c.data;
+    if (!applied.calibration_data.empty())
+      j["calibration"] = {{"data", applied.calibration_data},
+                          {"split", "val"},
+                          {"images", applied.calibration_images}};
     write_text_file(c.json, j.dump(2) + "\n");
   }
   if (!c.report.empty()) {
@@ -49,7 +61,11 @@ void run_eval(const EvalCommand& c) {
     report.data_path = c.data;
     report.model_path = c.model;
     report.settings = {{"model", c.model}, {"data", c.data}, {"split", c.split},
-                       {"threads", c.threads > 0 ? std::to_string(c.threads) : "all cores"}};
+                       {"precision", applied.precision}};
+    if (!applied.calibration_data.empty())
+      report.settings.emplace_back("calibration", applied.calibration());
+    report.settings.emplace_back("threads",
+                                 c.threads > 0 ? std::to_string(c.threads) : "all cores");
     report.evaluation = evaluation;
     describe_model_for_report(model.get(), report);
     const std::string page = write_report(c.report, report);
@@ -63,7 +79,10 @@ void add_eval_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a saved model on a labelled split");
   cmd->footer(
       "\nPrints loss, accuracy, balanced accuracy, macro AUC, per-class precision, recall\n"
-      "and F1, and the confusion matrix (rows: true class, columns: predicted).");
+      "and F1, and the confusion matrix (rows: true class, columns: predicted).\n"
+      "--precision bf16 or int8 trades some accuracy for speed; int8 first calibrates on\n"
+      "the validation split of --calibrate (default --data). docs/performance.md has\n"
+      "the costs.");
   auto c = std::make_shared<EvalCommand>();
   cmd->add_option("--model", c->model, "A model file from kcell train --out")->required();
   cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder")->required();
@@ -74,6 +93,8 @@ void add_eval_command(CLI::App& app) {
                   "Write the metrics as JSON to this file (- for stdout): accuracy, "
                   "balanced_accuracy, auc, loss, n, confusion, per_class");
   cmd->add_option("--report", c->report, "Write metrics.json and report.html to this folder");
+  add_inference_precision_options(*cmd, c->precision,
+                                  "default: --data's (the test split is never used)");
   cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

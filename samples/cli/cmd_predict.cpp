@@ -12,6 +12,7 @@
 #include "class_names.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "inference_precision.hpp"
 #include "predict_inputs.hpp"
 #include "text_file.hpp"
 
@@ -22,12 +23,14 @@ struct PredictCommand {
   std::string model;
   std::vector<std::string> inputs;
   std::string json;
+  InferencePrecisionOptions precision;
   int threads = 0;
 };
 
 constexpr size_t kBatch = 256;
 
 void run_predict(const PredictCommand& c) {
+  check_inference_precision(c.precision, false);  // int8 needs --calibrate: no labelled data here
   check(kcell_set_num_threads(c.threads), "--threads");
   Model model;
   check(kcell_model_load(c.model.c_str(), model.out()), "");
@@ -40,6 +43,7 @@ void run_predict(const PredictCommand& c) {
 
   // Every input is opened and checked before the first prediction is printed.
   const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
+  apply_inference_precision(model.get(), c.precision, nullptr, "");
   const bool lines = c.json != "-";
   nlohmann::json results = nlohmann::json::array();
   std::vector<uint8_t> batch(kBatch * input.image_bytes());
@@ -82,13 +86,16 @@ void add_predict_command(CLI::App& app) {
       "RGB images given to a grey model become grey by the ITU-R BT.601 luma\n"
       "(0.299 R + 0.587 G + 0.114 B, rounded as Pillow does); grey images given to an RGB\n"
       "model are copied into all three channels. Images of another size are an error:\n"
-      "kcell does not resample.");
+      "kcell does not resample.\n"
+      "--precision bf16 or int8 trades some accuracy for speed; int8 first calibrates on\n"
+      "the validation split of --calibrate DATA. docs/performance.md has the costs.");
   auto c = std::make_shared<PredictCommand>();
   cmd->add_option("--model", c->model, "A model file from kcell train --out")->required();
   cmd->add_option("INPUT", c->inputs, "PNG files and .npy stacks")->required();
   cmd->add_option("--json", c->json,
                   "Also write a JSON array to this file (- for stdout, then no lines): per "
                   "image input (file, index), class, name and probabilities (all classes)");
+  add_inference_precision_options(*cmd, c->precision, "required with int8");
   cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

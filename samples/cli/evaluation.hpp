@@ -16,6 +16,7 @@ struct Evaluation {
   std::vector<kcell_class_metrics> per_class;
   std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted
   std::vector<std::string> class_names;
+  std::string precision = "fp32";   // inference arithmetic the numbers came from
 
   size_t classes() const { return per_class.size(); }
   uint64_t cell(size_t truth, size_t predicted) const {

@@ -25,6 +25,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                          {"auc", m.auc}});
   }
   return {{"split", split_name(e.split)},
+          {"precision", e.precision},
           {"n", e.metrics.count},
           {"accuracy", e.metrics.accuracy},
           {"balanced_accuracy", e.metrics.balanced_accuracy},

@@ -10,9 +10,9 @@
 
 namespace kcell_cli {
 
-// {"split", "n", "accuracy", "balanced_accuracy", "auc", "loss", "confusion" (one row per
-// true class), "per_class" [{"class", "name", "precision", "recall", "f1", "support",
-// "predicted", "auc"}], "class_names"}. NaN becomes null.
+// {"split", "precision" (fp32, bf16 or int8), "n", "accuracy", "balanced_accuracy", "auc",
+// "loss", "confusion" (one row per true class), "per_class" [{"class", "name", "precision",
+// "recall", "f1", "support", "predicted", "auc"}], "class_names"}. NaN becomes null.
 nlohmann::json evaluation_json(const Evaluation& e);
 
 // One epoch, numbered from 1.

@@ -46,6 +46,17 @@ EarlyStop parse_early_stop(const std::string& text) {
   return stop;
 }
 
+// The kcell_precision of --precision; int8 gets its own message since it is a precision,
+// only not one to train in.
+kcell_precision training_precision(const std::string& name) {
+  if (name == "fp32") return KCELL_PRECISION_FP32;
+  if (name == "bf16") return KCELL_PRECISION_BF16;
+  if (name == "int8")
+    throw CLI::ValidationError("--precision", "int8 is for inference only (kcell eval or "
+                                              "predict --precision int8); train in fp32 or bf16");
+  throw CLI::ValidationError("--precision", "expected fp32 or bf16, got '" + name + "'");
+}
+
 // A CLI11 check that runs `parse` and turns its exception into the option's message.
 template <class Parse>
 CLI::Validator parses_as(const std::string& description, Parse parse) {
@@ -151,6 +162,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--threads", o.threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  cmd.add_option("--precision", o.precision,
+                 "Training arithmetic: fp32, or bf16 (bfloat16 with fp32 master weights; "
+                 "needs a CPU with AVX-512 BF16)")
+      ->check(parses_as("fp32|bf16", [](const std::string& v) { training_precision(v); }))
+      ->capture_default_str();
   cmd.add_option("--augment", o.augment,
                  "Training augmentation: names joined by '+' from hflip, vflip, rot90, rotate "
                  "(±15°), shift (±2 px), jitter, erase; or none")
@@ -178,10 +194,9 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 }
 
 std::vector<std::string> train_option_names() {
-  return {"model",        "epochs",          "batch", "optimizer", "lr",
-          "momentum",     "schedule",        "warmup", "weight-decay",
-          "label-smoothing", "seed",         "threads", "augment", "class-weights",
-          "balanced",     "early-stop",      "class-names"};
+  return {"model",   "epochs",    "batch",   "optimizer",     "lr",       "momentum",
+          "schedule", "warmup",   "weight-decay", "label-smoothing", "seed", "threads",
+          "precision", "augment", "class-weights", "balanced", "early-stop", "class-names"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -222,6 +237,7 @@ kcell_train_params make_train_params(const TrainOptions& o,
   params.label_smoothing = o.label_smoothing;
   params.seed = o.seed;
   params.num_threads = o.threads;
+  params.precision = training_precision(o.precision);
   params.augmentation = parse_augment(o.augment);
   params.balanced_sampler = o.balanced ? 1 : 0;
   params.auto_class_weights = o.class_weights == "auto" ? 1 : 0;
@@ -267,6 +283,7 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
   s.emplace_back("early-stop", o.early_stop);
   s.emplace_back("seed", std::to_string(o.seed));
   s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");
+  s.emplace_back("precision", o.precision);
   return s;
 }
 

@@ -19,10 +19,18 @@ case_ train --data "$data" --optimizer rmsprop
 case_ train --data "$data" --threads -1
 case_ train --data "$data" --no-such-option
 case_ train --data "$data" --class-weights half
+case_ train --data "$data" --precision fp16
+case_ train --data "$data" --precision int8
 case_ eval --data "$data"
 case_ eval --model m.kcell --data "$data" --split holdout
+case_ eval --model m.kcell --data "$data" --precision fp16
+case_ eval --model m.kcell --data "$data" --calibrate x.npz
+case_ eval --model m.kcell --data "$data" --precision bf16 --calibrate "$data"
 case_ predict --model m.kcell
 case_ predict INPUT.png
+case_ predict --model m.kcell --precision int8 INPUT.png
+case_ predict --model m.kcell --precision fp16 INPUT.png
+case_ predict --model m.kcell --calibrate "$data" INPUT.png
 case_ summary
 case_ summary reference --channels 2
 case_ summary reference --size 0
@@ -35,6 +43,7 @@ case_ sweep --data "$data" --grid "lr=1e-3 lr=3e-4"
 case_ sweep --data "$data" --grid "lr="
 case_ sweep --data "$data" --grid "augment=none,sideways"
 case_ sweep --data "$data" --grid "epochs=1,0"
+case_ sweep --data "$data" --grid "precision=fp32,int8"
 case_ sweep --data "$data" --grid "1e-3"
 case_ sweep --data "$data" --grid "lr=1e-3" --out table.txt
 case_ sweep --data "$data" --grid "lr=1e-3" --rank-by test_accuracy

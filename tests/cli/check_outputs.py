@@ -7,6 +7,12 @@ usage: check_outputs.py CHECK ARGS...
   val-matches-kept-epoch EVAL_JSON METRICS_JSON
   same-predictions A_JSON B_JSON  predict --json outputs give the same classes and
                                   probabilities, image by image
+  close-evaluation FP32_JSON JSON PRECISION TOLERANCE
+                                  eval --json in PRECISION says so and has the accuracy
+                                  of the fp32 one within TOLERANCE
+  agreeing-predictions A_JSON B_JSON SHARE
+                                  predict --json outputs for the same images give the
+                                  same class for at least SHARE of them
   predict-lines FILE COUNT        COUNT tab-separated lines: input, class, name, probability
   sweep-table CSV RUNS METRIC     a ranked sweep table with RUNS rows, best first
   report-dom DOM_FILE CLASSES     report.html as Chromium rendered it has the charts
@@ -82,7 +88,7 @@ def train_report(directory, train_json):
     kept = rows[training["validation"]["epoch"] - 1]
     if not close(float(kept["val_accuracy"]), training["validation"]["accuracy"], 1e-5):
         fail("the kept epoch's validation accuracy differs between history.csv and metrics.json")
-    for name in ("epochs", "lr", "augment", "class-weights", "early-stop"):
+    for name in ("epochs", "lr", "augment", "class-weights", "early-stop", "precision"):
         if name not in metrics["settings"]:
             fail("metrics.json settings lack %r" % name)
 
@@ -132,6 +138,33 @@ def same_predictions(a_path, b_path):
             fail("%s says %s, %s says %s" % (x["input"], x["class"], y["input"], y["class"]))
         if any(not close(p, q, 1e-6) for p, q in zip(x["probabilities"], y["probabilities"])):
             fail("probabilities of %s and %s differ" % (x["input"], y["input"]))
+
+
+def close_evaluation(fp32_path, path, precision, tolerance):
+    a, b = load(fp32_path), load(path)
+    check_evaluation(a, fp32_path)
+    check_evaluation(b, path)
+    if a["precision"] != "fp32" or b["precision"] != precision:
+        fail("precisions %r and %r, expected fp32 and %r" % (a["precision"], b["precision"],
+                                                          precision))
+    if a["n"] != b["n"] or a["split"] != b["split"]:
+        fail("%s and %s evaluate different images" % (fp32_path, path))
+    if abs(a["accuracy"] - b["accuracy"]) > float(tolerance):
+        fail("%s accuracy %.4f is more than %s from fp32's %.4f" % (
+            precision, b["accuracy"], tolerance, a["accuracy"]))
+    if ("calibration" in b) != (precision == "int8"):
+        fail("%s: a calibration entry only and always for int8" % path)
+
+
+def agreeing_predictions(a_path, b_path, share):
+    a, b = load(a_path), load(b_path)
+    if len(a) != len(b) or not a:
+        fail("%d predictions vs %d" % (len(a), len(b)))
+    if [p["input"] for p in a] != [p["input"] for p in b]:
+        fail("the predictions are of different inputs")
+    agree = sum(x["class"] == y["class"] for x, y in zip(a, b)) / len(a)
+    if agree < float(share):
+        fail("classes agree on %.3f of the images, expected at least %s" % (agree, share))
 
 
 def predict_lines(path, count):
@@ -185,6 +218,8 @@ CHECKS = {
     "same-evaluation": same_evaluation,
     "val-matches-kept-epoch": val_matches_kept_epoch,
     "same-predictions": same_predictions,
+    "close-evaluation": close_evaluation,
+    "agreeing-predictions": agreeing_predictions,
     "predict-lines": predict_lines,
     "sweep-table": sweep_table,
     "report-dom": report_dom,

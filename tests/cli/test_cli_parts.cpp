@@ -1,5 +1,6 @@
 // Unit tests of the kcell program's parts that have rules of their own: grey conversion,
-// axis ticks, colours, the sweep grid, sqrt class weights, ranking and table formats.
+// axis ticks, colours, the sweep grid, sqrt class weights, ranking, table formats and the
+// precision options.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "inference_precision.hpp"
 #include "pixels.hpp"
 #include "svg.hpp"
 #include "sweep_grid.hpp"
@@ -121,6 +123,30 @@ TEST_CASE("a combination overrides only its keys") {
   CHECK(o.augment == base.augment);
 }
 
+TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") {
+  const TrainOptions o = apply_combination(TrainOptions{}, {{"precision", "bf16"}});
+  CHECK(o.precision == "bf16");
+  std::vector<float> storage;
+  CHECK(make_train_params(o, {10, 10}, storage).precision == KCELL_PRECISION_BF16);
+  CHECK(parse_grid({"precision=fp32,bf16"}).at(0).values.size() == 2);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}),
+                  CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "fp16"}}),
+                  CLI::ValidationError);
+}
+
+TEST_CASE("int8 inference needs a calibration set and --calibrate needs int8") {
+  InferencePrecisionOptions o;
+  CHECK_NOTHROW(check_inference_precision(o, false));
+  o.precision = "int8";
+  CHECK_THROWS_AS(check_inference_precision(o, false), CLI::ValidationError);
+  CHECK_NOTHROW(check_inference_precision(o, true));
+  o.calibrate = "cells.npz";
+  CHECK_NOTHROW(check_inference_precision(o, false));
+  o.precision = "bf16";
+  CHECK_THROWS_AS(check_inference_precision(o, true), CLI::ValidationError);
+}
+
 TEST_CASE("sqrt class weights are 1 over the root of the count with mean 1") {
   TrainOptions o;
   o.class_weights = "sqrt";
@@ -155,6 +181,7 @@ TEST_CASE("the defaults become the documented training parameters") {
   CHECK(p.monitor == KCELL_MONITOR_VAL_BALANCED_ACCURACY);
   CHECK(p.patience == 3);
   CHECK(p.balanced_sampler == 0);
+  CHECK(p.precision == KCELL_PRECISION_FP32);
   TrainOptions sgd;
   sgd.optimizer = "sgd";
   CHECK(effective_learning_rate(sgd) == doctest::Approx(0.1));
