@@ -10,7 +10,7 @@ namespace kcell::train {
 
 void calibrate_int8(model::Model& model, const data::Dataset& dataset, data::SplitId id,
                     size_t max_images) {
-  check_split_fits(model, dataset, id, split_description(id));
+  check_split_fits(model, dataset, id, split_description(id), /*labels_used=*/false);
   const data::Split& split = dataset.split(id);
   const size_t count = max_images == 0 ? split.count : std::min(split.count, max_images);
   Batcher batcher(split, model.channels(), model.height(), model.width(),

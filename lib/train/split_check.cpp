@@ -14,7 +14,7 @@ std::string shape_text(int c, int h, int w) {
 }  // namespace
 
 void check_split_fits(const model::Model& model, const data::Dataset& dataset,
-                      data::SplitId id, const char* what) {
+                      data::SplitId id, const char* what, bool labels_used) {
   const data::Split& split = dataset.split(id);
   if (split.count == 0)
     fail(Status::invalid_argument, std::string("the dataset has no ") + what);
@@ -28,6 +28,7 @@ void check_split_fits(const model::Model& model, const data::Dataset& dataset,
   if (split.images.size() < split.count * dataset.image_bytes() ||
       split.labels.size() < split.count)
     fail(Status::internal, std::string(what) + ": fewer images or labels than its count");
+  if (!labels_used) return;
   const int32_t classes = model.num_classes();
   for (size_t i = 0; i < split.count; ++i) {
     const int32_t label = split.labels[i];
