@@ -36,7 +36,17 @@ struct BF16 {
 // Where the compiler can (GCC, Clang on x86-64), a second copy of a loop built for
 // AVX-512, picked at load time on CPUs that have it: the 64-bit multiplies of the hash
 // below vectorise only there. Same results either way (integer arithmetic).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Not under ThreadSanitizer: the clone's resolver runs while the program loads, before
+// TSan's runtime is ready, and crashes it.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KCELL_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KCELL_TSAN 1
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(KCELL_TSAN)
 #define KCELL_AVX512_CLONE __attribute__((target_clones("arch=x86-64-v4", "default")))
 #else
 #define KCELL_AVX512_CLONE
