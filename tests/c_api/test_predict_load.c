@@ -155,8 +155,10 @@ int main(int argc, char **argv) {
          THREADS, g_seconds, calls, (double)calls / (now_seconds() - began), heap_warm,
          heap_half, heap_end);
   /* Long runs only: short ones (and sanitizer runs, whose allocators hold on to freed
-   * memory) are checked for leaks by LeakSanitizer instead. */
-  if (g_seconds >= 5.0 && heap_half > 0) CHECK(heap_end - heap_half < 1024);
+   * memory) are checked for leaks by LeakSanitizer instead. On a loaded machine the
+   * context pool can still add a context or two in the second half (up to about 1 MB
+   * seen); 4 MB over ~30,000 calls still catches any leak of 150 bytes a call. */
+  if (g_seconds >= 5.0 && heap_half > 0) CHECK(heap_end - heap_half < 4096);
 
   for (i = 0; i < REQUESTS; ++i) free(g_expected[i]);
   kcell_model_free(g_model);
