@@ -24,6 +24,6 @@ if ! bash samples/scripts/fetch-tissuemnist.sh "$data" 2>"$errors"; then
   case " $* " in *" --augment"*) ;; *) settings=(--augment hflip) ;; esac
 fi
 mkdir -p runs/quickstart
-"$build/samples/cli/kcell" train --data "$data" --out runs/quickstart/model.kcell \
+"$build/tools/kcell/kcell" train --data "$data" --out runs/quickstart/model.kcell \
   --report runs/quickstart "${settings[@]}" "$@"
 echo "open runs/quickstart/report.html for the learning curves, confusion matrix and per-class recall"

@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build}
 out=${2:-$(mktemp -d)}
-kcell="$build/samples/cli/kcell"
+kcell="$build/tools/kcell/kcell"
 /usr/bin/python3 "$here/make_fashion_subsets.py" "$out"
 
 plain="conv(32,3) bn relu conv(32,3) bn relu maxpool(2) conv(64,3) bn relu conv(64,3) bn relu maxpool(2) flatten dense(256) relu dense"
