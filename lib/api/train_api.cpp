@@ -12,6 +12,7 @@
 #include "api/handles.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
+#include "train/ensemble_evaluate.hpp"
 #include "train/evaluate.hpp"
 #include "train/metrics.hpp"
 #include "train/trainer.hpp"
@@ -272,9 +273,13 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
       full_out || (has_room(size, metrics, &metrics->balanced_accuracy) &&
                    k <= kcell::train::kMaxMetricClasses);
   kcell::apply_threads(0);
-  const kcell::train::Evaluation e = kcell::train::evaluate(
-      *model->model, dataset->data, static_cast<kcell::data::SplitId>(which),
-      kcell::train::kEvaluationBatchSize, need_probabilities);
+  const auto split = static_cast<kcell::data::SplitId>(which);
+  const kcell::train::Evaluation e =
+      model->is_ensemble()
+          ? kcell::train::evaluate_mean(model->members(), dataset->data, split,
+                                        kcell::train::kEvaluationBatchSize)
+          : kcell::train::evaluate(*model->model, dataset->data, split,
+                                   kcell::train::kEvaluationBatchSize, need_probabilities);
   kcell::train::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (need_probabilities)
@@ -344,6 +349,11 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
   return guarded([&] {
     require(model, "model");
     require(train, "train");
+    if (model->is_ensemble())
+      kcell::fail(Status::invalid_argument,
+                  "the model is an ensemble of " + std::to_string(1 + model->more.size()) +
+                      " members; train single models and combine them with "
+                      "kcell_model_ensemble_create()");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
     DefaultThreadsOnExit restore_threads;
