@@ -162,7 +162,8 @@ static inline kcell_status kcell_open_options_default(kcell_open_options *option
  * @brief Opens a dataset file or folder; the format is detected from the content.
  *
  * Accepted: a MedMNIST `.npz` (members `train_images`, `train_labels`, `val_images`,
- * `val_labels`, `test_images`, `test_labels`); a folder of MNIST-style IDX files
+ * `val_labels`, `test_images`, `test_labels`; a split may be absent, as in a file of test
+ * images only, but a split present has both its members; labels (N,) or (N, 1)); a folder of MNIST-style IDX files
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
  * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1).
