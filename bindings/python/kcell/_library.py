@@ -23,8 +23,10 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 from . import _structs as s
 from ._errors import Status, error_for
 
-# The header these bindings mirror (KCELL_VERSION_* in kcell.h).
-HEADER_VERSION = (0, 1, 0)
+# The ABI these bindings mirror: the major version of kcell.h's structs and functions (a
+# library of another major version is refused). Not the package's version, which is the
+# library's own (kcell.version(), kcell.__version__).
+ABI_MAJOR = 0
 ENV_VAR = "KCELL_LIBRARY"
 
 
@@ -230,9 +232,9 @@ def _load() -> Library:
         cdll.kcell_version_number.restype = c_int
         number = cdll.kcell_version_number()
         major = number // 10000
-        if major != HEADER_VERSION[0]:
+        if major != ABI_MAJOR:
             raise LibraryNotFoundError(
-                f"{path} is kcell {major}.x; these bindings need {HEADER_VERSION[0]}.x")
+                f"{path} is kcell {major}.x; these bindings need {ABI_MAJOR}.x")
         return Library(cdll, getattr(cdll, "_name", path))
     tried = "\n".join(errors) or "  (nothing)"
     raise LibraryNotFoundError(
