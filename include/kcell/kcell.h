@@ -639,9 +639,10 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void
                                                   size_t *size);
 
 /**
- * @brief Loads a model file written by kcell_model_save().
+ * @brief Loads a model file written by kcell_model_save(): a single model or an ensemble
+ *        (kcell_model_member_count() tells).
  *
- * The whole file is checked: the format version, the CRC of every archive member, that
+ * The whole file is checked (for an ensemble, every member and that they agree): the format version, the CRC of every archive member, that
  * every tensor the architecture needs is present as little-endian float32 in C order with
  * exactly the architecture's shape, and that there is nothing else.
  *
