@@ -404,7 +404,9 @@ typedef struct kcell_train_params {
   kcell_augmentation augmentation; /**< Training augmentation; all off by default. */
   const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
                                     with all kcell_train() needs to resume
-                                    (docs/model-files.md) (NULL). */
+                                    (docs/model-files.md); checked before training as
+                                    kcell_check_output() does, and refused if it is the
+                                    file a dataset was opened from (NULL). */
   int resume;                  /**< Non-zero: if @ref checkpoint_path exists, continue the
                                     run it records instead of starting anew; the end result
                                     equals an uninterrupted run's with the same thread
@@ -877,6 +879,50 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
 KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model *model,
                                                   const kcell_dataset *dataset,
                                                   kcell_split split, size_t max_images);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Output files
+ * The rules every file kcell writes follows (models, checkpoints, and the kcell program's
+ * JSON, CSV, HTML and tables), offered to callers that write files of their own so that
+ * theirs follow the same ones. Writing goes to a temporary file in the target's folder,
+ * created exclusively (`O_EXCL`, never following a link, a name unique to the process and
+ * call that fits 255 bytes), flushed and renamed over the target; a replaced file keeps
+ * its permissions. A target that exists and is not a regular file (a folder, a device, a
+ * FIFO, a socket, a symbolic link; so also `/dev/stdout` and `/dev/null`) is refused, never
+ * replaced or written through: writing to standard output is the caller's own business
+ * (the kcell program takes `-` for it).
+ * @{ */
+
+/**
+ * @brief Writes @p size bytes to the file @p path atomically, by the rules above.
+ *
+ * @param path File to write; its folder must exist.
+ * @param data The bytes (may be NULL when @p size is 0).
+ * @param size Their number.
+ * @return ::KCELL_ERROR_IO (the message names the path and the reason; the previous
+ *         file, if any, is unchanged); ::KCELL_ERROR_INVALID_ARGUMENT for NULL or "".
+ */
+KCELL_API kcell_status kcell_write_file(const char *path, const void *data, size_t size);
+
+/**
+ * @brief Checks before any work that @p path can be written and is none of the inputs.
+ *
+ * Fails if the file name is empty or longer than 255 bytes, its folder does not exist or
+ * is not writable, or the target exists and is not a regular file. Fails too if any of
+ * @p inputs names the same file (same device and inode, or the same path once links are
+ * resolved), so that a run never destroys what it reads.
+ *
+ * @param path   The output file.
+ * @param inputs Files the run will read; NULL entries and "" are skipped. May be NULL when
+ *               @p count is 0.
+ * @param count  Entries in @p inputs.
+ * @return ::KCELL_ERROR_IO for a path that cannot be written (one line naming the path and
+ *         the reason); ::KCELL_ERROR_INVALID_ARGUMENT for an output that is an input.
+ */
+KCELL_API kcell_status kcell_check_output(const char *path, const char *const *inputs,
+                                          size_t count);
 
 /** @} */
 

@@ -10,6 +10,7 @@
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
+#include "common/atomic_file.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
 #include "train/evaluate.hpp"
@@ -346,6 +347,9 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     require(train, "train");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
+    if (!config.checkpoint_path.empty())  // before any work, and never over the data
+      kcell::check_output_file(config.checkpoint_path,
+                               {train->source_path, val ? val->source_path : std::string()});
     DefaultThreadsOnExit restore_threads;
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
