@@ -120,4 +120,9 @@ def test_library_fills_train_params_with_the_size_the_bindings_pass():
     _library.lib().kcell_train_params_init(ctypes.byref(params), ctypes.sizeof(params))
     assert params.struct_size == ctypes.sizeof(params)
     assert params.epochs == 10 and params.batch_size == 128
-    assert params.augmentation.erase_max_area == 0.25
+    assert not params.augmentation  # NULL: no augmentation
+    augmentation = _structs.Augmentation()
+    _library.lib().kcell_augmentation_init(ctypes.byref(augmentation),
+                                           ctypes.sizeof(augmentation))
+    assert augmentation.struct_size == ctypes.sizeof(augmentation)
+    assert augmentation.erase_max_area == 0.25
