@@ -3,6 +3,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kcell DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${KCELL_GENERATED_INCLUDE_DIR}/kcell/version.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kcell)
 
 set(KCELL_INSTALL_TARGETS kcell)
 if(KCELL_BUILD_SHARED)

@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* KCELL_VERSION_*: generated from the CMake project version into the build (and installed). */
+#include <kcell/version.h>
+
 #if defined(KCELL_STATIC_DEFINE)
 #define KCELL_API
 #elif defined(_WIN32)
@@ -41,23 +44,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** @name Version
- * Semantic version of this header. From 1.0 on, a library with the same major version and
- * an equal or newer minor version is ABI-compatible with programs built against this
- * header. While the major version is 0, a minor version may change struct layouts and
- * signatures: only a library with the same major and minor version (and any patch) is
- * compatible. The shared library's SONAME says the same (`libkcell.so.0.MINOR` during 0.x,
- * `libkcell.so.MAJOR` from 1.0), and so does the CMake package's version check
- * (`find_package(kcell 0.MINOR)` accepts only that minor during 0.x).
- * @{ */
-#define KCELL_VERSION_MAJOR 0 /**< Incompatible API or ABI changes (from 1.0). */
-#define KCELL_VERSION_MINOR 1 /**< Compatible additions (any change during 0.x). */
-#define KCELL_VERSION_PATCH 0 /**< Fixes only. */
-/** The version as one number: major * 10000 + minor * 100 + patch. */
-#define KCELL_VERSION_NUMBER \
-  (KCELL_VERSION_MAJOR * 10000 + KCELL_VERSION_MINOR * 100 + KCELL_VERSION_PATCH)
-/** @} */
 
 /**
  * @brief The version of the linked library, as "MAJOR.MINOR.PATCH".
@@ -176,7 +162,8 @@ static inline kcell_status kcell_open_options_default(kcell_open_options *option
  * @brief Opens a dataset file or folder; the format is detected from the content.
  *
  * Accepted: a MedMNIST `.npz` (members `train_images`, `train_labels`, `val_images`,
- * `val_labels`, `test_images`, `test_labels`); a folder of MNIST-style IDX files
+ * `val_labels`, `test_images`, `test_labels`; a split may be absent, as in a file of test
+ * images only, but a split present has both its members; labels (N,) or (N, 1)); a folder of MNIST-style IDX files
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
  * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1).

@@ -22,7 +22,9 @@ Model create_model(const TrainOptions& o, const DatasetInfo& info) {
 
 TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
                             const DatasetInfo& info, bool quiet) {
-  if (info.count(KCELL_SPLIT_TRAIN) == 0) throw Failure(info.path + ": has no training split");
+  if (info.count(KCELL_SPLIT_TRAIN) == 0)
+    throw Failure(info.path + ": has no training split; train needs train_images and "
+                              "train_labels (val_* validates and test_* reports when present)");
   if (info.classes < 2)
     throw Failure(info.path + ": needs labels of at least 2 classes to train on");
   const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,

@@ -27,11 +27,14 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 from . import _structs as s
 from ._errors import Status, error_for
 
-# The header these bindings mirror (KCELL_VERSION_* in kcell.h).
-HEADER_VERSION = (0, 1, 0)
-# Its ABI version, as the SONAME spells it (cmake/KcellAbi.cmake).
-ABI_VERSION = (f"{HEADER_VERSION[0]}.{HEADER_VERSION[1]}" if HEADER_VERSION[0] == 0
-               else f"{HEADER_VERSION[0]}")
+# The ABI these bindings mirror: the version of kcell.h's structs and functions. While the
+# major version is 0 a minor version may change layouts, so the ABI is MAJOR.MINOR (the
+# SONAME libkcell.so.0.MINOR, cmake/KcellAbi.cmake); from 1.0 it is MAJOR. A library of
+# another ABI is refused. Not the package's version, which is the library's own
+# (kcell.version(), kcell.__version__).
+ABI_MAJOR = 0
+ABI_MINOR = 1
+ABI_VERSION = f"{ABI_MAJOR}.{ABI_MINOR}" if ABI_MAJOR == 0 else f"{ABI_MAJOR}"
 ENV_VAR = "KCELL_LIBRARY"
 
 
