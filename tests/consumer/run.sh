@@ -49,4 +49,32 @@ if [ -e "$libdir/libkcell.so" ]; then
   readelf -d "$work/consumer_rpath" | grep -q 'NEEDED.*libkcell[.]so'
   env -u LD_LIBRARY_PATH "$work/consumer_rpath"
 fi
-echo "consumer: find_package and pkg-config (static, version $version, Apache-2.0) work"
+
+# The ABI rule of kcell.h's "Version" (cmake/KcellAbi.cmake): while the major version is 0,
+# only the same 0.MINOR is compatible, so the package refuses another minor (older too) and
+# the shared library's SONAME carries the minor; from 1.0, the same major and SONAME MAJOR.
+refuses() {  # refuses VERSION: find_package(kcell VERSION) must not find this install
+  mkdir -p "$work/want_$1"
+  printf 'cmake_minimum_required(VERSION 3.25)\nproject(want LANGUAGES C CXX)\nfind_package(kcell %s CONFIG REQUIRED)\n' \
+    "$1" > "$work/want_$1/CMakeLists.txt"
+  if cmake -S "$work/want_$1" -B "$work/want_$1/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+       >/dev/null 2>&1; then
+    echo "consumer: find_package(kcell $1) accepted kcell $major.$minor" >&2
+    exit 1
+  fi
+}
+refuses "$major.$((minor + 1))"
+refuses "$((major + 1)).0"
+if [ "$major" -eq 0 ]; then
+  [ "$minor" -gt 0 ] && refuses "0.$((minor - 1))"
+  soname="libkcell.so.0.$minor"
+else
+  soname="libkcell.so.$major"
+fi
+shared=$libdir/libkcell.so
+if [ -e "$shared" ] && ! readelf -d "$shared" | grep -q "SONAME.*\[$soname\]"; then
+  echo "consumer: $shared has not the SONAME $soname:" >&2
+  readelf -d "$shared" | grep SONAME >&2
+  exit 1
+fi
+echo "consumer: find_package and pkg-config (static, version $version, Apache-2.0) work; the version rule and SONAME hold"

@@ -114,13 +114,21 @@ class TrainParams:
     def __init__(self, **fields: Any) -> None:
         c = s.TrainParamsC()
         lib().kcell_train_params_init(byref(c), ctypes.sizeof(c))
+        augmentation = s.Augmentation()
+        lib().kcell_augmentation_init(byref(augmentation), ctypes.sizeof(augmentation))
         object.__setattr__(self, "_c", c)
         object.__setattr__(self, "_keep", {})
         # A library older than these bindings fills (and reads) only its own prefix.
         object.__setattr__(self, "_library_size", int(c.struct_size))
+        self._point_to_augmentation(augmentation)
         check_keywords("TrainParams()", fields, self.field_names())
         for name, value in fields.items():
             setattr(self, name, value)
+
+    def _point_to_augmentation(self, augmentation: s.Augmentation) -> None:
+        """Keeps ``augmentation`` (this object's own) and points the C struct at it."""
+        self._keep["augmentation"] = augmentation
+        self._c.augmentation = ctypes.pointer(augmentation)
 
     @staticmethod
     def field_names() -> List[str]:
@@ -130,7 +138,7 @@ class TrainParams:
     def __getattr__(self, name: str) -> Any:
         if name not in self.field_names():
             raise AttributeError(f"TrainParams has no field {name!r}")
-        if name in ("class_weights", "checkpoint_path"):
+        if name in ("class_weights", "checkpoint_path", "augmentation"):
             return self._keep.get(name)
         value = getattr(self._c, name)
         if name in ENUM_FIELDS:
@@ -166,14 +174,18 @@ class TrainParams:
             c.checkpoint_path = None if value is None else os.fsencode(value)
             self._keep[name] = None if value is None else os.fspath(value)
         elif name == "augmentation":
+            kept = self._keep["augmentation"]
             if isinstance(value, s.Augmentation):
-                c.augmentation = value
+                size = kept.struct_size  # the library's, whatever the caller's says
+                ctypes.pointer(kept)[0] = value
+                kept.struct_size = size
             elif isinstance(value, Mapping):
+                names = [n for n in s.field_names(s.Augmentation) if n != "struct_size"]
                 for key, v in value.items():
-                    if key not in s.field_names(s.Augmentation):
+                    if key not in names:
                         raise AttributeError(f"augmentation has no field {key!r}; fields: "
-                                             f"{', '.join(s.field_names(s.Augmentation))}")
-                    setattr(c.augmentation, key, v)
+                                             f"{', '.join(names)}")
+                    setattr(kept, key, v)
             else:
                 raise invalid_argument("augmentation must be a mapping or kcell.Augmentation")
         else:
@@ -185,17 +197,20 @@ class TrainParams:
         object.__setattr__(copy, "_c", s.TrainParamsC.from_buffer_copy(self._c))
         object.__setattr__(copy, "_keep", dict(self._keep))
         object.__setattr__(copy, "_library_size", self._library_size)
+        copy._point_to_augmentation(s.Augmentation.from_buffer_copy(self._keep["augmentation"]))
         check_keywords("TrainParams.replace()", fields, self.field_names())
         for name, value in fields.items():
             setattr(copy, name, value)
         return copy
 
     def to_dict(self) -> Dict[str, Any]:
-        """The fields by name (augmentation as a dict)."""
+        """The fields by name (augmentation as a dict of its fields)."""
         out = {}
         for name in self.field_names():
             value = getattr(self, name)
-            out[name] = value.to_dict() if isinstance(value, s.Augmentation) else value
+            if isinstance(value, s.Augmentation):
+                value = {k: v for k, v in value.to_dict().items() if k != "struct_size"}
+            out[name] = value
         return out
 
     def __repr__(self) -> str:
@@ -221,6 +236,14 @@ class TrainParams:
                     ctypes.string_at(ctypes.addressof(blank) + field.offset, field.size)):
                 raise error_for(Status.UNSUPPORTED,
                                 f"this libkcell predates the train parameter {name!r}")
+        augmentation = self._keep["augmentation"]
+        blank_augmentation = s.Augmentation()
+        for name in s.field_names(s.Augmentation):
+            field = getattr(s.Augmentation, name)
+            if field.offset + field.size > augmentation.struct_size and (
+                    getattr(augmentation, name) != getattr(blank_augmentation, name)):
+                raise error_for(Status.UNSUPPORTED,
+                                f"this libkcell predates the augmentation field {name!r}")
         return c
 
 
@@ -282,6 +305,7 @@ class History(Handle):
         if not 0 <= index < n:
             raise IndexError(f"epoch record {index} of {n}")
         stats = s.EpochStatsC()
+        stats.struct_size = ctypes.sizeof(stats)
         lib().kcell_history_epoch(self._handle(), index, byref(stats))
         return from_struct(EpochStats, stats)
 
