@@ -32,22 +32,6 @@ struct SweepCommand {
   bool quiet = false;
 };
 
-SweepRow row_for(const Combination& combination, const TrainingOutcome& run) {
-  SweepRow row;
-  row.combination = combination;
-  row.epochs_run = static_cast<int>(run.history.epochs.size());
-  row.seconds = run.seconds;
-  if (const kcell_epoch_stats* s = run.history.chosen()) {
-    row.kept_epoch = s->epoch + 1;
-    row.val_loss = s->val_loss;
-    row.val_accuracy = s->val_accuracy;
-    row.val_balanced_accuracy = s->val_balanced_accuracy;
-    row.val_auc = s->val_auc;
-    row.train_val_gap = s->train_val_gap;
-  }
-  return row;
-}
-
 double rank_value(const SweepRow& r, const std::string& metric) {
   if (metric == "val_accuracy") return r.val_accuracy;
   if (metric == "val_auc") return r.val_auc;
@@ -87,7 +71,7 @@ void run_sweep(const SweepCommand& c) {
                 describe_combination(combinations[i]).c_str());
     std::fflush(stdout);
     TrainingOutcome run = train_model(runs[i], dataset.get(), info, c.quiet);
-    rows.push_back(row_for(combinations[i], run));
+    rows.push_back(sweep_row(combinations[i], run.history, run.seconds));
     const SweepRow& row = rows.back();
     std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
                 "gap %+.4f  (%.1f min)\n",

@@ -64,6 +64,22 @@ std::string extension(const std::string& path) {
 
 }  // namespace
 
+SweepRow sweep_row(const Combination& combination, const RunHistory& history, double seconds) {
+  SweepRow row;
+  row.combination = combination;
+  row.epochs_run = static_cast<int>(history.epochs.size());
+  row.seconds = seconds;
+  if (const kcell_epoch_stats* s = history.chosen()) {
+    row.kept_epoch = s->epoch + 1;
+    row.val_loss = s->val_loss;
+    row.val_accuracy = s->val_accuracy;
+    row.val_balanced_accuracy = s->val_balanced_accuracy;
+    row.val_auc = s->val_auc;
+    row.train_val_gap = s->train_val_gap;
+  }
+  return row;
+}
+
 const std::vector<std::string>& sweep_rank_metrics() {
   static const std::vector<std::string> all = {"val_balanced_accuracy", "val_accuracy",
                                                "val_auc", "val_loss"};

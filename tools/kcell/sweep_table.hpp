@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "history.hpp"
 #include "sweep_grid.hpp"
 
 namespace kcell_cli {
@@ -16,6 +17,9 @@ struct SweepRow {
   double train_val_gap = 0;
   double seconds = 0;
 };
+
+// A finished run's row: the validation numbers of its kept epoch.
+SweepRow sweep_row(const Combination& combination, const RunHistory& history, double seconds);
 
 // The metrics a sweep can rank by; the first is the default.
 const std::vector<std::string>& sweep_rank_metrics();

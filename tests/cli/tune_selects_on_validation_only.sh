@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# kcell tune: successive halving prints and saves a sweep-style table with every rung, saves
+# the pick, and selects on validation only: the same search on a copy whose test labels
+# are scrambled gives the same table and the same pick (only the test numbers change).
+# A budget too small for more than one run leaves the rest out and still picks.
+# usage: tune_selects_on_validation_only.sh KCELL FIXTURES OUT
+set -euo pipefail
+kcell=$1 fx=$2 out=$3/tune
+mkdir -p "$out"
+/usr/bin/python3 - "$fx/cells.npz" "$out/scrambled.npz" <<'PY'
+import sys, numpy as np
+arrays = dict(np.load(sys.argv[1]))
+rng = np.random.default_rng(0)
+labels = arrays["test_labels"]
+arrays["test_labels"] = ((labels + 1 + rng.integers(0, 2, labels.shape)) % (labels.max() + 1)).astype(labels.dtype)
+np.savez(sys.argv[2], **arrays)
+PY
+tune() {  # DATA NAME
+  "$kcell" tune --data "$1" --budget 30 --threads 1 --quiet --candidates 4 --min-epochs 1 \
+    --max-epochs 2 --eta 2 --ensemble 1 --grid "lr=3e-3,1e-3 augment=none,hflip" \
+    --table "$out/$2.csv" --json "$out/$2.json" --out "$out/$2.kcell" > "$out/$2.txt"
+}
+tune "$fx/cells.npz" plain
+tune "$out/scrambled.npz" scrambled
+grep -q '| rank | lr ' "$out/plain.txt"
+grep -q '^pick: lr=' "$out/plain.txt"
+"$kcell" eval --model "$out/plain.kcell" --data "$fx/cells.npz" --json "$out/eval.json" --quiet \
+  > /dev/null
+/usr/bin/python3 - "$out" <<'PY'
+import csv, json, sys
+out = sys.argv[1]
+def table(name):  # every column but the wall time
+    rows = list(csv.DictReader(open(f"{out}/{name}.csv")))
+    for r in rows: r.pop("minutes")
+    return rows
+plain, scrambled = table("plain"), table("scrambled")
+# Rungs: 4 candidates at 1 epoch, the best 2 at 2 epochs (the latest rung first).
+assert [r["epochs"] for r in plain] == ["2", "2", "1", "1", "1", "1"], plain
+assert plain == scrambled, (plain, scrambled)
+p, s = json.load(open(f"{out}/plain.json")), json.load(open(f"{out}/scrambled.json"))
+assert p["pick"] == s["pick"] and p["pick"][0]["epochs"] == "2", (p["pick"], s["pick"])
+assert p["pick"][0]["lr"] == plain[0]["lr"] and p["pick"][0]["augment"] == plain[0]["augment"]
+assert p["test"]["accuracy"] != s["test"]["accuracy"], "the scrambled test labels changed nothing"
+assert p["rungs_done"] == 2 and len(p["table"]) == 6
+evaluation = json.load(open(f"{out}/eval.json"))
+assert evaluation["accuracy"] == p["test"]["accuracy"], (evaluation["accuracy"], p["test"])
+PY
+# A budget that the first run already uses up: the rest is left out, the pick still saved.
+"$kcell" tune --data "$fx/cells.npz" --budget 0.01 --threads 1 --quiet --candidates 3 \
+  --min-epochs 1 --grid "lr=3e-3,1e-3,3e-4" --out "$out/tiny.kcell" > "$out/tiny.txt"
+grep -q 'run(s) left out, the budget would be exceeded' "$out/tiny.txt"
+test -s "$out/tiny.kcell"
+echo "tune ok"

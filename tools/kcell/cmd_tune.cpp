@@ -1,0 +1,280 @@
+// `kcell tune`: successive halving over training recipes and architectures within a time
+// budget. Every decision uses the validation split only; the test split is evaluated once,
+// for the final pick, after the search has ended.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "dataset_info.hpp"
+#include "evaluation.hpp"
+#include "metrics_json.hpp"
+#include "sweep_grid.hpp"
+#include "sweep_table.hpp"
+#include "text_file.hpp"
+#include "train_options.hpp"
+#include "training_run.hpp"
+#include "tune_plan.hpp"
+
+namespace kcell_cli {
+namespace {
+
+struct TuneCommand {
+  std::string data;
+  TrainOptions train;
+  double budget_minutes = 10;
+  std::vector<std::string> grid;  // empty: default_tune_space()
+  size_t candidates = 16;
+  int min_epochs = 2;
+  int max_epochs = 60;
+  int eta = 3;
+  size_t ensemble = 1;
+  std::string rank_by = sweep_rank_metrics().front();
+  std::string out;    // the best model, or the ensemble of the top --ensemble
+  std::string table;  // .csv, .md or .json
+  std::string json;
+  bool quiet = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double minutes_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count() / 60;
+}
+
+struct Candidate {
+  Combination combination;  // without epochs
+  TrainOptions options;     // base + combination, epochs set per rung
+  SweepRow row;             // of its latest rung
+  Model model;              // of its latest rung
+};
+
+// Seconds per epoch measured so far, per architecture; the slowest known for a new one.
+struct EpochCost {
+  std::map<std::string, double> per_model;
+  double estimate(const std::string& model) const {
+    const auto it = per_model.find(model);
+    if (it != per_model.end()) return it->second;
+    double slowest = 0;
+    for (const auto& kv : per_model) slowest = std::max(slowest, kv.second);
+    return slowest;
+  }
+  void record(const std::string& model, const SweepRow& row) {
+    if (row.epochs_run > 0) per_model[model] = row.seconds / row.epochs_run;
+  }
+};
+
+Combination with_epochs(Combination c, int epochs) {
+  c.emplace_back("epochs", std::to_string(epochs));
+  return c;
+}
+
+void run_tune(const TuneCommand& c) {
+  const auto start = Clock::now();
+  const double budget = c.budget_minutes;
+  std::vector<GridAxis> space = c.grid.empty() ? default_tune_space() : parse_grid(c.grid);
+  for (const GridAxis& axis : space)
+    if (axis.key == "epochs")
+      throw CLI::ValidationError("--grid", "tune sets the epochs of every rung itself; use "
+                                           "--min-epochs and --max-epochs");
+  std::vector<Candidate> pool;
+  for (const Combination& combination :
+       tune_candidates(space, c.train, c.candidates, c.train.seed)) {
+    Candidate candidate;
+    candidate.combination = combination;
+    candidate.options = apply_combination(c.train, combination);  // checks every value
+    pool.push_back(std::move(candidate));
+  }
+  if (!c.table.empty()) check_sweep_output_name(c.table);
+  const std::vector<Rung> rungs =
+      halving_rungs(pool.size(), c.min_epochs, c.max_epochs, c.eta, c.ensemble);
+
+  Dataset dataset;
+  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
+  const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  if (info.count(KCELL_SPLIT_VAL) == 0)
+    throw Failure(c.data + ": has no validation split to select on");
+  std::set<std::string> architectures;
+  for (const Candidate& cand : pool)
+    if (architectures.insert(cand.options.model).second) create_model(cand.options, info);
+  if (!c.quiet) print_dataset_summary(dataset.get(), info);
+  std::printf("tuning %zu candidates in %zu rungs (epochs", pool.size(), rungs.size());
+  for (const Rung& r : rungs) std::printf(" %d", r.epochs);
+  std::printf("), ranked by %s on the validation split, budget %.1f min\n",
+              c.rank_by.c_str(), budget);
+  std::fflush(stdout);
+
+  std::vector<SweepRow> table;  // every finished run, the latest rung first at the end
+  std::vector<Candidate*> alive;
+  for (Candidate& cand : pool) alive.push_back(&cand);
+  EpochCost cost;
+  bool out_of_time = false;
+  size_t rungs_done = 0;
+  std::vector<Candidate*> finished;  // of the last rung that finished at least one run
+  for (size_t r = 0; r < rungs.size() && !out_of_time; ++r) {
+    const Rung& rung = rungs[r];
+    std::vector<Candidate*> done;
+    std::vector<SweepRow> rung_rows;
+    for (size_t i = 0; i < alive.size(); ++i) {
+      Candidate& cand = *alive[i];
+      const double expected = cost.estimate(cand.options.model) * rung.epochs / 60;
+      if (minutes_since(start) + expected > budget) {
+        std::printf("rung %zu: %zu run(s) left out, the budget would be exceeded (%.1f of "
+                    "%.1f min used, next run ~%.1f min)\n",
+                    r + 1, alive.size() - i, minutes_since(start), budget, expected);
+        out_of_time = true;
+        break;
+      }
+      TrainOptions o = cand.options;
+      o.epochs = rung.epochs;
+      const Combination shown = with_epochs(cand.combination, rung.epochs);
+      std::printf("rung %zu/%zu run %zu/%zu: %s  (%.1f of %.1f min used)\n", r + 1,
+                  rungs.size(), i + 1, alive.size(), describe_combination(shown).c_str(),
+                  minutes_since(start), budget);
+      std::fflush(stdout);
+      TrainingOutcome run = train_model(o, dataset.get(), info, true);
+      cand.row = sweep_row(shown, run.history, run.seconds);
+      cand.model = std::move(run.model);
+      cost.record(o.model, cand.row);
+      std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+                  "gap %+.4f  (%.1f min)\n",
+                  cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
+                  cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.train_val_gap,
+                  cand.row.seconds / 60);
+      done.push_back(&cand);
+      rung_rows.push_back(cand.row);
+    }
+    if (done.empty()) break;
+    // Best first by the validation metric (rank_rows' order, kept stable for ties).
+    std::vector<SweepRow> ranked = rung_rows;
+    rank_rows(ranked, c.rank_by);
+    std::vector<Candidate*> order;
+    for (const SweepRow& row : ranked)
+      for (Candidate* cand : done)
+        if (cand->row.combination == row.combination &&
+            std::find(order.begin(), order.end(), cand) == order.end()) {
+          order.push_back(cand);
+          break;
+        }
+    table.insert(table.begin(), ranked.begin(), ranked.end());
+    finished = order;
+    ++rungs_done;
+    if (!c.table.empty()) write_text_file(c.table, sweep_table_for(c.table, table, c.rank_by));
+    if (r + 1 < rungs.size()) {
+      const size_t keep = std::min(order.size(), rungs[r + 1].candidates);
+      alive.assign(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep));
+      for (size_t i = keep; i < order.size(); ++i) order[i]->model = Model();  // free memory
+    }
+  }
+  if (finished.empty())
+    throw Failure("the budget of " + std::to_string(budget) +
+                  " minutes ended before any run finished");
+
+  std::printf("\n%zu of %zu rungs done in %.1f min; the latest rung first, each ranked by %s:\n%s",
+              rungs_done, rungs.size(), minutes_since(start), c.rank_by.c_str(),
+              sweep_markdown(table).c_str());
+  if (!c.table.empty()) std::printf("table saved to %s\n", c.table.c_str());
+
+  // The pick: the best of the last rung, or the ensemble of its best --ensemble.
+  const size_t members = std::min(c.ensemble, finished.size());
+  Model ensemble;
+  kcell_model* pick = finished[0]->model.get();
+  if (members > 1) {
+    std::vector<const kcell_model*> models;
+    for (size_t i = 0; i < members; ++i) models.push_back(finished[i]->model.get());
+    check(kcell_model_ensemble_create(models.data(), models.size(), ensemble.out()),
+          "cannot combine the best models into an ensemble");
+    pick = ensemble.get();
+  }
+  std::printf("pick: %s%s\n", describe_combination(finished[0]->row.combination).c_str(),
+              members > 1 ? (" and the next " + std::to_string(members - 1) +
+                             " as an ensemble").c_str()
+                          : "");
+  if (!c.out.empty()) {
+    check(kcell_model_save(pick, c.out.c_str()), "cannot save the model");
+    std::printf("%s saved to %s\n", members > 1 ? "ensemble" : "model", c.out.c_str());
+  }
+  // Only now, with the choice made, is the test split looked at.
+  nlohmann::json j = {{"ranked_by", c.rank_by},
+                      {"budget_minutes", budget},
+                      {"minutes", minutes_since(start)},
+                      {"rungs_done", rungs_done},
+                      {"ensemble_members", members},
+                      {"table", nlohmann::json::parse(sweep_json(table, c.rank_by))["runs"]}};
+  nlohmann::json picked = nlohmann::json::array();
+  for (size_t i = 0; i < members; ++i) {
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& [key, value] : finished[i]->row.combination) settings[key] = value;
+    picked.push_back(settings);
+  }
+  j["pick"] = picked;
+  const kcell_split held_out = info.count(KCELL_SPLIT_TEST) > 0 ? KCELL_SPLIT_TEST
+                                                                : KCELL_SPLIT_VAL;
+  const Evaluation evaluation = evaluate_split(pick, dataset.get(), held_out, c.data);
+  std::printf("the pick on the %s split (not used for selection):\n", split_name(held_out));
+  print_evaluation(evaluation, !c.quiet);
+  j[split_name(held_out)] = evaluation_json(evaluation);
+  if (!c.json.empty()) write_text_file(c.json, j.dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_tune_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "tune", "Search training recipes and architectures by successive halving in a time budget");
+  cmd->footer(
+      "\nCandidates (the default recipe first, then a reproducible sample of the search\n"
+      "space) are trained for --min-epochs; the best third (--eta 3) by the validation\n"
+      "metric go on with three times the epochs, and so on until --ensemble remain. A run\n"
+      "that would end past --budget is not started. The test split is evaluated only for\n"
+      "the final pick. Default space: model=reference,lenet5 lr=0.003,0.001,0.0003\n"
+      "weight-decay=0.05,0.005 augment=hflip+vflip+rot90,hflip,none\n"
+      "class-weights=sqrt,none,auto label-smoothing=0,0.1 (--grid replaces it).");
+  auto c = std::make_shared<TuneCommand>();
+  cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder (needs a validation split)")
+      ->required();
+  cmd->add_option("--budget", c->budget_minutes, "Minutes the whole search may take")
+      ->check(CLI::Range(0.01, 100000.0))
+      ->capture_default_str();
+  cmd->add_option("--grid", c->grid,
+                  "Search space as in kcell sweep (KEY=V1,V2,... entries); replaces the "
+                  "default space");
+  add_train_options(*cmd, c->train);
+  cmd->add_option("--candidates", c->candidates, "Recipes in the first rung")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--min-epochs", c->min_epochs, "Epochs of the first rung")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--max-epochs", c->max_epochs, "Most epochs of any rung")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--eta", c->eta, "Each rung keeps 1/eta of the candidates, with eta× the epochs")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  cmd->add_option("--ensemble", c->ensemble,
+                  "Keep the best K of the last rung and save their ensemble")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--rank-by", c->rank_by, "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
+      ->check(CLI::IsMember(sweep_rank_metrics()))
+      ->capture_default_str();
+  cmd->add_option("--out", c->out, "Save the pick (model or ensemble) to this file");
+  cmd->add_option("--table", c->table,
+                  "Save the table of every run: .csv, .md or .json, rewritten after each rung");
+  cmd->add_option("--json", c->json,
+                  "Write the table, the pick and its test evaluation as JSON to this file");
+  cmd->add_flag("--quiet", c->quiet, "No dataset summary or per-class table");
+  cmd->callback([c] { run_tune(*c); });
+}
+
+}  // namespace kcell_cli

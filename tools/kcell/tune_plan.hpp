@@ -1,0 +1,37 @@
+// The plan of `kcell tune`: which recipes it tries (a search space of training options,
+// sampled reproducibly) and the rungs of successive halving (epochs per rung, how many
+// candidates survive each).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sweep_grid.hpp"
+#include "train_options.hpp"
+
+namespace kcell_cli {
+
+// The default search space: architecture presets, learning rate, weight decay,
+// augmentation, class weighting and label smoothing (docs/cli.md lists the values).
+std::vector<GridAxis> default_tune_space();
+
+// `count` distinct combinations of `space`, drawn with `seed`; the first is `base`'s own
+// values of the space's keys (so the default recipe always competes). Fewer when the space
+// has fewer combinations.
+std::vector<Combination> tune_candidates(const std::vector<GridAxis>& space,
+                                         const TrainOptions& base, size_t count, uint64_t seed);
+
+struct Rung {
+  int epochs = 0;         // training length of every candidate in the rung
+  size_t candidates = 0;  // how many enter it
+};
+
+// Successive halving from `candidates` recipes at `min_epochs`: each rung keeps the best
+// ceil(n / eta) (at least `keep_last`) and multiplies the epochs by eta (at most
+// `max_epochs`), until `keep_last` candidates remain or the epochs reach `max_epochs`; the
+// pick is the best `keep_last` of the last rung.
+std::vector<Rung> halving_rungs(size_t candidates, int min_epochs, int max_epochs, int eta,
+                                size_t keep_last);
+
+}  // namespace kcell_cli
