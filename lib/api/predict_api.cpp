@@ -8,7 +8,7 @@
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "train/calibrate.hpp"
+#include "infer/calibrate.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
@@ -99,7 +99,7 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
     if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
       kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
     kcell::apply_threads(0);
-    kcell::train::calibrate_int8(*model->model, dataset->data,
+    kcell::infer::calibrate_int8(*model->model, dataset->data,
                                  static_cast<kcell::data::SplitId>(which), max_images);
   });
 }
