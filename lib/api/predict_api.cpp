@@ -9,7 +9,7 @@
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "train/calibrate.hpp"
+#include "infer/calibrate.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
@@ -104,7 +104,7 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
       kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
     kcell::apply_threads(0);
     for (kcell::model::Model* m : model->members())
-      kcell::train::calibrate_int8(*m, dataset->data,
+      kcell::infer::calibrate_int8(*m, dataset->data,
                                    static_cast<kcell::data::SplitId>(which), max_images);
   });
 }

@@ -8,12 +8,12 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "data/byte_source.hpp"
-#include "data/printable.hpp"
-#include "data/zip_archive.hpp"
+#include "io/byte_source.hpp"
+#include "io/printable.hpp"
+#include "io/zip_archive.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "model/zip_writer.hpp"
+#include "io/zip_writer.hpp"
 
 namespace kcell::model {
 namespace {
@@ -66,21 +66,21 @@ std::vector<std::string> ensemble_member_names(const std::string& text,
   return names;
 }
 
-std::unique_ptr<Model> read_member(data::ZipArchive& zip, const std::string& name) {
+std::unique_ptr<Model> read_member(io::ZipArchive& zip, const std::string& name) {
   const std::string where = zip.path() + ": " + name;
   if (!zip.has_member(name)) fail(Status::format, where + " is missing");
   std::vector<uint8_t> bytes;
   {
-    std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+    std::unique_ptr<io::ByteSource> source = zip.open_member(name);
     bytes.resize(static_cast<size_t>(source->size().bytes));
-    data::read_exact(*source, bytes.data(), bytes.size(), "the member model file");
-    data::expect_end(*source, "the member model file");  // also checks the CRC
+    io::read_exact(*source, bytes.data(), bytes.size(), "the member model file");
+    io::expect_end(*source, "the member model file");  // also checks the CRC
   }
-  data::ZipArchive inner(bytes.data(), bytes.size(), where);
+  io::ZipArchive inner(bytes.data(), bytes.size(), where);
   return read_model(inner);
 }
 
-Members read_models(data::ZipArchive& zip) {
+Members read_models(io::ZipArchive& zip) {
   const std::string where = zip.path() + ": " + kMetadataMember;
   std::vector<std::string> names;
   if (zip.has_member(kMetadataMember))
@@ -92,7 +92,7 @@ Members read_models(data::ZipArchive& zip) {
   }
   for (const std::string& member : zip.member_names())
     if (member != kMetadataMember && std::find(names.begin(), names.end(), member) == names.end())
-      fail(Status::format, zip.path() + ": unexpected member '" + data::printable(member) +
+      fail(Status::format, zip.path() + ": unexpected member '" + io::printable(member) +
                                "' (not a member model of the ensemble)");
   for (const std::string& name : names) members.push_back(read_member(zip, name));
   std::vector<const Model*> views;
@@ -142,7 +142,7 @@ std::vector<uint8_t> save_models_to_memory(const std::vector<Model*>& members,
                                            const std::string& kcell_version) {
   check_ensemble_members(std::vector<const Model*>(members.begin(), members.end()));
   if (members.size() == 1) return save_model_to_memory(*members[0], kcell_version);
-  ZipWriter zip;
+  io::ZipWriter zip;
   const std::string manifest = manifest_json(members.size(), kcell_version);
   zip.add(kMetadataMember, manifest.data(), manifest.size());
   for (size_t i = 0; i < members.size(); ++i) {
@@ -159,12 +159,12 @@ void save_models(const std::vector<Model*>& members, const std::string& path,
 }
 
 Members load_models(const std::string& path) {
-  data::ZipArchive zip(path);
+  io::ZipArchive zip(path);
   return read_models(zip);
 }
 
 Members load_models_from_memory(const void* data, size_t size) {
-  data::ZipArchive zip(data, size, "<memory buffer>");
+  io::ZipArchive zip(data, size, "<memory buffer>");
   return read_models(zip);
 }
 

@@ -11,7 +11,7 @@
 
 #include "model/model.hpp"
 
-namespace kcell::data {
+namespace kcell::io {
 class ZipArchive;
 }
 
@@ -34,7 +34,7 @@ std::unique_ptr<Model> load_model_from_memory(const void* data, size_t size);
 
 // The pieces of load_model, for readers of files that hold model files (ensemble_file.hpp):
 // a model from an open archive, and a text member of at most 64 MB with its CRC checked.
-std::unique_ptr<Model> read_model(data::ZipArchive& zip);
-std::string read_text_member(data::ZipArchive& zip, const std::string& name);
+std::unique_ptr<Model> read_model(io::ZipArchive& zip);
+std::string read_text_member(io::ZipArchive& zip, const std::string& name);
 
 }  // namespace kcell::model

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""PyTorch peer of one kcell training recipe, for the accuracy benchmark: trains kcell's
+`reference` CNN with the settings a kcell run recorded (its --report metrics.json
+"settings") and prints one JSON line with test accuracy and AUC of the kept epoch.
+
+What it reproduces: AdamW (decay on conv/dense weights only), cosine schedule with linear
+warm-up in epochs, batch size, epochs, label smoothing, random flips / quarter turns per
+image (augment), class weights 1/sqrt(count) or 1/count (mean 1), input normalisation by
+the training mean/std, and keeping the epoch with the best validation balanced accuracy
+(early stop with patience). Settings it does not know are listed under "not_reproduced".
+
+usage: torch_recipe.py --npz FILE --settings metrics.json [--seed 42] [--threads 2]
+"""
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from torch_reference import load_npz, reference  # noqa: E402
+
+KNOWN = {"model", "epochs", "batch", "optimizer", "lr", "schedule", "warmup", "weight-decay",
+         "label-smoothing", "augment", "class-weights", "balanced", "early-stop", "seed",
+         "threads", "precision"}
+
+
+def auc_binary_or_macro(probs, labels, k):
+    aucs = []
+    for c in range(k):
+        pos = probs[labels == c, c]
+        neg = probs[labels != c, c]
+        if len(pos) == 0 or len(neg) == 0:
+            continue
+        order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
+        ranks = np.empty(len(order))
+        ranks[order] = np.arange(1, len(order) + 1)
+        aucs.append((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) /
+                    (len(pos) * len(neg)))
+    return float(np.mean(aucs)) if k > 2 else float(aucs[1] if len(aucs) > 1 else aucs[0])
+
+
+def augment(x, ops, gen):
+    n = x.shape[0]
+    if "hflip" in ops:
+        m = torch.rand(n, generator=gen) < 0.5
+        x[m] = x[m].flip(3)
+    if "vflip" in ops:
+        m = torch.rand(n, generator=gen) < 0.5
+        x[m] = x[m].flip(2)
+    if "rot90" in ops:
+        turns = torch.randint(0, 4, (n,), generator=gen)
+        for t in (1, 2, 3):
+            m = turns == t
+            x[m] = torch.rot90(x[m], t, (2, 3))
+    return x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--npz", required=True)
+    ap.add_argument("--settings", required=True, help="a kcell --report metrics.json")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    s = json.load(open(args.settings))["settings"]
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+
+    tr_x, tr_y, va_x, va_y, te_x, te_y = load_npz(args.npz)
+    tr_y, va_y, te_y = (y.reshape(-1).astype(np.int64) for y in (tr_y, va_y, te_y))
+
+    def as_float(x):
+        t = torch.from_numpy(x.astype(np.float32)).div_(255.0)
+        return t.unsqueeze(1) if t.dim() == 3 else t.permute(0, 3, 1, 2).contiguous()
+
+    tx, vx, sx = as_float(tr_x), as_float(va_x), as_float(te_x)
+    mean, std = tx.mean().item(), tx.std().item()
+    for t in (tx, vx, sx):
+        t.sub_(mean).div_(std)
+    ty = torch.from_numpy(tr_y)
+    k = int(max(tr_y.max(), va_y.max(), te_y.max())) + 1
+    if s.get("model") != "reference":
+        sys.exit("torch_recipe.py builds only the reference CNN, not " + s.get("model", "?"))
+    model = reference(k, tx.shape[1], tx.shape[2])
+
+    counts = np.bincount(tr_y, minlength=k).astype(np.float64)
+    cw = s.get("class-weights", "none")
+    weights = None
+    if cw in ("sqrt", "auto"):
+        w = 1 / np.sqrt(counts) if cw == "sqrt" else 1 / counts
+        weights = torch.tensor(w / w.mean(), dtype=torch.float32)
+    loss_fn = nn.CrossEntropyLoss(weight=weights,
+                                  label_smoothing=float(s.get("label-smoothing", 0)))
+    decay = [p for n, p in model.named_parameters() if p.dim() > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() <= 1]
+    lr = float(s["lr"])
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(s["weight-decay"])},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+    epochs, batch = int(s["epochs"]), int(s["batch"])
+    steps_per_epoch = math.ceil(len(tx) / batch)
+    total = epochs * steps_per_epoch
+    warm = float(s.get("warmup", 0)) * steps_per_epoch
+
+    def lr_at(step):
+        if s.get("schedule") != "cosine":
+            return lr
+        if step < warm:
+            return lr * (step + 1) / warm
+        return lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+
+    stop = s.get("early-stop", "none")
+    patience = int(stop.split(":")[1]) if ":" in stop else 0
+    ops = set(s.get("augment", "none").split("+"))
+
+    def predict(x):
+        model.eval()
+        with torch.no_grad():
+            return torch.cat([torch.softmax(model(x[i:i + 1000]), 1)
+                              for i in range(0, len(x), 1000)]).numpy()
+
+    def balanced(probs, labels):
+        pred = probs.argmax(1)
+        return float(np.mean([np.mean(pred[labels == c] == c) for c in range(k)
+                              if np.any(labels == c)]))
+
+    best, best_state, since, step, start = -1.0, None, 0, 0, time.perf_counter()
+    epochs_run = 0
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(tx), generator=gen)
+        for i in range(0, len(tx), batch):
+            idx = order[i:i + batch]
+            xb = augment(tx[idx].clone(), ops, gen)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(xb), ty[idx]).backward()
+            opt.step()
+            step += 1
+        epochs_run += 1
+        score = balanced(predict(vx), va_y)
+        if score > best:
+            best, since = score, 0
+            best_state = {n: t.clone() for n, t in model.state_dict().items()}
+        else:
+            since += 1
+            if patience and since >= patience:
+                break
+    if best_state is not None and stop != "none":
+        model.load_state_dict(best_state)
+    probs = predict(sx)
+    print(json.dumps({
+        "peer": "pytorch", "torch": torch.__version__, "seed": args.seed,
+        "epochs_run": epochs_run, "minutes": round((time.perf_counter() - start) / 60, 2),
+        "val_balanced_accuracy": round(best, 4),
+        "test_accuracy": round(float(np.mean(probs.argmax(1) == te_y)), 4),
+        "test_auc": round(auc_binary_or_macro(probs, te_y, k), 4),
+        "not_reproduced": sorted(set(s) - KNOWN)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
