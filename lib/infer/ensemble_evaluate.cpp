@@ -24,7 +24,7 @@ Evaluation evaluate_mean(const std::vector<model::Model*>& members,
   }
   const int k = members[0]->num_classes();
   out.probabilities.resize(each[0].size());
-  infer::mean_of_rows(each, out.probabilities.data());
+  mean_of_rows(each, out.probabilities.data());
   // Cross-entropy of the mean probabilities (the smallest positive float for a zero, as
   // the log of an underflowed softmax would be about that).
   double sum = 0.0;
