@@ -121,6 +121,11 @@ def main():
         minutes = run(cmd, os.path.join(folder, "tune.txt"))
         results["tune"] = json.load(open(os.path.join(folder, "tune.json")))
         results["tune"]["wall_minutes"] = minutes
+    if "torch" in only and subprocess.run(["/usr/bin/python3", "-c", "import torch"],
+                                          stderr=subprocess.DEVNULL).returncode != 0:
+        log("no PyTorch in /usr/bin/python3 (Debian: python3-torch): the PyTorch row is left out")
+        only.discard("torch")
+        results["torch_missing"] = True
     if "torch" in only:
         folder = os.path.join(args.work, "torch")
         os.makedirs(folder, exist_ok=True)
@@ -174,6 +179,9 @@ def write_markdown(path, r, quick, seeds):
                          " — not reproduced: " + ", ".join(missing) if missing else "",
                          np.mean(acc), sd(acc), np.mean(auc), sd(auc),
                          np.mean([x["minutes"] for x in r["torch"]])))
+        if r.get("torch_missing"):
+            L.append("| PyTorch, same model and recipe | not run: /usr/bin/python3 has no torch "
+                     "(python3-torch) | | | |")
         for name, acc, auc in MEDMNIST_PNEUMONIA:
             L.append("| MedMNIST v2: %s | %.3f | %.3f | | |" % (name, acc, auc))
         L += ["", "The MedMNIST v2 rows are the paper's (trained on the full 4,708-image training "
