@@ -14,6 +14,7 @@
 #include "model/model.hpp"
 #include "train/evaluate.hpp"
 #include "train/metrics.hpp"
+#include "train/recipe.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -23,38 +24,65 @@ using kcell::api::require;
 
 namespace {
 
+kcell_optimizer optimizer_enum(kcell::train::OptimizerKind kind) {
+  switch (kind) {
+    case kcell::train::OptimizerKind::sgd: return KCELL_OPTIMIZER_SGD;
+    case kcell::train::OptimizerKind::adam: return KCELL_OPTIMIZER_ADAM;
+    case kcell::train::OptimizerKind::adamw: break;
+  }
+  return KCELL_OPTIMIZER_ADAMW;
+}
+
+kcell_schedule schedule_enum(kcell::train::ScheduleKind kind) {
+  switch (kind) {
+    case kcell::train::ScheduleKind::constant: return KCELL_SCHEDULE_CONSTANT;
+    case kcell::train::ScheduleKind::multistep: return KCELL_SCHEDULE_MULTISTEP;
+    case kcell::train::ScheduleKind::cosine: break;
+  }
+  return KCELL_SCHEDULE_COSINE;
+}
+
+// The defaults are the recipe of train::recommended_config(), stated there once.
 void fill_defaults(kcell_train_params& p) {
+  const kcell::train::TrainConfig r = kcell::train::recommended_config();
   p = kcell_train_params{};
   p.struct_size = sizeof(kcell_train_params);
-  p.epochs = 10;
-  p.batch_size = 128;
-  p.optimizer = KCELL_OPTIMIZER_ADAM;
-  p.learning_rate = 1e-3;
-  p.momentum = 0.9;
-  p.nesterov = 0;
-  p.beta1 = 0.9;
-  p.beta2 = 0.999;
-  p.epsilon = 1e-8;
-  p.weight_decay = 0.0;
-  p.decay_bias_and_norm = 0;
-  p.schedule = KCELL_SCHEDULE_CONSTANT;
-  p.warmup_epochs = 0.0;
+  p.epochs = r.epochs;
+  p.batch_size = r.batch_size;
+  p.optimizer = optimizer_enum(r.optimizer.kind);
+  p.learning_rate = r.learning_rate;
+  p.momentum = r.optimizer.momentum;
+  p.nesterov = r.optimizer.nesterov ? 1 : 0;
+  p.beta1 = r.optimizer.beta1;
+  p.beta2 = r.optimizer.beta2;
+  p.epsilon = r.optimizer.epsilon;
+  p.weight_decay = r.optimizer.weight_decay;
+  p.decay_bias_and_norm = r.optimizer.decay_bias_and_norm ? 1 : 0;
+  p.schedule = schedule_enum(r.schedule);
+  p.warmup_epochs = r.warmup_epochs;
   p.class_weights = nullptr;
-  p.label_smoothing = 0.0;
-  p.seed = 42;
+  p.label_smoothing = r.loss.label_smoothing;
+  p.seed = r.seed;
   p.num_threads = 0;
   p.progress = nullptr;
   p.progress_user_data = nullptr;
-  p.monitor = KCELL_MONITOR_NONE;
-  p.patience = 0;
-  p.min_delta = 0.0;
-  p.auto_class_weights = 0;
-  p.balanced_sampler = 0;
+  p.monitor = KCELL_MONITOR_AUTO;  // r.early_stopping.monitor when there is validation data
+  p.patience = r.early_stopping.patience;
+  p.min_delta = r.early_stopping.min_delta;
+  p.auto_class_weights = !r.auto_class_weights         ? KCELL_CLASS_WEIGHTS_NONE
+                         : r.class_weight_power == 1.0 ? KCELL_CLASS_WEIGHTS_INVERSE
+                                                       : KCELL_CLASS_WEIGHTS_SQRT;
+  p.balanced_sampler = r.balanced_sampler ? 1 : 0;
   p.augmentation = kcell_augmentation{};
-  p.augmentation.erase_max_area = 0.25;
+  p.augmentation.hflip = r.augment.hflip;
+  p.augmentation.vflip = r.augment.vflip;
+  p.augmentation.rot90 = r.augment.rot90;
+  p.augmentation.erase_max_area = r.augment.erase_max_area;
   p.checkpoint_path = nullptr;
   p.resume = 0;
   p.precision = KCELL_PRECISION_FP32;
+  p.validate_every = r.validate_every;
+  p.fit_decision_bias = r.fit_decision_bias ? 1 : 0;
 }
 
 // The caller's parameters over the defaults. A caller built against an older header passes
@@ -102,6 +130,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(checkpoint_path);
   KCELL_TAKE(resume);
   KCELL_TAKE(precision);
+  KCELL_TAKE(validate_every);
+  KCELL_TAKE(fit_decision_bias);
 #undef KCELL_TAKE
   return p;
 }
@@ -134,6 +164,7 @@ kcell::train::Monitor monitor_kind(int m) {
     case KCELL_MONITOR_VAL_BALANCED_ACCURACY:
       return kcell::train::Monitor::val_balanced_accuracy;
     case KCELL_MONITOR_VAL_AUC: return kcell::train::Monitor::val_auc;
+    case KCELL_MONITOR_AUTO: return kcell::train::recommended_config().early_stopping.monitor;
     default: break;
   }
   kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
@@ -167,7 +198,7 @@ kcell::data::AugmentOptions augment_options(const kcell_augmentation& a) {
 }
 
 kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes,
-                                    kcell_history* history) {
+                                    bool has_val, kcell_history* history) {
   if (p.num_threads < 0)
     kcell::fail(Status::invalid_argument,
                 "num_threads must be 0 or more, got " + std::to_string(p.num_threads));
@@ -191,10 +222,30 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
                                               std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
-  c.early_stopping.monitor = monitor_kind(raw_enum(p.monitor));
+  c.early_stopping.monitor = raw_enum(p.monitor) == KCELL_MONITOR_AUTO && !has_val
+                                ? kcell::train::Monitor::none
+                                : monitor_kind(raw_enum(p.monitor));
   c.early_stopping.patience = p.patience;
   c.early_stopping.min_delta = p.min_delta;
-  c.auto_class_weights = p.auto_class_weights != 0;
+  if (p.auto_class_weights < KCELL_CLASS_WEIGHTS_NONE ||
+      p.auto_class_weights > KCELL_CLASS_WEIGHTS_SQRT)
+    kcell::fail(Status::invalid_argument,
+                "auto_class_weights must be 0 (none), 1 (inverse) or 2 (sqrt), got " +
+                    std::to_string(p.auto_class_weights));
+  // Explicit weights win over the automatic ones (which are on by default).
+  switch (p.class_weights ? KCELL_CLASS_WEIGHTS_NONE : p.auto_class_weights) {
+    case KCELL_CLASS_WEIGHTS_NONE: break;
+    case KCELL_CLASS_WEIGHTS_INVERSE: c.auto_class_weights = true; break;
+    case KCELL_CLASS_WEIGHTS_SQRT:
+      c.auto_class_weights = true;
+      c.class_weight_power = 0.5;
+      break;
+    default:
+      kcell::fail(Status::invalid_argument,
+                  "auto_class_weights must be 0 (none), 1 (inverse) or 2 (sqrt), got " +
+                      std::to_string(p.auto_class_weights));
+  }
+
   c.balanced_sampler = p.balanced_sampler != 0;
   c.augment = augment_options(p.augmentation);
   c.seed = p.seed;
@@ -209,6 +260,11 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "resume needs a checkpoint_path");
   c.resume = p.resume != 0;
   c.precision = precision_kind(raw_enum(p.precision));
+  if (p.validate_every < 0)
+    kcell::fail(Status::invalid_argument, "validate_every must be 0 (automatic) or more, got " +
+                                              std::to_string(p.validate_every));
+  c.validate_every = p.validate_every;
+  c.fit_decision_bias = p.fit_decision_bias != 0;
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -277,8 +333,15 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
       kcell::train::kEvaluationBatchSize, need_probabilities);
   kcell::train::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
-  if (need_probabilities)
+  double plain_balanced = m.balanced_accuracy;
+  if (need_probabilities) {
     m = kcell::train::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    plain_balanced = e.plain_probabilities.empty()
+                         ? m.balanced_accuracy
+                         : kcell::train::compute_metrics(e.plain_probabilities.data(),
+                                                         e.labels.data(), e.count, k)
+                               .balanced_accuracy;
+  }
   // Only the fields the caller's struct has room for.
   if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
   if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
@@ -286,6 +349,10 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
   if (has_room(size, metrics, &metrics->balanced_accuracy))
     metrics->balanced_accuracy = m.balanced_accuracy;
   if (has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
+  if (has_room(size, metrics, &metrics->argmax_accuracy))
+    metrics->argmax_accuracy = e.plain_accuracy;
+  if (has_room(size, metrics, &metrics->argmax_balanced_accuracy))
+    metrics->argmax_balanced_accuracy = plain_balanced;
   if (full_out) *full_out = std::move(m);
 }
 
@@ -345,7 +412,8 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     require(model, "model");
     require(train, "train");
     const kcell_train_params p = versioned_params(params);
-    kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
+    kcell::train::TrainConfig config =
+        to_config(p, model->model->num_classes(), val != nullptr, history);
     DefaultThreadsOnExit restore_threads;
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;

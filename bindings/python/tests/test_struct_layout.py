@@ -119,5 +119,5 @@ def test_library_fills_train_params_with_the_size_the_bindings_pass():
     params = _structs.TrainParamsC()
     _library.lib().kcell_train_params_init(ctypes.byref(params), ctypes.sizeof(params))
     assert params.struct_size == ctypes.sizeof(params)
-    assert params.epochs == 10 and params.batch_size == 128
+    assert params.epochs == 0 and params.batch_size == 128  # 0: automatic length
     assert params.augmentation.erase_max_area == 0.25

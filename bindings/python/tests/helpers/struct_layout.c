@@ -81,6 +81,8 @@ int main(void) {
   FIELD(kcell_train_params, checkpoint_path);
   FIELD(kcell_train_params, resume);
   FIELD(kcell_train_params, precision);
+  FIELD(kcell_train_params, validate_every);
+  FIELD(kcell_train_params, fit_decision_bias);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, epoch);
@@ -101,6 +103,8 @@ int main(void) {
   FIELD(kcell_metrics, accuracy);
   FIELD(kcell_metrics, balanced_accuracy);
   FIELD(kcell_metrics, auc);
+  FIELD(kcell_metrics, argmax_accuracy);
+  FIELD(kcell_metrics, argmax_balanced_accuracy);
 
   STRUCT(kcell_class_metrics);
   FIELD(kcell_class_metrics, support);
