@@ -8,7 +8,7 @@
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "train/calibrate.hpp"
+#include "infer/calibrate.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
@@ -37,8 +37,8 @@ void check_output(const kcell_model* model, const void* images, size_t count,
 
 extern "C" {
 
-KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, size_t count,
-                                     kcell_layout layout, float* probabilities,
+KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images,
+                                     size_t count, kcell_layout layout, float* probabilities,
                                      size_t capacity) {
   return guarded([&] {
     const int value = raw_enum(layout);
@@ -55,7 +55,7 @@ KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, 
   });
 }
 
-KCELL_API kcell_status kcell_predict_normalized(kcell_model* model, const float* images,
+KCELL_API kcell_status kcell_predict_normalized(const kcell_model* model, const float* images,
                                                 size_t count, float* probabilities,
                                                 size_t capacity) {
   return guarded([&] {
@@ -99,7 +99,7 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
     if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
       kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
     kcell::apply_threads(0);
-    kcell::train::calibrate_int8(*model->model, dataset->data,
+    kcell::infer::calibrate_int8(*model->model, dataset->data,
                                  static_cast<kcell::data::SplitId>(which), max_images);
   });
 }

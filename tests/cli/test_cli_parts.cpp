@@ -126,7 +126,8 @@ TEST_CASE("a combination overrides only its keys") {
 TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") {
   const TrainOptions o = apply_combination(TrainOptions{}, {{"precision", "bf16"}});
   CHECK(o.precision == "bf16");
-  CHECK(make_train_params(o).precision == KCELL_PRECISION_BF16);
+  TrainParamStorage storage;
+  CHECK(make_train_params(o, storage).precision == KCELL_PRECISION_BF16);
   CHECK(parse_grid({"precision=fp32,bf16"}).at(0).values.size() == 2);
   CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}),
                   CLI::ValidationError);
@@ -149,18 +150,20 @@ TEST_CASE("int8 inference needs a calibration set and --calibrate needs int8") {
 TEST_CASE("the class-weight names become the library's automatic weightings") {
   TrainOptions o;
   o.class_weights = "sqrt";
-  CHECK(make_train_params(o).auto_class_weights == KCELL_CLASS_WEIGHTS_SQRT);
+  TrainParamStorage storage;
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_SQRT);
   o.class_weights = "auto";
-  CHECK(make_train_params(o).auto_class_weights == KCELL_CLASS_WEIGHTS_INVERSE);
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_INVERSE);
   o.class_weights = "none";
-  CHECK(make_train_params(o).auto_class_weights == KCELL_CLASS_WEIGHTS_NONE);
-  CHECK(make_train_params(o).class_weights == nullptr);
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_NONE);
+  CHECK(make_train_params(o, storage).class_weights == nullptr);
 }
 
 TEST_CASE("the program's defaults are the library's recipe, field by field") {
   kcell_train_params lib;
   kcell_train_params_default(&lib);
-  const kcell_train_params p = make_train_params(TrainOptions{});
+  TrainParamStorage storage;
+  const kcell_train_params p = make_train_params(TrainOptions{}, storage);
   CHECK(p.epochs == lib.epochs);
   CHECK(p.epochs == 0);  // automatic length
   CHECK(p.batch_size == lib.batch_size);
@@ -178,14 +181,16 @@ TEST_CASE("the program's defaults are the library's recipe, field by field") {
   CHECK(p.validate_every == lib.validate_every);
   CHECK(p.fit_decision_bias == lib.fit_decision_bias);
   CHECK(p.precision == lib.precision);
-  CHECK(p.augmentation.hflip == lib.augmentation.hflip);
-  CHECK(p.augmentation.vflip == lib.augmentation.vflip);
-  CHECK(p.augmentation.rot90 == lib.augmentation.rot90);
-  CHECK(p.augmentation.rotate == lib.augmentation.rotate);
-  CHECK(p.augmentation.shift == lib.augmentation.shift);
-  CHECK(p.augmentation.brightness == lib.augmentation.brightness);
-  CHECK(p.augmentation.erase == lib.augmentation.erase);
-  CHECK(p.augmentation.erase_max_area == lib.augmentation.erase_max_area);
+  REQUIRE(p.augmentation != nullptr);
+  REQUIRE(lib.augmentation != nullptr);
+  CHECK(p.augmentation->hflip == lib.augmentation->hflip);
+  CHECK(p.augmentation->vflip == lib.augmentation->vflip);
+  CHECK(p.augmentation->rot90 == lib.augmentation->rot90);
+  CHECK(p.augmentation->rotate == lib.augmentation->rotate);
+  CHECK(p.augmentation->shift == lib.augmentation->shift);
+  CHECK(p.augmentation->brightness == lib.augmentation->brightness);
+  CHECK(p.augmentation->erase == lib.augmentation->erase);
+  CHECK(p.augmentation->erase_max_area == lib.augmentation->erase_max_area);
   TrainOptions sgd;
   sgd.optimizer = "sgd";
   CHECK(effective_learning_rate(sgd) == doctest::Approx(0.1));

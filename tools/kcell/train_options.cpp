@@ -116,8 +116,8 @@ std::string number(double value) {
 }  // namespace
 
 kcell_augmentation parse_augment(const std::string& list) {
-  kcell_augmentation a{};
-  a.erase_max_area = 0.25;
+  kcell_augmentation a;
+  kcell_augmentation_default(&a);
   if (list == "none") return a;
   size_t start = 0;
   while (start <= list.size()) {
@@ -246,18 +246,18 @@ std::string monitor_name(const TrainOptions& o) {
   return "val_balanced_accuracy";  // KCELL_MONITOR_AUTO with validation data
 }
 
-kcell_train_params make_train_params(const TrainOptions& o) {
+kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& storage) {
   kcell_train_params params;
   kcell_train_params_default(&params);
   params.epochs = o.epochs;
   params.batch_size = o.batch;
-  static const std::map<std::string, kcell_optimizer> optimizers = {
+  static const std::map<std::string, int32_t> optimizers = {
       {"sgd", KCELL_OPTIMIZER_SGD}, {"adam", KCELL_OPTIMIZER_ADAM},
       {"adamw", KCELL_OPTIMIZER_ADAMW}};
   params.optimizer = optimizers.at(o.optimizer);
   params.learning_rate = effective_learning_rate(o);
   params.momentum = o.momentum;
-  static const std::map<std::string, kcell_schedule> schedules = {
+  static const std::map<std::string, int32_t> schedules = {
       {"constant", KCELL_SCHEDULE_CONSTANT}, {"multistep", KCELL_SCHEDULE_MULTISTEP},
       {"cosine", KCELL_SCHEDULE_COSINE}};
   params.schedule = schedules.at(o.schedule);
@@ -267,7 +267,8 @@ kcell_train_params make_train_params(const TrainOptions& o) {
   params.seed = o.seed;
   params.num_threads = o.threads;
   params.precision = training_precision(o.precision);
-  params.augmentation = parse_augment(o.augment);
+  storage.augmentation = parse_augment(o.augment);
+  params.augmentation = &storage.augmentation;
   params.balanced_sampler = o.balanced ? 1 : 0;
   // sqrt: 1/sqrt(count), halfway (in log terms) between no weighting and auto's inverse
   // frequency, so minority recall rises without giving up much majority accuracy.

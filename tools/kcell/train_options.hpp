@@ -53,8 +53,14 @@ double effective_weight_decay(const TrainOptions& o);
 // The augmentation block of a "hflip+rot90+shift" list; throws CLI::ValidationError.
 kcell_augmentation parse_augment(const std::string& list);
 
-// kcell_train_params for these options. Progress is left to the caller.
-kcell_train_params make_train_params(const TrainOptions& o);
+// What kcell_train_params points to; it must outlive the params.
+struct TrainParamStorage {
+  kcell_augmentation augmentation{};
+};
+
+// kcell_train_params for these options, pointing into `storage`. Progress is left to the
+// caller.
+kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& storage);
 
 // Name-value pairs of the effective settings, in option order, for reports.
 std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o);

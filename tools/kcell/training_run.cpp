@@ -22,7 +22,9 @@ Model create_model(const TrainOptions& o, const DatasetInfo& info) {
 
 TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
                             const DatasetInfo& info, bool quiet) {
-  if (info.count(KCELL_SPLIT_TRAIN) == 0) throw Failure(info.path + ": has no training split");
+  if (info.count(KCELL_SPLIT_TRAIN) == 0)
+    throw Failure(info.path + ": has no training split; train needs train_images and "
+                              "train_labels (val_* validates and test_* reports when present)");
   if (info.classes < 2)
     throw Failure(info.path + ": needs labels of at least 2 classes to train on");
   const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,
@@ -31,7 +33,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
   outcome.model = create_model(o, info);
   set_class_names(outcome.model.get(), names);
 
-  kcell_train_params params = make_train_params(o);
+  TrainParamStorage storage;
+  kcell_train_params params = make_train_params(o, storage);
   const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
   if (!has_val && params.monitor != KCELL_MONITOR_NONE && params.monitor != KCELL_MONITOR_AUTO) {
     if (!quiet) std::printf("note: %s has no validation split; early stopping is off\n",
