@@ -328,7 +328,10 @@ typedef enum kcell_monitor {
   KCELL_MONITOR_VAL_LOSS = 1,              /**< Lowest validation loss. */
   KCELL_MONITOR_VAL_ACCURACY = 2,          /**< Highest validation accuracy. */
   KCELL_MONITOR_VAL_BALANCED_ACCURACY = 3, /**< Highest validation balanced accuracy. */
-  KCELL_MONITOR_VAL_AUC = 4                /**< Highest validation macro one-vs-rest AUC. */
+  KCELL_MONITOR_VAL_AUC = 4,               /**< Highest validation macro one-vs-rest AUC. */
+  KCELL_MONITOR_AUTO = 5                   /**< ::KCELL_MONITOR_VAL_BALANCED_ACCURACY with
+                                                validation data, ::KCELL_MONITOR_NONE
+                                                without (the default). */
 } kcell_monitor;
 
 /**
@@ -398,41 +401,63 @@ typedef struct kcell_progress {
  */
 typedef int (*kcell_progress_fn)(const kcell_progress *progress, void *user_data);
 
-/** Training settings. Fill with kcell_train_params_default() first. */
+/** kcell_train_params.auto_class_weights: loss weights computed from the training split. */
+typedef enum kcell_class_weighting {
+  KCELL_CLASS_WEIGHTS_NONE = 0,    /**< Every class weighs 1 (or `class_weights`). */
+  KCELL_CLASS_WEIGHTS_INVERSE = 1, /**< 1 / class count. */
+  KCELL_CLASS_WEIGHTS_SQRT = 2     /**< 1 / sqrt(class count): the default. */
+} kcell_class_weighting;
+
+/**
+ * Training settings. Fill with kcell_train_params_default() first: the defaults are the
+ * recommended recipe (docs/recipe.md), the same as the kcell program's and Python's
+ * Model.train(): AdamW, cosine with warm-up, flips and quarter turns, 1/sqrt(class count)
+ * loss weights, the best epoch by validation balanced accuracy, a val-fitted decision bias,
+ * and a run length that follows the data size.
+ */
 typedef struct kcell_train_params {
   size_t struct_size;          /**< sizeof(kcell_train_params), set by the default function. */
-  int epochs;                  /**< Passes over the training split (10). */
+  int epochs;                  /**< Passes over the training split; 0 (the default):
+                                    automatic, about 2,000 optimiser steps within 10 to 200
+                                    epochs and at most 12,000 steps (docs/recipe.md). */
   int batch_size;              /**< Images per step (128). */
-  int32_t optimizer;           /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAM). */
+  int32_t optimizer;           /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAMW). */
   double learning_rate;        /**< Peak learning rate (1e-3). */
   double momentum;             /**< SGD momentum (0.9). */
   int nesterov;                /**< SGD: non-zero for Nesterov momentum (0). */
   double beta1;                /**< Adam β1 (0.9). */
   double beta2;                /**< Adam β2 (0.999). */
   double epsilon;              /**< Adam ε (1e-8). */
-  double weight_decay;         /**< L2 (SGD, Adam) or decoupled (AdamW) decay (0). */
+  double weight_decay;         /**< L2 (SGD, Adam) or decoupled (AdamW) decay (0.05). */
   int decay_bias_and_norm;     /**< Non-zero to decay biases and batch-norm parameters too (0). */
-  int32_t schedule;            /**< A ::kcell_schedule (::KCELL_SCHEDULE_CONSTANT). */
-  double warmup_epochs;        /**< Cosine: linear warm-up length in epochs (0). */
+  int32_t schedule;            /**< A ::kcell_schedule (::KCELL_SCHEDULE_COSINE). */
+  double warmup_epochs;        /**< Cosine: linear warm-up length in epochs, cut to a fifth
+                                    of the run; negative (the default, -1): 5 % of it. */
   const float *class_weights;  /**< NULL, or one loss weight per class (copied). */
   double label_smoothing;      /**< Label smoothing ε in [0, 1) (0). */
   uint64_t seed;               /**< Seeds shuffling and dropout (42). */
   int num_threads;             /**< Compute threads; 0 for the kcell_set_num_threads() value. */
   kcell_progress_fn progress;  /**< NULL, or called after every batch and epoch. */
   void *progress_user_data;    /**< Passed to @ref progress. */
-  int32_t monitor;             /**< A ::kcell_monitor (::KCELL_MONITOR_NONE); any other
-                                    needs validation data, and the model ends with the
-                                    best epoch's weights. */
-  int patience;                /**< With a monitor: stop after this many epochs without
-                                    improvement; 0 never stops early (0). */
+  int32_t monitor;             /**< A ::kcell_monitor (::KCELL_MONITOR_AUTO: validation
+                                    balanced accuracy when there is validation data, none
+                                    otherwise); any other but NONE needs validation data,
+                                    and the model ends with the best epoch's weights. */
+  int patience;                /**< With a monitor: stop after this many validations
+                                    without improvement; 0 never stops early; negative
+                                    (the default, -1): a quarter of the run's validations,
+                                    at least 3. */
   double min_delta;            /**< With a monitor: an improvement must exceed this (0). */
-  int auto_class_weights;      /**< Non-zero: loss weights by inverse class frequency over
-                                    the train split, mean 1 over the classes present
-                                    (absent ones 0); not with @ref class_weights (0). */
+  int auto_class_weights;      /**< A ::kcell_class_weighting: loss weights from the class
+                                    counts of the train split, mean 1 over the classes
+                                    present (absent ones 0); ignored when @ref
+                                    class_weights is given (::KCELL_CLASS_WEIGHTS_SQRT). */
   int balanced_sampler;        /**< Non-zero: each epoch draws train-count images with
                                     replacement, every class equally likely (0). */
   const kcell_augmentation *augmentation; /**< NULL (no augmentation), or settings filled
-                                    with kcell_augmentation_default() first (copied) (NULL). */
+                                    with kcell_augmentation_default() first (copied); by
+                                    default the recipe's, library-owned: flips (0.5 each)
+                                    and quarter turns (0.75). */
   const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
                                     with all kcell_train() needs to resume
                                     (docs/model-files.md); checked before training as
@@ -447,6 +472,12 @@ typedef struct kcell_train_params {
   int32_t precision;           /**< A ::kcell_precision, the arithmetic of training:
                                     ::KCELL_PRECISION_FP32 (the default), or
                                     ::KCELL_PRECISION_BF16 where the CPU supports it. */
+  int validate_every;          /**< Validate after every this many epochs and after the
+                                    last; 0 (the default): automatic, at most about 50
+                                    validations per run. */
+  int fit_decision_bias;       /**< Non-zero (the default): with validation data, fit the
+                                    model's decision bias on the validation split after
+                                    training (kcell_model_decision_bias()). */
 } kcell_train_params;
 
 /**
@@ -575,6 +606,9 @@ typedef struct kcell_metrics {
   double auc;         /**< Macro one-vs-rest ROC AUC of the softmax probabilities, as
                            MedMNIST computes it (ties count half); NaN when undefined
                            (or, from kcell_evaluate(), for over 4096 classes). */
+  double argmax_accuracy; /**< @ref accuracy by plain argmax, without the model's decision
+                               bias (kcell_model_decision_bias()); equal to it without one. */
+  double argmax_balanced_accuracy; /**< @ref balanced_accuracy by plain argmax. */
 } kcell_metrics;
 
 /** Per-class metrics from kcell_evaluate_details(). Fixed layout, no struct_size. */
@@ -824,6 +858,36 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model *model,
  */
 KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int index,
                                               char *buffer, size_t capacity, size_t *needed);
+
+/**
+ * @brief Copies the model's decision bias: one value per class that prediction and
+ *        evaluation add to the logits before the softmax.
+ *
+ * kcell_train() with validation data and `fit_decision_bias` fits it on the validation split
+ * (the bias under which the mean predicted probability of each class equals its share of the
+ * validation labels: argmax then decides under the validation class priors rather than the
+ * training ones, docs/recipe.md); it is saved in model files. A model without one (new,
+ * trained without validation, or loaded from an older file) decides by plain argmax.
+ * @param model    The model.
+ * @param bias     Receives the values; may be NULL when @p capacity is 0.
+ * @param capacity Floats @p bias can hold (the class count; ::KCELL_ERROR_BUFFER_TOO_SMALL
+ *                 otherwise, when the model has a bias).
+ * @param count    Receives the class count, or 0 when the model has no bias.
+ */
+KCELL_API kcell_status kcell_model_decision_bias(const kcell_model *model, float *bias,
+                                                 size_t capacity, size_t *count);
+
+/**
+ * @brief Sets (or, with @p count 0, removes) the model's decision bias.
+ *
+ * Must not be called while other threads predict with @p model.
+ * @param model The model.
+ * @param bias  @p count finite values, one per class (copied); may be NULL when @p count is 0.
+ * @param count The class count, or 0.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for another count or a non-finite value.
+ */
+KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model *model, const float *bias,
+                                                     size_t count);
 
 /** @} */
 

@@ -1,5 +1,6 @@
 // Describing a model through the C API: shape and training info, architecture text,
 // summary table, input normalisation and class names.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -122,6 +123,31 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int inde
   return guarded([&] {
     require(model, "model");
     copy_out(model->model->class_name(index), buffer, capacity, needed, "the class name");
+  });
+}
+
+KCELL_API kcell_status kcell_model_decision_bias(const kcell_model* model, float* bias,
+                                                 size_t capacity, size_t* count) {
+  return guarded([&] {
+    require(model, "model");
+    require(count, "count");
+    const std::vector<float>& b = model->model->decision_bias();
+    if (!b.empty() && capacity < b.size())
+      kcell::fail(Status::buffer_too_small, "bias holds " + std::to_string(capacity) +
+                                                " floats; the model has " +
+                                                std::to_string(b.size()) + " classes");
+    if (!b.empty()) require(bias, "bias");
+    std::copy(b.begin(), b.end(), bias);
+    *count = b.size();
+  });
+}
+
+KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model* model, const float* bias,
+                                                     size_t count) {
+  return guarded([&] {
+    require(model, "model");
+    if (count > 0) require(bias, "bias");
+    model->model->set_decision_bias(std::vector<float>(bias, bias + count));
   });
 }
 

@@ -17,6 +17,7 @@
 #include "infer/ensemble_evaluate.hpp"
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
+#include "train/recipe.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -26,37 +27,77 @@ using kcell::api::require;
 
 namespace {
 
+kcell_optimizer optimizer_enum(kcell::train::OptimizerKind kind) {
+  switch (kind) {
+    case kcell::train::OptimizerKind::sgd: return KCELL_OPTIMIZER_SGD;
+    case kcell::train::OptimizerKind::adam: return KCELL_OPTIMIZER_ADAM;
+    case kcell::train::OptimizerKind::adamw: break;
+  }
+  return KCELL_OPTIMIZER_ADAMW;
+}
+
+kcell_schedule schedule_enum(kcell::train::ScheduleKind kind) {
+  switch (kind) {
+    case kcell::train::ScheduleKind::constant: return KCELL_SCHEDULE_CONSTANT;
+    case kcell::train::ScheduleKind::multistep: return KCELL_SCHEDULE_MULTISTEP;
+    case kcell::train::ScheduleKind::cosine: break;
+  }
+  return KCELL_SCHEDULE_COSINE;
+}
+
+void fill_defaults(kcell_augmentation& a);
+
+// The recipe's augmentation, owned by the library so that default params can point to it.
+const kcell_augmentation& recipe_augmentation() {
+  static const kcell_augmentation a = [] {
+    const kcell::data::AugmentOptions r = kcell::train::recommended_config().augment;
+    kcell_augmentation x;
+    fill_defaults(x);
+    x.hflip = r.hflip;
+    x.vflip = r.vflip;
+    x.rot90 = r.rot90;
+    return x;
+  }();
+  return a;
+}
+
+// The defaults are the recipe of train::recommended_config(), stated there once.
 void fill_defaults(kcell_train_params& p) {
+  const kcell::train::TrainConfig r = kcell::train::recommended_config();
   p = kcell_train_params{};
   p.struct_size = sizeof(kcell_train_params);
-  p.epochs = 10;
-  p.batch_size = 128;
-  p.optimizer = KCELL_OPTIMIZER_ADAM;
-  p.learning_rate = 1e-3;
-  p.momentum = 0.9;
-  p.nesterov = 0;
-  p.beta1 = 0.9;
-  p.beta2 = 0.999;
-  p.epsilon = 1e-8;
-  p.weight_decay = 0.0;
-  p.decay_bias_and_norm = 0;
-  p.schedule = KCELL_SCHEDULE_CONSTANT;
-  p.warmup_epochs = 0.0;
+  p.epochs = r.epochs;
+  p.batch_size = r.batch_size;
+  p.optimizer = optimizer_enum(r.optimizer.kind);
+  p.learning_rate = r.learning_rate;
+  p.momentum = r.optimizer.momentum;
+  p.nesterov = r.optimizer.nesterov ? 1 : 0;
+  p.beta1 = r.optimizer.beta1;
+  p.beta2 = r.optimizer.beta2;
+  p.epsilon = r.optimizer.epsilon;
+  p.weight_decay = r.optimizer.weight_decay;
+  p.decay_bias_and_norm = r.optimizer.decay_bias_and_norm ? 1 : 0;
+  p.schedule = schedule_enum(r.schedule);
+  p.warmup_epochs = r.warmup_epochs;
   p.class_weights = nullptr;
-  p.label_smoothing = 0.0;
-  p.seed = 42;
+  p.label_smoothing = r.loss.label_smoothing;
+  p.seed = r.seed;
   p.num_threads = 0;
   p.progress = nullptr;
   p.progress_user_data = nullptr;
-  p.monitor = KCELL_MONITOR_NONE;
-  p.patience = 0;
-  p.min_delta = 0.0;
-  p.auto_class_weights = 0;
-  p.balanced_sampler = 0;
-  p.augmentation = nullptr;
+  p.monitor = KCELL_MONITOR_AUTO;  // r.early_stopping.monitor when there is validation data
+  p.patience = r.early_stopping.patience;
+  p.min_delta = r.early_stopping.min_delta;
+  p.auto_class_weights = !r.auto_class_weights         ? KCELL_CLASS_WEIGHTS_NONE
+                         : r.class_weight_power == 1.0 ? KCELL_CLASS_WEIGHTS_INVERSE
+                                                       : KCELL_CLASS_WEIGHTS_SQRT;
+  p.balanced_sampler = r.balanced_sampler ? 1 : 0;
+  p.augmentation = &recipe_augmentation();
   p.checkpoint_path = nullptr;
   p.resume = 0;
   p.precision = KCELL_PRECISION_FP32;
+  p.validate_every = r.validate_every;
+  p.fit_decision_bias = r.fit_decision_bias ? 1 : 0;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -136,6 +177,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(checkpoint_path);
   KCELL_TAKE(resume);
   KCELL_TAKE(precision);
+  KCELL_TAKE(validate_every);
+  KCELL_TAKE(fit_decision_bias);
   return p;
 }
 #undef KCELL_TAKE
@@ -168,6 +211,7 @@ kcell::train::Monitor monitor_kind(int m) {
     case KCELL_MONITOR_VAL_BALANCED_ACCURACY:
       return kcell::train::Monitor::val_balanced_accuracy;
     case KCELL_MONITOR_VAL_AUC: return kcell::train::Monitor::val_auc;
+    case KCELL_MONITOR_AUTO: return kcell::train::recommended_config().early_stopping.monitor;
     default: break;
   }
   kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
@@ -201,7 +245,7 @@ kcell::data::AugmentOptions augment_options(const kcell_augmentation& a) {
 }
 
 kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes,
-                                    kcell_history* history) {
+                                    bool has_val, kcell_history* history) {
   if (p.num_threads < 0)
     kcell::fail(Status::invalid_argument,
                 "num_threads must be 0 or more, got " + std::to_string(p.num_threads));
@@ -225,10 +269,30 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
                                               std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
-  c.early_stopping.monitor = monitor_kind(p.monitor);
+  c.early_stopping.monitor = p.monitor == KCELL_MONITOR_AUTO && !has_val
+                                ? kcell::train::Monitor::none
+                                : monitor_kind(p.monitor);
   c.early_stopping.patience = p.patience;
   c.early_stopping.min_delta = p.min_delta;
-  c.auto_class_weights = p.auto_class_weights != 0;
+  if (p.auto_class_weights < KCELL_CLASS_WEIGHTS_NONE ||
+      p.auto_class_weights > KCELL_CLASS_WEIGHTS_SQRT)
+    kcell::fail(Status::invalid_argument,
+                "auto_class_weights must be 0 (none), 1 (inverse) or 2 (sqrt), got " +
+                    std::to_string(p.auto_class_weights));
+  // Explicit weights win over the automatic ones (which are on by default).
+  switch (p.class_weights ? KCELL_CLASS_WEIGHTS_NONE : p.auto_class_weights) {
+    case KCELL_CLASS_WEIGHTS_NONE: break;
+    case KCELL_CLASS_WEIGHTS_INVERSE: c.auto_class_weights = true; break;
+    case KCELL_CLASS_WEIGHTS_SQRT:
+      c.auto_class_weights = true;
+      c.class_weight_power = 0.5;
+      break;
+    default:
+      kcell::fail(Status::invalid_argument,
+                  "auto_class_weights must be 0 (none), 1 (inverse) or 2 (sqrt), got " +
+                      std::to_string(p.auto_class_weights));
+  }
+
   c.balanced_sampler = p.balanced_sampler != 0;
   c.augment = augment_options(versioned_augmentation(p.augmentation));
   c.seed = p.seed;
@@ -243,6 +307,11 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "resume needs a checkpoint_path");
   c.resume = p.resume != 0;
   c.precision = precision_kind(p.precision);
+  if (p.validate_every < 0)
+    kcell::fail(Status::invalid_argument, "validate_every must be 0 (automatic) or more, got " +
+                                              std::to_string(p.validate_every));
+  c.validate_every = p.validate_every;
+  c.fit_decision_bias = p.fit_decision_bias != 0;
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -315,8 +384,15 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
                                    kcell::infer::kEvaluationBatchSize, need_probabilities);
   kcell::infer::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
-  if (need_probabilities)
+  double plain_balanced = m.balanced_accuracy;
+  if (need_probabilities) {
     m = kcell::infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    plain_balanced = e.plain_probabilities.empty()
+                         ? m.balanced_accuracy
+                         : kcell::infer::compute_metrics(e.plain_probabilities.data(),
+                                                         e.labels.data(), e.count, k)
+                               .balanced_accuracy;
+  }
   // Only the fields the caller's struct has room for.
   if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
   if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
@@ -324,6 +400,10 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
   if (has_room(size, metrics, &metrics->balanced_accuracy))
     metrics->balanced_accuracy = m.balanced_accuracy;
   if (has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
+  if (has_room(size, metrics, &metrics->argmax_accuracy))
+    metrics->argmax_accuracy = e.plain_accuracy;
+  if (has_room(size, metrics, &metrics->argmax_balanced_accuracy))
+    metrics->argmax_balanced_accuracy = plain_balanced;
   if (full_out) *full_out = std::move(m);
 }
 
@@ -401,7 +481,8 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
                       " members; train single models and combine them with "
                       "kcell_model_ensemble_create()");
     const kcell_train_params p = versioned_params(params);
-    kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
+    kcell::train::TrainConfig config =
+        to_config(p, model->model->num_classes(), val != nullptr, history);
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
       kcell::check_output_file(config.checkpoint_path,
                                {train->source_path, val ? val->source_path : std::string()});

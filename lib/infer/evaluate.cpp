@@ -3,9 +3,26 @@
 #include "infer/model_engine.hpp"
 #include "infer/batcher.hpp"
 #include "infer/loss.hpp"
+#include "infer/predict.hpp"
 #include "model/split_check.hpp"
 
 namespace kcell::infer {
+namespace {
+
+// Rows whose first largest logit is their label (as the loss counts them).
+size_t argmax_hits(const float* logits, const int32_t* labels, int n, int k) {
+  size_t hits = 0;
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits + static_cast<size_t>(i) * k;
+    int best = 0;
+    for (int c = 1; c < k; ++c)
+      if (z[c] > z[best]) best = c;
+    hits += best == labels[i];
+  }
+  return hits;
+}
+
+}  // namespace
 
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
                     int batch_size, bool keep_probabilities) {
@@ -24,8 +41,10 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
     out.labels.assign(split.labels.begin(),
                       split.labels.begin() + static_cast<ptrdiff_t>(split.count));
   }
+  const std::vector<float>& bias = model.decision_bias();
+  if (keep_probabilities && !bias.empty()) out.plain_probabilities.resize(out.probabilities.size());
   double sum = 0.0;
-  size_t correct = 0, done = 0;
+  size_t correct = 0, plain_correct = 0, done = 0;
   // Through the inference engine, as prediction: its folded batch norms round differently
   // from the training network's, and evaluation must give what prediction gives.
   const std::shared_ptr<infer::InferenceEngine> engine = infer::inference_engine(model);
@@ -34,6 +53,14 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
     const int n = batcher.load(b);
     logits.resize(static_cast<size_t>(n) * static_cast<size_t>(k));
     engine->logits(batcher.images(), static_cast<size_t>(n), logits.data());
+    if (!bias.empty()) {
+      plain_correct += argmax_hits(logits.data(), batcher.labels(), n, k);
+      if (keep_probabilities)
+        infer::softmax_rows(logits.data(), static_cast<size_t>(n), k,
+                            out.plain_probabilities.data() + done * static_cast<size_t>(k));
+      for (int i = 0; i < n; ++i)
+        for (int c = 0; c < k; ++c) logits[static_cast<size_t>(i) * k + c] += bias[c];
+    }
     float* rows = keep_probabilities ? out.probabilities.data() + done * static_cast<size_t>(k)
                                      : nullptr;
     const BatchLoss l = loss.compute(logits.data(), batcher.labels(), n, nullptr, rows);
@@ -43,6 +70,9 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   }
   out.loss = sum / static_cast<double>(out.count);
   out.accuracy = static_cast<double>(correct) / static_cast<double>(out.count);
+  out.plain_accuracy =
+      bias.empty() ? out.accuracy
+                   : static_cast<double>(plain_correct) / static_cast<double>(out.count);
   return out;
 }
 

@@ -18,12 +18,17 @@ struct Evaluation {
   size_t count = 0;
   double loss = 0.0;      // mean softmax cross-entropy (unweighted, no smoothing)
   double accuracy = 0.0;  // fraction whose first largest probability is the label
+  // The same without the model's decision bias (plain argmax); equal to accuracy without one.
+  double plain_accuracy = 0.0;
   std::vector<float> probabilities;  // count × classes, only when asked for
+  // Without the decision bias; only when asked for and the model has one.
+  std::vector<float> plain_probabilities;
   std::vector<int32_t> labels;       // count labels, only when probabilities are kept
 };
 
-// Checks the split (see check_split_fits) and evaluates it in order. keep_probabilities
-// also returns every softmax row (for metrics such as AUC).
+// Checks the split (see check_split_fits) and evaluates it in order, with the model's
+// decision bias added to the logits (and without, for plain_*). keep_probabilities also
+// returns every softmax row (for metrics such as AUC).
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId split,
                     int batch_size, bool keep_probabilities = false);
 

@@ -26,9 +26,14 @@ void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out) {
 
 }  // namespace
 
-void softmax_rows(const float* logits, size_t n, int k, float* out) {
+void softmax_rows(const float* logits, size_t n, int k, float* out, const float* bias) {
+  std::vector<float> shifted(bias ? static_cast<size_t>(k) : 0);
   for (size_t i = 0; i < n; ++i) {
     const float* z = logits + i * static_cast<size_t>(k);
+    if (bias) {
+      for (int j = 0; j < k; ++j) shifted[j] = z[j] + bias[j];
+      z = shifted.data();
+    }
     float* p = out + i * static_cast<size_t>(k);
     float m = z[0];
     for (int j = 1; j < k; ++j) m = z[j] > m ? z[j] : m;
@@ -47,6 +52,7 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
   const size_t image = model.input_size();
   const int k = model.num_classes();
   const model::PixelNormalizer normalizer(model.normalization(), channels, pixels);
+  const float* bias = model.decision_bias().empty() ? nullptr : model.decision_bias().data();
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     // Chunks may run on several threads at once: everything they write is their own.
@@ -61,7 +67,7 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
         }
         normalizer.convert(src, input + i * image);
       }
-      softmax_rows(ctx.run(input), n, k, probabilities + first * static_cast<size_t>(k));
+      softmax_rows(ctx.run(input), n, k, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);
@@ -73,12 +79,13 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
   if (count == 0) return;
   const size_t image = model.input_size();
   const int k = model.num_classes();
+  const float* bias = model.decision_bias().empty() ? nullptr : model.decision_bias().data();
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {
       // run() reads the caller's floats directly: no copy is needed.
       softmax_rows(ctx.run(images + first * image), n, k,
-                   probabilities + first * static_cast<size_t>(k));
+                   probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);

@@ -17,7 +17,8 @@ enum class Layout { nchw, nhwc };
 inline constexpr size_t kPredictBatch = 256;
 
 // count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
-// softmax probabilities in `probabilities`, using the model's input normalisation. Safe to
+// softmax probabilities in `probabilities`, using the model's input normalisation and
+// decision bias (Model::decision_bias()). Safe to
 // call from several threads with one model at once (not while its weights change); each
 // thread gets the answers it would get alone.
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
@@ -28,8 +29,10 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
 void predict_normalized(model::Model& model, const float* images, size_t count,
                         float* probabilities);
 
-// Softmax of n rows of k logits, computed as the training loss computes its probabilities
-// (exp(z - logsumexp(z)) in double), so predict and evaluate agree bit for bit.
-void softmax_rows(const float* logits, size_t n, int k, float* out);
+// Softmax of n rows of k logits (plus `bias`, k values, when not NULL: the model's decision
+// bias), computed as the training loss computes its probabilities (exp(z - logsumexp(z))
+// in double), so predict and evaluate agree bit for bit.
+void softmax_rows(const float* logits, size_t n, int k, float* out,
+                  const float* bias = nullptr);
 
 }  // namespace kcell::infer

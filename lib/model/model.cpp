@@ -60,4 +60,14 @@ void Model::set_normalization(Normalization normalization) {
   normalization_ = std::move(normalization);
 }
 
+void Model::set_decision_bias(std::vector<float> bias) {
+  if (!bias.empty() && bias.size() != static_cast<size_t>(num_classes_))
+    fail(Status::invalid_argument, "a decision bias needs one value per class (" +
+                                       std::to_string(num_classes_) + "), got " +
+                                       std::to_string(bias.size()));
+  for (float b : bias)
+    if (!std::isfinite(b)) fail(Status::invalid_argument, "a decision bias must be finite");
+  decision_bias_ = std::move(bias);
+}
+
 }  // namespace kcell::model

@@ -77,6 +77,12 @@ class Model {
   // Throws invalid_argument otherwise.
   void set_class_names(std::vector<std::string> names);
 
+  // The decision rule: one bias per class added to the logits before softmax by prediction
+  // and evaluation (fitted on validation by training, infer/decision_bias.hpp); empty for
+  // plain argmax. Throws invalid_argument unless empty or num_classes() finite values.
+  const std::vector<float>& decision_bias() const { return decision_bias_; }
+  void set_decision_bias(std::vector<float> bias);
+
   const TrainingSummary& training_summary() const { return training_summary_; }
   void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
 
@@ -106,6 +112,7 @@ class Model {
   std::unique_ptr<nn::Network> network_;
   Normalization normalization_;
   std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
+  std::vector<float> decision_bias_;
   TrainingSummary training_summary_;
   mutable InferenceSlot inference_slot_;
 };

@@ -121,6 +121,7 @@ ModelMetadata metadata_of(Model& model, const std::string& kcell_version) {
   m.seed = model.seed();
   m.class_names = model.class_names();
   m.normalization = model.normalization();
+  m.decision_bias = model.decision_bias();
   m.training = model.training_summary();
   for (const nn::Param* p : model.network().params()) m.parameters.push_back(p->name);
   for (const nn::Buffer* b : model.network().buffers()) m.buffers.push_back(b->name);
@@ -157,6 +158,7 @@ std::string metadata_to_json(const ModelMetadata& m) {
   doc["num_classes"] = m.num_classes;
   doc["class_names"] = m.class_names;
   doc["normalization"] = normalization;
+  if (!m.decision_bias.empty()) doc["decision_bias"] = m.decision_bias;
   doc["seed"] = m.seed;
   doc["tensors"] = Ordered::object();
   doc["tensors"]["parameters"] = m.parameters;
@@ -214,6 +216,10 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
     m.normalization.std =
         r.floats(r.member(normalization, "std", "normalization.std"), "normalization.std");
   }
+
+  // Optional: files written before the decision rule existed have none.
+  if (const auto bias = doc.find("decision_bias"); bias != doc.end() && !bias->is_null())
+    m.decision_bias = r.floats(*bias, "decision_bias");
 
   const json& tensors = r.object(doc, "tensors", "tensors");
   m.parameters = r.strings(r.member(tensors, "parameters", "tensors.parameters"),

@@ -23,6 +23,7 @@ struct ModelMetadata {
   uint64_t seed = 0;           // of the initial weights
   std::vector<std::string> class_names;
   Normalization normalization;
+  std::vector<float> decision_bias;  // empty: plain argmax (and files before it existed)
   TrainingSummary training;
   std::vector<std::string> parameters;  // tensor names, in network order
   std::vector<std::string> buffers;

@@ -1,12 +1,14 @@
 #include "train/class_weights.hpp"
 
+#include <cmath>
 #include <string>
 
 #include "common/error.hpp"
 
 namespace kcell::train {
 
-std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, int k) {
+std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, int k,
+                                             double power) {
   if (n == 0) fail(Status::invalid_argument, "automatic class weights need training images");
   std::vector<size_t> counts(static_cast<size_t>(k), 0);
   for (size_t i = 0; i < n; ++i) {
@@ -20,13 +22,14 @@ std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, in
   size_t present = 0;
   for (size_t c : counts)
     if (c) {
-      inverse_sum += 1.0 / static_cast<double>(c);
+      inverse_sum += std::pow(static_cast<double>(c), -power);
       ++present;
     }
   const double mean = inverse_sum / static_cast<double>(present);
   std::vector<float> weights(counts.size(), 0.f);
   for (size_t c = 0; c < counts.size(); ++c)
-    if (counts[c]) weights[c] = static_cast<float>(1.0 / static_cast<double>(counts[c]) / mean);
+    if (counts[c])
+      weights[c] = static_cast<float>(std::pow(static_cast<double>(counts[c]), -power) / mean);
   return weights;
 }
 

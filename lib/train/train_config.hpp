@@ -47,7 +47,8 @@ enum class Monitor { none, val_loss, val_accuracy, val_balanced_accuracy, val_au
 
 struct EarlyStopping {
   Monitor monitor = Monitor::none;  // none: the model keeps the last epoch's weights
-  int patience = 0;         // stop after this many epochs without improvement; 0: never
+  int patience = 0;  // stop after this many validations without improvement; 0: never;
+                     // < 0: automatic (train/recipe.hpp)
   double min_delta = 0.0;   // an improvement must beat the best by more than this
 };
 
@@ -59,18 +60,29 @@ struct TrainResult {
   bool stopped_early = false;
 };
 
+// Neutral settings of the mechanism; train::recommended_config() (train/recipe.hpp) is the
+// recipe the front ends use.
 struct TrainConfig {
-  int epochs = 10;
+  int epochs = 10;  // 0: automatic (train/recipe.hpp)
   int batch_size = 128;
   double learning_rate = 1e-3;
   OptimizerConfig optimizer;
   ScheduleKind schedule = ScheduleKind::constant;
-  double warmup_epochs = 0.0;
+  double warmup_epochs = 0.0;  // < 0: automatic; never more than a fifth of the run
+  // Validate (and maybe stop early) after every this many epochs and after the last; 0:
+  // automatic.
+  int validate_every = 1;
   infer::LossOptions loss;
   EarlyStopping early_stopping;
   // Inverse class frequency over the training split, normalised to mean 1 over the classes
   // present (absent classes weigh 0). Excludes loss.class_weights.
   bool auto_class_weights = false;
+  // With auto_class_weights: weight[c] proportional to count[c]^-power (1: inverse
+  // frequency, 0.5: inverse square root).
+  double class_weight_power = 1.0;
+  // With validation data: after training, fit the per-class decision bias on the
+  // validation split (infer/decision_bias.hpp) and keep it in the model.
+  bool fit_decision_bias = false;
   // Each epoch draws split-count images class-balanced with replacement instead of a
   // shuffle (train::balanced_indices).
   bool balanced_sampler = false;

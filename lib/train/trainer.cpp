@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/threads.hpp"
+#include "infer/decision_bias.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/batcher.hpp"
 #include "train/checkpoint.hpp"
@@ -23,6 +24,7 @@
 #include "train/model_selection.hpp"
 #include "model/normalization.hpp"
 #include "common/rng.hpp"
+#include "train/recipe.hpp"
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
@@ -108,14 +110,20 @@ void check_early_stopping(const EarlyStopping& e, bool has_val) {
 }  // namespace
 
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-                  const TrainConfig& config) {
-  apply_threads(config.num_threads);
+                  const TrainConfig& requested) {
+  apply_threads(requested.num_threads);
+  // Automatic lengths become numbers here, from the training split's size.
+  const TrainConfig config =
+      resolve_length(requested, train.split(data::SplitId::train).count);
   if (config.epochs < 1)
-    fail(Status::invalid_argument,
-         "epochs must be 1 or more, got " + std::to_string(config.epochs));
+    fail(Status::invalid_argument, "epochs must be 0 (automatic) or more, got " +
+                                       std::to_string(config.epochs));
   if (config.batch_size < 1)
     fail(Status::invalid_argument,
          "batch size must be 1 or more, got " + std::to_string(config.batch_size));
+  if (config.validate_every < 1)
+    fail(Status::invalid_argument, "validate_every must be 0 (automatic) or more, got " +
+                                       std::to_string(config.validate_every));
   model::check_split_fits(model, train, data::SplitId::train, "training split");
   if (val) model::check_split_fits(model, *val, data::SplitId::val, "validation split");
   check_early_stopping(config.early_stopping, val != nullptr);
@@ -152,8 +160,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     if (!loss_options.class_weights.empty())
       fail(Status::invalid_argument,
            "give either explicit class weights or automatic ones, not both");
-    loss_options.class_weights =
-        inverse_frequency_weights(split.labels.data(), split.count, k);
+    loss_options.class_weights = inverse_frequency_weights(split.labels.data(), split.count, k,
+                                                           config.class_weight_power);
   }
   const infer::SoftmaxCrossEntropy loss(k, loss_options);
   infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
@@ -172,6 +180,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     adopt(*resumed->model, model);
   else if (first_run)
     model.set_normalization(normalization);
+  // A decision bias belongs to the weights it was fitted to: validation sees plain argmax.
+  model.set_decision_bias({});
   model::TrainingSummary summary = model.training_summary();
   summary.parameters = settings_of(config);
   int epochs_before = summary.epochs_trained;
@@ -252,11 +262,14 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     stats.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     stats.val_loss = stats.val_accuracy = stats.val_balanced_accuracy = stats.val_auc =
         stats.train_val_gap = std::numeric_limits<double>::quiet_NaN();
-    if (val) validate(model, *val, stats);
+    const bool validate_now =
+        val && ((epoch + 1) % config.validate_every == 0 || epoch + 1 == config.epochs);
+    if (validate_now) validate(model, *val, stats);
     stats.learning_rate = lr;
     stats.seconds = seconds_since(start);
     record_epoch(summary, stats);
-    if (config.early_stopping.monitor != Monitor::none && tracker.update(epoch, stats)) {
+    if (config.early_stopping.monitor != Monitor::none && validate_now &&
+        tracker.update(epoch, stats)) {
       best_weights.take(net);
       best_stats = stats;
     }
@@ -298,6 +311,15 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   if (config.early_stopping.monitor != Monitor::none)
     summary.parameters["stopped_early"] = result.stopped_early ? 1.0 : 0.0;
   model.set_training_summary(summary);
+  if (config.fit_decision_bias && val && k <= infer::kMaxMetricClasses) {
+    const infer::Evaluation e =
+        infer::evaluate(model, *val, data::SplitId::val, infer::kEvaluationBatchSize, true);
+    // Diverged weights (NaN probabilities) keep plain argmax.
+    if (std::all_of(e.probabilities.begin(), e.probabilities.end(),
+                    [](float p) { return std::isfinite(p); }))
+      model.set_decision_bias(infer::fit_decision_bias(e.probabilities.data(),
+                                                       e.labels.data(), e.count, k));
+  }
   return result;
 }
 

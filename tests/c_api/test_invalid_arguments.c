@@ -320,7 +320,6 @@ static void t_kcell_train(void) {
   INVALID(kcell_train(g_model, NULL, g_data, &p, g_history));
   TRAIN_WITH(struct_size, 0);
   TRAIN_WITH(struct_size, 3);
-  TRAIN_WITH(epochs, 0);
   TRAIN_WITH(epochs, -1);
   TRAIN_WITH(batch_size, 0);
   TRAIN_WITH(batch_size, -7);
@@ -343,12 +342,12 @@ static void t_kcell_train(void) {
   TRAIN_WITH(weight_decay, -1.0);
   TRAIN_WITH(weight_decay, NAN);
   TRAIN_WITH(schedule, (kcell_schedule)42);
-  TRAIN_WITH(warmup_epochs, -1.0);
+  TRAIN_WITH(warmup_epochs, NAN); /* negative is automatic */
   TRAIN_WITH(label_smoothing, 1.0);
   TRAIN_WITH(label_smoothing, NAN);
   TRAIN_WITH(num_threads, -2);
   TRAIN_WITH(monitor, (kcell_monitor)17);
-  TRAIN_WITH2(patience, -1, monitor, KCELL_MONITOR_VAL_LOSS);
+  TRAIN_WITH(validate_every, -1); /* a negative patience is automatic */
   TRAIN_WITH2(min_delta, -0.5, monitor, KCELL_MONITOR_VAL_ACCURACY);
   TRAIN_WITH2(min_delta, NAN, monitor, KCELL_MONITOR_VAL_AUC);
   AUGMENT_WITH(struct_size, 0);
@@ -367,7 +366,12 @@ static void t_kcell_train(void) {
   p.class_weights = weights;
   INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));
   weights[1] = 1.f;
-  p.auto_class_weights = 1;
+  p.auto_class_weights = 7; /* no such weighting, also beside explicit weights */
+  INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));
+  p.class_weights = NULL;
+  INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));
+  p.auto_class_weights = KCELL_CLASS_WEIGHTS_NONE;
+  p.validate_every = -1;
   INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));
   /* A monitor without validation data. */
   kcell_train_params_default(&p);
@@ -534,6 +538,31 @@ static void t_kcell_model_class_name(void) {
   CHECK(name[0] == 'x' && needed == 2);
 }
 
+static void t_kcell_model_decision_bias(void) {
+  float bias[CLASSES] = {77.f, 77.f};
+  const float good[CLASSES] = {0.5f, -0.5f};
+  size_t count = 77;
+  INVALID(kcell_model_decision_bias(NULL, bias, CLASSES, &count));
+  INVALID(kcell_model_decision_bias(g_model, bias, CLASSES, NULL));
+  CHECK(kcell_model_set_decision_bias(g_model, good, CLASSES) == KCELL_OK);
+  TOO_SMALL(kcell_model_decision_bias(g_model, bias, CLASSES - 1, &count));
+  INVALID(kcell_model_decision_bias(g_model, NULL, CLASSES, &count));
+  CHECK(bias[0] == 77.f);
+  CHECK(kcell_model_decision_bias(g_model, bias, CLASSES, &count) == KCELL_OK &&
+        count == CLASSES && bias[0] == 0.5f && bias[1] == -0.5f);
+  CHECK(kcell_model_set_decision_bias(g_model, NULL, 0) == KCELL_OK);
+  CHECK(kcell_model_decision_bias(g_model, NULL, 0, &count) == KCELL_OK && count == 0);
+}
+
+static void t_kcell_model_set_decision_bias(void) {
+  const float bad[CLASSES] = {NAN, 0.f};
+  const float good[CLASSES] = {0.f, 0.f};
+  INVALID(kcell_model_set_decision_bias(NULL, good, CLASSES));
+  INVALID(kcell_model_set_decision_bias(g_model, NULL, CLASSES));
+  INVALID(kcell_model_set_decision_bias(g_model, good, CLASSES + 1));
+  INVALID(kcell_model_set_decision_bias(g_model, bad, CLASSES));
+}
+
 static void t_kcell_predict(void) {
   float probabilities[CLASSES] = {77.f, 77.f};
   INVALID(kcell_predict(NULL, g_pixels(), 1, KCELL_LAYOUT_NCHW, probabilities, CLASSES));
@@ -623,6 +652,8 @@ static const entry table[] = {
     ENTRY(kcell_model_normalization),
     ENTRY(kcell_model_set_class_names),
     ENTRY(kcell_model_class_name),
+    ENTRY(kcell_model_decision_bias),
+    ENTRY(kcell_model_set_decision_bias),
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),

@@ -81,10 +81,22 @@ int main(void) {
   /* One epoch with validation, a history and a progress callback. */
   CHECK(kcell_train_params_default(&params) == KCELL_OK);
   CHECK(params.struct_size == sizeof params);
-  CHECK(params.epochs == 10 && params.batch_size == 128 && params.seed == 42);
-  CHECK(params.monitor == KCELL_MONITOR_NONE && params.patience == 0 && params.min_delta == 0.0);
-  CHECK(params.auto_class_weights == 0 && params.balanced_sampler == 0);
-  CHECK(params.augmentation == NULL);
+  /* The recommended recipe (docs/accuracy.md). */
+  CHECK(params.epochs == 0 && params.batch_size == 128 && params.seed == 42);
+  CHECK(params.optimizer == KCELL_OPTIMIZER_ADAMW && params.weight_decay == 0.05);
+  CHECK(params.schedule == KCELL_SCHEDULE_COSINE && params.warmup_epochs < 0);
+  CHECK(params.monitor == KCELL_MONITOR_AUTO && params.patience == -1 && params.min_delta == 0.0);
+  CHECK(params.auto_class_weights == KCELL_CLASS_WEIGHTS_SQRT && params.balanced_sampler == 0);
+  CHECK(params.augmentation != NULL && params.augmentation->hflip == 0.5 &&
+        params.augmentation->vflip == 0.5 && params.augmentation->rot90 == 0.75 &&
+        params.augmentation->shift == 0 && params.augmentation->erase == 0.0 &&
+        params.augmentation->erase_max_area == 0.25);
+  CHECK(params.validate_every == 0 && params.fit_decision_bias == 1);
+  /* Plain settings for the checks below. */
+  params.schedule = KCELL_SCHEDULE_CONSTANT;
+  params.monitor = KCELL_MONITOR_NONE;
+  params.fit_decision_bias = 0;
+  params.augmentation = NULL;
   params.epochs = 1;
   params.batch_size = 10;
   params.learning_rate = 0.01;
@@ -244,8 +256,11 @@ int main(void) {
   params.augmentation = NULL;
   {
     const float weights[2] = {1.0f, 2.0f};
-    params.class_weights = weights;
+    params.class_weights = weights; /* explicit weights win over automatic ones */
+    CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_OK);
+    params.auto_class_weights = 3; /* no such weighting */
     CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+    params.auto_class_weights = KCELL_CLASS_WEIGHTS_INVERSE;
     params.class_weights = NULL;
   }
   CHECK(kcell_train_params_default(&params) == KCELL_OK);
@@ -286,7 +301,7 @@ int main(void) {
   params.progress = NULL;
 
   /* Settings out of range and data that does not fit. */
-  params.epochs = 0;
+  params.epochs = -1; /* 0 is automatic */
   CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   params.epochs = 1;
   params.optimizer = (kcell_optimizer)42;

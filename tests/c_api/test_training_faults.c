@@ -77,6 +77,7 @@ static void divergence_stops_with_the_last_good_weights(const kcell_dataset *dat
   params.epochs = 5;
   params.batch_size = 8;
   params.optimizer = KCELL_OPTIMIZER_SGD;
+  params.weight_decay = 0.0;
   params.nesterov = nesterov;
   params.learning_rate = 1e6;
   params.num_threads = 1;
@@ -115,6 +116,7 @@ static void adam_at_1e6_leaves_a_finite_model(const kcell_dataset *data, kcell_o
   params.epochs = 5;
   params.batch_size = 8;
   params.optimizer = which;
+  params.weight_decay = 0.0; /* the bound on Adam's steps, not decay at lr * wd = 5e4 */
   params.learning_rate = 1e6;
   params.num_threads = 1;
   status = kcell_train(model, data, data, &params, NULL);

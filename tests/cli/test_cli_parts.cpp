@@ -127,7 +127,7 @@ TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") 
   const TrainOptions o = apply_combination(TrainOptions{}, {{"precision", "bf16"}});
   CHECK(o.precision == "bf16");
   TrainParamStorage storage;
-  CHECK(make_train_params(o, {10, 10}, storage).precision == KCELL_PRECISION_BF16);
+  CHECK(make_train_params(o, storage).precision == KCELL_PRECISION_BF16);
   CHECK(parse_grid({"precision=fp32,bf16"}).at(0).values.size() == 2);
   CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}),
                   CLI::ValidationError);
@@ -147,42 +147,50 @@ TEST_CASE("int8 inference needs a calibration set and --calibrate needs int8") {
   CHECK_THROWS_AS(check_inference_precision(o, true), CLI::ValidationError);
 }
 
-TEST_CASE("sqrt class weights are 1 over the root of the count with mean 1") {
+TEST_CASE("the class-weight names become the library's automatic weightings") {
   TrainOptions o;
   o.class_weights = "sqrt";
   TrainParamStorage storage;
-  const kcell_train_params p = make_train_params(o, {900, 100, 0, 400}, storage);
-  REQUIRE(p.class_weights == storage.class_weights.data());
-  // 1/30, 1/10, absent, 1/20 scaled to mean 1 over the three present classes.
-  const double scale = 3.0 / (1.0 / 30 + 1.0 / 10 + 1.0 / 20);
-  CHECK(storage.class_weights[0] == doctest::Approx(scale / 30));
-  CHECK(storage.class_weights[1] == doctest::Approx(scale / 10));
-  CHECK(storage.class_weights[2] == 0);
-  CHECK(storage.class_weights[3] == doctest::Approx(scale / 20));
-  CHECK(storage.class_weights[1] / storage.class_weights[0] == doctest::Approx(3.0));
-  CHECK(p.auto_class_weights == 0);
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_SQRT);
+  o.class_weights = "auto";
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_INVERSE);
+  o.class_weights = "none";
+  CHECK(make_train_params(o, storage).auto_class_weights == KCELL_CLASS_WEIGHTS_NONE);
+  CHECK(make_train_params(o, storage).class_weights == nullptr);
 }
 
-TEST_CASE("the defaults become the documented training parameters") {
-  const TrainOptions o;
+TEST_CASE("the program's defaults are the library's recipe, field by field") {
+  kcell_train_params lib;
+  kcell_train_params_default(&lib);
   TrainParamStorage storage;
-  const kcell_train_params p = make_train_params(o, {10, 10}, storage);
-  CHECK(p.epochs == 10);
-  CHECK(p.batch_size == 128);
-  CHECK(p.optimizer == KCELL_OPTIMIZER_ADAMW);
-  CHECK(p.learning_rate == doctest::Approx(1e-3));
-  CHECK(p.weight_decay == doctest::Approx(0.05));
-  CHECK(p.schedule == KCELL_SCHEDULE_COSINE);
-  CHECK(p.warmup_epochs == doctest::Approx(1));
-  REQUIRE(p.augmentation == &storage.augmentation);
-  CHECK(p.augmentation->hflip == 0.5);
-  CHECK(p.augmentation->vflip == 0.5);
-  CHECK(p.augmentation->rot90 == 0.75);
-  CHECK(p.augmentation->shift == 0);
-  CHECK(p.monitor == KCELL_MONITOR_VAL_BALANCED_ACCURACY);
-  CHECK(p.patience == 3);
-  CHECK(p.balanced_sampler == 0);
-  CHECK(p.precision == KCELL_PRECISION_FP32);
+  const kcell_train_params p = make_train_params(TrainOptions{}, storage);
+  CHECK(p.epochs == lib.epochs);
+  CHECK(p.epochs == 0);  // automatic length
+  CHECK(p.batch_size == lib.batch_size);
+  CHECK(p.optimizer == lib.optimizer);
+  CHECK(p.learning_rate == lib.learning_rate);
+  CHECK(p.weight_decay == lib.weight_decay);
+  CHECK(p.schedule == lib.schedule);
+  CHECK(p.warmup_epochs == lib.warmup_epochs);
+  CHECK(p.label_smoothing == lib.label_smoothing);
+  CHECK(p.seed == lib.seed);
+  CHECK(p.monitor == lib.monitor);
+  CHECK(p.patience == lib.patience);
+  CHECK(p.auto_class_weights == lib.auto_class_weights);
+  CHECK(p.balanced_sampler == lib.balanced_sampler);
+  CHECK(p.validate_every == lib.validate_every);
+  CHECK(p.fit_decision_bias == lib.fit_decision_bias);
+  CHECK(p.precision == lib.precision);
+  REQUIRE(p.augmentation != nullptr);
+  REQUIRE(lib.augmentation != nullptr);
+  CHECK(p.augmentation->hflip == lib.augmentation->hflip);
+  CHECK(p.augmentation->vflip == lib.augmentation->vflip);
+  CHECK(p.augmentation->rot90 == lib.augmentation->rot90);
+  CHECK(p.augmentation->rotate == lib.augmentation->rotate);
+  CHECK(p.augmentation->shift == lib.augmentation->shift);
+  CHECK(p.augmentation->brightness == lib.augmentation->brightness);
+  CHECK(p.augmentation->erase == lib.augmentation->erase);
+  CHECK(p.augmentation->erase_max_area == lib.augmentation->erase_max_area);
   TrainOptions sgd;
   sgd.optimizer = "sgd";
   CHECK(effective_learning_rate(sgd) == doctest::Approx(0.1));

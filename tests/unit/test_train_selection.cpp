@@ -156,8 +156,9 @@ TEST_CASE("a monitor without validation data and bad early-stopping settings are
   };
   TrainConfig c = config_with(Monitor::val_accuracy, 1, 0);
   CHECK(status(c, nullptr) == kcell::Status::invalid_argument);
-  c.early_stopping.patience = -1;
+  c.validate_every = -1;
   CHECK(status(c, &data) == kcell::Status::invalid_argument);
+  c.validate_every = 1;
   c.early_stopping.patience = 0;
   c.early_stopping.min_delta = std::nan("");
   CHECK(status(c, &data) == kcell::Status::invalid_argument);

@@ -28,6 +28,10 @@ Evaluation evaluate_split(kcell_model* model, const kcell_dataset* dataset, kcel
   check(kcell_evaluate_details(model, dataset, split, &e.metrics, e.per_class.data(),
                                e.per_class.size(), e.confusion.data(), e.confusion.size()),
         std::string(split_name(split)) + " evaluation failed");
+  size_t bias_count = 0;
+  e.decision_bias.resize(k);
+  check(kcell_model_decision_bias(model, e.decision_bias.data(), k, &bias_count), where);
+  e.decision_bias.resize(bias_count);
   return e;
 }
 
@@ -36,6 +40,13 @@ void print_evaluation(const Evaluation& e, bool per_class_table) {
   const kcell_metrics& m = e.metrics;
   std::printf("%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n",
               split, m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc);
+  if (!e.decision_bias.empty()) {
+    std::printf("%s decision: class bias fitted on validation (", split);
+    for (size_t c = 0; c < e.decision_bias.size(); ++c)
+      std::printf("%s%+.3f", c ? " " : "", e.decision_bias[c]);
+    std::printf("); plain argmax: accuracy %.4f  balanced accuracy %.4f\n", m.argmax_accuracy,
+                m.argmax_balanced_accuracy);
+  }
   std::printf("%s recall per class:", split);
   for (const auto& c : e.per_class) std::printf(" %.3f", c.recall);
   std::printf("\n");

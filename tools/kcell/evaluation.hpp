@@ -17,6 +17,8 @@ struct Evaluation {
   std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted
   std::vector<std::string> class_names;
   std::string precision = "fp32";   // inference arithmetic the numbers came from
+  // The model's decision bias (empty: plain argmax); metrics.argmax_* are without it.
+  std::vector<float> decision_bias;
 
   size_t classes() const { return per_class.size(); }
   uint64_t cell(size_t truth, size_t predicted) const {

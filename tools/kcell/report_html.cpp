@@ -73,6 +73,9 @@ std::string cards(const ReportData& r) {
   const std::string split = split_name(r.evaluation.split);
   std::string out = "<div class=\"cards\">";
   out += card("accuracy", metric(m.accuracy), split + " split");
+  if (!r.evaluation.decision_bias.empty())
+    out += card("plain argmax accuracy", metric(m.argmax_accuracy),
+                "without the class bias fitted on validation");
   out += card("balanced accuracy", metric(m.balanced_accuracy), "mean class recall");
   out += card("AUC", metric(m.auc), "macro one-vs-rest");
   out += card("loss", metric(m.loss), "cross-entropy");

@@ -24,23 +24,35 @@ struct EarlyStop {
   int patience = 0;
 };
 
-// "none", "METRIC" (keep the best epoch, never stop early) or "METRIC:PATIENCE".
+// "auto" (the library's choice), "none", "METRIC" (keep the best epoch, never stop early),
+// "METRIC:PATIENCE" or "METRIC:auto".
 EarlyStop parse_early_stop(const std::string& text) {
   EarlyStop stop;
   if (text == "none") return stop;
+  if (text == "auto") {
+    kcell_train_params defaults;
+    kcell_train_params_default(&defaults);
+    return {defaults.monitor, defaults.patience};
+  }
   const size_t colon = text.find(':');
   const auto it = monitors().find(text.substr(0, colon));
   bool ok = it != monitors().end();
   if (ok && colon != std::string::npos) {
     const std::string digits = text.substr(colon + 1);
-    ok = !digits.empty() && digits.size() < 6 &&
-         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (ok) stop.patience = std::stoi(digits);
+    if (digits == "auto") {
+      stop.patience = -1;
+    } else {
+      ok = !digits.empty() && digits.size() < 6 &&
+           std::all_of(digits.begin(), digits.end(),
+                       [](char c) { return c >= '0' && c <= '9'; });
+      if (ok) stop.patience = std::stoi(digits);
+    }
   }
   if (!ok)
-    throw CLI::ValidationError("--early-stop", "expected none, METRIC or METRIC:PATIENCE with "
-                                               "METRIC one of val_loss, val_accuracy, "
-                                               "val_balanced_accuracy, val_auc; got '" +
+    throw CLI::ValidationError("--early-stop", "expected auto, none, METRIC, METRIC:PATIENCE "
+                                               "or METRIC:auto with METRIC one of val_loss, "
+                                               "val_accuracy, val_balanced_accuracy, "
+                                               "val_auc; got '" +
                                                    text + "'");
   stop.monitor = it->second;
   return stop;
@@ -130,8 +142,10 @@ kcell_augmentation parse_augment(const std::string& list) {
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--model", o.model, "Preset (reference, lenet5, resnet18) or architecture spec")
       ->capture_default_str();
-  cmd.add_option("--epochs", o.epochs, "Passes over the training split")
-      ->check(CLI::Range(1, 100000))
+  cmd.add_option("--epochs", o.epochs,
+                 "Passes over the training split; 0: automatic, about 2,000 optimiser steps "
+                 "within 10-200 epochs and at most 12,000 steps (docs/recipe.md)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd.add_option("--batch", o.batch, "Images per step")
       ->check(CLI::Range(1, 65536))
@@ -147,8 +161,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--schedule", o.schedule, "constant, multistep (x0.1 at 50% and 75%) or cosine")
       ->check(CLI::IsMember({"constant", "multistep", "cosine"}))
       ->capture_default_str();
-  cmd.add_option("--warmup", o.warmup, "Epochs of linear learning-rate warm-up (cosine)")
-      ->check(number_in(0, 1000))
+  cmd.add_option("--warmup", o.warmup,
+                 "Epochs of linear learning-rate warm-up (cosine), cut to a fifth of the run; "
+                 "-1: 5% of the run")
+      ->check(number_in(-1, 1000))
       ->capture_default_str();
   cmd.add_option("--weight-decay", o.weight_decay,
                  "Weight decay: decoupled for adamw (default 0.05), L2 for adam (1e-4) and "
@@ -183,9 +199,20 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--early-stop", o.early_stop,
                  "METRIC:PATIENCE: keep the weights of the best epoch by METRIC (val_loss, "
                  "val_accuracy, val_balanced_accuracy, val_auc) and stop after PATIENCE "
-                 "epochs without improvement (METRIC alone never stops early); none keeps "
-                 "the last epoch")
+                 "validations without improvement (METRIC alone never stops early; "
+                 "METRIC:auto waits a quarter of the run's validations, at least 3); auto is "
+                 "val_balanced_accuracy:auto; none keeps the last epoch")
       ->check(parses_as("METRIC:PATIENCE", [](const std::string& v) { parse_early_stop(v); }))
+      ->capture_default_str();
+  cmd.add_option("--validate-every", o.validate_every,
+                 "Validate after every N epochs and after the last; 0: automatic (at most "
+                 "about 50 validations)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  cmd.add_option("--decision", o.decision,
+                 "Decision rule kept in the model: bias (a per-class logit bias fitted on the "
+                 "validation split so that decisions follow its class priors) or argmax")
+      ->check(CLI::IsMember({"bias", "argmax"}))
       ->capture_default_str();
   cmd.add_option("--class-names", o.class_names,
                  "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
@@ -196,7 +223,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 std::vector<std::string> train_option_names() {
   return {"model",   "epochs",    "batch",   "optimizer",     "lr",       "momentum",
           "schedule", "warmup",   "weight-decay", "label-smoothing", "seed", "threads",
-          "precision", "augment", "class-weights", "balanced", "early-stop", "class-names"};
+          "precision", "augment", "class-weights", "balanced", "early-stop", "validate-every",
+          "decision", "class-names"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -211,14 +239,14 @@ double effective_weight_decay(const TrainOptions& o) {
 }
 
 std::string monitor_name(const TrainOptions& o) {
-  if (parse_early_stop(o.early_stop).monitor == KCELL_MONITOR_NONE) return "";
-  return o.early_stop.substr(0, o.early_stop.find(':'));
+  const kcell_monitor monitor = parse_early_stop(o.early_stop).monitor;
+  if (monitor == KCELL_MONITOR_NONE) return "";
+  for (const auto& [name, value] : monitors())
+    if (value == monitor) return name;
+  return "val_balanced_accuracy";  // KCELL_MONITOR_AUTO with validation data
 }
 
-kcell_train_params make_train_params(const TrainOptions& o,
-                                     const std::vector<size_t>& train_histogram,
-                                     TrainParamStorage& storage) {
-  std::vector<float>& class_weights_storage = storage.class_weights;
+kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& storage) {
   kcell_train_params params;
   kcell_train_params_default(&params);
   params.epochs = o.epochs;
@@ -233,7 +261,7 @@ kcell_train_params make_train_params(const TrainOptions& o,
       {"constant", KCELL_SCHEDULE_CONSTANT}, {"multistep", KCELL_SCHEDULE_MULTISTEP},
       {"cosine", KCELL_SCHEDULE_COSINE}};
   params.schedule = schedules.at(o.schedule);
-  params.warmup_epochs = o.schedule == "cosine" ? std::min<double>(o.warmup, o.epochs) : 0.0;
+  params.warmup_epochs = o.schedule == "cosine" ? o.warmup : 0.0;  // the library cuts it
   params.weight_decay = effective_weight_decay(o);
   params.label_smoothing = o.label_smoothing;
   params.seed = o.seed;
@@ -242,27 +270,16 @@ kcell_train_params make_train_params(const TrainOptions& o,
   storage.augmentation = parse_augment(o.augment);
   params.augmentation = &storage.augmentation;
   params.balanced_sampler = o.balanced ? 1 : 0;
-  params.auto_class_weights = o.class_weights == "auto" ? 1 : 0;
-  if (o.class_weights == "sqrt") {
-    // 1/sqrt(count), mean 1 over the classes present: halfway (in log terms) between no
-    // weighting and auto's inverse frequency, so minority recall rises without giving up
-    // much accuracy on the majority classes.
-    class_weights_storage.assign(train_histogram.size(), 0.f);
-    double sum = 0;
-    size_t present = 0;
-    for (size_t c = 0; c < train_histogram.size(); ++c) {
-      if (train_histogram[c] == 0) continue;
-      class_weights_storage[c] = static_cast<float>(1.0 / std::sqrt(train_histogram[c]));
-      sum += class_weights_storage[c];
-      ++present;
-    }
-    for (float& w : class_weights_storage)
-      w = static_cast<float>(w * static_cast<double>(present) / sum);
-    params.class_weights = class_weights_storage.data();
-  }
+  // sqrt: 1/sqrt(count), halfway (in log terms) between no weighting and auto's inverse
+  // frequency, so minority recall rises without giving up much majority accuracy.
+  params.auto_class_weights = o.class_weights == "auto"   ? KCELL_CLASS_WEIGHTS_INVERSE
+                              : o.class_weights == "sqrt" ? KCELL_CLASS_WEIGHTS_SQRT
+                                                          : KCELL_CLASS_WEIGHTS_NONE;
   const EarlyStop stop = parse_early_stop(o.early_stop);
   params.monitor = stop.monitor;
   params.patience = stop.patience;
+  params.validate_every = o.validate_every;
+  params.fit_decision_bias = o.decision == "bias" ? 1 : 0;
   return params;
 }
 
@@ -270,19 +287,22 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
   const bool sgd = o.optimizer == "sgd";
   std::vector<std::pair<std::string, std::string>> s = {
       {"model", o.model},
-      {"epochs", std::to_string(o.epochs)},
+      {"epochs", o.epochs > 0 ? std::to_string(o.epochs) : "auto"},
       {"batch", std::to_string(o.batch)},
       {"optimizer", o.optimizer},
       {"lr", number(effective_learning_rate(o))}};
   if (sgd) s.emplace_back("momentum", number(o.momentum));
   s.emplace_back("schedule", o.schedule);
-  if (o.schedule == "cosine") s.emplace_back("warmup", number(o.warmup));
+  if (o.schedule == "cosine") s.emplace_back("warmup", o.warmup < 0 ? "auto" : number(o.warmup));
   s.emplace_back("weight-decay", number(effective_weight_decay(o)));
   s.emplace_back("label-smoothing", number(o.label_smoothing));
   s.emplace_back("augment", o.augment);
   s.emplace_back("class-weights", o.class_weights);
   s.emplace_back("balanced", o.balanced ? "true" : "false");
   s.emplace_back("early-stop", o.early_stop);
+  s.emplace_back("validate-every",
+                 o.validate_every > 0 ? std::to_string(o.validate_every) : "auto");
+  s.emplace_back("decision", o.decision);
   s.emplace_back("seed", std::to_string(o.seed));
   s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");
   s.emplace_back("precision", o.precision);

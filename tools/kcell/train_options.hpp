@@ -15,17 +15,17 @@ class App;
 
 namespace kcell_cli {
 
-// Defaults: the best settings we know for TissueMNIST-like data at 28×28 (docs/cli.md says
-// why); on 2 cores they finish TissueMNIST in about a quarter of an hour.
+// Defaults: the library's recipe (kcell_train_params_default(), docs/accuracy.md), spelt as
+// options; a test checks that make_train_params(TrainOptions{}) gives exactly those defaults.
 struct TrainOptions {
   std::string model = "reference";
-  int epochs = 10;
+  int epochs = 0;            // 0: automatic, from the training split's size
   int batch = 128;
   std::string optimizer = "adamw";
   double lr = 0;             // 0: 1e-3 for adam and adamw, 0.1 for sgd
   double momentum = 0.9;     // sgd only
   std::string schedule = "cosine";
-  double warmup = 1;         // epochs of linear warm-up (cosine only)
+  double warmup = -1;        // epochs of linear warm-up (cosine only); < 0: 5 % of the run
   double weight_decay = -1;  // < 0: 0.05 for adamw, 1e-4 for adam, 5e-4 for sgd
   double label_smoothing = 0;
   uint64_t seed = 42;
@@ -34,7 +34,9 @@ struct TrainOptions {
   std::string augment = "hflip+vflip+rot90";
   std::string class_weights = "sqrt";
   bool balanced = false;
-  std::string early_stop = "val_balanced_accuracy:3";
+  std::string early_stop = "auto";
+  int validate_every = 0;    // 0: automatic
+  std::string decision = "bias";  // bias (fitted on validation) or argmax
   std::string class_names = "auto";
 };
 
@@ -53,16 +55,12 @@ kcell_augmentation parse_augment(const std::string& list);
 
 // What kcell_train_params points to; it must outlive the params.
 struct TrainParamStorage {
-  std::vector<float> class_weights;  // the sqrt class weights, or empty
   kcell_augmentation augmentation{};
 };
 
-// kcell_train_params for these options, pointing into `storage`. `train_histogram` is the
-// training split's images per class (for the sqrt class weights). Progress and
-// monitor-less fallbacks are left to the caller.
-kcell_train_params make_train_params(const TrainOptions& o,
-                                     const std::vector<size_t>& train_histogram,
-                                     TrainParamStorage& storage);
+// kcell_train_params for these options, pointing into `storage`. Progress is left to the
+// caller.
+kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& storage);
 
 // Name-value pairs of the effective settings, in option order, for reports.
 std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o);

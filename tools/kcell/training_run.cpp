@@ -33,14 +33,10 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
   outcome.model = create_model(o, info);
   set_class_names(outcome.model.get(), names);
 
-  std::vector<size_t> histogram(static_cast<size_t>(info.classes));
-  check(kcell_dataset_class_histogram(dataset, KCELL_SPLIT_TRAIN, histogram.data(),
-                                      histogram.size()),
-        info.path);
   TrainParamStorage storage;
-  kcell_train_params params = make_train_params(o, histogram, storage);
+  kcell_train_params params = make_train_params(o, storage);
   const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
-  if (!has_val && params.monitor != KCELL_MONITOR_NONE) {
+  if (!has_val && params.monitor != KCELL_MONITOR_NONE && params.monitor != KCELL_MONITOR_AUTO) {
     if (!quiet) std::printf("note: %s has no validation split; early stopping is off\n",
                             info.path.c_str());
     params.monitor = KCELL_MONITOR_NONE;

@@ -129,6 +129,9 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_set_class_names": Prototype(STATUS, [ModelPtr, POINTER(c_char_p), c_size_t]),
     "kcell_model_class_name": Prototype(STATUS, [ModelPtr, c_int, POINTER(c_char), c_size_t,
                                                  POINTER(c_size_t)]),
+    "kcell_model_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
+                                                    POINTER(c_size_t)]),
+    "kcell_model_set_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t]),
     # Prediction
     "kcell_predict": Prototype(STATUS, [ModelPtr, POINTER(c_uint8), c_size_t, s.c_enum,
                                         POINTER(c_float), c_size_t]),

@@ -129,6 +129,8 @@ class TrainParamsC(_Mirror):
         ("checkpoint_path", c_char_p),
         ("resume", c_int),
         ("precision", c_int32),
+        ("validate_every", c_int),
+        ("fit_decision_bias", c_int),
     ]
 
 
@@ -158,6 +160,8 @@ class MetricsC(_Mirror):
         ("accuracy", c_double),
         ("balanced_accuracy", c_double),
         ("auc", c_double),
+        ("argmax_accuracy", c_double),
+        ("argmax_balanced_accuracy", c_double),
     ]
 
 

@@ -209,6 +209,23 @@ class Model(Handle):
         array = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
         lib().kcell_model_set_class_names(self._handle(), array, len(encoded))
 
+    @property
+    def decision_bias(self) -> Optional[Tuple[float, ...]]:
+        """The per-class logit bias that predict and evaluate add before the softmax (fitted
+        on validation by :meth:`train`; ``kcell_model_decision_bias``), or ``None`` for
+        plain argmax. Assign a sequence of one float per class, or ``None`` to remove it."""
+        k = self.num_classes
+        values = (ctypes.c_float * k)()
+        count = ctypes.c_size_t()
+        lib().kcell_model_decision_bias(self._handle(), values, k, byref(count))
+        return tuple(values[:count.value]) if count.value else None
+
+    @decision_bias.setter
+    def decision_bias(self, bias: Optional[Sequence[float]]) -> None:
+        values = [float(b) for b in bias] if bias is not None else []
+        array = (ctypes.c_float * max(len(values), 1))(*values)
+        lib().kcell_model_set_decision_bias(self._handle(), array, len(values))
+
     # ---- training and evaluation --------------------------------------------------------
 
     def train(self, train: Dataset, val: Optional[Dataset] = None,

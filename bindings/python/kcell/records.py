@@ -54,6 +54,8 @@ class Metrics:
     accuracy: float           #: Fraction classified correctly.
     balanced_accuracy: float  #: Mean recall over the classes present.
     auc: float                #: Macro one-vs-rest ROC AUC (as MedMNIST); NaN if undefined.
+    argmax_accuracy: float    #: ``accuracy`` by plain argmax, without the decision bias.
+    argmax_balanced_accuracy: float  #: ``balanced_accuracy`` by plain argmax.
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class Monitor(enum.IntEnum):
     VAL_ACCURACY = 2
     VAL_BALANCED_ACCURACY = 3
     VAL_AUC = 4
+    AUTO = 5  #: val balanced accuracy with validation data, none without (the default)
 
 
 # Enum-typed fields of kcell_train_params: they accept the enum, its name as a string, or a

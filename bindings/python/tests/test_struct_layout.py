@@ -120,8 +120,8 @@ def test_library_fills_train_params_with_the_size_the_bindings_pass():
     params = _structs.TrainParamsC()
     _library.lib().kcell_train_params_init(ctypes.byref(params), ctypes.sizeof(params))
     assert params.struct_size == ctypes.sizeof(params)
-    assert params.epochs == 10 and params.batch_size == 128
-    assert not params.augmentation  # NULL: no augmentation
+    assert params.epochs == 0 and params.batch_size == 128  # 0: automatic length
+    assert params.augmentation  # the recipe's flips and quarter turns, library-owned
     augmentation = _structs.Augmentation()
     _library.lib().kcell_augmentation_init(ctypes.byref(augmentation),
                                            ctypes.sizeof(augmentation))

@@ -12,7 +12,8 @@ from kcell import _structs
 def test_one_epoch_on_a_small_npz_learns_and_records_history(small_data, fresh_model):
     before = fresh_model.evaluate(small_data, "test")
     history = fresh_model.train(small_data, small_data, epochs=1, batch_size=8,
-                                learning_rate=0.01, num_threads=1)
+                                learning_rate=0.01, num_threads=1, schedule="constant",
+                                monitor="none", fit_decision_bias=0)
     assert len(history) == 1
     record = history[0]
     assert record.epoch == 0 and record.learning_rate == pytest.approx(0.01)
@@ -32,7 +33,7 @@ def test_one_epoch_on_a_small_npz_learns_and_records_history(small_data, fresh_m
 def test_history_appends_over_calls_and_names_the_best_epoch(small_data, fresh_model):
     history = kcell.History()
     fresh_model.train(small_data, small_data, epochs=2, batch_size=16, history=history,
-                      num_threads=1)
+                      num_threads=1, monitor="none")
     assert history.best_epoch is None  # no monitor
     returned = fresh_model.train(small_data, small_data, epochs=3, batch_size=16,
                                  history=history, monitor="val_loss", num_threads=1)
@@ -47,7 +48,10 @@ def test_history_appends_over_calls_and_names_the_best_epoch(small_data, fresh_m
 
 def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     p = kcell.TrainParams()
-    assert (p.epochs, p.batch_size, p.optimizer, p.seed) == (10, 128, kcell.Optimizer.ADAM, 42)
+    # The recommended recipe, as kcell_train_params_default() and the kcell program have it.
+    assert (p.epochs, p.batch_size, p.optimizer, p.seed) == (0, 128, kcell.Optimizer.ADAMW, 42)
+    assert (p.schedule, p.monitor, p.patience) == (kcell.Schedule.COSINE, kcell.Monitor.AUTO, -1)
+    assert p.auto_class_weights == 2 and p.fit_decision_bias == 1 and p.validate_every == 0
     assert p.augmentation.erase_max_area == 0.25 and p.class_weights is None
     p = kcell.TrainParams(optimizer="adamw", schedule=kcell.Schedule.COSINE, monitor=2,
                           precision="fp32", class_weights=np.array([1, 2, 3]),
@@ -56,7 +60,7 @@ def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     assert p.class_weights == (1.0, 2.0, 3.0) and p.checkpoint_path == "a/b"
     assert p.augmentation.shift == 2 and p.augmentation.erase_max_area == 0.25
     q = p.replace(epochs=4, augmentation=kcell.Augmentation(hflip=1.0))
-    assert q.epochs == 4 and p.epochs == 10 and q.class_weights == p.class_weights
+    assert q.epochs == 4 and p.epochs == 0 and q.class_weights == p.class_weights
     assert q.augmentation.hflip == 1.0 and q.augmentation.erase_max_area == 0.0
     assert set(p.to_dict()) == set(kcell.TrainParams.field_names())
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
@@ -77,7 +81,7 @@ def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     ("monitor", 11, "unknown monitor 11"),
     ("label_smoothing", 1.5, "label smoothing"),
     ("num_threads", -2, "num_threads"),
-    ("epochs", 0, "epoch"),
+    ("epochs", -1, "epoch"),
     ("batch_size", -1, "batch"),
     ("augmentation", {"hflip": 2.0}, "hflip"),
     ("augmentation", {"erase": 0.5, "erase_max_area": 0.0}, "erase"),
@@ -94,7 +98,7 @@ def test_class_weights_need_one_weight_per_class(small_data, fresh_model):
         fresh_model.train(small_data, class_weights=[1.0, 2.0])
     with pytest.raises(kcell.InvalidArgumentError) as e:
         fresh_model.train(small_data, epochs=1, class_weights=[1.0, 2.0, 3.0],
-                          auto_class_weights=1)
+                          auto_class_weights=7)
     assert e.value.function == "kcell_train"  # the library saw both fields
 
 
@@ -110,7 +114,7 @@ def test_settings_change_training_and_the_same_settings_repeat_it(small_data):
     for fields in ({"seed": 7}, {"learning_rate": 0.05}, {"optimizer": "sgd"},
                    {"weight_decay": 0.1, "optimizer": "adamw"},
                    {"class_weights": [1.0, 5.0, 1.0]}, {"label_smoothing": 0.2},
-                   {"auto_class_weights": 1}, {"balanced_sampler": 1},
+                   {"auto_class_weights": 0}, {"balanced_sampler": 1},
                    {"augmentation": {"hflip": 1.0}}, {"augmentation": {"brightness": 0.3}},
                    {"schedule": "cosine", "warmup_epochs": 0.5},
                    {"optimizer": "sgd", "nesterov": 1}, {"beta1": 0.5},
@@ -171,6 +175,7 @@ def test_fields_past_an_older_librarys_struct_are_refused(small_data, fresh_mode
     object.__setattr__(params, "_library_size", older)
     with pytest.raises(kcell.UnsupportedError, match="precision"):
         fresh_model.train(small_data, params=params)
-    params = kcell.TrainParams(epochs=1, batch_size=16, num_threads=1)
+    # An older library fills only its prefix: the newer fields stay zero.
+    params = kcell.TrainParams(epochs=1, batch_size=16, num_threads=1, fit_decision_bias=0)
     object.__setattr__(params, "_library_size", older)
     assert len(fresh_model.train(small_data, params=params)) == 1  # defaults pass

@@ -82,6 +82,8 @@ int main(void) {
   FIELD(kcell_train_params, checkpoint_path);
   FIELD(kcell_train_params, resume);
   FIELD(kcell_train_params, precision);
+  FIELD(kcell_train_params, validate_every);
+  FIELD(kcell_train_params, fit_decision_bias);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, struct_size);
@@ -103,6 +105,8 @@ int main(void) {
   FIELD(kcell_metrics, accuracy);
   FIELD(kcell_metrics, balanced_accuracy);
   FIELD(kcell_metrics, auc);
+  FIELD(kcell_metrics, argmax_accuracy);
+  FIELD(kcell_metrics, argmax_balanced_accuracy);
 
   STRUCT(kcell_class_metrics);
   FIELD(kcell_class_metrics, support);

@@ -1,0 +1,59 @@
+#include "infer/decision_bias.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace kcell::infer {
+
+std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels,
+                                     size_t n, int k) {
+  if (n == 0 || k < 2)
+    fail(Status::invalid_argument, "a decision bias needs labelled rows of 2 or more classes");
+  const size_t kk = static_cast<size_t>(k);
+  std::vector<double> log_p(n * kk), target(kk, 1.0);
+  for (size_t i = 0; i < n; ++i) {
+    if (labels[i] < 0 || labels[i] >= k)
+      fail(Status::invalid_argument, "label " + std::to_string(labels[i]) + " of row " +
+                                         std::to_string(i) + " is outside [0, " +
+                                         std::to_string(k) + ")");
+    target[static_cast<size_t>(labels[i])] += 1.0;
+    for (size_t c = 0; c < kk; ++c) {
+      const double p = probabilities[i * kk + c];
+      if (!std::isfinite(p))
+        fail(Status::invalid_argument, "row " + std::to_string(i) + " is not finite");
+      log_p[i * kk + c] = std::log(std::max(p, 1e-30));
+    }
+  }
+  for (double& t : target) t /= static_cast<double>(n + kk);
+
+  // Gradient descent: the gradient is mean_i softmax(z_i + b) - target, and the Hessian's
+  // largest eigenvalue is at most 1/2, so a step of 2 always descends.
+  std::vector<double> b(kk, 0.0), mean(kk), row(kk);
+  for (int iteration = 0; iteration < 5000; ++iteration) {
+    std::fill(mean.begin(), mean.end(), 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      double top = -1e300;
+      for (size_t c = 0; c < kk; ++c) top = std::max(top, row[c] = log_p[i * kk + c] + b[c]);
+      double sum = 0.0;
+      for (size_t c = 0; c < kk; ++c) sum += row[c] = std::exp(row[c] - top);
+      for (size_t c = 0; c < kk; ++c) mean[c] += row[c] / sum;
+    }
+    double largest = 0.0;
+    for (size_t c = 0; c < kk; ++c) {
+      const double g = mean[c] / static_cast<double>(n) - target[c];
+      largest = std::max(largest, std::fabs(g));
+      b[c] -= 2.0 * g;
+    }
+    if (largest < 1e-7) break;
+  }
+  double centre = 0.0;
+  for (double v : b) centre += v / static_cast<double>(kk);
+  std::vector<float> out(kk);
+  for (size_t c = 0; c < kk; ++c) out[c] = static_cast<float>(b[c] - centre);
+  return out;
+}
+
+}  // namespace kcell::infer

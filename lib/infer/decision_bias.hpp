@@ -1,0 +1,22 @@
+// The decision rule fitted on validation: one additive bias per class on the logits, so
+// that argmax(logits + bias) decides under the validation split's class priors rather than
+// the training split's (and undoes what loss weights did to them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace kcell::infer {
+
+// The bias b that minimises the mean cross-entropy of softmax(log p_i + b) on n labelled
+// rows of k probabilities (softmax outputs of the plain model; logits differ from their
+// logarithms by a per-row constant, which b does not see). This is convex in b; at its
+// minimum the mean adjusted probability of every class equals that class's share of the
+// labels, smoothed as (count + 1) / (n + k) so that small or absent classes stay finite
+// (Saerens et al. 2002: prior adjustment by maximum likelihood). Returned centred (mean 0).
+// Throws invalid_argument for n == 0, k < 2, a label outside [0, k) or a non-finite row.
+std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels,
+                                     size_t n, int k);
+
+}  // namespace kcell::infer

@@ -1,0 +1,53 @@
+#include "train/recipe.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kcell::train {
+
+TrainConfig recommended_config() {
+  TrainConfig c;
+  c.epochs = 0;  // automatic: resolve_length()
+  c.batch_size = 128;
+  c.learning_rate = 1e-3;
+  c.optimizer.kind = OptimizerKind::adamw;
+  c.optimizer.weight_decay = 0.05;
+  c.schedule = ScheduleKind::cosine;
+  c.warmup_epochs = -1.0;  // automatic
+  c.class_weight_power = 0.5;
+  c.auto_class_weights = true;
+  // Cells and tissue have no orientation: every flip and quarter turn is another sample.
+  c.augment.hflip = 0.5f;
+  c.augment.vflip = 0.5f;
+  c.augment.rot90 = 0.75f;
+  c.early_stopping.monitor = Monitor::val_balanced_accuracy;
+  c.early_stopping.patience = -1;  // automatic
+  c.validate_every = 0;            // automatic
+  c.fit_decision_bias = true;
+  return c;
+}
+
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count) {
+  TrainConfig c = config;
+  const size_t batch = static_cast<size_t>(std::max(1, config.batch_size));
+  const size_t steps = std::max<size_t>(1, (train_count + batch - 1) / batch);
+  if (c.epochs == 0) {
+    const size_t wanted = (kTargetSteps + steps - 1) / steps;
+    int e = static_cast<int>(std::clamp<size_t>(wanted, kMinEpochs, kMaxEpochs));
+    e = std::min(e, static_cast<int>(std::max<size_t>(1, kMaxSteps / steps)));
+    c.epochs = e;
+  }
+  if (c.epochs < 1) return c;  // the trainer reports the bad value
+  const double epochs = static_cast<double>(c.epochs);
+  if (c.warmup_epochs < 0.0) c.warmup_epochs = kWarmupFraction * epochs;
+  c.warmup_epochs = std::min(c.warmup_epochs, kMaxWarmupFraction * epochs);
+  if (c.validate_every == 0)
+    c.validate_every = std::max(1, static_cast<int>(std::lround(epochs / kMaxValidations)));
+  if (c.early_stopping.patience < 0) {
+    const int validations = (c.epochs + c.validate_every - 1) / c.validate_every;
+    c.early_stopping.patience = std::max(kMinPatience, (validations + 3) / 4);
+  }
+  return c;
+}
+
+}  // namespace kcell::train

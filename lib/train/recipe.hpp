@@ -1,0 +1,40 @@
+// The recommended training recipe, stated once, and the rule that scales a run's length
+// with the data. kcell_train_params_default() fills its defaults from recommended_config(),
+// so the C API, the kcell program and Python's Model.train() train the same way
+// (docs/recipe.md gives the reasons and the measurements).
+#pragma once
+
+#include <cstddef>
+
+#include "train/train_config.hpp"
+
+namespace kcell::train {
+
+// The length rule (docs/recipe.md). S = steps per epoch = ceil(train images / batch).
+//   epochs      E = clamp(ceil(kTargetSteps / S), kMinEpochs, kMaxEpochs), then at most
+//                   max(1, floor(kMaxSteps / S)): small sets get enough optimiser steps,
+//                   huge ones stay within a step budget (about 15 minutes on 2 cores for
+//                   TissueMNIST with the reference CNN).
+//   warm-up     5 % of the run's E*S steps; an explicit warm-up is cut to a fifth of them.
+//   validation  every V = max(1, round(E / kMaxValidations)) epochs, and after the last.
+//   patience    max(kMinPatience, ceil(validations / 4)) validations without improvement.
+inline constexpr size_t kTargetSteps = 2000;
+inline constexpr size_t kMaxSteps = 12000;
+inline constexpr int kMinEpochs = 10;
+inline constexpr int kMaxEpochs = 200;
+inline constexpr int kMaxValidations = 50;
+inline constexpr int kMinPatience = 3;
+inline constexpr double kWarmupFraction = 0.05;
+inline constexpr double kMaxWarmupFraction = 0.2;
+
+// The recipe: AdamW (lr 1e-3, decoupled weight decay 0.05), cosine with warm-up, batch 128,
+// flips and quarter turns, loss weights 1/sqrt(class count), the best epoch by validation
+// balanced accuracy, and every length setting automatic.
+TrainConfig recommended_config();
+
+// `config` with its automatic settings (epochs 0, warmup_epochs < 0, validate_every 0,
+// patience < 0) replaced by the rule above for `train_count` training images. Explicit
+// settings stay, except a warm-up longer than a fifth of the run, which is shortened.
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count);
+
+}  // namespace kcell::train

@@ -1,0 +1,150 @@
+// The decision rule fitted on validation (infer/decision_bias.hpp), its place in model files
+// and in prediction, and the recipe's length rule (train/recipe.hpp).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "infer/decision_bias.hpp"
+#include "infer/predict.hpp"
+#include "model/model_file.hpp"
+#include "test_model_file_support.hpp"
+#include "train/recipe.hpp"
+
+namespace {
+
+// Scores of a classifier trained where class 1 was 9 times as common as class 0: for an
+// image of class y, logit difference z1 - z0 = s + log(9) with s ~ N(+-1.5, 1). Labels are
+// drawn with P(class 0) = prior0.
+struct Scored {
+  std::vector<float> probabilities;  // n × 2
+  std::vector<int32_t> labels;
+};
+
+Scored shifted_prior_set(size_t n, double prior0, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::bernoulli_distribution is0(prior0);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  Scored s;
+  for (size_t i = 0; i < n; ++i) {
+    const int y = is0(rng) ? 0 : 1;
+    const double d = (y == 1 ? 1.5 : -1.5) + noise(rng) + std::log(9.0);
+    const double p1 = 1.0 / (1.0 + std::exp(-d));
+    s.probabilities.push_back(static_cast<float>(1.0 - p1));
+    s.probabilities.push_back(static_cast<float>(p1));
+    s.labels.push_back(y);
+  }
+  return s;
+}
+
+double accuracy_with(const Scored& s, const std::vector<float>& bias) {
+  size_t hits = 0;
+  for (size_t i = 0; i < s.labels.size(); ++i) {
+    const double z0 = std::log(s.probabilities[2 * i]) + (bias.empty() ? 0.0 : bias[0]);
+    const double z1 = std::log(s.probabilities[2 * i + 1]) + (bias.empty() ? 0.0 : bias[1]);
+    hits += (z1 > z0 ? 1 : 0) == s.labels[i];
+  }
+  return static_cast<double>(hits) / static_cast<double>(s.labels.size());
+}
+
+}  // namespace
+
+TEST_CASE("a bias fitted on validation with the test's priors raises test accuracy") {
+  // Validation and test both have 40 % class 0; training had 10 %.
+  const Scored val = shifted_prior_set(600, 0.4, 1);
+  const Scored test = shifted_prior_set(4000, 0.4, 2);
+  const std::vector<float> bias =
+      kcell::infer::fit_decision_bias(val.probabilities.data(), val.labels.data(), 600, 2);
+  REQUIRE(bias.size() == 2);
+  CHECK(bias[0] + bias[1] == doctest::Approx(0.0).epsilon(1e-6));  // centred
+  CHECK(bias[0] > bias[1]);  // towards the class training made rare
+  // Of the order of the log(9) training prior minus the log(0.6/0.4) validation one.
+  CHECK(bias[0] - bias[1] > 0.5);
+  CHECK(bias[0] - bias[1] < 4.0);
+  const double plain = accuracy_with(test, {}), adjusted = accuracy_with(test, bias);
+  MESSAGE("test accuracy plain " << plain << ", with the fitted bias " << adjusted);
+  CHECK(adjusted > plain + 0.05);
+}
+
+TEST_CASE("with unshifted priors the fitted bias stays small and costs no accuracy") {
+  // Training priors equal validation priors: the classifier's scores need no shift.
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::vector<float> p;
+  std::vector<int32_t> y;
+  for (int i = 0; i < 2000; ++i) {
+    const int label = i % 2;
+    const double d = (label ? 1.0 : -1.0) * 2.0 + noise(rng);
+    const double p1 = 1.0 / (1.0 + std::exp(-d));
+    p.push_back(static_cast<float>(1.0 - p1));
+    p.push_back(static_cast<float>(p1));
+    y.push_back(label);
+  }
+  const std::vector<float> bias = kcell::infer::fit_decision_bias(p.data(), y.data(), 2000, 2);
+  CHECK(std::fabs(bias[0] - bias[1]) < 0.15);
+}
+
+TEST_CASE("fitting a decision bias refuses empty, mislabelled and non-finite rows") {
+  const std::vector<float> p = {0.5f, 0.5f, NAN, 0.5f};
+  const std::vector<int32_t> good = {0, 1}, bad = {0, 2};
+  CHECK_THROWS(kcell::infer::fit_decision_bias(p.data(), good.data(), 0, 2));
+  CHECK_THROWS(kcell::infer::fit_decision_bias(p.data(), bad.data(), 1 + 1, 2));
+  CHECK_THROWS(kcell::infer::fit_decision_bias(p.data(), good.data(), 2, 2));
+  // An absent class gets a finite bias (the smoothed target keeps it off -infinity).
+  const std::vector<float> q = {0.9f, 0.1f, 0.8f, 0.2f};
+  const std::vector<int32_t> zeros = {0, 0};
+  for (float b : kcell::infer::fit_decision_bias(q.data(), zeros.data(), 2, 2))
+    CHECK(std::isfinite(b));
+}
+
+TEST_CASE("the decision bias round-trips through a model file and prediction applies it") {
+  auto model = kcell::test::make_test_model();
+  const std::vector<uint8_t> plain = kcell::model::save_model_to_memory(*model, "t");
+  auto old_style = kcell::model::load_model_from_memory(plain.data(), plain.size());
+  CHECK(old_style->decision_bias().empty());  // a file without one loads as plain argmax
+  CHECK(kcell::test::as_text(kcell::test::read_members(plain)["kcell.json"]).find(
+            "decision_bias") == std::string::npos);
+
+  std::vector<uint8_t> image(model->input_size(), 100);
+  std::vector<float> before(3), after(3);
+  kcell::infer::predict(*model, image.data(), 1, kcell::infer::Layout::nchw, before.data());
+  model->set_decision_bias({2.0f, 0.0f, -2.0f});
+  const std::vector<uint8_t> biased = kcell::model::save_model_to_memory(*model, "t");
+  auto loaded = kcell::model::load_model_from_memory(biased.data(), biased.size());
+  CHECK(loaded->decision_bias() == std::vector<float>{2.0f, 0.0f, -2.0f});
+  kcell::infer::predict(*loaded, image.data(), 1, kcell::infer::Layout::nchw, after.data());
+  // softmax(z + b): the odds of class 0 over class 2 grow by e^4.
+  CHECK(std::log(after[0] / after[2]) - std::log(before[0] / before[2]) ==
+        doctest::Approx(4.0).epsilon(1e-4));
+  CHECK_THROWS(model->set_decision_bias({1.0f}));
+  CHECK_THROWS(model->set_decision_bias({0.f, NAN, 0.f}));
+}
+
+TEST_CASE("the run length follows the number of optimiser steps") {
+  using kcell::train::resolve_length;
+  const kcell::train::TrainConfig r = kcell::train::recommended_config();
+  // PneumoniaMNIST-sized: 31 steps per epoch -> ceil(2000 / 31) = 65 epochs.
+  const kcell::train::TrainConfig small = resolve_length(r, 3882);
+  CHECK(small.epochs == 65);
+  CHECK(small.warmup_epochs == doctest::Approx(0.05 * 65));
+  CHECK(small.validate_every == 1);
+  CHECK(small.early_stopping.patience == 17);  // a quarter of 65 validations
+  // A tiny set: 5 steps per epoch -> capped at 200 epochs, validated every 4.
+  const kcell::train::TrainConfig tiny = resolve_length(r, 546);
+  CHECK(tiny.epochs == 200);
+  CHECK(tiny.validate_every == 4);
+  CHECK(tiny.early_stopping.patience == 13);
+  // Fashion-MNIST-sized: 469 steps -> at least 10 epochs.
+  CHECK(resolve_length(r, 60000).epochs == 10);
+  // TissueMNIST-sized: 1,293 steps -> the 12,000-step budget allows 9 epochs.
+  CHECK(resolve_length(r, 165466).epochs == 9);
+  // Explicit settings stay; a warm-up is never more than a fifth of the run.
+  kcell::train::TrainConfig explicit_one = r;
+  explicit_one.epochs = 1;
+  explicit_one.warmup_epochs = 1.0;
+  const kcell::train::TrainConfig one = resolve_length(explicit_one, 3882);
+  CHECK(one.epochs == 1);
+  CHECK(one.warmup_epochs == doctest::Approx(0.2));
+}
