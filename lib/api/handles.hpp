@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -13,6 +14,7 @@ class Model;
 
 struct kcell_dataset {
   kcell::data::Dataset data;
+  std::string source_path;  // the file or folder it was opened from ("" when built in memory)
 };
 
 struct kcell_model {

@@ -37,8 +37,8 @@ void check_output(const kcell_model* model, const void* images, size_t count,
 
 extern "C" {
 
-KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, size_t count,
-                                     kcell_layout layout, float* probabilities,
+KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images,
+                                     size_t count, kcell_layout layout, float* probabilities,
                                      size_t capacity) {
   return guarded([&] {
     const int value = raw_enum(layout);
@@ -55,7 +55,7 @@ KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, 
   });
 }
 
-KCELL_API kcell_status kcell_predict_normalized(kcell_model* model, const float* images,
+KCELL_API kcell_status kcell_predict_normalized(const kcell_model* model, const float* images,
                                                 size_t count, float* probabilities,
                                                 size_t capacity) {
   return guarded([&] {

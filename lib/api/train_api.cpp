@@ -7,9 +7,11 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
+#include "common/atomic_file.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
 #include "infer/evaluate.hpp"
@@ -50,30 +52,61 @@ void fill_defaults(kcell_train_params& p) {
   p.min_delta = 0.0;
   p.auto_class_weights = 0;
   p.balanced_sampler = 0;
-  p.augmentation = kcell_augmentation{};
-  p.augmentation.erase_max_area = 0.25;
+  p.augmentation = nullptr;
   p.checkpoint_path = nullptr;
   p.resume = 0;
   p.precision = KCELL_PRECISION_FP32;
 }
 
-// The caller's parameters over the defaults. A caller built against an older header passes
-// a smaller struct: each field that lies wholly inside its struct_size is taken, the others
-// keep their defaults. A larger struct (a newer header) contributes the fields known here.
+void fill_defaults(kcell_augmentation& a) {
+  a = kcell_augmentation{};  // every probability and range 0: off
+  a.struct_size = sizeof(kcell_augmentation);
+  a.erase_max_area = 0.25;
+}
+
+// A caller built against an older header passes a smaller struct: each field that lies
+// wholly inside its struct_size is taken, the others keep their defaults. A larger struct
+// (a newer header) contributes the fields known here.
+#define KCELL_TAKE(field)                                                               \
+  if (size >= offsetof(std::remove_reference_t<decltype(p)>, field) + sizeof(p.field)) \
+  std::memcpy(&p.field, &in->field, sizeof(p.field))
+
+// Fails unless a caller's struct_size covers at least its own field; `hint` says how to
+// set it.
+void require_struct_size(size_t size, const char* what, const char* hint) {
+  if (size < sizeof(size_t))
+    kcell::fail(Status::invalid_argument,
+                std::string(what) + "->struct_size is " + std::to_string(size) + "; " + hint);
+}
+
+// The caller's augmentation over the defaults (the defaults when NULL).
+kcell_augmentation versioned_augmentation(const kcell_augmentation* in) {
+  kcell_augmentation p;
+  fill_defaults(p);
+  if (!in) return p;
+  const size_t size = in->struct_size;
+  require_struct_size(size, "augmentation",
+                      "fill augmentation with kcell_augmentation_default() first");
+  KCELL_TAKE(hflip);
+  KCELL_TAKE(vflip);
+  KCELL_TAKE(rot90);
+  KCELL_TAKE(rotate);
+  KCELL_TAKE(rotate_degrees);
+  KCELL_TAKE(shift);
+  KCELL_TAKE(brightness);
+  KCELL_TAKE(contrast);
+  KCELL_TAKE(erase);
+  KCELL_TAKE(erase_max_area);
+  return p;
+}
+
+// The caller's parameters over the defaults.
 kcell_train_params versioned_params(const kcell_train_params* in) {
   kcell_train_params p;
   fill_defaults(p);
   if (!in) return p;
   const size_t size = in->struct_size;
-  if (size < offsetof(kcell_train_params, epochs))
-    kcell::fail(Status::invalid_argument,
-                "params->struct_size is " + std::to_string(size) +
-                    "; fill params with kcell_train_params_default() first");
-  // memcpy, not assignment: an enum field may hold a value outside the enum, which C++
-  // must not load as that enum type (raw_enum reads it later).
-#define KCELL_TAKE(field)                                              \
-  if (size >= offsetof(kcell_train_params, field) + sizeof(p.field)) \
-  std::memcpy(&p.field, &in->field, sizeof(p.field))
+  require_struct_size(size, "params", "fill params with kcell_train_params_default() first");
   KCELL_TAKE(epochs);
   KCELL_TAKE(batch_size);
   KCELL_TAKE(optimizer);
@@ -102,9 +135,9 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(checkpoint_path);
   KCELL_TAKE(resume);
   KCELL_TAKE(precision);
-#undef KCELL_TAKE
   return p;
 }
+#undef KCELL_TAKE
 
 kcell::train::OptimizerKind optimizer_kind(int o) {
   switch (o) {
@@ -175,7 +208,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.epochs = p.epochs;
   c.batch_size = p.batch_size;
   c.learning_rate = p.learning_rate;
-  c.optimizer.kind = optimizer_kind(raw_enum(p.optimizer));
+  c.optimizer.kind = optimizer_kind(p.optimizer);
   c.optimizer.momentum = p.momentum;
   c.optimizer.nesterov = p.nesterov != 0;
   c.optimizer.beta1 = p.beta1;
@@ -183,7 +216,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.optimizer.epsilon = p.epsilon;
   c.optimizer.weight_decay = p.weight_decay;
   c.optimizer.decay_bias_and_norm = p.decay_bias_and_norm != 0;
-  c.schedule = schedule_kind(raw_enum(p.schedule));
+  c.schedule = schedule_kind(p.schedule);
   c.warmup_epochs = p.warmup_epochs;
   if (p.class_weights)
     c.loss.class_weights.assign(p.class_weights, p.class_weights + num_classes);
@@ -191,12 +224,12 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
                                               std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
-  c.early_stopping.monitor = monitor_kind(raw_enum(p.monitor));
+  c.early_stopping.monitor = monitor_kind(p.monitor);
   c.early_stopping.patience = p.patience;
   c.early_stopping.min_delta = p.min_delta;
   c.auto_class_weights = p.auto_class_weights != 0;
   c.balanced_sampler = p.balanced_sampler != 0;
-  c.augment = augment_options(p.augmentation);
+  c.augment = augment_options(versioned_augmentation(p.augmentation));
   c.seed = p.seed;
   c.num_threads = p.num_threads;
   if (p.checkpoint_path) {
@@ -208,7 +241,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   if (p.resume && !p.checkpoint_path)
     kcell::fail(Status::invalid_argument, "resume needs a checkpoint_path");
   c.resume = p.resume != 0;
-  c.precision = precision_kind(raw_enum(p.precision));
+  c.precision = precision_kind(p.precision);
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -230,7 +263,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   if (history) {
     c.on_epoch = [history](const kcell::train::EpochStats& s) {
       history->epochs.push_back(kcell_epoch_stats{
-          s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
+          sizeof(kcell_epoch_stats), s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
           s.learning_rate, s.seconds, s.val_balanced_accuracy, s.val_auc, s.train_val_gap});
     };
   }
@@ -248,7 +281,7 @@ bool has_room(size_t size, const Struct* s, const Field* field) {
 // summary fields the caller's struct has room for. `full_out` also receives the metrics that
 // need every probability (balanced accuracy, AUC, per class, confusion).
 // `which` is the caller's split number, read with raw_enum (never passed on as the enum).
-void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
+void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int which,
                    kcell_metrics* metrics, kcell::infer::Metrics* full_out) {
   require(model, "model");
   require(dataset, "dataset");
@@ -289,6 +322,17 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
   if (full_out) *full_out = std::move(m);
 }
 
+// The _init functions: the first struct_size bytes of the defaults into the caller's struct.
+template <class Struct>
+kcell_status init_with_defaults(Struct* out, size_t struct_size, const char* name) {
+  return guarded([&] {
+    require(out, name);
+    Struct full;
+    fill_defaults(full);
+    kcell::api::copy_sized(&full, sizeof full, out, struct_size);
+  });
+}
+
 // Puts the thread count back to the kcell_set_num_threads() value when a call ends.
 struct DefaultThreadsOnExit {
   ~DefaultThreadsOnExit() { kcell::apply_threads(0); }
@@ -300,12 +344,12 @@ extern "C" {
 
 KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params,
                                                size_t struct_size) {
-  return guarded([&] {
-    require(params, "params");
-    kcell_train_params full;
-    fill_defaults(full);
-    kcell::api::copy_sized(&full, sizeof full, params, struct_size);
-  });
+  return init_with_defaults(params, struct_size, "params");
+}
+
+KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation* augmentation,
+                                               size_t struct_size) {
+  return init_with_defaults(augmentation, struct_size, "augmentation");
 }
 
 KCELL_API kcell_status kcell_history_create(kcell_history** out) {
@@ -330,11 +374,13 @@ KCELL_API kcell_status kcell_history_epoch(const kcell_history* history, size_t 
   return guarded([&] {
     require(history, "history");
     require(stats, "stats");
+    require_struct_size(stats->struct_size, "stats", "set it to sizeof(kcell_epoch_stats)");
     if (index >= history->epochs.size())
       kcell::fail(Status::invalid_argument,
                   "epoch index " + std::to_string(index) + " is past the " +
                       std::to_string(history->epochs.size()) + " recorded epochs");
-    *stats = history->epochs[index];
+    kcell_epoch_stats full = history->epochs[index];
+    kcell::api::copy_sized(&full, sizeof full, stats, stats->struct_size);
   });
 }
 
@@ -346,6 +392,9 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     require(train, "train");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
+    if (!config.checkpoint_path.empty())  // before any work, and never over the data
+      kcell::check_output_file(config.checkpoint_path,
+                               {train->source_path, val ? val->source_path : std::string()});
     DefaultThreadsOnExit restore_threads;
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
@@ -364,13 +413,13 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history* history, in
   });
 }
 
-KCELL_API kcell_status kcell_evaluate(kcell_model* model, const kcell_dataset* dataset,
+KCELL_API kcell_status kcell_evaluate(const kcell_model* model, const kcell_dataset* dataset,
                                       kcell_split split, kcell_metrics* metrics) {
   return guarded([&] { evaluate_into(model, dataset, raw_enum(split), metrics, nullptr); });
 }
 
-KCELL_API kcell_status kcell_evaluate_details(kcell_model* model, const kcell_dataset* dataset,
-                                              kcell_split split, kcell_metrics* metrics,
+KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
+                                              const kcell_dataset* dataset, kcell_split split, kcell_metrics* metrics,
                                               kcell_class_metrics* per_class,
                                               size_t per_class_capacity, uint64_t* confusion,
                                               size_t confusion_capacity) {

@@ -20,21 +20,45 @@ namespace {
 
 constexpr std::array<SplitId, 3> kSplits = {SplitId::train, SplitId::val, SplitId::test};
 
-// numpy.savez names members "<key>.npy"; numpy.load also accepts a bare "<key>".
+// numpy.savez names members "<key>.npy"; numpy.load also accepts a bare "<key>". Empty
+// when the archive has neither.
 std::string member_name(const io::ZipArchive& zip, const std::string& key) {
   std::string with_suffix = key + ".npy";
   if (zip.has_member(with_suffix)) return with_suffix;
   if (zip.has_member(key)) return key;
-  fail(Status::format, zip.path() + ": missing member " + with_suffix +
-                           " (a MedMNIST .npz needs train_images, train_labels, val_images, "
-                           "val_labels, test_images and test_labels)");
+  return {};
 }
 
 struct SplitHeaders {
-  std::string images_member, labels_member;
+  std::string images_member, labels_member;  // both empty: the split is absent
   io::NpyHeader images, labels;
   ImageStackShape shape;
+  bool present() const { return !images_member.empty(); }
 };
+
+// Any of the three splits may be absent (a file of test images only, or of train and val),
+// but a split is its images and labels together, and at least one split must be there.
+void find_split_members(const io::ZipArchive& zip, std::array<SplitHeaders, 3>& headers) {
+  bool any = false;
+  for (SplitId id : kSplits) {
+    SplitHeaders& h = headers[static_cast<size_t>(id)];
+    const std::string split = split_name(id);
+    h.images_member = member_name(zip, split + "_images");
+    h.labels_member = member_name(zip, split + "_labels");
+    if (h.images_member.empty() != h.labels_member.empty()) {
+      fail(Status::format, zip.path() + ": missing member " + split +
+                               (h.images_member.empty() ? "_images" : "_labels") +
+                               ".npy (the " + split + " split has " +
+                               (h.images_member.empty() ? "labels but no images" : "images but no labels") + ")");
+    }
+    any = any || h.present();
+  }
+  if (!any) {
+    fail(Status::format, zip.path() + ": no split found (a MedMNIST .npz has train_images, "
+                                      "train_labels, val_images, val_labels, test_images and "
+                                      "test_labels, or some of these pairs)");
+  }
+}
 
 io::NpyHeader peek_header(io::ZipArchive& zip, const std::string& member, uint64_t max_bytes) {
   auto source = zip.open_member(member);
@@ -57,14 +81,11 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
 
   // Pass 1: every header, so a bad file is refused before anything large is allocated.
   std::array<SplitHeaders, 3> headers;
+  find_split_members(zip, headers);
+  const SplitHeaders* first_present = nullptr;
   for (SplitId id : kSplits) {
     SplitHeaders& h = headers[static_cast<size_t>(id)];
-    const std::string split = split_name(id);
-    h.images_member = member_name(zip, split + "_images");
-    h.labels_member = member_name(zip, split + "_labels");
-  }
-  for (SplitId id : kSplits) {
-    SplitHeaders& h = headers[static_cast<size_t>(id)];
+    if (!h.present()) continue;
     const std::string images_where = path + ": member " + h.images_member;
     const std::string labels_where = path + ": member " + h.labels_member;
     h.images = peek_header(zip, h.images_member, options.max_bytes);
@@ -75,22 +96,23 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
       fail(Status::format, labels_where + ": " + std::to_string(label_count) + " labels for " +
                                std::to_string(h.shape.count) + " images in " + h.images_member);
     }
-    const ImageStackShape& first = headers[0].shape;
+    if (first_present == nullptr) first_present = &h;
+    const ImageStackShape& first = first_present->shape;
     if (h.shape.channels != first.channels || h.shape.height != first.height ||
         h.shape.width != first.width) {
       fail(Status::format, images_where + ": images of shape " + io::shape_string(h.images.shape) +
-                               " do not match " + headers[0].images_member + " of shape " +
-                               io::shape_string(headers[0].images.shape));
+                               " do not match " + first_present->images_member + " of shape " +
+                               io::shape_string(first_present->images.shape));
     }
   }
 
   // Pass 2: the data, each array straight into its final place. Inflating is most of the
-  // time, so the six members inflate in parallel, the largest first, each thread through
+  // time, so the (up to six) members inflate in parallel, the largest first, each thread through
   // a handle of its own on the archive.
   Dataset dataset;
-  dataset.channels = headers[0].shape.channels;
-  dataset.height = headers[0].shape.height;
-  dataset.width = headers[0].shape.width;
+  dataset.channels = first_present->shape.channels;
+  dataset.height = first_present->shape.height;
+  dataset.width = first_present->shape.width;
   std::array<std::string, 3> label_sources;
   struct Member {
     SplitId id;
@@ -100,6 +122,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
   std::vector<Member> members;
   for (SplitId id : kSplits) {
     const SplitHeaders& h = headers[static_cast<size_t>(id)];
+    if (!h.present()) continue;
     label_sources[static_cast<size_t>(id)] = path + ": member " + h.labels_member;
     dataset.split(id).count = static_cast<size_t>(h.shape.count);
     members.push_back({id, true, h.images.payload_bytes});

@@ -32,6 +32,9 @@ void run_eval(const EvalCommand& c) {
   static const std::map<std::string, kcell_split> splits = {
       {"train", KCELL_SPLIT_TRAIN}, {"val", KCELL_SPLIT_VAL}, {"test", KCELL_SPLIT_TEST}};
   check_inference_precision(c.precision, true);  // int8 calibrates on --data's val split
+  const std::vector<std::string> inputs = {c.model, c.data, c.precision.calibrate};
+  check_output(c.json, inputs);
+  check_report_folder(c.report, inputs);
   check(kcell_set_num_threads(c.threads), "--threads");
   Model model;
   check(kcell_model_load(c.model.c_str(), model.out()), "");

@@ -32,6 +32,9 @@ constexpr size_t kBatch = 256;
 void run_predict(const PredictCommand& c) {
   check_inference_precision(c.precision, false);  // int8 needs --calibrate: no labelled data here
   check(kcell_set_num_threads(c.threads), "--threads");
+  std::vector<std::string> inputs = c.inputs;
+  inputs.push_back(c.model);
+  check_output(c.json, inputs);
   Model model;
   check(kcell_model_load(c.model.c_str(), model.out()), "");
   kcell_model_info info;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "class_names.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "dataset_info.hpp"
@@ -34,7 +35,11 @@ std::string settings_line(const TrainOptions& o) {
 }
 
 void run_train(const TrainCommand& c) {
-  if (!c.report.empty()) make_directory(c.report);  // a bad folder fails before training
+  // Every output is checked before the data loads, so a bad one never costs a training run.
+  const std::vector<std::string> inputs = {c.data, class_names_file(c.train.class_names)};
+  check_output(c.out, inputs);
+  check_output(c.json, inputs);
+  check_report_folder(c.report, inputs);
   Dataset dataset;
   check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
   const DatasetInfo info = describe_dataset(dataset.get(), c.data);

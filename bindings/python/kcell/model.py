@@ -192,7 +192,8 @@ class Model(Handle):
     def train(self, train: Dataset, val: Optional[Dataset] = None,
               params: Optional[TrainParams] = None, *,
               progress: Optional[ProgressCallback] = None,
-              history: Optional[History] = None, **fields: Any) -> History:
+              history: Optional[History] = None, verbose: bool = False,
+              **fields: Any) -> History:
         """Trains on the train split of ``train``, validating on the val split of ``val``
         after every epoch (``kcell_train``). ``val`` may be ``train`` itself.
 
@@ -204,6 +205,10 @@ class Model(Handle):
                       raises cancels too and is re-raised here once the library has
                       stopped. The model keeps the weights of the last completed batch.
             history:  A :class:`kcell.History` to append to; a new one otherwise.
+            verbose:  Print one line per epoch (losses, accuracies, seconds) to stdout.
+
+        Unknown keywords raise ``TypeError`` naming the accepted ones; settings go as
+        keywords, not positions (``train(data, data, epochs=3)``).
 
         Returns:
             The history with one record per completed epoch.
@@ -212,7 +217,7 @@ class Model(Handle):
         if val is not None:
             _dataset_handle(val, "val")
         return run_training(self._handle(), self.num_classes, train, val, params, progress,
-                            history, fields)
+                            history, fields, verbose)
 
     def evaluate(self, dataset: Dataset, split: SplitLike = Split.TEST) -> Metrics:
         """Loss, accuracy, balanced accuracy and AUC on a labelled split
