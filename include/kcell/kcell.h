@@ -636,6 +636,16 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model *model,
  * training summary (docs/model-files.md). A loaded model can be used for prediction and
  * trained further.
  *
+ * Ensembles: a ::kcell_model may also hold several trained models (members) whose
+ * predictions are averaged: kcell_model_ensemble_create() makes one, kcell_model_load()
+ * gives one for an ensemble file, and kcell_model_save() writes one as an ensemble file.
+ * kcell_predict(), kcell_predict_normalized(), kcell_evaluate() and
+ * kcell_evaluate_details() of an ensemble use the mean of its members' probabilities; the
+ * getters describe its first member (all members share input shape, classes, class names
+ * and normalisation); kcell_model_set_class_names(), kcell_model_set_inference_precision()
+ * and kcell_model_calibrate_int8() apply to every member; kcell_train() refuses an
+ * ensemble with ::KCELL_ERROR_INVALID_ARGUMENT.
+ *
  * Threads: saving and the getters below only read the model; they may run at the same
  * time as each other and as predictions and evaluations of the same model, but not during
  * kcell_train() or kcell_model_set_class_names() on it.
@@ -666,9 +676,10 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void
                                                   size_t *size);
 
 /**
- * @brief Loads a model file written by kcell_model_save().
+ * @brief Loads a model file written by kcell_model_save(): a single model or an ensemble
+ *        (kcell_model_member_count() tells).
  *
- * The whole file is checked: the format version, the CRC of every archive member, that
+ * The whole file is checked (for an ensemble, every member and that they agree): the format version, the CRC of every archive member, that
  * every tensor the architecture needs is present as little-endian float32 in C order with
  * exactly the architecture's shape, and that there is nothing else.
  *
@@ -690,6 +701,30 @@ KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
  */
 KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t size,
                                                     kcell_model **out);
+
+/**
+ * @brief Makes an ensemble of copies of @p count models: its predictions are the mean of
+ *        theirs.
+ *
+ * The models are copied (the ensemble does not keep them); an ensemble among them adds all
+ * its members. One model gives a single-model handle equal to a copy of it.
+ *
+ * @param models Models with the same input shape, class count, class names and input
+ *               normalisation (trained on the same training images).
+ * @param count  Their number, 1 to 64 members in all.
+ * @param out    Receives the ensemble; release with kcell_model_free().
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model
+ *         or members that disagree (the message names the member and the difference).
+ */
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model *const *models,
+                                                   size_t count, kcell_model **out);
+
+/**
+ * @brief Number of member models: 1 for a single model, N for an ensemble of N.
+ * @param model The model.
+ * @param count Receives the number.
+ */
+KCELL_API kcell_status kcell_model_member_count(const kcell_model *model, size_t *count);
 
 /**
  * @brief Releases memory that kcell allocated for the caller (kcell_model_save_to_memory()).

@@ -109,7 +109,9 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
         copied.emplace_back(names[i]);
       }
     }
-    model->model->set_class_names(std::move(copied));
+    // Ensemble members share their class count, so if the first accepts the names (it
+    // checks them before changing anything) so do the others.
+    for (kcell::model::Model* m : model->members()) m->set_class_names(copied);
   });
 }
 

@@ -15,6 +15,7 @@
 #include "common/atomic_file.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
+#include "infer/ensemble_evaluate.hpp"
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
 #include "train/trainer.hpp"
@@ -286,9 +287,12 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
       full_out || (kcell::api::has_room(size, metrics, &metrics->balanced_accuracy) &&
                    k <= kcell::infer::kMaxMetricClasses);
   kcell::apply_threads(0);
-  const kcell::infer::Evaluation e = kcell::infer::evaluate(
-      *model->model, dataset->data, split,
-      kcell::infer::kEvaluationBatchSize, need_probabilities);
+  const kcell::infer::Evaluation e =
+      model->is_ensemble()
+          ? kcell::infer::evaluate_mean(model->members(), dataset->data, split,
+                                        kcell::infer::kEvaluationBatchSize)
+          : kcell::infer::evaluate(*model->model, dataset->data, split,
+                                   kcell::infer::kEvaluationBatchSize, need_probabilities);
   kcell::infer::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (need_probabilities)
@@ -372,6 +376,11 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
   return guarded([&] {
     require(model, "model");
     require(train, "train");
+    if (model->is_ensemble())
+      kcell::fail(Status::invalid_argument,
+                  "the model is an ensemble of " + std::to_string(1 + model->more.size()) +
+                      " members; train single models and combine them with "
+                      "kcell_model_ensemble_create()");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
     if (!config.checkpoint_path.empty())  // before any work, and never over the data

@@ -36,6 +36,8 @@ auto as_format_error(const std::string& where, Body&& body) -> decltype(body()) 
   }
 }
 
+}  // namespace
+
 std::string read_text_member(io::ZipArchive& zip, const std::string& name) {
   std::unique_ptr<io::ByteSource> source = zip.open_member(name);
   const io::StreamSize size = source->size();
@@ -47,6 +49,8 @@ std::string read_text_member(io::ZipArchive& zip, const std::string& name) {
   io::expect_end(*source, "the metadata");  // also checks the CRC
   return text;
 }
+
+namespace {
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::vector<uint64_t> dims(shape.begin(), shape.end());
@@ -73,6 +77,8 @@ void read_tensor(io::ZipArchive& zip, const std::string& name,
   io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
   io::expect_end(*source, "the array data");  // also checks the CRC
 }
+
+}  // namespace
 
 std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   const std::string& file = zip.path();
@@ -134,8 +140,6 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   model->network().weights_changed();
   return model;
 }
-
-}  // namespace
 
 std::unique_ptr<Model> load_model(const std::string& path) {
   io::ZipArchive zip(path);
