@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 
+#include "api/arguments.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "data/dataset_build.hpp"
@@ -20,13 +21,8 @@ namespace data = kcell::data;
 data::OpenOptions options_from(const kcell_open_options* options) {
   data::OpenOptions result;
   if (options == nullptr) return result;
-  size_t size = 0;
-  std::memcpy(&size, options, sizeof size);
-  if (size < sizeof size) {
-    kcell::fail(Status::invalid_argument,
-                "options->struct_size is not set; fill the options with "
-                "kcell_open_options_default() first");
-  }
+  const size_t size = kcell::api::caller_struct_size(
+      options, "options", "fill the options with kcell_open_options_default() first");
   kcell_open_options given{};
   std::memcpy(&given, options, std::min(size, sizeof given));
   auto has = [&](size_t offset, size_t field) { return size >= offset + field; };
@@ -37,19 +33,6 @@ data::OpenOptions options_from(const kcell_open_options* options) {
   if (has(offsetof(kcell_open_options, max_bytes), sizeof given.max_bytes))
     result.max_bytes = given.max_bytes;
   return result;
-}
-
-// The split a caller named, checked. Taken by reference and copied bytewise: a C caller
-// may pass any int, and loading an out-of-range value as the enum would itself be UB.
-data::SplitId checked_split(const kcell_split& split) {
-  int index = 0;
-  static_assert(sizeof index == sizeof split);
-  std::memcpy(&index, &split, sizeof index);
-  if (index < 0 || index > 2) {
-    kcell::fail(Status::invalid_argument,
-                "split must be KCELL_SPLIT_TRAIN, _VAL or _TEST, not " + std::to_string(index));
-  }
-  return static_cast<data::SplitId>(index);
 }
 
 data::SplitView view_of(const kcell_split_buffers* buffers) {
@@ -111,7 +94,7 @@ KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_s
   return guarded([&] {
     require(dataset, "dataset");
     require(count, "count");
-    *count = dataset->data.split(checked_split(split)).count;
+    *count = dataset->data.split(kcell::api::checked_split(kcell::api::raw_enum(split))).count;
   });
 }
 
@@ -138,7 +121,7 @@ KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset* datase
                                                      size_t capacity) {
   return guarded([&] {
     require(dataset, "dataset");
-    const data::SplitId id = checked_split(split);
+    const data::SplitId id = kcell::api::checked_split(kcell::api::raw_enum(split));
     const auto classes = static_cast<size_t>(dataset->data.num_classes);
     if (capacity < classes) {
       kcell::fail(Status::buffer_too_small, "counts holds " + std::to_string(capacity) +
@@ -156,7 +139,7 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
                                            int32_t* label) {
   return guarded([&] {
     require(dataset, "dataset");
-    const data::SplitId id = checked_split(split);
+    const data::SplitId id = kcell::api::checked_split(kcell::api::raw_enum(split));
     const data::Split& s = dataset->data.split(id);
     if (index >= s.count) {
       kcell::fail(Status::invalid_argument, "index " + std::to_string(index) +

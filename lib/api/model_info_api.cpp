@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/arguments.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "model/model.hpp"
@@ -37,11 +38,8 @@ KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_mode
   return guarded([&] {
     require(model, "model");
     require(info, "info");
-    const size_t size = info->struct_size;
-    if (size < sizeof(size_t))
-      kcell::fail(Status::invalid_argument,
-                  "info->struct_size is " + std::to_string(size) +
-                      "; set it to sizeof(kcell_model_info)");
+    const size_t size =
+        kcell::api::caller_struct_size(info, "info", "set it to sizeof(kcell_model_info)");
     const kcell::model::Model& m = *model->model;
     const kcell::model::TrainingSummary& t = m.training_summary();
     kcell_model_info out;

@@ -2,6 +2,7 @@
 // infer::predict with the calling thread's compute-thread setting.
 #include <string>
 
+#include "api/arguments.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/threads.hpp"
@@ -99,13 +100,10 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
   return guarded([&] {
     require(model, "model");
     require(dataset, "dataset");
-    const int which = raw_enum(split);
-    if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
-      kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
+    const kcell::data::SplitId id = kcell::api::checked_split(raw_enum(split));
     kcell::apply_threads(0);
     for (kcell::model::Model* m : model->members())
-      kcell::infer::calibrate_int8(*m, dataset->data,
-                                   static_cast<kcell::data::SplitId>(which), max_images);
+      kcell::infer::calibrate_int8(*m, dataset->data, id, max_images);
   });
 }
 

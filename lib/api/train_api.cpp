@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "api/arguments.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/atomic_file.hpp"
@@ -113,22 +114,13 @@ void fill_defaults(kcell_augmentation& a) {
   if (size >= offsetof(std::remove_reference_t<decltype(p)>, field) + sizeof(p.field)) \
   std::memcpy(&p.field, &in->field, sizeof(p.field))
 
-// Fails unless a caller's struct_size covers at least its own field; `hint` says how to
-// set it.
-void require_struct_size(size_t size, const char* what, const char* hint) {
-  if (size < sizeof(size_t))
-    kcell::fail(Status::invalid_argument,
-                std::string(what) + "->struct_size is " + std::to_string(size) + "; " + hint);
-}
-
 // The caller's augmentation over the defaults (the defaults when NULL).
 kcell_augmentation versioned_augmentation(const kcell_augmentation* in) {
   kcell_augmentation p;
   fill_defaults(p);
   if (!in) return p;
-  const size_t size = in->struct_size;
-  require_struct_size(size, "augmentation",
-                      "fill augmentation with kcell_augmentation_default() first");
+  const size_t size = kcell::api::caller_struct_size(
+      in, "augmentation", "fill augmentation with kcell_augmentation_default() first");
   KCELL_TAKE(hflip);
   KCELL_TAKE(vflip);
   KCELL_TAKE(rot90);
@@ -147,8 +139,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   kcell_train_params p;
   fill_defaults(p);
   if (!in) return p;
-  const size_t size = in->struct_size;
-  require_struct_size(size, "params", "fill params with kcell_train_params_default() first");
+  const size_t size = kcell::api::caller_struct_size(
+      in, "params", "fill params with kcell_train_params_default() first");
   KCELL_TAKE(epochs);
   KCELL_TAKE(batch_size);
   KCELL_TAKE(optimizer);
@@ -340,13 +332,6 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   return c;
 }
 
-template <class Struct, class Field>
-bool has_room(size_t size, const Struct* s, const Field* field) {
-  return size >= static_cast<size_t>(reinterpret_cast<const char*>(field) -
-                                     reinterpret_cast<const char*>(s)) +
-                     sizeof(Field);
-}
-
 // Shared by kcell_evaluate and kcell_evaluate_details: checks, evaluates, and writes the
 // summary fields the caller's struct has room for. `full_out` also receives the metrics that
 // need every probability (balanced accuracy, AUC, per class, confusion).
@@ -356,13 +341,9 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
   require(model, "model");
   require(dataset, "dataset");
   require(metrics, "metrics");
-  if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
-    kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
-  const size_t size = metrics->struct_size;
-  if (size < sizeof(size_t))
-    kcell::fail(Status::invalid_argument,
-                "metrics->struct_size is " + std::to_string(size) +
-                    "; set it to sizeof(kcell_metrics)");
+  const kcell::data::SplitId split = kcell::api::checked_split(which);
+  const size_t size =
+      kcell::api::caller_struct_size(metrics, "metrics", "set it to sizeof(kcell_metrics)");
   const int k = model->model->num_classes();
   if (full_out && k > kcell::infer::kMaxMetricClasses)
     kcell::fail(Status::invalid_argument,
@@ -372,10 +353,9 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
   // Balanced accuracy and AUC need every probability row; kcell_evaluate leaves them NaN
   // for class counts the metrics do not support.
   const bool need_probabilities =
-      full_out || (has_room(size, metrics, &metrics->balanced_accuracy) &&
+      full_out || (kcell::api::has_room(size, metrics, &metrics->balanced_accuracy) &&
                    k <= kcell::infer::kMaxMetricClasses);
   kcell::apply_threads(0);
-  const auto split = static_cast<kcell::data::SplitId>(which);
   const kcell::infer::Evaluation e =
       model->is_ensemble()
           ? kcell::infer::evaluate_mean(model->members(), dataset->data, split,
@@ -394,15 +374,15 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
                                .balanced_accuracy;
   }
   // Only the fields the caller's struct has room for.
-  if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
-  if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
-  if (has_room(size, metrics, &metrics->accuracy)) metrics->accuracy = e.accuracy;
-  if (has_room(size, metrics, &metrics->balanced_accuracy))
+  if (kcell::api::has_room(size, metrics, &metrics->count)) metrics->count = e.count;
+  if (kcell::api::has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
+  if (kcell::api::has_room(size, metrics, &metrics->accuracy)) metrics->accuracy = e.accuracy;
+  if (kcell::api::has_room(size, metrics, &metrics->balanced_accuracy))
     metrics->balanced_accuracy = m.balanced_accuracy;
-  if (has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
-  if (has_room(size, metrics, &metrics->argmax_accuracy))
+  if (kcell::api::has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
+  if (kcell::api::has_room(size, metrics, &metrics->argmax_accuracy))
     metrics->argmax_accuracy = e.plain_accuracy;
-  if (has_room(size, metrics, &metrics->argmax_balanced_accuracy))
+  if (kcell::api::has_room(size, metrics, &metrics->argmax_balanced_accuracy))
     metrics->argmax_balanced_accuracy = plain_balanced;
   if (full_out) *full_out = std::move(m);
 }
@@ -459,13 +439,14 @@ KCELL_API kcell_status kcell_history_epoch(const kcell_history* history, size_t 
   return guarded([&] {
     require(history, "history");
     require(stats, "stats");
-    require_struct_size(stats->struct_size, "stats", "set it to sizeof(kcell_epoch_stats)");
+    const size_t size =
+        kcell::api::caller_struct_size(stats, "stats", "set it to sizeof(kcell_epoch_stats)");
     if (index >= history->epochs.size())
       kcell::fail(Status::invalid_argument,
                   "epoch index " + std::to_string(index) + " is past the " +
                       std::to_string(history->epochs.size()) + " recorded epochs");
     kcell_epoch_stats full = history->epochs[index];
-    kcell::api::copy_sized(&full, sizeof full, stats, stats->struct_size);
+    kcell::api::copy_sized(&full, sizeof full, stats, size);
   });
 }
 

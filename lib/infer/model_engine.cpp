@@ -3,23 +3,37 @@
 #include <cmath>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "common/error.hpp"
 #include "nn/dnnl_compat.hpp"
 
 namespace kcell::infer {
 
+// What lib/infer keeps in each model (Model::inference_state()); every field under `mutex`.
+struct InferenceSlot {
+  std::mutex mutex;
+  std::shared_ptr<InferenceEngine> engine;
+  Precision precision = Precision::fp32;  // asked for by set_inference_precision()
+  // int8 calibration: every inference-graph value's range on calibration images, for the
+  // weights of generation calibration_generation (empty when not calibrated).
+  std::vector<float> calibration_lo, calibration_hi;
+  uint64_t calibration_generation = 0;
+};
+
 namespace {
 
-Precision precision_of(const model::Model::InferenceSlot& slot) {
-  return slot.int8 ? Precision::int8 : slot.bf16 ? Precision::bf16 : Precision::fp32;
+InferenceSlot& slot_of(const model::Model& model) {
+  model::Model::InferenceState& state = model.inference_state();
+  std::call_once(state.once, [&] { state.slot = std::make_shared<InferenceSlot>(); });
+  return *state.slot;
 }
 
 const char* const kNotCalibrated =
     "int8 inference needs a calibration of the model's current weights: call "
     "kcell_model_calibrate_int8() (again after training)";
 
-bool calibrated(const model::Model& model, const model::Model::InferenceSlot& slot) {
+bool calibrated(const model::Model& model, const InferenceSlot& slot) {
   return !slot.calibration_lo.empty() &&
          slot.calibration_generation == model.weights_generation();
 }
@@ -27,10 +41,10 @@ bool calibrated(const model::Model& model, const model::Model::InferenceSlot& sl
 }  // namespace
 
 std::shared_ptr<InferenceEngine> inference_engine(model::Model& model) {
-  model::Model::InferenceSlot& slot = model.inference_slot();
+  InferenceSlot& slot = slot_of(model);
   std::lock_guard<std::mutex> lock(slot.mutex);
   const uint64_t version = model.weights_generation();
-  const Precision precision = precision_of(slot);
+  const Precision precision = slot.precision;
   if (!slot.engine || slot.engine->weights_version() != version ||
       slot.engine->precision() != precision) {
     slot.engine.reset();  // its idle contexts go now; leases still out keep it alive
@@ -55,12 +69,12 @@ void set_calibration(model::Model& model, const InferenceEngine& engine, ValueRa
     if (!std::isfinite(ranges.lo[v]) || !std::isfinite(ranges.hi[v]))
       fail(Status::invalid_argument,
            "int8 calibration: the model computes non-finite values on these images");
-  model::Model::InferenceSlot& slot = model.inference_slot();
+  InferenceSlot& slot = slot_of(model);
   std::lock_guard<std::mutex> lock(slot.mutex);
   slot.calibration_lo = std::move(ranges.lo);
   slot.calibration_hi = std::move(ranges.hi);
   slot.calibration_generation = engine.weights_version();
-  if (slot.int8) slot.engine.reset();  // the next call quantises with the new ranges
+  if (slot.precision == Precision::int8) slot.engine.reset();  // the next call quantises with the new ranges
 }
 
 bool precision_supported(Precision precision) {
@@ -71,18 +85,17 @@ void set_inference_precision(model::Model& model, Precision precision) {
   if (!precision_supported(precision))
     fail(Status::unsupported,
          "bf16 inference needs a CPU with AVX-512 BF16 (or AMX); this one has neither");
-  model::Model::InferenceSlot& slot = model.inference_slot();
+  InferenceSlot& slot = slot_of(model);
   std::lock_guard<std::mutex> lock(slot.mutex);
   if (precision == Precision::int8 && !calibrated(model, slot))
     fail(Status::invalid_argument, kNotCalibrated);
-  slot.bf16 = precision == Precision::bf16;
-  slot.int8 = precision == Precision::int8;
+  slot.precision = precision;
 }
 
 Precision inference_precision(const model::Model& model) {
-  model::Model::InferenceSlot& slot = model.inference_slot();
+  InferenceSlot& slot = slot_of(model);
   std::lock_guard<std::mutex> lock(slot.mutex);
-  return precision_of(slot);
+  return slot.precision;
 }
 
 }  // namespace kcell::infer

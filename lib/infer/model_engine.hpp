@@ -1,5 +1,5 @@
 // The inference engine of a model's current weights, kept in the model
-// (Model::inference_slot()) and rebuilt on first use after the weights change (training,
+// (Model::inference_state()) and rebuilt on first use after the weights change (training,
 // fine-tuning, loading: anything that calls Network::weights_changed()).
 #pragma once
 

@@ -16,7 +16,7 @@
 #include "nn/network.hpp"
 
 namespace kcell::infer {
-class InferenceEngine;
+struct InferenceSlot;  // defined by lib/infer (model_engine.cpp), which model cannot see
 }
 
 namespace kcell::model {
@@ -90,20 +90,15 @@ class Model {
   // Network::weights_changed(): training steps, best-weights restore, loading).
   uint64_t weights_generation() const { return network_->weights_version(); }
 
-  // Where lib/infer keeps the inference engine built from the current weights
-  // (infer/model_engine.hpp), so that concurrent predictions share it. Only lib/infer
-  // touches it, under `mutex`.
-  struct InferenceSlot {
-    std::mutex mutex;
-    std::shared_ptr<infer::InferenceEngine> engine;
-    bool bf16 = false;  // inference precision asked for: bfloat16 rather than fp32
-    bool int8 = false;  // or 8-bit integers, with the calibration below
-    // int8 calibration: every inference-graph value's range on calibration images, for
-    // the weights of generation calibration_generation (empty when not calibrated).
-    std::vector<float> calibration_lo, calibration_hi;
-    uint64_t calibration_generation = 0;
+  // Where lib/infer keeps its state for this model (the engine built from the current
+  // weights, so that concurrent predictions share it; the inference precision; the int8
+  // calibration). Opaque here because model sits below infer: infer creates the slot on
+  // first use (once, through `once`), and it goes with the model.
+  struct InferenceState {
+    std::once_flag once;
+    std::shared_ptr<infer::InferenceSlot> slot;
   };
-  InferenceSlot& inference_slot() const { return inference_slot_; }
+  InferenceState& inference_state() const { return inference_state_; }
 
  private:
   spec::Architecture architecture_;
@@ -114,7 +109,7 @@ class Model {
   std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
   std::vector<float> decision_bias_;
   TrainingSummary training_summary_;
-  mutable InferenceSlot inference_slot_;
+  mutable InferenceState inference_state_;
 };
 
 }  // namespace kcell::model

@@ -1,0 +1,28 @@
+// Checks of the caller's arguments that several C functions share: the struct_size of a
+// versioned struct, and a split number.
+#pragma once
+
+#include <cstddef>
+
+#include "data/dataset.hpp"
+
+namespace kcell::api {
+
+// The struct_size a caller put in the first field of a versioned struct, read bytewise (an
+// older caller's struct may be smaller than ours). Throws invalid_argument unless it covers
+// at least that field; the message names `what` ("params") and says how to set it (`how`).
+size_t caller_struct_size(const void* s, const char* what, const char* how);
+
+// Whether a caller's struct of `size` bytes holds `field`, a member of *s, wholly.
+template <class Struct, class Field>
+bool has_room(size_t size, const Struct* s, const Field* field) {
+  return size >= static_cast<size_t>(reinterpret_cast<const char*>(field) -
+                                     reinterpret_cast<const char*>(s)) +
+                     sizeof(Field);
+}
+
+// The split a caller numbered (its kcell_split read with raw_enum). Throws
+// invalid_argument unless it is KCELL_SPLIT_TRAIN, _VAL or _TEST.
+data::SplitId checked_split(int which);
+
+}  // namespace kcell::api
