@@ -32,11 +32,9 @@ void run_eval(const EvalCommand& c) {
   static const std::map<std::string, kcell_split> splits = {
       {"train", KCELL_SPLIT_TRAIN}, {"val", KCELL_SPLIT_VAL}, {"test", KCELL_SPLIT_TEST}};
   check_inference_precision(c.precision, true);  // int8 calibrates on --data's val split
-  check(kcell_set_num_threads(c.threads), "--threads");
-  Model model;
-  check(kcell_model_load(c.model.c_str(), model.out()), "");
-  Dataset dataset;
-  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
+  in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
+  kcell::Model model = kcell::Model::load(c.model);
+  const kcell::Dataset dataset(c.data);
   const AppliedPrecision applied =
       apply_inference_precision(model.get(), c.precision, dataset.get(), c.data);
   Evaluation evaluation = evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);
