@@ -435,7 +435,9 @@ typedef struct kcell_train_params {
                                     with kcell_augmentation_default() first (copied) (NULL). */
   const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
                                     with all kcell_train() needs to resume
-                                    (docs/model-files.md) (NULL). */
+                                    (docs/model-files.md); checked before training as
+                                    kcell_check_output() does, and refused if it is the
+                                    file a dataset was opened from (NULL). */
   int resume;                  /**< Non-zero: if @ref checkpoint_path exists, continue the
                                     run it records instead of starting anew; the end result
                                     equals an uninterrupted run's with the same thread
@@ -634,6 +636,16 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model *model,
  * training summary (docs/model-files.md). A loaded model can be used for prediction and
  * trained further.
  *
+ * Ensembles: a ::kcell_model may also hold several trained models (members) whose
+ * predictions are averaged: kcell_model_ensemble_create() makes one, kcell_model_load()
+ * gives one for an ensemble file, and kcell_model_save() writes one as an ensemble file.
+ * kcell_predict(), kcell_predict_normalized(), kcell_evaluate() and
+ * kcell_evaluate_details() of an ensemble use the mean of its members' probabilities; the
+ * getters describe its first member (all members share input shape, classes, class names
+ * and normalisation); kcell_model_set_class_names(), kcell_model_set_inference_precision()
+ * and kcell_model_calibrate_int8() apply to every member; kcell_train() refuses an
+ * ensemble with ::KCELL_ERROR_INVALID_ARGUMENT.
+ *
  * Threads: saving and the getters below only read the model; they may run at the same
  * time as each other and as predictions and evaluations of the same model, but not during
  * kcell_train() or kcell_model_set_class_names() on it.
@@ -664,9 +676,10 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void
                                                   size_t *size);
 
 /**
- * @brief Loads a model file written by kcell_model_save().
+ * @brief Loads a model file written by kcell_model_save(): a single model or an ensemble
+ *        (kcell_model_member_count() tells).
  *
- * The whole file is checked: the format version, the CRC of every archive member, that
+ * The whole file is checked (for an ensemble, every member and that they agree): the format version, the CRC of every archive member, that
  * every tensor the architecture needs is present as little-endian float32 in C order with
  * exactly the architecture's shape, and that there is nothing else.
  *
@@ -688,6 +701,30 @@ KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
  */
 KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t size,
                                                     kcell_model **out);
+
+/**
+ * @brief Makes an ensemble of copies of @p count models: its predictions are the mean of
+ *        theirs.
+ *
+ * The models are copied (the ensemble does not keep them); an ensemble among them adds all
+ * its members. One model gives a single-model handle equal to a copy of it.
+ *
+ * @param models Models with the same input shape, class count, class names and input
+ *               normalisation (trained on the same training images).
+ * @param count  Their number, 1 to 64 members in all.
+ * @param out    Receives the ensemble; release with kcell_model_free().
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model
+ *         or members that disagree (the message names the member and the difference).
+ */
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model *const *models,
+                                                   size_t count, kcell_model **out);
+
+/**
+ * @brief Number of member models: 1 for a single model, N for an ensemble of N.
+ * @param model The model.
+ * @param count Receives the number.
+ */
+KCELL_API kcell_status kcell_model_member_count(const kcell_model *model, size_t *count);
 
 /**
  * @brief Releases memory that kcell allocated for the caller (kcell_model_save_to_memory()).
@@ -915,6 +952,50 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
 KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model *model,
                                                   const kcell_dataset *dataset,
                                                   kcell_split split, size_t max_images);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Output files
+ * The rules every file kcell writes follows (models, checkpoints, and the kcell program's
+ * JSON, CSV, HTML and tables), offered to callers that write files of their own so that
+ * theirs follow the same ones. Writing goes to a temporary file in the target's folder,
+ * created exclusively (`O_EXCL`, never following a link, a name unique to the process and
+ * call that fits 255 bytes), flushed and renamed over the target; a replaced file keeps
+ * its permissions. A target that exists and is not a regular file (a folder, a device, a
+ * FIFO, a socket, a symbolic link; so also `/dev/stdout` and `/dev/null`) is refused, never
+ * replaced or written through: writing to standard output is the caller's own business
+ * (the kcell program takes `-` for it).
+ * @{ */
+
+/**
+ * @brief Writes @p size bytes to the file @p path atomically, by the rules above.
+ *
+ * @param path File to write; its folder must exist.
+ * @param data The bytes (may be NULL when @p size is 0).
+ * @param size Their number.
+ * @return ::KCELL_ERROR_IO (the message names the path and the reason; the previous
+ *         file, if any, is unchanged); ::KCELL_ERROR_INVALID_ARGUMENT for NULL or "".
+ */
+KCELL_API kcell_status kcell_write_file(const char *path, const void *data, size_t size);
+
+/**
+ * @brief Checks before any work that @p path can be written and is none of the inputs.
+ *
+ * Fails if the file name is empty or longer than 255 bytes, its folder does not exist or
+ * is not writable, or the target exists and is not a regular file. Fails too if any of
+ * @p inputs names the same file (same device and inode, or the same path once links are
+ * resolved), so that a run never destroys what it reads.
+ *
+ * @param path   The output file.
+ * @param inputs Files the run will read; NULL entries and "" are skipped. May be NULL when
+ *               @p count is 0.
+ * @param count  Entries in @p inputs.
+ * @return ::KCELL_ERROR_IO for a path that cannot be written (one line naming the path and
+ *         the reason); ::KCELL_ERROR_INVALID_ARGUMENT for an output that is an input.
+ */
+KCELL_API kcell_status kcell_check_output(const char *path, const char *const *inputs,
+                                          size_t count);
 
 /** @} */
 

@@ -86,6 +86,7 @@ KCELL_API kcell_status kcell_dataset_open(const char* path, const kcell_open_opt
     require(out, "out");
     auto handle = std::make_unique<kcell_dataset>();
     handle->data = data::open_dataset(path, options_from(options));
+    handle->source_path = path;
     *out = handle.release();
   });
 }

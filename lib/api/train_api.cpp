@@ -11,10 +11,12 @@
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
+#include "common/atomic_file.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
-#include "train/evaluate.hpp"
-#include "train/metrics.hpp"
+#include "infer/ensemble_evaluate.hpp"
+#include "infer/evaluate.hpp"
+#include "infer/metrics.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -281,7 +283,7 @@ bool has_room(size_t size, const Struct* s, const Field* field) {
 // need every probability (balanced accuracy, AUC, per class, confusion).
 // `which` is the caller's split number, read with raw_enum (never passed on as the enum).
 void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int which,
-                   kcell_metrics* metrics, kcell::train::Metrics* full_out) {
+                   kcell_metrics* metrics, kcell::infer::Metrics* full_out) {
   require(model, "model");
   require(dataset, "dataset");
   require(metrics, "metrics");
@@ -293,24 +295,28 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
                 "metrics->struct_size is " + std::to_string(size) +
                     "; set it to sizeof(kcell_metrics)");
   const int k = model->model->num_classes();
-  if (full_out && k > kcell::train::kMaxMetricClasses)
+  if (full_out && k > kcell::infer::kMaxMetricClasses)
     kcell::fail(Status::invalid_argument,
                 "detailed metrics support at most " +
-                    std::to_string(kcell::train::kMaxMetricClasses) +
+                    std::to_string(kcell::infer::kMaxMetricClasses) +
                     " classes; the model has " + std::to_string(k));
   // Balanced accuracy and AUC need every probability row; kcell_evaluate leaves them NaN
   // for class counts the metrics do not support.
   const bool need_probabilities =
       full_out || (has_room(size, metrics, &metrics->balanced_accuracy) &&
-                   k <= kcell::train::kMaxMetricClasses);
+                   k <= kcell::infer::kMaxMetricClasses);
   kcell::apply_threads(0);
-  const kcell::train::Evaluation e = kcell::train::evaluate(
-      *model->model, dataset->data, static_cast<kcell::data::SplitId>(which),
-      kcell::train::kEvaluationBatchSize, need_probabilities);
-  kcell::train::Metrics m;
+  const auto split = static_cast<kcell::data::SplitId>(which);
+  const kcell::infer::Evaluation e =
+      model->is_ensemble()
+          ? kcell::infer::evaluate_mean(model->members(), dataset->data, split,
+                                        kcell::infer::kEvaluationBatchSize)
+          : kcell::infer::evaluate(*model->model, dataset->data, split,
+                                   kcell::infer::kEvaluationBatchSize, need_probabilities);
+  kcell::infer::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (need_probabilities)
-    m = kcell::train::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    m = kcell::infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
   // Only the fields the caller's struct has room for.
   if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
   if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
@@ -389,8 +395,16 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
   return guarded([&] {
     require(model, "model");
     require(train, "train");
+    if (model->is_ensemble())
+      kcell::fail(Status::invalid_argument,
+                  "the model is an ensemble of " + std::to_string(1 + model->more.size()) +
+                      " members; train single models and combine them with "
+                      "kcell_model_ensemble_create()");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
+    if (!config.checkpoint_path.empty())  // before any work, and never over the data
+      kcell::check_output_file(config.checkpoint_path,
+                               {train->source_path, val ? val->source_path : std::string()});
     DefaultThreadsOnExit restore_threads;
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
@@ -436,14 +450,14 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
     // struct_size below sizeof(size_t) fails in evaluate_into.
     kcell_metrics summary{};
     summary.struct_size = std::min(sizeof summary, metrics->struct_size);
-    kcell::train::Metrics m;
+    kcell::infer::Metrics m;
     evaluate_into(model, dataset, raw_enum(split), &summary, &m);
     std::memcpy(reinterpret_cast<char*>(metrics) + sizeof(size_t),
                 reinterpret_cast<const char*>(&summary) + sizeof(size_t),
                 summary.struct_size - sizeof(size_t));
     if (per_class)
       for (size_t c = 0; c < k; ++c) {
-        const kcell::train::ClassMetrics& cm = m.classes[c];
+        const kcell::infer::ClassMetrics& cm = m.classes[c];
         per_class[c] = kcell_class_metrics{cm.support, cm.predicted, cm.precision,
                                            cm.recall,  cm.f1,        cm.auc};
       }

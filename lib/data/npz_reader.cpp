@@ -12,8 +12,8 @@
 #include "common/error.hpp"
 #include "data/dataset_build.hpp"
 #include "data/npy_arrays.hpp"
-#include "data/npy_header.hpp"
-#include "data/zip_archive.hpp"
+#include "io/npy_header.hpp"
+#include "io/zip_archive.hpp"
 
 namespace kcell::data {
 namespace {
@@ -22,7 +22,7 @@ constexpr std::array<SplitId, 3> kSplits = {SplitId::train, SplitId::val, SplitI
 
 // numpy.savez names members "<key>.npy"; numpy.load also accepts a bare "<key>". Empty
 // when the archive has neither.
-std::string member_name(const ZipArchive& zip, const std::string& key) {
+std::string member_name(const io::ZipArchive& zip, const std::string& key) {
   std::string with_suffix = key + ".npy";
   if (zip.has_member(with_suffix)) return with_suffix;
   if (zip.has_member(key)) return key;
@@ -31,14 +31,14 @@ std::string member_name(const ZipArchive& zip, const std::string& key) {
 
 struct SplitHeaders {
   std::string images_member, labels_member;  // both empty: the split is absent
-  NpyHeader images, labels;
+  io::NpyHeader images, labels;
   ImageStackShape shape;
   bool present() const { return !images_member.empty(); }
 };
 
 // Any of the three splits may be absent (a file of test images only, or of train and val),
 // but a split is its images and labels together, and at least one split must be there.
-void find_split_members(const ZipArchive& zip, std::array<SplitHeaders, 3>& headers) {
+void find_split_members(const io::ZipArchive& zip, std::array<SplitHeaders, 3>& headers) {
   bool any = false;
   for (SplitId id : kSplits) {
     SplitHeaders& h = headers[static_cast<size_t>(id)];
@@ -60,15 +60,15 @@ void find_split_members(const ZipArchive& zip, std::array<SplitHeaders, 3>& head
   }
 }
 
-NpyHeader peek_header(ZipArchive& zip, const std::string& member, uint64_t max_bytes) {
+io::NpyHeader peek_header(io::ZipArchive& zip, const std::string& member, uint64_t max_bytes) {
   auto source = zip.open_member(member);
-  NpyHeader header = read_npy_header(*source);
+  io::NpyHeader header = io::read_npy_header(*source);
   check_payload_size(*source, header, max_bytes);
   return header;
 }
 
 // The archive is read twice; a file rewritten in between must not slip past the checks.
-void require_unchanged(const NpyHeader& now, const NpyHeader& before, const std::string& where) {
+void require_unchanged(const io::NpyHeader& now, const io::NpyHeader& before, const std::string& where) {
   if (now.shape != before.shape || now.dtype.descr != before.dtype.descr ||
       now.fortran_order != before.fortran_order)
     fail(Status::io, where + ": the file changed while it was being read");
@@ -77,7 +77,7 @@ void require_unchanged(const NpyHeader& now, const NpyHeader& before, const std:
 }  // namespace
 
 Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
-  ZipArchive zip(path);
+  io::ZipArchive zip(path);
 
   // Pass 1: every header, so a bad file is refused before anything large is allocated.
   std::array<SplitHeaders, 3> headers;
@@ -100,9 +100,9 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
     const ImageStackShape& first = first_present->shape;
     if (h.shape.channels != first.channels || h.shape.height != first.height ||
         h.shape.width != first.width) {
-      fail(Status::format, images_where + ": images of shape " + shape_string(h.images.shape) +
+      fail(Status::format, images_where + ": images of shape " + io::shape_string(h.images.shape) +
                                " do not match " + first_present->images_member + " of shape " +
-                               shape_string(first_present->images.shape));
+                               io::shape_string(first_present->images.shape));
     }
   }
 
@@ -135,7 +135,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
   const int threads = std::min(omp_get_max_threads(), static_cast<int>(members.size()));
 #pragma omp parallel num_threads(threads)
   {
-    std::optional<ZipArchive> mine;
+    std::optional<io::ZipArchive> mine;
 #pragma omp for schedule(dynamic, 1)
     for (size_t i = 0; i < members.size(); ++i) {
       try {
@@ -148,7 +148,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
         const SplitHeaders& h = headers[static_cast<size_t>(m.id)];
         Split& split = dataset.split(m.id);
         auto source = mine->open_member(m.images ? h.images_member : h.labels_member);
-        NpyHeader header = read_npy_header(*source);
+        io::NpyHeader header = io::read_npy_header(*source);
         require_unchanged(header, m.images ? h.images : h.labels, source->name());
         if (m.images)
           split.images = read_image_payload(*source, header, h.shape, options.max_bytes);

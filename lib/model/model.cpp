@@ -17,7 +17,7 @@ void check_between(int value, int low, int high, const char* name) {
 
 }  // namespace
 
-Model::Model(Architecture architecture, int channels, int height, int width, int num_classes,
+Model::Model(spec::Architecture architecture, int channels, int height, int width, int num_classes,
              uint64_t seed)
     : architecture_(std::move(architecture)),
       channels_(channels),

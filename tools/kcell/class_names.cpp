@@ -2,7 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
 
 #include "common.hpp"
 
@@ -29,9 +35,33 @@ std::string lower_file_name(const std::string& path) {
   return name;
 }
 
+// Reads a class-name file: only a regular file (not a device or FIFO that never ends), of
+// at most kMaxClassNameFileBytes.
 std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Failure(path + ": cannot open the class-name file");
+  // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Failure(path + ": cannot open the class-name file: " + std::strerror(errno));
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const off_t size = st.st_size;
+  std::string text;
+  if (regular && size <= static_cast<off_t>(kMaxClassNameFileBytes)) {
+    text.resize(static_cast<size_t>(size));
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, &text[got], text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);
+  }
+  ::close(fd);
+  if (!regular) throw Failure(path + ": the class-name file is not a regular file");
+  if (size > static_cast<off_t>(kMaxClassNameFileBytes))
+    throw Failure(path + ": the class-name file has " + std::to_string(size) +
+                  " bytes; the limit is " + std::to_string(kMaxClassNameFileBytes));
+  std::istringstream in(text);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -54,6 +84,10 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 }  // namespace
 
+std::string class_names_file(const std::string& spec) {
+  return spec.size() > 1 && spec[0] == '@' ? spec.substr(1) : "";
+}
+
 std::vector<std::string> resolve_class_names(const std::string& spec,
                                              const std::string& data_path, int classes) {
   if (spec == "none") return {};
@@ -64,7 +98,7 @@ std::vector<std::string> resolve_class_names(const std::string& spec,
     return {};
   }
   std::vector<std::string> names =
-      spec.size() > 1 && spec[0] == '@' ? read_lines(spec.substr(1)) : split_commas(spec);
+      !class_names_file(spec).empty() ? read_lines(class_names_file(spec)) : split_commas(spec);
   if (names.size() != static_cast<size_t>(classes))
     throw Failure("--class-names gives " + std::to_string(names.size()) + " names for " +
                   std::to_string(classes) + " classes");

@@ -14,6 +14,12 @@ namespace kcell_cli {
 std::vector<std::string> resolve_class_names(const std::string& spec,
                                              const std::string& data_path, int classes);
 
+// Largest class-name file read (4096 classes of 256-byte names fit).
+constexpr size_t kMaxClassNameFileBytes = size_t{1} << 20;
+
+// The file `--class-names @FILE` reads, or "" for the other forms.
+std::string class_names_file(const std::string& spec);
+
 // Stores `names` in the model (nothing when empty).
 void set_class_names(kcell_model* model, const std::vector<std::string>& names);
 

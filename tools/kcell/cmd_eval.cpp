@@ -32,6 +32,9 @@ void run_eval(const EvalCommand& c) {
   static const std::map<std::string, kcell_split> splits = {
       {"train", KCELL_SPLIT_TRAIN}, {"val", KCELL_SPLIT_VAL}, {"test", KCELL_SPLIT_TEST}};
   check_inference_precision(c.precision, true);  // int8 calibrates on --data's val split
+  const std::vector<std::string> inputs = {c.model, c.data, c.precision.calibrate};
+  check_output(c.json, inputs);
+  check_report_folder(c.report, inputs);
   in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
   kcell::Model model = kcell::Model::load(c.model);
   const kcell::Dataset dataset(c.data);

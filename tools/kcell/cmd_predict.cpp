@@ -32,6 +32,9 @@ constexpr size_t kBatch = 256;
 void run_predict(const PredictCommand& c) {
   check_inference_precision(c.precision, false);  // int8 needs --calibrate: no labelled data here
   in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
+  std::vector<std::string> inputs = c.inputs;
+  inputs.push_back(c.model);
+  check_output(c.json, inputs);
   kcell::Model model = kcell::Model::load(c.model);
   const kcell_model_info info = in_context(c.model, [&] { return model.info(); });
   const ModelInput input{info.channels, info.height, info.width};

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "class_names.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "dataset_info.hpp"
@@ -61,6 +62,9 @@ void run_sweep(const SweepCommand& c) {
   for (const Combination& combination : combinations)
     runs.push_back(apply_combination(c.train, combination));
   if (!c.out.empty()) check_sweep_output_name(c.out);
+  const std::vector<std::string> inputs = {c.data, class_names_file(c.train.class_names)};
+  check_output(c.out, inputs);
+  check_output(c.save_best, inputs);
 
   Dataset dataset;
   check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");

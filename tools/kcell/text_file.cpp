@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "common.hpp"
 
@@ -16,17 +17,21 @@ void write_text_file(const std::string& path, const std::string& text) {
     std::fflush(stdout);
     return;
   }
-  const std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) throw Failure(path + ": cannot write: " + std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  const int saved_errno = errno;
-  const bool closed = std::fclose(file) == 0;
-  if (!written || !closed || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(written ? errno : saved_errno);
-    std::remove(temporary.c_str());
-    throw Failure(path + ": cannot write: " + reason);
-  }
+  check(kcell_write_file(path.c_str(), text.data(), text.size()));
+}
+
+void check_output(const std::string& path, const std::vector<std::string>& inputs) {
+  if (path.empty() || path == "-") return;
+  std::vector<const char*> names;
+  for (const std::string& input : inputs) names.push_back(input.c_str());
+  check(kcell_check_output(path.c_str(), names.data(), names.size()));
+}
+
+void check_report_folder(const std::string& dir, const std::vector<std::string>& inputs) {
+  if (dir.empty()) return;
+  make_directory(dir);
+  for (const char* file : {"metrics.json", "history.csv", "report.html"})
+    check_output(dir + "/" + file, inputs);
 }
 
 void make_directory(const std::string& path) {

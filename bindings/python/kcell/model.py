@@ -100,6 +100,28 @@ class Model(Handle):
         del keep
         return cls(out)
 
+    @classmethod
+    def ensemble(cls, models: Sequence["Model"]) -> "Model":
+        """An ensemble of copies of ``models`` whose predictions and evaluations average
+        their probabilities (``kcell_model_ensemble_create``); :meth:`save` writes it as one
+        ensemble file that :meth:`load` reads back."""
+        models = list(models)
+        for m in models:
+            if not isinstance(m, Model):
+                raise invalid_argument(f"ensemble members must be kcell.Model, not "
+                                       f"{type(m).__name__}")
+        array = (ModelPtr * max(1, len(models)))(*[m._handle() for m in models])
+        out = ModelPtr()
+        lib().kcell_model_ensemble_create(array, len(models), byref(out))
+        return cls(out)
+
+    @property
+    def num_members(self) -> int:
+        """1 for a single model, N for an ensemble of N (``kcell_model_member_count``)."""
+        count = c_size_t()
+        lib().kcell_model_member_count(self._handle(), byref(count))
+        return count.value
+
     def save(self, path: PathLike) -> None:
         """Writes the model file ``path`` atomically (``kcell_model_save``)."""
         lib().kcell_model_save(self._handle(), os.fsencode(path))
