@@ -81,6 +81,21 @@ inline kcell_train_params default_train_params() {
   return params;
 }
 
+/** Writes @p size bytes to the file @p path atomically (kcell_write_file()). */
+inline void write_file(const std::string &path, const void *data, size_t size) {
+  check(kcell_write_file(path.c_str(), data, size));
+}
+
+/** Checks before any work that @p path can be written and is none of @p inputs
+ *  (kcell_check_output()). */
+inline void check_output(const std::string &path, const std::vector<std::string> &inputs) {
+  std::vector<const char *> pointers;
+  pointers.reserve(inputs.size());
+  for (const std::string &input : inputs) pointers.push_back(input.c_str());
+  check(kcell_check_output(path.c_str(), pointers.empty() ? nullptr : pointers.data(),
+                           pointers.size()));
+}
+
 /** The name the C API uses for a split: "train", "val" or "test" ("?" for another number). */
 inline const char *split_name(kcell_split split) noexcept {
   switch (split) {
@@ -260,6 +275,22 @@ class Model {
     kcell_model *raw = nullptr;
     check(kcell_model_load(path.c_str(), &raw));
     return Model(raw);
+  }
+  /** An ensemble of @p members, which are copied (kcell_model_ensemble_create()). */
+  static Model ensemble(const std::vector<const Model *> &members) {
+    std::vector<const kcell_model *> handles;
+    handles.reserve(members.size());
+    for (const Model *m : members) handles.push_back(m ? m->get() : nullptr);
+    kcell_model *raw = nullptr;
+    check(kcell_model_ensemble_create(handles.empty() ? nullptr : handles.data(),
+                                      handles.size(), &raw));
+    return Model(raw);
+  }
+  /** Number of members of an ensemble, 1 for a single model (kcell_model_member_count()). */
+  size_t member_count() const {
+    size_t n = 0;
+    check(kcell_model_member_count(get(), &n));
+    return n;
   }
   /** Loads a model from the bytes of a model file (kcell_model_load_from_memory()). */
   static Model load_from_memory(const void *data, size_t size) {

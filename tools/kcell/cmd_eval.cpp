@@ -35,11 +35,9 @@ void run_eval(const EvalCommand& c) {
   const std::vector<std::string> inputs = {c.model, c.data, c.precision.calibrate};
   check_output(c.json, inputs);
   check_report_folder(c.report, inputs);
-  check(kcell_set_num_threads(c.threads), "--threads");
-  Model model;
-  check(kcell_model_load(c.model.c_str(), model.out()), "");
-  Dataset dataset;
-  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
+  in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
+  kcell::Model model = kcell::Model::load(c.model);
+  const kcell::Dataset dataset(c.data);
   const AppliedPrecision applied =
       apply_inference_precision(model.get(), c.precision, dataset.get(), c.data);
   Evaluation evaluation = evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);

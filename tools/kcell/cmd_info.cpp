@@ -16,8 +16,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("DATA", *path, "A MedMNIST .npz, a .npy stack or an IDX folder")
       ->required();
   cmd->callback([path] {
-    Dataset dataset;
-    check(kcell_dataset_open(path->c_str(), nullptr, dataset.out()), "");
+    const kcell::Dataset dataset(*path);
     print_dataset_summary(dataset.get(), describe_dataset(dataset.get(), *path));
   });
 }

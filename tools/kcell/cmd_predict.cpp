@@ -31,15 +31,12 @@ constexpr size_t kBatch = 256;
 
 void run_predict(const PredictCommand& c) {
   check_inference_precision(c.precision, false);  // int8 needs --calibrate: no labelled data here
-  check(kcell_set_num_threads(c.threads), "--threads");
+  in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
   std::vector<std::string> inputs = c.inputs;
   inputs.push_back(c.model);
   check_output(c.json, inputs);
-  Model model;
-  check(kcell_model_load(c.model.c_str(), model.out()), "");
-  kcell_model_info info;
-  info.struct_size = sizeof info;
-  check(kcell_model_get_info(model.get(), &info), c.model);
+  kcell::Model model = kcell::Model::load(c.model);
+  const kcell_model_info info = in_context(c.model, [&] { return model.info(); });
   const ModelInput input{info.channels, info.height, info.width};
   const std::vector<std::string> names = model_class_names(model.get());
   const size_t k = names.size();
@@ -50,15 +47,13 @@ void run_predict(const PredictCommand& c) {
   const bool lines = c.json != "-";
   nlohmann::json results = nlohmann::json::array();
   std::vector<uint8_t> batch(kBatch * input.image_bytes());
-  std::vector<float> probabilities(kBatch * k);
+  std::vector<float> probabilities;  // n × k after each batch
   for (const PredictSource& source : sources) {
     for (size_t first = 0; first < source.count; first += kBatch) {
       const size_t n = std::min(kBatch, source.count - first);
       for (size_t i = 0; i < n; ++i)
         copy_model_image(source, first + i, input, &batch[i * input.image_bytes()]);
-      check(kcell_predict(model.get(), batch.data(), n, KCELL_LAYOUT_NCHW, probabilities.data(),
-                          probabilities.size()),
-            source.file);
+      in_context(source.file, [&] { probabilities = model.predict(batch.data(), n); });
       for (size_t i = 0; i < n; ++i) {
         const float* p = &probabilities[i * k];
         const size_t best = static_cast<size_t>(std::max_element(p, p + k) - p);

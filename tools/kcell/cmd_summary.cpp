@@ -26,41 +26,33 @@ bool is_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::string text_of(kcell_status (*get)(const kcell_model*, char*, size_t, size_t*),
-                    const kcell_model* model) {
-  size_t needed = 0;
-  get(model, nullptr, 0, &needed);
-  std::string text(needed, '\0');
-  check(get(model, &text[0], text.size(), nullptr), "summary");
-  text.resize(needed > 0 ? needed - 1 : 0);
-  return text;
-}
-
-void run_summary(const SummaryCommand& c, bool shape_given) {
-  Model model;
-  const bool from_file = is_file(c.what);
+kcell::Model open_model(const SummaryCommand& c, bool from_file, bool shape_given) {
   if (from_file) {
     if (shape_given)
       throw CLI::ValidationError("--channels/--size/--classes",
                                  "describe a new model; the file " + c.what + " has its own");
-    check(kcell_model_load(c.what.c_str(), model.out()), "");
-  } else if (c.what.find('/') != std::string::npos ||
-             (c.what.size() > 6 && c.what.compare(c.what.size() - 6, 6, ".kcell") == 0)) {
-    throw Failure(c.what + ": no such model file");  // a path, not a spec
-  } else {
-    check(kcell_model_create(c.what.c_str(), c.channels, c.size, c.size, c.classes, 0,
-                             model.out()),
-          "'" + c.what + "' is neither a model file nor a preset or spec");
+    return kcell::Model::load(c.what);
   }
-  kcell_model_info info;
-  info.struct_size = sizeof info;
-  check(kcell_model_get_info(model.get(), &info), c.what);
+  if (c.what.find('/') != std::string::npos ||
+      (c.what.size() > 6 && c.what.compare(c.what.size() - 6, 6, ".kcell") == 0))
+    throw Failure(c.what + ": no such model file");  // a path, not a spec
+  return in_context("'" + c.what + "' is neither a model file nor a preset or spec", [&] {
+    return kcell::Model(c.what, c.channels, c.size, c.size, c.classes, 0);
+  });
+}
+
+void run_summary(const SummaryCommand& c, bool shape_given) {
+  const bool from_file = is_file(c.what);
+  const kcell::Model model = open_model(c, from_file, shape_given);
+  const kcell_model_info info = in_context(c.what, [&] { return model.info(); });
   std::printf("%s: input %d×%d×%d, %d classes%s\n", c.what.c_str(), info.channels, info.height,
               info.width, info.num_classes, from_file ? "" : " (--channels/--size/--classes)");
   if (from_file && info.epochs_trained > 0)
     std::printf("trained for %d epochs\n", info.epochs_trained);
-  std::printf("architecture: %s\n\n", text_of(kcell_model_architecture, model.get()).c_str());
-  std::printf("%s", text_of(kcell_model_summary, model.get()).c_str());
+  in_context("summary", [&] {
+    std::printf("architecture: %s\n\n", model.architecture().c_str());
+    std::printf("%s", model.summary().c_str());
+  });
 }
 
 }  // namespace

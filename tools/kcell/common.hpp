@@ -1,8 +1,11 @@
 // Shared bits of the kcell command-line program: failing with kcell's message, split names,
-// owners for the C handles.
+// owners for the C handles. The program uses the library through kcell.hpp (whose
+// kcell::Error main() reports like a Failure); the C-handle owners below are what the files
+// not yet moved onto kcell.hpp still use.
 #pragma once
 
 #include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -25,14 +28,18 @@ inline void check(kcell_status status, const std::string& what = "") {
   }
 }
 
-inline const char* split_name(kcell_split split) {
-  switch (split) {
-    case KCELL_SPLIT_TRAIN: return "train";
-    case KCELL_SPLIT_VAL: return "val";
-    case KCELL_SPLIT_TEST: return "test";
+// Runs body(); a kcell::Error it throws becomes a Failure "what: kcell's message" (as
+// check() words it).
+template <class Body>
+auto in_context(const std::string& what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const kcell::Error& e) {
+    throw Failure(what.empty() ? std::string(e.what()) : what + ": " + e.what());
   }
-  return "?";
 }
+
+using kcell::split_name;
 
 // RAII owner for the C handles used by the program; movable, not copyable.
 template <class T, void (*Free)(T*)>
