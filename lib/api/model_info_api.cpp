@@ -11,6 +11,8 @@
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -35,6 +37,7 @@ extern "C" {
 KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_model_info* info) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(info, "info");
     const size_t size = info->struct_size;
     if (size < sizeof(size_t))
@@ -63,6 +66,7 @@ KCELL_API kcell_status kcell_model_architecture(const kcell_model* model, char* 
                                                 size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     copy_out(model->model->architecture().text, buffer, capacity, needed, "the architecture");
   });
 }
@@ -71,6 +75,7 @@ KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffe
                                            size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     const kcell::model::Model& m = *model->model;
     const std::string text = kcell::model::format_summary(kcell::model::summarize(
         m.architecture(), m.channels(), m.height(), m.width(), m.num_classes()));
@@ -82,6 +87,7 @@ KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float
                                                  float* std, size_t capacity) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(mean, "mean");
     require(std, "std");
     const kcell::model::Model& m = *model->model;
@@ -102,6 +108,7 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
                                                    const char* const* names, size_t count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
     std::vector<std::string> copied;
     if (count > 0) {
       require(names, "names");
@@ -119,6 +126,7 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int inde
                                               char* buffer, size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     copy_out(model->model->class_name(index), buffer, capacity, needed, "the class name");
   });
 }

@@ -13,6 +13,8 @@
 using kcell::Status;
 using kcell::api::guarded;
 using kcell::api::raw_enum;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -46,6 +48,7 @@ KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, 
       kcell::fail(Status::invalid_argument,
                   "unknown layout " + std::to_string(value) +
                       "; use KCELL_LAYOUT_NCHW or KCELL_LAYOUT_NHWC");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
     kcell::infer::predict(*model->model, images, count,
@@ -59,6 +62,7 @@ KCELL_API kcell_status kcell_predict_normalized(kcell_model* model, const float*
                                                 size_t count, float* probabilities,
                                                 size_t capacity) {
   return guarded([&] {
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
     kcell::infer::predict_normalized(*model->model, images, count, probabilities);
@@ -69,6 +73,7 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
                                                            kcell_precision precision) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     const int value = raw_enum(precision);
     switch (value) {
       case KCELL_PRECISION_FP32:
@@ -94,7 +99,9 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
                                                   kcell_split split, size_t max_images) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     const int which = raw_enum(split);
     if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
       kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));

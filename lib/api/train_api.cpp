@@ -20,6 +20,8 @@
 using kcell::Status;
 using kcell::api::guarded;
 using kcell::api::raw_enum;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -253,6 +255,8 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
                    kcell_metrics* metrics, kcell::train::Metrics* full_out) {
   require(model, "model");
   require(dataset, "dataset");
+  const InUse<kcell_model> model_use(model, "the model", Access::shared);
+  const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
   require(metrics, "metrics");
   if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
     kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
@@ -344,7 +348,10 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
                                    kcell_history* history) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
     require(train, "train");
+    const InUse<kcell_dataset> train_use(train, "the train dataset", Access::shared);
+    const InUse<kcell_dataset> val_use(val, "the validation dataset", Access::shared);
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
@@ -380,6 +387,7 @@ KCELL_API kcell_status kcell_evaluate_details(kcell_model* model, const kcell_da
                                               size_t confusion_capacity) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(metrics, "metrics");
     const size_t k = static_cast<size_t>(model->model->num_classes());
     if (per_class && per_class_capacity < k)

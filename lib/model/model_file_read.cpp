@@ -6,6 +6,7 @@
 #include "data/npy_header.hpp"
 #include "data/printable.hpp"
 #include "data/zip_archive.hpp"
+#include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
 #include "model/summary.hpp"
@@ -72,6 +73,7 @@ void read_tensor(data::ZipArchive& zip, const std::string& name,
   values.resize(static_cast<size_t>(header.element_count));
   data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
   data::expect_end(*source, "the array data");  // also checks the CRC
+  check_tensor_values(source->name(), values);
 }
 
 std::unique_ptr<Model> read_model(data::ZipArchive& zip) {

@@ -14,6 +14,7 @@
 #include "data/npy_header.hpp"
 #include "data/printable.hpp"
 #include "data/zip_archive.hpp"
+#include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/npy_writer.hpp"
 #include "model/zip_writer.hpp"
@@ -150,6 +151,7 @@ std::vector<float> read_floats(data::ZipArchive& zip, const std::string& name,
   std::vector<float> values(static_cast<size_t>(header.element_count));
   data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
   data::expect_end(*source, "the array data");
+  model::check_tensor_values(source->name(), values);
   return values;
 }
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Union
 
 from ._arrays import Layout
-from ._errors import (BufferTooSmallError, CancelledError, FormatError, InternalError,
+from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatError, InternalError,
                       InvalidArgumentError, KcellError, KcellIOError, KcellMemoryError,
                       LimitError, NotFiniteError, SpecError, Status, UnsupportedError)
 from ._library import HEADER_VERSION, LibraryNotFoundError, lib
@@ -32,7 +32,7 @@ from .training import History, Monitor, Optimizer, Precision, Schedule, TrainPar
 __version__ = "%d.%d.%d" % HEADER_VERSION
 
 __all__ = [
-    "Augmentation", "BufferTooSmallError", "CancelledError", "ClassMetrics", "Dataset",
+    "Augmentation", "BufferTooSmallError", "BusyError", "CancelledError", "ClassMetrics", "Dataset",
     "EpochStats", "EvaluationDetails", "FormatError", "History", "InternalError",
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
