@@ -3,6 +3,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kcell DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${KCELL_GENERATED_INCLUDE_DIR}/kcell/version.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kcell)
 
 set(KCELL_INSTALL_TARGETS kcell)
 if(KCELL_BUILD_SHARED)
@@ -19,7 +21,7 @@ install(EXPORT kcellTargets NAMESPACE kcell:: DESTINATION ${KCELL_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/kcellConfig.cmake.in
   ${PROJECT_BINARY_DIR}/kcellConfig.cmake INSTALL_DESTINATION ${KCELL_CMAKE_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/kcellConfigVersion.cmake
-  COMPATIBILITY SameMinorVersion)
+  COMPATIBILITY ${KCELL_PACKAGE_COMPATIBILITY})  # cmake/KcellAbi.cmake
 install(FILES ${PROJECT_BINARY_DIR}/kcellConfig.cmake
               ${PROJECT_BINARY_DIR}/kcellConfigVersion.cmake
         DESTINATION ${KCELL_CMAKE_DIR})

@@ -33,15 +33,17 @@ struct Model {
     _private: [u8; 0],
 }
 
+// kcell_augmentation, passed by pointer (kcell_train_params.augmentation) so it can grow.
 #[repr(C)]
 #[derive(Default)]
 struct Augmentation {
+    struct_size: usize,
     hflip: c_double,
     vflip: c_double,
     rot90: c_double,
     rotate: c_double,
     rotate_degrees: c_double,
-    shift: c_int,
+    shift: i32,
     brightness: c_double,
     contrast: c_double,
     erase: c_double,
@@ -64,14 +66,15 @@ struct Progress {
 
 type ProgressFn = Option<unsafe extern "C" fn(*const Progress, *mut c_void) -> c_int>;
 
-// kcell_train_params as of kcell 0.1. A newer header may append fields; this program keeps
-// working because it passes its own struct_size and the library uses defaults for the rest.
+// kcell_train_params as of kcell 0.1. A newer 0.1.x header may append fields; this program
+// keeps working because it passes its own struct_size and the library uses defaults for the
+// rest. (Another 0.MINOR may change layouts: its libkcell.so.0.MINOR is another library.)
 #[repr(C)]
 struct TrainParams {
     struct_size: usize,
     epochs: c_int,
     batch_size: c_int,
-    optimizer: c_int,
+    optimizer: i32, // a kcell_optimizer: struct fields are fixed-width, never enum-typed
     learning_rate: c_double,
     momentum: c_double,
     nesterov: c_int,
@@ -80,7 +83,7 @@ struct TrainParams {
     epsilon: c_double,
     weight_decay: c_double,
     decay_bias_and_norm: c_int,
-    schedule: c_int,
+    schedule: i32,
     warmup_epochs: c_double,
     class_weights: *const f32,
     label_smoothing: c_double,
@@ -88,15 +91,15 @@ struct TrainParams {
     num_threads: c_int,
     progress: ProgressFn,
     progress_user_data: *mut c_void,
-    monitor: c_int,
+    monitor: i32,
     patience: c_int,
     min_delta: c_double,
     auto_class_weights: c_int,
     balanced_sampler: c_int,
-    augmentation: Augmentation,
+    augmentation: *const Augmentation,
     checkpoint_path: *const c_char,
     resume: c_int,
-    precision: c_int,
+    precision: i32,
 }
 
 #[repr(C)]
@@ -130,11 +133,12 @@ extern "C" {
                           out: *mut *mut Model) -> Status;
     fn kcell_model_free(model: *mut Model);
     fn kcell_train_params_init(params: *mut TrainParams, struct_size: usize) -> Status;
+    fn kcell_augmentation_init(augmentation: *mut Augmentation, struct_size: usize) -> Status;
     fn kcell_train(model: *mut Model, train: *const Dataset, val: *const Dataset,
                    params: *const TrainParams, history: *mut c_void) -> Status;
-    fn kcell_evaluate(model: *mut Model, dataset: *const Dataset, split: c_int,
+    fn kcell_evaluate(model: *const Model, dataset: *const Dataset, split: c_int,
                       metrics: *mut Metrics) -> Status;
-    fn kcell_predict(model: *mut Model, images: *const u8, count: usize, layout: c_int,
+    fn kcell_predict(model: *const Model, images: *const u8, count: usize, layout: c_int,
                      probabilities: *mut f32, capacity: usize) -> Status;
     fn kcell_model_save_to_memory(model: *const Model, data: *mut *mut c_void,
                                   size: *mut usize) -> Status;
@@ -256,7 +260,12 @@ fn main() {
     params.batch_size = 4;
     params.learning_rate = 0.01;
     params.num_threads = 1;
-    params.augmentation.hflip = 0.5;
+    let mut augmentation = Augmentation::default();
+    check(unsafe {
+        kcell_augmentation_init(&mut augmentation, std::mem::size_of::<Augmentation>())
+    }, "kcell_augmentation_init");
+    augmentation.hflip = 0.5;
+    params.augmentation = &augmentation;
     let mut seen = Seen::default();
     params.progress = Some(on_progress);
     params.progress_user_data = &mut seen as *mut Seen as *mut c_void;

@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* KCELL_VERSION_*: generated from the CMake project version into the build (and installed). */
+#include <kcell/version.h>
+
 #if defined(KCELL_STATIC_DEFINE)
 #define KCELL_API
 #elif defined(_WIN32)
@@ -41,18 +44,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** @name Version
- * Semantic version of this header. A library with the same major version and an equal or
- * newer minor version is ABI-compatible with programs built against this header.
- * @{ */
-#define KCELL_VERSION_MAJOR 0 /**< Incompatible API or ABI changes. */
-#define KCELL_VERSION_MINOR 1 /**< Compatible additions. */
-#define KCELL_VERSION_PATCH 0 /**< Fixes only. */
-/** The version as one number: major * 10000 + minor * 100 + patch. */
-#define KCELL_VERSION_NUMBER \
-  (KCELL_VERSION_MAJOR * 10000 + KCELL_VERSION_MINOR * 100 + KCELL_VERSION_PATCH)
-/** @} */
 
 /**
  * @brief The version of the linked library, as "MAJOR.MINOR.PATCH".
@@ -173,7 +164,8 @@ static inline kcell_status kcell_open_options_default(kcell_open_options *option
  * @brief Opens a dataset file or folder; the format is detected from the content.
  *
  * Accepted: a MedMNIST `.npz` (members `train_images`, `train_labels`, `val_images`,
- * `val_labels`, `test_images`, `test_labels`); a folder of MNIST-style IDX files
+ * `val_labels`, `test_images`, `test_labels`; a split may be absent, as in a file of test
+ * images only, but a split present has both its members; labels (N,) or (N, 1)); a folder of MNIST-style IDX files
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
  * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1).
@@ -269,13 +261,16 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset *dataset, kcell_s
 /** @name Models
  * A model is a network with its weights.
  *
- * Threads: one model may be shared by any number of threads. These calls only read it and
- * may run at the same time as each other on the same model: kcell_predict(),
- * kcell_predict_normalized(), kcell_evaluate(), kcell_evaluate_details(),
- * kcell_model_save(), kcell_model_save_to_memory(), kcell_model_set_inference_precision()
- * and the getters (kcell_model_num_params(), kcell_model_get_info(),
- * kcell_model_architecture(), kcell_model_summary(), kcell_model_normalization(),
- * kcell_model_class_name()). kcell_train() and kcell_model_set_class_names() are
+ * Threads: one model may be shared by any number of threads. These calls may run at the
+ * same time as each other, in any mix, on the same model: the calls that only read it
+ * (they take a `const kcell_model *`: kcell_predict(), kcell_predict_normalized(),
+ * kcell_evaluate(), kcell_evaluate_details(), kcell_model_save(),
+ * kcell_model_save_to_memory() and the getters kcell_model_num_params(),
+ * kcell_model_get_info(), kcell_model_architecture(), kcell_model_summary(),
+ * kcell_model_normalization(), kcell_model_class_name()), and the two that change only the
+ * inference settings, under a lock of their own: kcell_model_set_inference_precision() and
+ * kcell_model_calibrate_int8() (calls already running finish with the precision and
+ * calibration they started with). kcell_train() and kcell_model_set_class_names() are
  * exclusive, and kcell checks it: while one of them runs on the model, any other call on
  * it (from another thread, or from the training's own progress callback: a nested
  * kcell_train(), a kcell_predict()) returns ::KCELL_ERROR_BUSY without running, and they
@@ -362,20 +357,46 @@ typedef enum kcell_monitor {
  * On-the-fly augmentation of training images (never of validation or evaluation images).
  * Applied to each image as floats in [0, 1], before the input normalisation; every draw
  * depends only on the seed, the epoch and the image's place in the epoch, so a run is
- * reproducible for a given seed and thread count. All zero (the default) turns it off.
+ * reproducible for a given seed and thread count. The defaults (all probabilities and
+ * ranges 0) turn it off.
+ *
+ * Passed to kcell_train() by pointer (kcell_train_params.augmentation) and growing like
+ * the parameters: fill it with kcell_augmentation_default() first; a library newer than
+ * the program uses its defaults for the fields past `struct_size`.
  */
 typedef struct kcell_augmentation {
+  size_t struct_size;    /**< sizeof(kcell_augmentation), set by the default function. */
   double hflip;          /**< Probability of a left-right flip, in [0, 1] (0). */
   double vflip;          /**< Probability of an up-down flip, in [0, 1] (0). */
   double rot90;          /**< Probability of a turn by 90, 180 or 270 degrees (0). */
   double rotate;         /**< Probability of a small bilinear rotation (0) ... */
   double rotate_degrees; /**< ... by an angle uniform in ±this many degrees, 0..180 (0). */
-  int shift;             /**< Shift by up to ±this many pixels per axis, zero fill (0). */
+  int32_t shift;         /**< Shift by up to ±this many pixels per axis, zero fill (0). */
   double brightness;     /**< Add a value uniform in ±this, in [0, 1] (0). */
   double contrast;       /**< Scale about the image mean by 1 ± this, in [0, 1] (0). */
   double erase;          /**< Probability of zeroing one random rectangle (0) ... */
   double erase_max_area; /**< ... covering up to this fraction of the image, (0, 1] (0.25). */
 } kcell_augmentation;
+
+/**
+ * @brief Fills the first @p struct_size bytes of @p augmentation with the defaults listed on
+ *        each field (augmentation off).
+ *
+ * Writes no byte past @p struct_size, as kcell_train_params_init() does.
+ * @param augmentation The struct to fill.
+ * @param struct_size  Its size in bytes; at least sizeof(size_t).
+ */
+KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation *augmentation,
+                                               size_t struct_size);
+
+/**
+ * @brief Fills @p augmentation with the defaults (kcell_augmentation_init() with this
+ *        header's size).
+ * @param augmentation The struct to fill.
+ */
+static inline kcell_status kcell_augmentation_default(kcell_augmentation *augmentation) {
+  return kcell_augmentation_init(augmentation, sizeof *augmentation);
+}
 
 /** What the progress callback is told, after every batch. */
 typedef struct kcell_progress {
@@ -404,7 +425,7 @@ typedef struct kcell_train_params {
   size_t struct_size;          /**< sizeof(kcell_train_params), set by the default function. */
   int epochs;                  /**< Passes over the training split (10). */
   int batch_size;              /**< Images per step (128). */
-  kcell_optimizer optimizer;   /**< ::KCELL_OPTIMIZER_ADAM. */
+  int32_t optimizer;           /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAM). */
   double learning_rate;        /**< Peak learning rate (1e-3). */
   double momentum;             /**< SGD momentum (0.9). */
   int nesterov;                /**< SGD: non-zero for Nesterov momentum (0). */
@@ -413,7 +434,7 @@ typedef struct kcell_train_params {
   double epsilon;              /**< Adam ε (1e-8). */
   double weight_decay;         /**< L2 (SGD, Adam) or decoupled (AdamW) decay (0). */
   int decay_bias_and_norm;     /**< Non-zero to decay biases and batch-norm parameters too (0). */
-  kcell_schedule schedule;     /**< ::KCELL_SCHEDULE_CONSTANT. */
+  int32_t schedule;            /**< A ::kcell_schedule (::KCELL_SCHEDULE_CONSTANT). */
   double warmup_epochs;        /**< Cosine: linear warm-up length in epochs (0). */
   const float *class_weights;  /**< NULL, or one loss weight per class (copied). */
   double label_smoothing;      /**< Label smoothing ε in [0, 1) (0). */
@@ -421,8 +442,9 @@ typedef struct kcell_train_params {
   int num_threads;             /**< Compute threads; 0 for the kcell_set_num_threads() value. */
   kcell_progress_fn progress;  /**< NULL, or called after every batch and epoch. */
   void *progress_user_data;    /**< Passed to @ref progress. */
-  kcell_monitor monitor;       /**< ::KCELL_MONITOR_NONE; any other needs validation data,
-                                    and the model ends with the best epoch's weights. */
+  int32_t monitor;             /**< A ::kcell_monitor (::KCELL_MONITOR_NONE); any other
+                                    needs validation data, and the model ends with the
+                                    best epoch's weights. */
   int patience;                /**< With a monitor: stop after this many epochs without
                                     improvement; 0 never stops early (0). */
   double min_delta;            /**< With a monitor: an improvement must exceed this (0). */
@@ -431,7 +453,8 @@ typedef struct kcell_train_params {
                                     (absent ones 0); not with @ref class_weights (0). */
   int balanced_sampler;        /**< Non-zero: each epoch draws train-count images with
                                     replacement, every class equally likely (0). */
-  kcell_augmentation augmentation; /**< Training augmentation; all off by default. */
+  const kcell_augmentation *augmentation; /**< NULL (no augmentation), or settings filled
+                                    with kcell_augmentation_default() first (copied) (NULL). */
   const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
                                     with all kcell_train() needs to resume
                                     (docs/model-files.md); checked before training as
@@ -443,7 +466,8 @@ typedef struct kcell_train_params {
                                     count. A checkpoint of a run with other settings, data
                                     or model is refused (::KCELL_ERROR_INVALID_ARGUMENT), a
                                     damaged one too (::KCELL_ERROR_FORMAT) (0). */
-  kcell_precision precision;   /**< Arithmetic of training: ::KCELL_PRECISION_FP32, or
+  int32_t precision;           /**< A ::kcell_precision, the arithmetic of training:
+                                    ::KCELL_PRECISION_FP32 (the default), or
                                     ::KCELL_PRECISION_BF16 where the CPU supports it. */
 } kcell_train_params;
 
@@ -467,8 +491,9 @@ static inline kcell_status kcell_train_params_default(kcell_train_params *params
   return kcell_train_params_init(params, sizeof *params);
 }
 
-/** Statistics of one training epoch. */
+/** Statistics of one training epoch, from kcell_history_epoch(). */
 typedef struct kcell_epoch_stats {
+  size_t struct_size;    /**< sizeof(kcell_epoch_stats); set it before calling. */
   int epoch;             /**< 0-based epoch. */
   double train_loss;     /**< Mean training loss (as seen during the epoch). */
   double train_accuracy; /**< Training accuracy (as seen during the epoch). */
@@ -500,9 +525,10 @@ KCELL_API kcell_status kcell_history_count(const kcell_history *history, size_t 
  * @brief Copies the statistics of recorded epoch @p index (0-based).
  * @param history The history.
  * @param index   Epoch record number, from 0.
- * @param stats   Receives the record. This struct has no `struct_size`: while kcell is
- *                0.x its fields may still be appended; from 1.0 on only a new major
- *                version changes it.
+ * @param stats   Receives the record; set its `struct_size` first. Only the fields that
+ *                fit in that size are written (and `struct_size`, to the size written).
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for an index past the records or a `struct_size`
+ *         below sizeof(size_t).
  */
 KCELL_API kcell_status kcell_history_epoch(const kcell_history *history, size_t index,
                                            kcell_epoch_stats *stats);
@@ -592,7 +618,7 @@ typedef struct kcell_class_metrics {
  * @param split   A labelled split of it.
  * @param metrics Receives the metrics; set its `struct_size` first.
  */
-KCELL_API kcell_status kcell_evaluate(kcell_model *model, const kcell_dataset *dataset,
+KCELL_API kcell_status kcell_evaluate(const kcell_model *model, const kcell_dataset *dataset,
                                       kcell_split split, kcell_metrics *metrics);
 
 /**
@@ -615,8 +641,9 @@ KCELL_API kcell_status kcell_evaluate(kcell_model *model, const kcell_dataset *d
  *                           fewer than k × k.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for more than 4096 classes.
  */
-KCELL_API kcell_status kcell_evaluate_details(kcell_model *model, const kcell_dataset *dataset,
-                                              kcell_split split, kcell_metrics *metrics,
+KCELL_API kcell_status kcell_evaluate_details(const kcell_model *model,
+                                              const kcell_dataset *dataset, kcell_split split,
+                                              kcell_metrics *metrics,
                                               kcell_class_metrics *per_class,
                                               size_t per_class_capacity, uint64_t *confusion,
                                               size_t confusion_capacity);
@@ -631,6 +658,16 @@ KCELL_API kcell_status kcell_evaluate_details(kcell_model *model, const kcell_da
  * architecture spec, the input shape, the class names, the input normalisation and a
  * training summary (docs/model-files.md). A loaded model can be used for prediction and
  * trained further.
+ *
+ * Ensembles: a ::kcell_model may also hold several trained models (members) whose
+ * predictions are averaged: kcell_model_ensemble_create() makes one, kcell_model_load()
+ * gives one for an ensemble file, and kcell_model_save() writes one as an ensemble file.
+ * kcell_predict(), kcell_predict_normalized(), kcell_evaluate() and
+ * kcell_evaluate_details() of an ensemble use the mean of its members' probabilities; the
+ * getters describe its first member (all members share input shape, classes, class names
+ * and normalisation); kcell_model_set_class_names(), kcell_model_set_inference_precision()
+ * and kcell_model_calibrate_int8() apply to every member; kcell_train() refuses an
+ * ensemble with ::KCELL_ERROR_INVALID_ARGUMENT.
  *
  * Threads: saving and the getters below only read the model; they may run at the same
  * time as each other and as predictions and evaluations of the same model, but not during
@@ -662,9 +699,10 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void
                                                   size_t *size);
 
 /**
- * @brief Loads a model file written by kcell_model_save().
+ * @brief Loads a model file written by kcell_model_save(): a single model or an ensemble
+ *        (kcell_model_member_count() tells).
  *
- * The whole file is checked: the format version, the CRC of every archive member, that
+ * The whole file is checked (for an ensemble, every member and that they agree): the format version, the CRC of every archive member, that
  * every tensor the architecture needs is present as little-endian float32 in C order with
  * exactly the architecture's shape, and that there is nothing else.
  *
@@ -686,6 +724,30 @@ KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
  */
 KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t size,
                                                     kcell_model **out);
+
+/**
+ * @brief Makes an ensemble of copies of @p count models: its predictions are the mean of
+ *        theirs.
+ *
+ * The models are copied (the ensemble does not keep them); an ensemble among them adds all
+ * its members. One model gives a single-model handle equal to a copy of it.
+ *
+ * @param models Models with the same input shape, class count, class names and input
+ *               normalisation (trained on the same training images).
+ * @param count  Their number, 1 to 64 members in all.
+ * @param out    Receives the ensemble; release with kcell_model_free().
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model
+ *         or members that disagree (the message names the member and the difference).
+ */
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model *const *models,
+                                                   size_t count, kcell_model **out);
+
+/**
+ * @brief Number of member models: 1 for a single model, N for an ensemble of N.
+ * @param model The model.
+ * @param count Receives the number.
+ */
+KCELL_API kcell_status kcell_model_member_count(const kcell_model *model, size_t *count);
 
 /**
  * @brief Releases memory that kcell allocated for the caller (kcell_model_save_to_memory()).
@@ -807,7 +869,8 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int inde
  * the thread count.
  *
  * Threads: kcell_predict() and kcell_predict_normalized() may be called on one model from
- * any number of threads at once, also while other threads evaluate or save it. The
+ * any number of threads at once, also while other threads evaluate, save or calibrate it
+ * (kcell_model_calibrate_int8()). The
  * weights are shared read-only and every concurrent call computes with inference contexts
  * of its own, so calls run in parallel, each with the calling thread's compute threads
  * (kcell_set_num_threads()), and each gives bit for bit what it gives when it runs alone
@@ -836,8 +899,8 @@ typedef enum kcell_layout {
  * @param capacity      Floats @p probabilities can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                      if fewer than @p count × class count.
  */
-KCELL_API kcell_status kcell_predict(kcell_model *model, const uint8_t *images, size_t count,
-                                     kcell_layout layout, float *probabilities,
+KCELL_API kcell_status kcell_predict(const kcell_model *model, const uint8_t *images,
+                                     size_t count, kcell_layout layout, float *probabilities,
                                      size_t capacity);
 
 /**
@@ -854,7 +917,7 @@ KCELL_API kcell_status kcell_predict(kcell_model *model, const uint8_t *images, 
  *         message names the image and element; nothing is written), since the network's
  *         ReLU and max-pooling would turn it into finite, meaningless probabilities.
  */
-KCELL_API kcell_status kcell_predict_normalized(kcell_model *model, const float *images,
+KCELL_API kcell_status kcell_predict_normalized(const kcell_model *model, const float *images,
                                                 size_t count, float *probabilities,
                                                 size_t capacity);
 
@@ -898,8 +961,10 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
  * replaces the previous one; training the model (or loading other weights into it) makes
  * it stale. The calibration is not saved in model files.
  *
- * Must not run while another thread trains @p model; other threads may predict meanwhile
- * (they go on in their precision).
+ * May run while other threads predict with, evaluate, save or calibrate @p model (calls
+ * already running finish with the calibration they started with; of two calibrations at
+ * once, the one that finishes last stays), but not during kcell_train(),
+ * kcell_model_set_class_names() or kcell_model_free() on it.
  *
  * @param model      The model.
  * @param dataset    Images of the model's input shape.

@@ -1,19 +1,24 @@
 /**
  * @file kcell.hpp
- * @brief Header-only C++17 wrapper over kcell.h: RAII handles and exceptions.
+ * @brief Header-only C++17 wrapper over kcell.h: RAII handles, exceptions, std types.
  *
- * It adds no behaviour of its own: every method calls one C function, and a status other
- * than ::KCELL_OK becomes a kcell::Error carrying the status and kcell_last_error().
- * The thread-safety rules of the C handles apply unchanged.
+ * It covers every function of kcell.h and adds no behaviour of its own: every method calls
+ * C functions, and a status other than ::KCELL_OK becomes a kcell::Error carrying the
+ * status and kcell_last_error(). The thread-safety rules of the C handles apply unchanged
+ * (a `const` method calls only functions that take a `const` handle).
  */
 #ifndef KCELL_KCELL_HPP
 #define KCELL_KCELL_HPP
 
 #include <kcell/kcell.h>
 
+#include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kcell {
@@ -31,9 +36,67 @@ class Error : public std::runtime_error {
   kcell_status status_;
 };
 
-/** Throws kcell::Error with kcell_last_error() unless @p status is ::KCELL_OK. */
+/** Throws kcell::Error with kcell_last_error() (or, if empty, kcell_status_string())
+ *  unless @p status is ::KCELL_OK. */
 inline void check(kcell_status status) {
-  if (status != KCELL_OK) throw Error(status, kcell_last_error());
+  if (status == KCELL_OK) return;
+  std::string message = kcell_last_error();
+  if (message.empty()) message = kcell_status_string(status);
+  throw Error(status, message);
+}
+
+/** The linked library's version, "MAJOR.MINOR.PATCH" (kcell_version()). */
+inline std::string version() { return kcell_version(); }
+
+/** The linked library's version as KCELL_VERSION_NUMBER computes it (kcell_version_number()). */
+inline int version_number() { return kcell_version_number(); }
+
+/** A static description of @p status (kcell_status_string()). */
+inline std::string status_string(kcell_status status) { return kcell_status_string(status); }
+
+/** The message of the last failed call on this thread (kcell_last_error()). */
+inline std::string last_error() { return kcell_last_error(); }
+
+/** Compute threads for calls made by this thread; 0 for all cores (kcell_set_num_threads()). */
+inline void set_num_threads(int threads) { check(kcell_set_num_threads(threads)); }
+
+/** Dataset options with the library's defaults (kcell_open_options_init()). */
+inline kcell_open_options default_open_options() {
+  kcell_open_options options;
+  check(kcell_open_options_init(&options, sizeof options));
+  return options;
+}
+
+/** Augmentation settings with the library's defaults, all off (kcell_augmentation_init()). */
+inline kcell_augmentation default_augmentation() {
+  kcell_augmentation augmentation;
+  check(kcell_augmentation_init(&augmentation, sizeof augmentation));
+  return augmentation;
+}
+
+/** Training settings with the library's defaults (kcell_train_params_init()). */
+inline kcell_train_params default_train_params() {
+  kcell_train_params params;
+  check(kcell_train_params_init(&params, sizeof params));
+  return params;
+}
+
+/** The name the C API uses for a split: "train", "val" or "test" ("?" for another number). */
+inline const char *split_name(kcell_split split) noexcept {
+  switch (split) {
+    case KCELL_SPLIT_TRAIN: return "train";
+    case KCELL_SPLIT_VAL: return "val";
+    case KCELL_SPLIT_TEST: return "test";
+  }
+  return "?";
+}
+
+/** The images and labels of one split for Dataset::create(), pointing into @p images and
+ *  @p labels (which must stay alive until the call; the library copies them). The count is
+ *  the number of labels. */
+inline kcell_split_buffers split_buffers(const std::vector<uint8_t> &images,
+                                         const std::vector<int32_t> &labels) noexcept {
+  return kcell_split_buffers{images.data(), labels.data(), labels.size()};
 }
 
 namespace detail {
@@ -41,16 +104,38 @@ template <class T, void (*Free)(T *)>
 struct Deleter {
   void operator()(T *p) const noexcept { Free(p); }
 };
+
+// Text from a function of the (buffer, capacity, needed) kind: asks for the size, then copies.
+template <class Copy>
+std::string copy_text(Copy &&copy) {
+  size_t needed = 0;
+  const kcell_status sized = copy(nullptr, 0, &needed);
+  if (sized != KCELL_ERROR_BUFFER_TOO_SMALL) check(sized);
+  std::string text(needed, '\0');
+  check(copy(&text[0], text.size(), &needed));
+  text.resize(needed > 0 ? needed - 1 : 0);  // without the NUL
+  return text;
+}
 }  // namespace detail
 
-/** An opened dataset (see ::kcell_dataset). */
+/** An opened dataset (see ::kcell_dataset). Immutable; its const methods may be called from
+ *  many threads at once. */
 class Dataset {
  public:
-  /** Opens a file or folder (kcell_dataset_open()). */
+  /** Opens a file or folder (kcell_dataset_open()); NULL @p options for the defaults. */
   explicit Dataset(const std::string &path, const kcell_open_options *options = nullptr) {
     kcell_dataset *raw = nullptr;
     check(kcell_dataset_open(path.c_str(), options, &raw));
     handle_.reset(raw);
+  }
+  /** Makes a dataset from caller memory, which is copied (kcell_dataset_create()); NULL
+   *  for an absent split. See split_buffers(). */
+  static Dataset create(int channels, int height, int width, int num_classes,
+                        const kcell_split_buffers *train, const kcell_split_buffers *val = nullptr,
+                        const kcell_split_buffers *test = nullptr) {
+    kcell_dataset *raw = nullptr;
+    check(kcell_dataset_create(channels, height, width, num_classes, train, val, test, &raw));
+    return Dataset(raw);
   }
   /** Number of images in @p split (kcell_dataset_count()). */
   size_t count(kcell_split split) const {
@@ -77,6 +162,12 @@ class Dataset {
     check(kcell_dataset_image(get(), split, index, pixels.data(), pixels.size(), label));
     return pixels;
   }
+  /** The label of one image, -1 when unlabelled (kcell_dataset_image() without pixels). */
+  int32_t label(kcell_split split, size_t index) const {
+    int32_t label = -1;
+    check(kcell_dataset_image(get(), split, index, nullptr, 0, &label));
+    return label;
+  }
   /** Images per class in @p split (kcell_dataset_class_histogram()). */
   std::vector<size_t> class_histogram(kcell_split split) const {
     std::vector<size_t> counts(static_cast<size_t>(num_classes()));
@@ -87,10 +178,11 @@ class Dataset {
   kcell_dataset *get() const noexcept { return handle_.get(); }
 
  private:
+  explicit Dataset(kcell_dataset *raw) { handle_.reset(raw); }
   std::unique_ptr<kcell_dataset, detail::Deleter<kcell_dataset, kcell_dataset_free>> handle_;
 };
 
-/** Per-epoch training statistics (see ::kcell_history). */
+/** Per-epoch training statistics (see ::kcell_history). Not thread-safe. */
 class History {
  public:
   /** Creates an empty history (kcell_history_create()). */
@@ -99,12 +191,25 @@ class History {
     check(kcell_history_create(&raw));
     handle_.reset(raw);
   }
-  /** Every recorded epoch, in order. */
-  std::vector<kcell_epoch_stats> epochs() const {
+  /** Number of recorded epochs (kcell_history_count()). */
+  size_t count() const {
     size_t n = 0;
     check(kcell_history_count(get(), &n));
-    std::vector<kcell_epoch_stats> out(n);
-    for (size_t i = 0; i < n; ++i) check(kcell_history_epoch(get(), i, &out[i]));
+    return n;
+  }
+  /** Record @p index (kcell_history_epoch()). */
+  kcell_epoch_stats epoch(size_t index) const {
+    kcell_epoch_stats stats{};
+    stats.struct_size = sizeof stats;
+    check(kcell_history_epoch(get(), index, &stats));
+    return stats;
+  }
+  /** Every recorded epoch, in order. */
+  std::vector<kcell_epoch_stats> epochs() const {
+    const size_t n = count();
+    std::vector<kcell_epoch_stats> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(epoch(i));
     return out;
   }
   /** Record index of the best epoch of the latest run, or -1 (kcell_history_best_epoch()). */
@@ -120,12 +225,10 @@ class History {
   std::unique_ptr<kcell_history, detail::Deleter<kcell_history, kcell_history_free>> handle_;
 };
 
-/** Training settings with the library's defaults (kcell_train_params_default()). */
-inline kcell_train_params default_train_params() {
-  kcell_train_params params;
-  check(kcell_train_params_default(&params));
-  return params;
-}
+/** Told after every batch and epoch of Model::train(); returns true to cancel training (as
+ *  a non-zero return of ::kcell_progress_fn does). An exception it throws cancels training
+ *  and is rethrown by Model::train() once kcell_train() has returned. */
+using ProgressCallback = std::function<bool(const kcell_progress &)>;
 
 /** Everything kcell_evaluate_details() reports about one split. */
 struct EvaluationDetails {
@@ -134,7 +237,14 @@ struct EvaluationDetails {
   std::vector<uint64_t> confusion;            /**< k × k, row = true class. */
 };
 
-/** A network with its weights (see ::kcell_model). */
+/** A model's input normalisation (kcell_model_normalization()): one value per channel. */
+struct Normalization {
+  std::vector<float> mean; /**< Per-channel mean of pixel / 255. */
+  std::vector<float> std;  /**< Per-channel standard deviation of pixel / 255. */
+};
+
+/** A network with its weights (see ::kcell_model). The const methods only read the model
+ *  and may run from many threads at once; see kcell.h for the rest. */
 class Model {
  public:
   /** Creates a model (kcell_model_create()). */
@@ -145,40 +255,72 @@ class Model {
                              &raw));
     handle_.reset(raw);
   }
-  /** Trains on @p train, validating on @p val if given (kcell_train()). */
-  void train(const Dataset &train, const Dataset *val, const kcell_train_params &params,
-             History *history = nullptr) {
-    check(kcell_train(get(), train.get(), val ? val->get() : nullptr, &params,
-                      history ? history->get() : nullptr));
-  }
-  /** Metrics on one split (kcell_evaluate()). */
-  kcell_metrics evaluate(const Dataset &data, kcell_split split) {
-    kcell_metrics metrics{};
-    metrics.struct_size = sizeof metrics;
-    check(kcell_evaluate(get(), data.get(), split, &metrics));
-    return metrics;
-  }
   /** Loads a model file (kcell_model_load()). */
   static Model load(const std::string &path) {
     kcell_model *raw = nullptr;
     check(kcell_model_load(path.c_str(), &raw));
     return Model(raw);
   }
-  /** Saves to a file, atomically replacing it (kcell_model_save()). */
-  void save(const std::string &path) const { check(kcell_model_save(get(), path.c_str())); }
-  /** Input shape, classes and training so far (kcell_model_get_info()). */
-  kcell_model_info info() const {
-    kcell_model_info out{};
-    out.struct_size = sizeof out;
-    check(kcell_model_get_info(get(), &out));
+  /** Loads a model from the bytes of a model file (kcell_model_load_from_memory()). */
+  static Model load_from_memory(const void *data, size_t size) {
+    kcell_model *raw = nullptr;
+    check(kcell_model_load_from_memory(data, size, &raw));
+    return Model(raw);
+  }
+  /** Loads a model from the bytes of a model file (kcell_model_load_from_memory()). */
+  static Model load_from_memory(const std::vector<uint8_t> &bytes) {
+    return load_from_memory(bytes.data(), bytes.size());
+  }
+
+  /** Trains on @p train, validating on @p val if given (kcell_train()). A @p progress
+   *  callback replaces the one in @p params for this call. */
+  void train(const Dataset &train, const Dataset *val, const kcell_train_params &params,
+             History *history = nullptr, const ProgressCallback &progress = nullptr) {
+    kcell_train_params p = params;
+    Bridge bridge{&progress, nullptr};
+    if (progress) {
+      p.progress = &Bridge::call;
+      p.progress_user_data = &bridge;
+    }
+    const kcell_status status = kcell_train(get(), train.get(), val ? val->get() : nullptr,
+                                            &p, history ? history->get() : nullptr);
+    if (bridge.error) std::rethrow_exception(bridge.error);
+    check(status);
+  }
+  /** Metrics on one split (kcell_evaluate()). */
+  kcell_metrics evaluate(const Dataset &data, kcell_split split) const {
+    kcell_metrics metrics{};
+    metrics.struct_size = sizeof metrics;
+    check(kcell_evaluate(get(), data.get(), split, &metrics));
+    return metrics;
+  }
+  /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
+  EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) const {
+    const size_t k = static_cast<size_t>(info().num_classes);
+    EvaluationDetails out{};
+    out.metrics.struct_size = sizeof out.metrics;
+    out.per_class.resize(k);
+    out.confusion.resize(k * k);
+    check(kcell_evaluate_details(get(), data.get(), split, &out.metrics, out.per_class.data(),
+                                 out.per_class.size(), out.confusion.data(),
+                                 out.confusion.size()));
     return out;
   }
+
   /** Class probabilities, count × classes, for uint8 images (kcell_predict()). */
   std::vector<float> predict(const uint8_t *images, size_t count,
-                             kcell_layout layout = KCELL_LAYOUT_NCHW) {
+                             kcell_layout layout = KCELL_LAYOUT_NCHW) const {
     std::vector<float> probabilities(count * static_cast<size_t>(info().num_classes));
     check(kcell_predict(get(), images, count, layout, probabilities.data(),
                         probabilities.size()));
+    return probabilities;
+  }
+  /** Class probabilities, count × classes, for normalised float images
+   *  (kcell_predict_normalized()). */
+  std::vector<float> predict_normalized(const float *images, size_t count) const {
+    std::vector<float> probabilities(count * static_cast<size_t>(info().num_classes));
+    check(kcell_predict_normalized(get(), images, count, probabilities.data(),
+                                   probabilities.size()));
     return probabilities;
   }
   /** Arithmetic of later predictions and evaluations (kcell_model_set_inference_precision()). */
@@ -190,16 +332,24 @@ class Model {
   void calibrate_int8(const Dataset &data, kcell_split split, size_t max_images = 0) {
     check(kcell_model_calibrate_int8(get(), data.get(), split, max_images));
   }
-  /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
-  EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) {
-    const size_t k = static_cast<size_t>(info().num_classes);
-    EvaluationDetails out{};
-    out.metrics.struct_size = sizeof out.metrics;
-    out.per_class.resize(k);
-    out.confusion.resize(k * k);
-    check(kcell_evaluate_details(get(), data.get(), split, &out.metrics, out.per_class.data(),
-                                 out.per_class.size(), out.confusion.data(),
-                                 out.confusion.size()));
+
+  /** Saves to a file, atomically replacing it (kcell_model_save()). */
+  void save(const std::string &path) const { check(kcell_model_save(get(), path.c_str())); }
+  /** The bytes of a model file (kcell_model_save_to_memory(), then kcell_free()). */
+  std::vector<uint8_t> save_to_memory() const {
+    void *data = nullptr;
+    size_t size = 0;
+    check(kcell_model_save_to_memory(get(), &data, &size));
+    const std::unique_ptr<void, detail::Deleter<void, kcell_free>> owner(data);
+    const auto *bytes = static_cast<const uint8_t *>(data);
+    return std::vector<uint8_t>(bytes, bytes + size);
+  }
+
+  /** Input shape, classes and training so far (kcell_model_get_info()). */
+  kcell_model_info info() const {
+    kcell_model_info out{};
+    out.struct_size = sizeof out;
+    check(kcell_model_get_info(get(), &out));
     return out;
   }
   /** Number of trainable parameters (kcell_model_num_params()). */
@@ -208,10 +358,68 @@ class Model {
     check(kcell_model_num_params(get(), &n));
     return n;
   }
+  /** The architecture as canonical spec text (kcell_model_architecture()). */
+  std::string architecture() const {
+    return detail::copy_text([this](char *buffer, size_t capacity, size_t *needed) {
+      return kcell_model_architecture(get(), buffer, capacity, needed);
+    });
+  }
+  /** A Keras-style summary, one line per layer (kcell_model_summary()). */
+  std::string summary() const {
+    return detail::copy_text([this](char *buffer, size_t capacity, size_t *needed) {
+      return kcell_model_summary(get(), buffer, capacity, needed);
+    });
+  }
+  /** The input normalisation, one mean and std per channel (kcell_model_normalization()). */
+  Normalization normalization() const {
+    const size_t channels = static_cast<size_t>(info().channels);
+    Normalization out{std::vector<float>(channels), std::vector<float>(channels)};
+    check(kcell_model_normalization(get(), out.mean.data(), out.std.data(), channels));
+    return out;
+  }
+  /** Names the classes in label order; empty restores "0" .. "k-1"
+   *  (kcell_model_set_class_names()). */
+  void set_class_names(const std::vector<std::string> &names) {
+    std::vector<const char *> pointers;
+    pointers.reserve(names.size());
+    for (const std::string &name : names) pointers.push_back(name.c_str());
+    check(kcell_model_set_class_names(get(), pointers.empty() ? nullptr : pointers.data(),
+                                      pointers.size()));
+  }
+  /** The name of class @p index (kcell_model_class_name()). */
+  std::string class_name(int index) const {
+    return detail::copy_text([this, index](char *buffer, size_t capacity, size_t *needed) {
+      return kcell_model_class_name(get(), index, buffer, capacity, needed);
+    });
+  }
+  /** Every class name, in label order. */
+  std::vector<std::string> class_names() const {
+    const int k = info().num_classes;
+    std::vector<std::string> names;
+    names.reserve(static_cast<size_t>(k));
+    for (int c = 0; c < k; ++c) names.push_back(class_name(c));
+    return names;
+  }
+
   /** The C handle, still owned by this object. */
   kcell_model *get() const noexcept { return handle_.get(); }
 
  private:
+  // Calls the std::function from C: no exception may unwind through kcell_train().
+  struct Bridge {
+    const ProgressCallback *callback;
+    std::exception_ptr error;
+    static int call(const kcell_progress *progress, void *user_data) noexcept {
+      Bridge &self = *static_cast<Bridge *>(user_data);
+      try {
+        return (*self.callback)(*progress) ? 1 : 0;
+      } catch (...) {
+        self.error = std::current_exception();
+        return 1;
+      }
+    }
+  };
+
   explicit Model(kcell_model *raw) { handle_.reset(raw); }
   std::unique_ptr<kcell_model, detail::Deleter<kcell_model, kcell_model_free>> handle_;
 };

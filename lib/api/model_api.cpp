@@ -3,7 +3,7 @@
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
 
 using kcell::api::guarded;
@@ -21,7 +21,7 @@ KCELL_API kcell_status kcell_model_create(const char* architecture, int channels
     require(out, "out");
     auto handle = std::make_unique<kcell_model>();
     handle->model = std::make_unique<kcell::model::Model>(
-        kcell::model::parse_architecture(architecture), channels, height, width, num_classes,
+        kcell::spec::parse_architecture(architecture), channels, height, width, num_classes,
         seed);
     *out = handle.release();
   });

@@ -4,10 +4,12 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
+#include "model/ensemble_file.hpp"
 #include "model/model.hpp"
 #include "model/model_file.hpp"
 
@@ -19,9 +21,10 @@ using kcell::api::require;
 
 namespace {
 
-kcell_model* new_handle(std::unique_ptr<kcell::model::Model> model) {
+kcell_model* new_handle(kcell::model::Members members) {
   auto handle = std::make_unique<kcell_model>();
-  handle->model = std::move(model);
+  handle->model = std::move(members.front());
+  for (size_t i = 1; i < members.size(); ++i) handle->more.push_back(std::move(members[i]));
   return handle.release();
 }
 
@@ -34,7 +37,7 @@ KCELL_API kcell_status kcell_model_save(const kcell_model* model, const char* pa
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(path, "path");
-    kcell::model::save_model(*model->model, path, kcell_version());
+    kcell::model::save_models(model->members(), path, kcell_version());
   });
 }
 
@@ -46,7 +49,7 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model* model, void
     require(data, "data");
     require(size, "size");
     const std::vector<uint8_t> bytes =
-        kcell::model::save_model_to_memory(*model->model, kcell_version());
+        kcell::model::save_models_to_memory(model->members(), kcell_version());
     // malloc, so that kcell_free (free) releases it whatever allocator the caller uses.
     void* out = std::malloc(bytes.empty() ? 1 : bytes.size());
     if (out == nullptr) throw std::bad_alloc();
@@ -60,7 +63,7 @@ KCELL_API kcell_status kcell_model_load(const char* path, kcell_model** out) {
   return guarded([&] {
     require(path, "path");
     require(out, "out");
-    *out = new_handle(kcell::model::load_model(path));
+    *out = new_handle(kcell::model::load_models(path));
   });
 }
 
@@ -69,7 +72,39 @@ KCELL_API kcell_status kcell_model_load_from_memory(const void* data, size_t siz
   return guarded([&] {
     require(data, "data");
     require(out, "out");
-    *out = new_handle(kcell::model::load_model_from_memory(data, size));
+    *out = new_handle(kcell::model::load_models_from_memory(data, size));
+  });
+}
+
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* models,
+                                                   size_t count, kcell_model** out) {
+  return guarded([&] {
+    require(out, "out");
+    if (count > 0) require(models, "models");
+    // Copies through the file format, so the ensemble owns members exactly as a saved and
+    // loaded file would give them; an ensemble among `models` adds all its members.
+    kcell::model::Members members;
+    for (size_t i = 0; i < count; ++i) {
+      if (models[i] == nullptr)
+        kcell::fail(Status::invalid_argument, "models[" + std::to_string(i) + "] is NULL");
+      for (kcell::model::Model* m : models[i]->members()) {
+        const std::vector<uint8_t> bytes =
+            kcell::model::save_model_to_memory(*m, kcell_version());
+        members.push_back(kcell::model::load_model_from_memory(bytes.data(), bytes.size()));
+      }
+    }
+    std::vector<const kcell::model::Model*> views;
+    for (const auto& m : members) views.push_back(m.get());
+    kcell::model::check_ensemble_members(views);
+    *out = new_handle(std::move(members));
+  });
+}
+
+KCELL_API kcell_status kcell_model_member_count(const kcell_model* model, size_t* count) {
+  return guarded([&] {
+    require(model, "model");
+    require(count, "count");
+    *count = 1 + model->more.size();
   });
 }
 

@@ -7,7 +7,7 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "model/model.hpp"
-#include "model/summary.hpp"
+#include "spec/summary.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
@@ -77,7 +77,7 @@ KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffe
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
     const kcell::model::Model& m = *model->model;
-    const std::string text = kcell::model::format_summary(kcell::model::summarize(
+    const std::string text = kcell::spec::format_summary(kcell::spec::summarize(
         m.architecture(), m.channels(), m.height(), m.width(), m.num_classes()));
     copy_out(text, buffer, capacity, needed, "the summary");
   });
@@ -118,7 +118,9 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
         copied.emplace_back(names[i]);
       }
     }
-    model->model->set_class_names(std::move(copied));
+    // Ensemble members share their class count, so if the first accepts the names (it
+    // checks them before changing anything) so do the others.
+    for (kcell::model::Model* m : model->members()) m->set_class_names(copied);
   });
 }
 

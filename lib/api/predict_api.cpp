@@ -5,10 +5,11 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/threads.hpp"
+#include "infer/ensemble_predict.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "train/calibrate.hpp"
+#include "infer/calibrate.hpp"
 
 using kcell::Status;
 using kcell::api::guarded;
@@ -39,8 +40,8 @@ void check_output(const kcell_model* model, const void* images, size_t count,
 
 extern "C" {
 
-KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, size_t count,
-                                     kcell_layout layout, float* probabilities,
+KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images,
+                                     size_t count, kcell_layout layout, float* probabilities,
                                      size_t capacity) {
   return guarded([&] {
     const int value = raw_enum(layout);
@@ -51,21 +52,21 @@ KCELL_API kcell_status kcell_predict(kcell_model* model, const uint8_t* images, 
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
-    kcell::infer::predict(*model->model, images, count,
-                          value == KCELL_LAYOUT_NHWC ? kcell::infer::Layout::nhwc
-                                                     : kcell::infer::Layout::nchw,
-                          probabilities);
+    kcell::infer::predict_mean(model->members(), images, count,
+                               value == KCELL_LAYOUT_NHWC ? kcell::infer::Layout::nhwc
+                                                          : kcell::infer::Layout::nchw,
+                               probabilities);
   });
 }
 
-KCELL_API kcell_status kcell_predict_normalized(kcell_model* model, const float* images,
+KCELL_API kcell_status kcell_predict_normalized(const kcell_model* model, const float* images,
                                                 size_t count, float* probabilities,
                                                 size_t capacity) {
   return guarded([&] {
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
-    kcell::infer::predict_normalized(*model->model, images, count, probabilities);
+    kcell::infer::predict_normalized_mean(model->members(), images, count, probabilities);
   });
 }
 
@@ -77,13 +78,16 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
     const int value = raw_enum(precision);
     switch (value) {
       case KCELL_PRECISION_FP32:
-        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::fp32);
+        for (kcell::model::Model* m : model->members())
+          kcell::infer::set_inference_precision(*m, kcell::infer::Precision::fp32);
         return;
       case KCELL_PRECISION_BF16:
-        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::bf16);
+        for (kcell::model::Model* m : model->members())
+          kcell::infer::set_inference_precision(*m, kcell::infer::Precision::bf16);
         return;
       case KCELL_PRECISION_INT8:
-        kcell::infer::set_inference_precision(*model->model, kcell::infer::Precision::int8);
+        for (kcell::model::Model* m : model->members())
+          kcell::infer::set_inference_precision(*m, kcell::infer::Precision::int8);
         return;
       default:
         kcell::fail(Status::invalid_argument,
@@ -106,8 +110,9 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
     if (which != KCELL_SPLIT_TRAIN && which != KCELL_SPLIT_VAL && which != KCELL_SPLIT_TEST)
       kcell::fail(Status::invalid_argument, "unknown split " + std::to_string(which));
     kcell::apply_threads(0);
-    kcell::train::calibrate_int8(*model->model, dataset->data,
-                                 static_cast<kcell::data::SplitId>(which), max_images);
+    for (kcell::model::Model* m : model->members())
+      kcell::infer::calibrate_int8(*m, dataset->data,
+                                   static_cast<kcell::data::SplitId>(which), max_images);
   });
 }
 

@@ -7,14 +7,16 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/atomic_file.hpp"
 #include "common/threads.hpp"
 #include "model/model.hpp"
-#include "train/evaluate.hpp"
-#include "train/metrics.hpp"
+#include "infer/ensemble_evaluate.hpp"
+#include "infer/evaluate.hpp"
+#include "infer/metrics.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -53,30 +55,61 @@ void fill_defaults(kcell_train_params& p) {
   p.min_delta = 0.0;
   p.auto_class_weights = 0;
   p.balanced_sampler = 0;
-  p.augmentation = kcell_augmentation{};
-  p.augmentation.erase_max_area = 0.25;
+  p.augmentation = nullptr;
   p.checkpoint_path = nullptr;
   p.resume = 0;
   p.precision = KCELL_PRECISION_FP32;
 }
 
-// The caller's parameters over the defaults. A caller built against an older header passes
-// a smaller struct: each field that lies wholly inside its struct_size is taken, the others
-// keep their defaults. A larger struct (a newer header) contributes the fields known here.
+void fill_defaults(kcell_augmentation& a) {
+  a = kcell_augmentation{};  // every probability and range 0: off
+  a.struct_size = sizeof(kcell_augmentation);
+  a.erase_max_area = 0.25;
+}
+
+// A caller built against an older header passes a smaller struct: each field that lies
+// wholly inside its struct_size is taken, the others keep their defaults. A larger struct
+// (a newer header) contributes the fields known here.
+#define KCELL_TAKE(field)                                                               \
+  if (size >= offsetof(std::remove_reference_t<decltype(p)>, field) + sizeof(p.field)) \
+  std::memcpy(&p.field, &in->field, sizeof(p.field))
+
+// Fails unless a caller's struct_size covers at least its own field; `hint` says how to
+// set it.
+void require_struct_size(size_t size, const char* what, const char* hint) {
+  if (size < sizeof(size_t))
+    kcell::fail(Status::invalid_argument,
+                std::string(what) + "->struct_size is " + std::to_string(size) + "; " + hint);
+}
+
+// The caller's augmentation over the defaults (the defaults when NULL).
+kcell_augmentation versioned_augmentation(const kcell_augmentation* in) {
+  kcell_augmentation p;
+  fill_defaults(p);
+  if (!in) return p;
+  const size_t size = in->struct_size;
+  require_struct_size(size, "augmentation",
+                      "fill augmentation with kcell_augmentation_default() first");
+  KCELL_TAKE(hflip);
+  KCELL_TAKE(vflip);
+  KCELL_TAKE(rot90);
+  KCELL_TAKE(rotate);
+  KCELL_TAKE(rotate_degrees);
+  KCELL_TAKE(shift);
+  KCELL_TAKE(brightness);
+  KCELL_TAKE(contrast);
+  KCELL_TAKE(erase);
+  KCELL_TAKE(erase_max_area);
+  return p;
+}
+
+// The caller's parameters over the defaults.
 kcell_train_params versioned_params(const kcell_train_params* in) {
   kcell_train_params p;
   fill_defaults(p);
   if (!in) return p;
   const size_t size = in->struct_size;
-  if (size < offsetof(kcell_train_params, epochs))
-    kcell::fail(Status::invalid_argument,
-                "params->struct_size is " + std::to_string(size) +
-                    "; fill params with kcell_train_params_default() first");
-  // memcpy, not assignment: an enum field may hold a value outside the enum, which C++
-  // must not load as that enum type (raw_enum reads it later).
-#define KCELL_TAKE(field)                                              \
-  if (size >= offsetof(kcell_train_params, field) + sizeof(p.field)) \
-  std::memcpy(&p.field, &in->field, sizeof(p.field))
+  require_struct_size(size, "params", "fill params with kcell_train_params_default() first");
   KCELL_TAKE(epochs);
   KCELL_TAKE(batch_size);
   KCELL_TAKE(optimizer);
@@ -105,9 +138,9 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(checkpoint_path);
   KCELL_TAKE(resume);
   KCELL_TAKE(precision);
-#undef KCELL_TAKE
   return p;
 }
+#undef KCELL_TAKE
 
 kcell::train::OptimizerKind optimizer_kind(int o) {
   switch (o) {
@@ -178,7 +211,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.epochs = p.epochs;
   c.batch_size = p.batch_size;
   c.learning_rate = p.learning_rate;
-  c.optimizer.kind = optimizer_kind(raw_enum(p.optimizer));
+  c.optimizer.kind = optimizer_kind(p.optimizer);
   c.optimizer.momentum = p.momentum;
   c.optimizer.nesterov = p.nesterov != 0;
   c.optimizer.beta1 = p.beta1;
@@ -186,7 +219,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.optimizer.epsilon = p.epsilon;
   c.optimizer.weight_decay = p.weight_decay;
   c.optimizer.decay_bias_and_norm = p.decay_bias_and_norm != 0;
-  c.schedule = schedule_kind(raw_enum(p.schedule));
+  c.schedule = schedule_kind(p.schedule);
   c.warmup_epochs = p.warmup_epochs;
   if (p.class_weights)
     c.loss.class_weights.assign(p.class_weights, p.class_weights + num_classes);
@@ -194,12 +227,12 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
                                               std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
-  c.early_stopping.monitor = monitor_kind(raw_enum(p.monitor));
+  c.early_stopping.monitor = monitor_kind(p.monitor);
   c.early_stopping.patience = p.patience;
   c.early_stopping.min_delta = p.min_delta;
   c.auto_class_weights = p.auto_class_weights != 0;
   c.balanced_sampler = p.balanced_sampler != 0;
-  c.augment = augment_options(p.augmentation);
+  c.augment = augment_options(versioned_augmentation(p.augmentation));
   c.seed = p.seed;
   c.num_threads = p.num_threads;
   if (p.checkpoint_path) {
@@ -211,7 +244,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   if (p.resume && !p.checkpoint_path)
     kcell::fail(Status::invalid_argument, "resume needs a checkpoint_path");
   c.resume = p.resume != 0;
-  c.precision = precision_kind(raw_enum(p.precision));
+  c.precision = precision_kind(p.precision);
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -233,7 +266,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   if (history) {
     c.on_epoch = [history](const kcell::train::EpochStats& s) {
       history->epochs.push_back(kcell_epoch_stats{
-          s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
+          sizeof(kcell_epoch_stats), s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
           s.learning_rate, s.seconds, s.val_balanced_accuracy, s.val_auc, s.train_val_gap});
     };
   }
@@ -251,8 +284,8 @@ bool has_room(size_t size, const Struct* s, const Field* field) {
 // summary fields the caller's struct has room for. `full_out` also receives the metrics that
 // need every probability (balanced accuracy, AUC, per class, confusion).
 // `which` is the caller's split number, read with raw_enum (never passed on as the enum).
-void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
-                   kcell_metrics* metrics, kcell::train::Metrics* full_out) {
+void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int which,
+                   kcell_metrics* metrics, kcell::infer::Metrics* full_out) {
   require(model, "model");
   require(dataset, "dataset");
   const InUse<kcell_model> model_use(model, "the model", Access::shared);
@@ -266,24 +299,28 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
                 "metrics->struct_size is " + std::to_string(size) +
                     "; set it to sizeof(kcell_metrics)");
   const int k = model->model->num_classes();
-  if (full_out && k > kcell::train::kMaxMetricClasses)
+  if (full_out && k > kcell::infer::kMaxMetricClasses)
     kcell::fail(Status::invalid_argument,
                 "detailed metrics support at most " +
-                    std::to_string(kcell::train::kMaxMetricClasses) +
+                    std::to_string(kcell::infer::kMaxMetricClasses) +
                     " classes; the model has " + std::to_string(k));
   // Balanced accuracy and AUC need every probability row; kcell_evaluate leaves them NaN
   // for class counts the metrics do not support.
   const bool need_probabilities =
       full_out || (has_room(size, metrics, &metrics->balanced_accuracy) &&
-                   k <= kcell::train::kMaxMetricClasses);
+                   k <= kcell::infer::kMaxMetricClasses);
   kcell::apply_threads(0);
-  const kcell::train::Evaluation e = kcell::train::evaluate(
-      *model->model, dataset->data, static_cast<kcell::data::SplitId>(which),
-      kcell::train::kEvaluationBatchSize, need_probabilities);
-  kcell::train::Metrics m;
+  const auto split = static_cast<kcell::data::SplitId>(which);
+  const kcell::infer::Evaluation e =
+      model->is_ensemble()
+          ? kcell::infer::evaluate_mean(model->members(), dataset->data, split,
+                                        kcell::infer::kEvaluationBatchSize)
+          : kcell::infer::evaluate(*model->model, dataset->data, split,
+                                   kcell::infer::kEvaluationBatchSize, need_probabilities);
+  kcell::infer::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (need_probabilities)
-    m = kcell::train::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    m = kcell::infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
   // Only the fields the caller's struct has room for.
   if (has_room(size, metrics, &metrics->count)) metrics->count = e.count;
   if (has_room(size, metrics, &metrics->loss)) metrics->loss = e.loss;
@@ -292,6 +329,17 @@ void evaluate_into(kcell_model* model, const kcell_dataset* dataset, int which,
     metrics->balanced_accuracy = m.balanced_accuracy;
   if (has_room(size, metrics, &metrics->auc)) metrics->auc = m.auc;
   if (full_out) *full_out = std::move(m);
+}
+
+// The _init functions: the first struct_size bytes of the defaults into the caller's struct.
+template <class Struct>
+kcell_status init_with_defaults(Struct* out, size_t struct_size, const char* name) {
+  return guarded([&] {
+    require(out, name);
+    Struct full;
+    fill_defaults(full);
+    kcell::api::copy_sized(&full, sizeof full, out, struct_size);
+  });
 }
 
 // Puts the thread count back to the kcell_set_num_threads() value when a call ends.
@@ -305,12 +353,12 @@ extern "C" {
 
 KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params,
                                                size_t struct_size) {
-  return guarded([&] {
-    require(params, "params");
-    kcell_train_params full;
-    fill_defaults(full);
-    kcell::api::copy_sized(&full, sizeof full, params, struct_size);
-  });
+  return init_with_defaults(params, struct_size, "params");
+}
+
+KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation* augmentation,
+                                               size_t struct_size) {
+  return init_with_defaults(augmentation, struct_size, "augmentation");
 }
 
 KCELL_API kcell_status kcell_history_create(kcell_history** out) {
@@ -335,11 +383,13 @@ KCELL_API kcell_status kcell_history_epoch(const kcell_history* history, size_t 
   return guarded([&] {
     require(history, "history");
     require(stats, "stats");
+    require_struct_size(stats->struct_size, "stats", "set it to sizeof(kcell_epoch_stats)");
     if (index >= history->epochs.size())
       kcell::fail(Status::invalid_argument,
                   "epoch index " + std::to_string(index) + " is past the " +
                       std::to_string(history->epochs.size()) + " recorded epochs");
-    *stats = history->epochs[index];
+    kcell_epoch_stats full = history->epochs[index];
+    kcell::api::copy_sized(&full, sizeof full, stats, stats->struct_size);
   });
 }
 
@@ -352,6 +402,11 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     require(train, "train");
     const InUse<kcell_dataset> train_use(train, "the train dataset", Access::shared);
     const InUse<kcell_dataset> val_use(val, "the validation dataset", Access::shared);
+    if (model->is_ensemble())
+      kcell::fail(Status::invalid_argument,
+                  "the model is an ensemble of " + std::to_string(1 + model->more.size()) +
+                      " members; train single models and combine them with "
+                      "kcell_model_ensemble_create()");
     const kcell_train_params p = versioned_params(params);
     kcell::train::TrainConfig config = to_config(p, model->model->num_classes(), history);
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
@@ -375,13 +430,13 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history* history, in
   });
 }
 
-KCELL_API kcell_status kcell_evaluate(kcell_model* model, const kcell_dataset* dataset,
+KCELL_API kcell_status kcell_evaluate(const kcell_model* model, const kcell_dataset* dataset,
                                       kcell_split split, kcell_metrics* metrics) {
   return guarded([&] { evaluate_into(model, dataset, raw_enum(split), metrics, nullptr); });
 }
 
-KCELL_API kcell_status kcell_evaluate_details(kcell_model* model, const kcell_dataset* dataset,
-                                              kcell_split split, kcell_metrics* metrics,
+KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
+                                              const kcell_dataset* dataset, kcell_split split, kcell_metrics* metrics,
                                               kcell_class_metrics* per_class,
                                               size_t per_class_capacity, uint64_t* confusion,
                                               size_t confusion_capacity) {
@@ -403,14 +458,14 @@ KCELL_API kcell_status kcell_evaluate_details(kcell_model* model, const kcell_da
     // struct_size below sizeof(size_t) fails in evaluate_into.
     kcell_metrics summary{};
     summary.struct_size = std::min(sizeof summary, metrics->struct_size);
-    kcell::train::Metrics m;
+    kcell::infer::Metrics m;
     evaluate_into(model, dataset, raw_enum(split), &summary, &m);
     std::memcpy(reinterpret_cast<char*>(metrics) + sizeof(size_t),
                 reinterpret_cast<const char*>(&summary) + sizeof(size_t),
                 summary.struct_size - sizeof(size_t));
     if (per_class)
       for (size_t c = 0; c < k; ++c) {
-        const kcell::train::ClassMetrics& cm = m.classes[c];
+        const kcell::infer::ClassMetrics& cm = m.classes[c];
         per_class[c] = kcell_class_metrics{cm.support, cm.predicted, cm.precision,
                                            cm.recall,  cm.f1,        cm.auc};
       }

@@ -4,21 +4,21 @@
 #include <cmath>
 #include <cstring>
 
-#include "train/rng.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::data {
 namespace {
 
 // Uniform float in [0, 1) from 24 random bits.
-float uniform01(train::SplitMix64& rng) {
+float uniform01(kcell::SplitMix64& rng) {
   return static_cast<float>(rng.next() >> 40) * (1.0f / 16777216.0f);
 }
 
-float uniform(train::SplitMix64& rng, float lo, float hi) {
+float uniform(kcell::SplitMix64& rng, float lo, float hi) {
   return lo + (hi - lo) * uniform01(rng);
 }
 
-bool chance(train::SplitMix64& rng, float p) { return p > 0.f && uniform01(rng) < p; }
+bool chance(kcell::SplitMix64& rng, float p) { return p > 0.f && uniform01(rng) < p; }
 
 void clamp01(float* image, size_t n) {
   for (size_t i = 0; i < n; ++i) image[i] = std::min(1.0f, std::max(0.0f, image[i]));
@@ -112,7 +112,7 @@ void erase_rect(float* image, int c, int h, int w, int x0, int y0, int rw, int r
 
 void augment_image(float* image, int c, int h, int w, const AugmentOptions& o, uint64_t seed,
                    float* scratch) {
-  train::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   // Every draw is made whether or not it is used, so one option does not shift the
   // random stream of the others.
   const bool do_h = chance(rng, o.hflip);

@@ -7,9 +7,9 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "data/file_source.hpp"
+#include "io/file_source.hpp"
 #include "data/idx_reader.hpp"
-#include "data/npy_header.hpp"
+#include "io/npy_header.hpp"
 
 namespace kcell::data {
 namespace {
@@ -27,7 +27,7 @@ bool is_zip(const std::string& bytes) {
 
 // The first bytes after gzip decompression.
 std::string gunzipped_prefix(const std::string& path) {
-  auto source = open_file_source(path);
+  auto source = io::open_file_source(path);
   std::string bytes(kSniffBytes, '\0');
   size_t have = 0;
   while (have < bytes.size()) {
@@ -59,11 +59,11 @@ DataFormat detect_format(const std::string& path) {
     fail(Status::io, path + ": cannot open: " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return DataFormat::idx_folder;
 
-  std::string bytes = read_file_prefix(path, kSniffBytes);
+  std::string bytes = io::read_file_prefix(path, kSniffBytes);
   if (bytes.empty()) fail(Status::format, path + ": the file is empty");
   if (is_zip(bytes)) return DataFormat::npz;
-  if (is_gzip_magic(bytes)) bytes = gunzipped_prefix(path);
-  if (starts_with(bytes, kNpyMagic, kNpyMagicSize)) return DataFormat::npy;
+  if (io::is_gzip_magic(bytes)) bytes = gunzipped_prefix(path);
+  if (starts_with(bytes, io::kNpyMagic, io::kNpyMagicSize)) return DataFormat::npy;
   if (is_idx_magic(bytes)) return DataFormat::idx_images;
   fail(Status::format,
        path + ": not a .npz, .npy or IDX file (it starts with bytes " + hex_bytes(bytes) + ")");

@@ -7,7 +7,7 @@
 #include "common/error.hpp"
 #include "data/bulk_buffer.hpp"
 #include "data/dataset_build.hpp"
-#include "data/file_source.hpp"
+#include "io/file_source.hpp"
 #include "data/idx_reader.hpp"
 
 namespace kcell::data {
@@ -30,7 +30,7 @@ std::string find_member(const std::string& folder, const std::string& name) {
 }
 
 struct IdxPair {
-  std::unique_ptr<ByteSource> images, labels;
+  std::unique_ptr<io::ByteSource> images, labels;
   uint64_t count = 0;
   int height = 0, width = 0;
 };
@@ -38,8 +38,8 @@ struct IdxPair {
 // Opens an images file and its labels file and checks their headers agree.
 IdxPair open_pair(const std::string& folder, const std::string& prefix, uint64_t max_bytes) {
   IdxPair pair;
-  pair.images = open_file_source(find_member(folder, prefix + "-images-idx3-ubyte"));
-  pair.labels = open_file_source(find_member(folder, prefix + "-labels-idx1-ubyte"));
+  pair.images = io::open_file_source(find_member(folder, prefix + "-images-idx3-ubyte"));
+  pair.labels = io::open_file_source(find_member(folder, prefix + "-labels-idx1-ubyte"));
   IdxHeader images = read_idx_header(*pair.images, 3, max_bytes);
   idx_image_size(images, pair.images->name(), &pair.height, &pair.width);
   IdxHeader labels = read_idx_header(*pair.labels, 1, max_bytes);
@@ -55,16 +55,16 @@ IdxPair open_pair(const std::string& folder, const std::string& prefix, uint64_t
 // Reads the next `count` images and labels of `pair` into `split`.
 void read_split(IdxPair& pair, size_t count, size_t image_bytes, Split& split) {
   resize_for_bulk_write(split.images, count * image_bytes);
-  read_exact(*pair.images, split.images.data(), split.images.size(), "image data");
+  io::read_exact(*pair.images, split.images.data(), split.images.size(), "image data");
   std::vector<uint8_t> raw(count);
-  read_exact(*pair.labels, raw.data(), raw.size(), "label data");
+  io::read_exact(*pair.labels, raw.data(), raw.size(), "label data");
   split.labels.assign(raw.begin(), raw.end());
   split.count = count;
 }
 
 void expect_pair_end(IdxPair& pair) {
-  expect_end(*pair.images, "the image data");
-  expect_end(*pair.labels, "the label data");
+  io::expect_end(*pair.images, "the image data");
+  io::expect_end(*pair.labels, "the label data");
 }
 
 }  // namespace
@@ -100,7 +100,7 @@ Dataset read_idx_folder(const std::string& folder, const OpenOptions& options) {
 }
 
 Dataset read_idx_image_file(const std::string& path, const OpenOptions& options) {
-  auto source = open_file_source(path);
+  auto source = io::open_file_source(path);
   IdxHeader header = read_idx_header(*source, 3, options.max_bytes);
   Dataset dataset;
   dataset.channels = 1;
@@ -108,8 +108,8 @@ Dataset read_idx_image_file(const std::string& path, const OpenOptions& options)
   Split& test = dataset.split(SplitId::test);
   test.count = static_cast<size_t>(header.dims[0]);
   resize_for_bulk_write(test.images, static_cast<size_t>(header.payload_bytes));
-  read_exact(*source, test.images.data(), test.images.size(), "image data");
-  expect_end(*source, "the image data");
+  io::read_exact(*source, test.images.data(), test.images.size(), "image data");
+  io::expect_end(*source, "the image data");
   test.labels.assign(test.count, -1);
   dataset.num_classes = 0;
   return dataset;

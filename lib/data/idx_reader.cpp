@@ -29,9 +29,9 @@ bool is_idx_magic(const std::string& prefix) {
   return b(0) == 0 && b(1) == 0 && known_type(b(2)) && b(3) >= 1 && b(3) <= 4;
 }
 
-IdxHeader read_idx_header(ByteSource& source, size_t dims, uint64_t max_bytes) {
+IdxHeader read_idx_header(io::ByteSource& source, size_t dims, uint64_t max_bytes) {
   uint8_t magic[4];
-  read_exact(source, magic, 4, "the IDX magic number");
+  io::read_exact(source, magic, 4, "the IDX magic number");
   std::string prefix(reinterpret_cast<const char*>(magic), 4);
   if (!is_idx_magic(prefix)) fail(Status::format, source.name() + ": not an IDX file (bad magic)");
   if (magic[2] != kTypeUnsignedByte) {
@@ -50,7 +50,7 @@ IdxHeader read_idx_header(ByteSource& source, size_t dims, uint64_t max_bytes) {
   header.payload_bytes = 1;
   for (size_t i = 0; i < dims; ++i) {
     uint8_t be[4];
-    read_exact(source, be, 4, "the IDX dimensions");
+    io::read_exact(source, be, 4, "the IDX dimensions");
     uint64_t dim =
         (uint64_t{be[0]} << 24) | (uint64_t{be[1]} << 16) | (uint64_t{be[2]} << 8) | be[3];
     header.dims.push_back(dim);
@@ -61,7 +61,7 @@ IdxHeader read_idx_header(ByteSource& source, size_t dims, uint64_t max_bytes) {
                               " bytes (raise max_bytes to allow it)");
     }
   }
-  check_remaining(source, header.payload_bytes, "IDX dimensions " + dims_string(header.dims));
+  io::check_remaining(source, header.payload_bytes, "IDX dimensions " + dims_string(header.dims));
   return header;
 }
 

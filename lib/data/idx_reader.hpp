@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "data/byte_source.hpp"
+#include "io/byte_source.hpp"
 
 namespace kcell::data {
 
@@ -21,7 +21,7 @@ bool is_idx_magic(const std::string& prefix);
 // Reads the header at the start of `source` and checks it: unsigned-byte data, `dims`
 // dimensions, a payload within max_bytes (limit error) that the stream can hold. Errors
 // name source.name().
-IdxHeader read_idx_header(ByteSource& source, size_t dims, uint64_t max_bytes);
+IdxHeader read_idx_header(io::ByteSource& source, size_t dims, uint64_t max_bytes);
 
 // Checks image dimensions (N, H, W) and returns them as ints for the dataset.
 void idx_image_size(const IdxHeader& header, const std::string& where, int* height, int* width);

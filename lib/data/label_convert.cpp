@@ -24,7 +24,7 @@ int64_t to_signed(uint64_t bits, int size) {
 
 }  // namespace
 
-void convert_labels(const uint8_t* raw, size_t count, const NpyDtype& dtype, int32_t* out,
+void convert_labels(const uint8_t* raw, size_t count, const io::NpyDtype& dtype, int32_t* out,
                     const std::string& where) {
   if (!dtype.is_integer()) {
     fail(Status::format,

@@ -14,10 +14,10 @@ namespace {
 constexpr uint64_t kTransposeBufferBytes = 1u << 20;
 
 int checked_dimension(uint64_t value, const char* name, const std::string& where,
-                      const NpyHeader& header) {
+                      const io::NpyHeader& header) {
   if (value == 0 || value > static_cast<uint64_t>(INT_MAX)) {
     fail(Status::format,
-         where + ": images of shape " + shape_string(header.shape) + " have an invalid " + name);
+         where + ": images of shape " + io::shape_string(header.shape) + " have an invalid " + name);
   }
   return static_cast<int>(value);
 }
@@ -32,7 +32,7 @@ void transpose_hwc_to_chw(const uint8_t* hwc, uint8_t* chw, size_t pixels, int c
 
 }  // namespace
 
-ImageStackShape image_stack_shape(const NpyHeader& header, const std::string& where) {
+ImageStackShape image_stack_shape(const io::NpyHeader& header, const std::string& where) {
   if (header.dtype.kind != 'u' || header.dtype.item_size != 1) {
     fail(Status::format,
          where + ": images have dtype '" + header.dtype.descr + "'; uint8 ('|u1') is required");
@@ -41,7 +41,7 @@ ImageStackShape image_stack_shape(const NpyHeader& header, const std::string& wh
     fail(Status::format, where + ": fortran_order arrays are not supported; save in C order");
   const auto& s = header.shape;
   if (s.size() != 3 && s.size() != 4) {
-    fail(Status::format, where + ": images have shape " + shape_string(s) +
+    fail(Status::format, where + ": images have shape " + io::shape_string(s) +
                              "; (N, H, W) or (N, H, W, C) is required");
   }
   ImageStackShape shape;
@@ -50,7 +50,7 @@ ImageStackShape image_stack_shape(const NpyHeader& header, const std::string& wh
   shape.width = checked_dimension(s[2], "width", where, header);
   shape.channels = s.size() == 4 ? checked_dimension(s[3], "channel count", where, header) : 1;
   if (shape.channels != 1 && shape.channels != 3) {
-    fail(Status::format, where + ": images of shape " + shape_string(s) + " have " +
+    fail(Status::format, where + ": images of shape " + io::shape_string(s) + " have " +
                              std::to_string(shape.channels) +
                              " channels; 1 (grey) or 3 (RGB) are supported");
   }
@@ -58,7 +58,7 @@ ImageStackShape image_stack_shape(const NpyHeader& header, const std::string& wh
   return shape;
 }
 
-uint64_t label_vector_count(const NpyHeader& header, const std::string& where) {
+uint64_t label_vector_count(const io::NpyHeader& header, const std::string& where) {
   if (!header.dtype.is_integer()) {
     fail(Status::format,
          where + ": labels have dtype '" + header.dtype.descr + "'; an integer dtype is required");
@@ -68,26 +68,26 @@ uint64_t label_vector_count(const NpyHeader& header, const std::string& where) {
   const auto& s = header.shape;
   bool ok = s.size() == 1 || (s.size() == 2 && s[1] == 1);
   if (!ok) {
-    fail(Status::format, where + ": labels have shape " + shape_string(s) +
+    fail(Status::format, where + ": labels have shape " + io::shape_string(s) +
                              "; (N,) or (N, 1) is required (multi-label data is not supported)");
   }
   return s[0];
 }
 
-void check_payload_size(const ByteSource& source, const NpyHeader& header, uint64_t max_bytes) {
-  check_npy_limit(header, max_bytes, source.name());
-  check_remaining(source, header.payload_bytes,
-                  "shape " + shape_string(header.shape) + " of dtype '" + header.dtype.descr + "'");
+void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header, uint64_t max_bytes) {
+  io::check_npy_limit(header, max_bytes, source.name());
+  io::check_remaining(source, header.payload_bytes,
+                  "shape " + io::shape_string(header.shape) + " of dtype '" + header.dtype.descr + "'");
 }
 
-std::vector<uint8_t> read_image_payload(ByteSource& source, const NpyHeader& header,
+std::vector<uint8_t> read_image_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         const ImageStackShape& shape, uint64_t max_bytes) {
   check_payload_size(source, header, max_bytes);
   std::vector<uint8_t> images;
   resize_for_bulk_write(images, static_cast<size_t>(header.payload_bytes));
   if (!shape.channels_last) {
     // N×H×W (or N×H×W×1) already is N×C×H×W: read straight into the result.
-    read_exact(source, images.data(), images.size(), "image data");
+    io::read_exact(source, images.data(), images.size(), "image data");
   } else {
     const size_t image_bytes = static_cast<size_t>(shape.image_bytes());
     const size_t pixels = static_cast<size_t>(shape.height) * static_cast<size_t>(shape.width);
@@ -95,7 +95,7 @@ std::vector<uint8_t> read_image_payload(ByteSource& source, const NpyHeader& hea
     std::vector<uint8_t> buffer(per_chunk * image_bytes);
     for (size_t done = 0; done < shape.count;) {
       size_t n = std::min<size_t>(per_chunk, static_cast<size_t>(shape.count) - done);
-      read_exact(source, buffer.data(), n * image_bytes, "image data");
+      io::read_exact(source, buffer.data(), n * image_bytes, "image data");
       for (size_t i = 0; i < n; ++i) {
         transpose_hwc_to_chw(buffer.data() + i * image_bytes,
                              images.data() + (done + i) * image_bytes, pixels, shape.channels);
@@ -103,16 +103,16 @@ std::vector<uint8_t> read_image_payload(ByteSource& source, const NpyHeader& hea
       done += n;
     }
   }
-  expect_end(source, "the image data");
+  io::expect_end(source, "the image data");
   return images;
 }
 
-std::vector<int32_t> read_label_payload(ByteSource& source, const NpyHeader& header,
+std::vector<int32_t> read_label_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         uint64_t max_bytes) {
   check_payload_size(source, header, max_bytes);
   std::vector<uint8_t> raw(static_cast<size_t>(header.payload_bytes));
-  read_exact(source, raw.data(), raw.size(), "label data");
-  expect_end(source, "the label data");
+  io::read_exact(source, raw.data(), raw.size(), "label data");
+  io::expect_end(source, "the label data");
   std::vector<int32_t> labels(static_cast<size_t>(header.element_count));
   convert_labels(raw.data(), labels.size(), header.dtype, labels.data(), source.name());
   return labels;

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "data/byte_source.hpp"
-#include "data/npy_header.hpp"
+#include "io/byte_source.hpp"
+#include "io/npy_header.hpp"
 
 namespace kcell::data {
 
@@ -26,24 +26,24 @@ struct ImageStackShape {
 
 // Checks that `header` describes uint8 images (N,H,W) or (N,H,W,C) with C 1 or 3, in C
 // order, and returns the shape. Throws a format error naming `where` otherwise.
-ImageStackShape image_stack_shape(const NpyHeader& header, const std::string& where);
+ImageStackShape image_stack_shape(const io::NpyHeader& header, const std::string& where);
 
 // Checks that `header` describes integer labels of shape (N,) or (N,1) in C order and
 // returns N. Throws a format error naming `where` otherwise.
-uint64_t label_vector_count(const NpyHeader& header, const std::string& where);
+uint64_t label_vector_count(const io::NpyHeader& header, const std::string& where);
 
 // Reads a whole image stack whose header was just read: checks the payload size against
 // the bytes present and max_bytes, then fills a vector with N×C×H×W bytes and checks that
 // no data follows.
-std::vector<uint8_t> read_image_payload(ByteSource& source, const NpyHeader& header,
+std::vector<uint8_t> read_image_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         const ImageStackShape& shape, uint64_t max_bytes);
 
 // Reads a label vector whose header was just read, as int32 (see convert_labels).
-std::vector<int32_t> read_label_payload(ByteSource& source, const NpyHeader& header,
+std::vector<int32_t> read_label_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         uint64_t max_bytes);
 
 // Throws a format error unless the payload the header declares matches the bytes present
 // (exactly, when the source knows its size), and a limit error above max_bytes.
-void check_payload_size(const ByteSource& source, const NpyHeader& header, uint64_t max_bytes);
+void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header, uint64_t max_bytes);
 
 }  // namespace kcell::data

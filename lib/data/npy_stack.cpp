@@ -1,14 +1,14 @@
 #include "data/npy_stack.hpp"
 
-#include "data/file_source.hpp"
+#include "io/file_source.hpp"
 #include "data/npy_arrays.hpp"
-#include "data/npy_header.hpp"
+#include "io/npy_header.hpp"
 
 namespace kcell::data {
 
 Dataset read_npy_stack(const std::string& path, const OpenOptions& options) {
-  auto source = open_file_source(path);
-  NpyHeader header = read_npy_header(*source);
+  auto source = io::open_file_source(path);
+  io::NpyHeader header = io::read_npy_header(*source);
   ImageStackShape shape = image_stack_shape(header, source->name());
   Dataset dataset;
   dataset.channels = shape.channels;

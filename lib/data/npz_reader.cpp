@@ -12,16 +12,17 @@
 #include "common/error.hpp"
 #include "data/dataset_build.hpp"
 #include "data/npy_arrays.hpp"
-#include "data/npy_header.hpp"
-#include "data/zip_archive.hpp"
+#include "io/npy_header.hpp"
+#include "io/zip_archive.hpp"
 
 namespace kcell::data {
 namespace {
 
 constexpr std::array<SplitId, 3> kSplits = {SplitId::train, SplitId::val, SplitId::test};
 
-// numpy.savez names members "<key>.npy"; numpy.load also accepts a bare "<key>".
-std::string member_name(const ZipArchive& zip, const std::string& key) {
+// numpy.savez names members "<key>.npy"; numpy.load also accepts a bare "<key>". Empty
+// when the archive has neither.
+std::string member_name(const io::ZipArchive& zip, const std::string& key) {
   std::string with_suffix = key + ".npy";
   // Both present: numpy.load would read one, kcell another; refuse rather than guess.
   if (zip.has_member(with_suffix) && zip.has_member(key))
@@ -29,26 +30,49 @@ std::string member_name(const ZipArchive& zip, const std::string& key) {
                              "; it is ambiguous which is the array (keep one)");
   if (zip.has_member(with_suffix)) return with_suffix;
   if (zip.has_member(key)) return key;
-  fail(Status::format, zip.path() + ": missing member " + with_suffix +
-                           " (a MedMNIST .npz needs train_images, train_labels, val_images, "
-                           "val_labels, test_images and test_labels)");
+  return {};
 }
 
 struct SplitHeaders {
-  std::string images_member, labels_member;
-  NpyHeader images, labels;
+  std::string images_member, labels_member;  // both empty: the split is absent
+  io::NpyHeader images, labels;
   ImageStackShape shape;
+  bool present() const { return !images_member.empty(); }
 };
 
-NpyHeader peek_header(ZipArchive& zip, const std::string& member, uint64_t max_bytes) {
+// Any of the three splits may be absent (a file of test images only, or of train and val),
+// but a split is its images and labels together, and at least one split must be there.
+void find_split_members(const io::ZipArchive& zip, std::array<SplitHeaders, 3>& headers) {
+  bool any = false;
+  for (SplitId id : kSplits) {
+    SplitHeaders& h = headers[static_cast<size_t>(id)];
+    const std::string split = split_name(id);
+    h.images_member = member_name(zip, split + "_images");
+    h.labels_member = member_name(zip, split + "_labels");
+    if (h.images_member.empty() != h.labels_member.empty()) {
+      fail(Status::format, zip.path() + ": missing member " + split +
+                               (h.images_member.empty() ? "_images" : "_labels") +
+                               ".npy (the " + split + " split has " +
+                               (h.images_member.empty() ? "labels but no images" : "images but no labels") + ")");
+    }
+    any = any || h.present();
+  }
+  if (!any) {
+    fail(Status::format, zip.path() + ": no split found (a MedMNIST .npz has train_images, "
+                                      "train_labels, val_images, val_labels, test_images and "
+                                      "test_labels, or some of these pairs)");
+  }
+}
+
+io::NpyHeader peek_header(io::ZipArchive& zip, const std::string& member, uint64_t max_bytes) {
   auto source = zip.open_member(member);
-  NpyHeader header = read_npy_header(*source);
+  io::NpyHeader header = io::read_npy_header(*source);
   check_payload_size(*source, header, max_bytes);
   return header;
 }
 
 // The archive is read twice; a file rewritten in between must not slip past the checks.
-void require_unchanged(const NpyHeader& now, const NpyHeader& before, const std::string& where) {
+void require_unchanged(const io::NpyHeader& now, const io::NpyHeader& before, const std::string& where) {
   if (now.shape != before.shape || now.dtype.descr != before.dtype.descr ||
       now.fortran_order != before.fortran_order)
     fail(Status::io, where + ": the file changed while it was being read");
@@ -57,18 +81,15 @@ void require_unchanged(const NpyHeader& now, const NpyHeader& before, const std:
 }  // namespace
 
 Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
-  ZipArchive zip(path);
+  io::ZipArchive zip(path);
 
   // Pass 1: every header, so a bad file is refused before anything large is allocated.
   std::array<SplitHeaders, 3> headers;
+  find_split_members(zip, headers);
+  const SplitHeaders* first_present = nullptr;
   for (SplitId id : kSplits) {
     SplitHeaders& h = headers[static_cast<size_t>(id)];
-    const std::string split = split_name(id);
-    h.images_member = member_name(zip, split + "_images");
-    h.labels_member = member_name(zip, split + "_labels");
-  }
-  for (SplitId id : kSplits) {
-    SplitHeaders& h = headers[static_cast<size_t>(id)];
+    if (!h.present()) continue;
     const std::string images_where = path + ": member " + h.images_member;
     const std::string labels_where = path + ": member " + h.labels_member;
     h.images = peek_header(zip, h.images_member, options.max_bytes);
@@ -79,22 +100,23 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
       fail(Status::format, labels_where + ": " + std::to_string(label_count) + " labels for " +
                                std::to_string(h.shape.count) + " images in " + h.images_member);
     }
-    const ImageStackShape& first = headers[0].shape;
+    if (first_present == nullptr) first_present = &h;
+    const ImageStackShape& first = first_present->shape;
     if (h.shape.channels != first.channels || h.shape.height != first.height ||
         h.shape.width != first.width) {
-      fail(Status::format, images_where + ": images of shape " + shape_string(h.images.shape) +
-                               " do not match " + headers[0].images_member + " of shape " +
-                               shape_string(headers[0].images.shape));
+      fail(Status::format, images_where + ": images of shape " + io::shape_string(h.images.shape) +
+                               " do not match " + first_present->images_member + " of shape " +
+                               io::shape_string(first_present->images.shape));
     }
   }
 
   // Pass 2: the data, each array straight into its final place. Inflating is most of the
-  // time, so the six members inflate in parallel, the largest first, each thread through
+  // time, so the (up to six) members inflate in parallel, the largest first, each thread through
   // a handle of its own on the archive.
   Dataset dataset;
-  dataset.channels = headers[0].shape.channels;
-  dataset.height = headers[0].shape.height;
-  dataset.width = headers[0].shape.width;
+  dataset.channels = first_present->shape.channels;
+  dataset.height = first_present->shape.height;
+  dataset.width = first_present->shape.width;
   std::array<std::string, 3> label_sources;
   struct Member {
     SplitId id;
@@ -104,6 +126,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
   std::vector<Member> members;
   for (SplitId id : kSplits) {
     const SplitHeaders& h = headers[static_cast<size_t>(id)];
+    if (!h.present()) continue;
     label_sources[static_cast<size_t>(id)] = path + ": member " + h.labels_member;
     dataset.split(id).count = static_cast<size_t>(h.shape.count);
     members.push_back({id, true, h.images.payload_bytes});
@@ -116,7 +139,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
   const int threads = std::min(omp_get_max_threads(), static_cast<int>(members.size()));
 #pragma omp parallel num_threads(threads)
   {
-    std::optional<ZipArchive> mine;
+    std::optional<io::ZipArchive> mine;
 #pragma omp for schedule(dynamic, 1)
     for (size_t i = 0; i < members.size(); ++i) {
       try {
@@ -129,7 +152,7 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
         const SplitHeaders& h = headers[static_cast<size_t>(m.id)];
         Split& split = dataset.split(m.id);
         auto source = mine->open_member(m.images ? h.images_member : h.labels_member);
-        NpyHeader header = read_npy_header(*source);
+        io::NpyHeader header = io::read_npy_header(*source);
         require_unchanged(header, m.images ? h.images : h.labels, source->name());
         if (m.images)
           split.images = read_image_payload(*source, header, h.shape, options.max_bytes);

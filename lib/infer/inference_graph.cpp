@@ -9,8 +9,8 @@
 
 namespace kcell::infer {
 
-using model::LayerKind;
-using model::LayerSpec;
+using spec::LayerKind;
+using spec::LayerSpec;
 using nn::Shape;
 
 namespace {

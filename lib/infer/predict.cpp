@@ -7,7 +7,7 @@
 
 #include "common/error.hpp"
 #include "infer/model_engine.hpp"
-#include "train/normalization.hpp"
+#include "model/normalization.hpp"
 
 namespace kcell::infer {
 namespace {
@@ -46,7 +46,7 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
   const size_t pixels = static_cast<size_t>(model.height()) * static_cast<size_t>(model.width());
   const size_t image = model.input_size();
   const int k = model.num_classes();
-  const train::PixelNormalizer normalizer(model.normalization(), channels, pixels);
+  const model::PixelNormalizer normalizer(model.normalization(), channels, pixels);
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     // Chunks may run on several threads at once: everything they write is their own.

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "model/summary.hpp"
+#include "spec/summary.hpp"
 
 namespace kcell::model {
 namespace {
@@ -18,7 +18,7 @@ void check_between(int value, int low, int high, const char* name) {
 
 }  // namespace
 
-Model::Model(Architecture architecture, int channels, int height, int width, int num_classes,
+Model::Model(spec::Architecture architecture, int channels, int height, int width, int num_classes,
              uint64_t seed)
     : architecture_(std::move(architecture)),
       channels_(channels),
@@ -35,7 +35,7 @@ Model::Model(Architecture architecture, int channels, int height, int width, int
   // Counted from the spec before any weight is allocated: a typo such as dense(100000000)
   // must fail at once, not take gigabytes.
   const int64_t params =
-      summarize(architecture_, channels, height, width, num_classes).total_params;
+      spec::summarize(architecture_, channels, height, width, num_classes).total_params;
   if (params > kMaxModelParams)
     fail(Status::limit, "the architecture has " + std::to_string(params) +
                             " parameters; kcell models have at most " +

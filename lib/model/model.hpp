@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "nn/network.hpp"
 
 namespace kcell::infer {
@@ -50,13 +50,13 @@ class Model {
  public:
   // Checks the shape (1 or 3 channels, 1..4096 pixels a side, 2..65536 classes; throws
   // invalid_argument) and builds the network with weights initialised from seed.
-  Model(Architecture architecture, int channels, int height, int width, int num_classes,
+  Model(spec::Architecture architecture, int channels, int height, int width, int num_classes,
         uint64_t seed);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  const Architecture& architecture() const { return architecture_; }
+  const spec::Architecture& architecture() const { return architecture_; }
   int channels() const { return channels_; }
   int height() const { return height_; }
   int width() const { return width_; }
@@ -104,7 +104,7 @@ class Model {
   InferenceSlot& inference_slot() const { return inference_slot_; }
 
  private:
-  Architecture architecture_;
+  spec::Architecture architecture_;
   int channels_, height_, width_, num_classes_;
   uint64_t seed_;
   std::unique_ptr<nn::Network> network_;

@@ -11,6 +11,10 @@
 
 #include "model/model.hpp"
 
+namespace kcell::io {
+class ZipArchive;
+}
+
 namespace kcell::model {
 
 // The file's bytes. kcell_version is recorded in the metadata.
@@ -27,5 +31,10 @@ std::unique_ptr<Model> load_model(const std::string& path);
 
 // The same from `size` bytes in memory; messages call it "<memory buffer>".
 std::unique_ptr<Model> load_model_from_memory(const void* data, size_t size);
+
+// The pieces of load_model, for readers of files that hold model files (ensemble_file.hpp):
+// a model from an open archive, and a text member of at most 64 MB with its CRC checked.
+std::unique_ptr<Model> read_model(io::ZipArchive& zip);
+std::string read_text_member(io::ZipArchive& zip, const std::string& name);
 
 }  // namespace kcell::model

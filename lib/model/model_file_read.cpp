@@ -3,13 +3,13 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "data/npy_header.hpp"
-#include "data/printable.hpp"
-#include "data/zip_archive.hpp"
+#include "io/npy_header.hpp"
+#include "io/printable.hpp"
+#include "io/zip_archive.hpp"
 #include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "model/summary.hpp"
+#include "spec/summary.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "model files store little-endian floats; this reader copies them as they are"
@@ -37,29 +37,33 @@ auto as_format_error(const std::string& where, Body&& body) -> decltype(body()) 
   }
 }
 
-std::string read_text_member(data::ZipArchive& zip, const std::string& name) {
-  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
-  const data::StreamSize size = source->size();
+}  // namespace
+
+std::string read_text_member(io::ZipArchive& zip, const std::string& name) {
+  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
+  const io::StreamSize size = source->size();
   if (size.bytes > kMaxMetadataBytes)
     fail(Status::format, source->name() + " declares " + std::to_string(size.bytes) +
                              " bytes, more than metadata can plausibly need");
   std::string text(static_cast<size_t>(size.bytes), '\0');
-  data::read_exact(*source, text.data(), text.size(), "the metadata");
-  data::expect_end(*source, "the metadata");  // also checks the CRC
+  io::read_exact(*source, text.data(), text.size(), "the metadata");
+  io::expect_end(*source, "the metadata");  // also checks the CRC
   return text;
 }
 
+namespace {
+
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::vector<uint64_t> dims(shape.begin(), shape.end());
-  return data::shape_string(dims);
+  return io::shape_string(dims);
 }
 
 // Reads member `name` as a float32 array of exactly `shape` into `values`.
-void read_tensor(data::ZipArchive& zip, const std::string& name,
+void read_tensor(io::ZipArchive& zip, const std::string& name,
                  const std::vector<int64_t>& shape, std::vector<float>& values) {
-  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
-  const data::NpyHeader header = data::read_npy_header(*source);
-  const data::NpyDtype& dtype = header.dtype;
+  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
+  const io::NpyHeader header = io::read_npy_header(*source);
+  const io::NpyDtype& dtype = header.dtype;
   if (dtype.kind != 'f' || dtype.item_size != 4 || dtype.big_endian)
     fail(Status::format, source->name() + " has dtype '" + dtype.descr +
                              "'; model tensors must be '<f4' (little-endian float32)");
@@ -67,16 +71,18 @@ void read_tensor(data::ZipArchive& zip, const std::string& name,
     fail(Status::format, source->name() + " is in Fortran order; model tensors must be C order");
   const std::vector<uint64_t> expected(shape.begin(), shape.end());
   if (header.shape != expected)
-    fail(Status::format, source->name() + " has shape " + data::shape_string(header.shape) +
+    fail(Status::format, source->name() + " has shape " + io::shape_string(header.shape) +
                              " but the architecture needs " + shape_text(shape));
-  data::check_remaining(*source, header.payload_bytes, "the array data");
+  io::check_remaining(*source, header.payload_bytes, "the array data");
   values.resize(static_cast<size_t>(header.element_count));
-  data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
-  data::expect_end(*source, "the array data");  // also checks the CRC
+  io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
+  io::expect_end(*source, "the array data");  // also checks the CRC
   check_tensor_values(source->name(), values);
 }
 
-std::unique_ptr<Model> read_model(data::ZipArchive& zip) {
+}  // namespace
+
+std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   const std::string& file = zip.path();
   if (!zip.has_member(kMetadataMember))
     fail(Status::format, file + ": not a kcell model file (it has no " +
@@ -84,13 +90,13 @@ std::unique_ptr<Model> read_model(data::ZipArchive& zip) {
   const std::string where = file + ": " + kMetadataMember;
   const ModelMetadata meta = metadata_from_json(read_text_member(zip, kMetadataMember), where);
 
-  Architecture arch = as_format_error(where + ": architecture", [&] {
-    return parse_architecture(meta.architecture);
+  spec::Architecture arch = as_format_error(where + ": architecture", [&] {
+    return spec::parse_architecture(meta.architecture);
   });
   // Before building anything: the architecture must fit the input, and the weights it
   // declares must fit in the archive's bytes (a small hostile file cannot ask for gigabytes).
-  const Summary summary = as_format_error(where, [&] {
-    return summarize(arch, meta.channels, meta.height, meta.width, meta.num_classes);
+  const spec::Summary summary = as_format_error(where, [&] {
+    return spec::summarize(arch, meta.channels, meta.height, meta.width, meta.num_classes);
   });
   if (static_cast<uint64_t>(summary.total_params) / kMaxExpansion >
       zip.size_bytes() / sizeof(float))
@@ -125,7 +131,7 @@ std::unique_ptr<Model> read_model(data::ZipArchive& zip) {
                              meta.architecture + "'");
   for (const std::string& member : zip.member_names())
     if (expected.count(member) == 0)
-      fail(Status::format, file + ": unexpected member '" + data::printable(member) +
+      fail(Status::format, file + ": unexpected member '" + io::printable(member) +
                                "' (not a tensor of the architecture)");
   for (const std::string& member : expected)
     if (!zip.has_member(member))
@@ -137,15 +143,13 @@ std::unique_ptr<Model> read_model(data::ZipArchive& zip) {
   return model;
 }
 
-}  // namespace
-
 std::unique_ptr<Model> load_model(const std::string& path) {
-  data::ZipArchive zip(path);
+  io::ZipArchive zip(path);
   return read_model(zip);
 }
 
 std::unique_ptr<Model> load_model_from_memory(const void* data, size_t size) {
-  data::ZipArchive zip(data, size, "<memory buffer>");
+  io::ZipArchive zip(data, size, "<memory buffer>");
   return read_model(zip);
 }
 

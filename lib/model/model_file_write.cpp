@@ -3,22 +3,22 @@
 #include "common/atomic_file.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "model/npy_writer.hpp"
-#include "model/zip_writer.hpp"
+#include "io/npy_writer.hpp"
+#include "io/zip_writer.hpp"
 
 namespace kcell::model {
 namespace {
 
 template <class Tensor>
-void add_tensor(ZipWriter& zip, const Tensor& t) {
-  const std::vector<uint8_t> npy = npy_float32(t.shape, t.value.data(), t.value.size());
+void add_tensor(io::ZipWriter& zip, const Tensor& t) {
+  const std::vector<uint8_t> npy = io::npy_float32(t.shape, t.value.data(), t.value.size());
   zip.add(t.name + ".npy", npy.data(), npy.size());
 }
 
 }  // namespace
 
 std::vector<uint8_t> save_model_to_memory(Model& model, const std::string& kcell_version) {
-  ZipWriter zip;
+  io::ZipWriter zip;
   const std::string json = metadata_to_json(metadata_of(model, kcell_version));
   zip.add(kMetadataMember, json.data(), json.size());
   for (const nn::Param* p : model.network().params()) add_tensor(zip, *p);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "nn/layer.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::nn {
 

@@ -10,7 +10,7 @@
 #include "nn/bf16.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::nn {
 

@@ -9,7 +9,7 @@
 #include "nn/exec.hpp"
 #include "nn/layer.hpp"
 #include "nn/network_builder.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::nn {
 
@@ -171,11 +171,11 @@ void Network::Impl::build_backward(Plan& p) {
   p.backward_built = true;
 }
 
-Network::Network(const model::Architecture& arch, int channels, int height, int width,
+Network::Network(const spec::Architecture& arch, int channels, int height, int width,
                  int num_classes, uint64_t seed)
     : Network(arch, channels, height, width, num_classes, seed, NetworkOptions{}) {}
 
-Network::Network(const model::Architecture& arch, int channels, int height, int width,
+Network::Network(const spec::Architecture& arch, int channels, int height, int width,
                  int num_classes, uint64_t seed, const NetworkOptions& options)
     : impl_(std::make_unique<Impl>()) {
   if (channels <= 0 || height <= 0 || width <= 0 || num_classes <= 0) {

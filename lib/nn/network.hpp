@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 
 namespace kcell::nn {
 
@@ -74,9 +74,9 @@ class Network {
   // Builds the layers and initialises the weights as PyTorch does by default, from seed.
   // Throws Error(Status::spec) when the architecture does not fit the input or does not
   // end in num_classes outputs, Error(Status::invalid_argument) for non-positive sizes.
-  Network(const model::Architecture& arch, int channels, int height, int width,
+  Network(const spec::Architecture& arch, int channels, int height, int width,
           int num_classes, uint64_t seed);
-  Network(const model::Architecture& arch, int channels, int height, int width,
+  Network(const spec::Architecture& arch, int channels, int height, int width,
           int num_classes, uint64_t seed, const NetworkOptions& options);
   ~Network();
   Network(const Network&) = delete;

@@ -8,12 +8,12 @@
 #include "nn/dropout_layer.hpp"
 #include "nn/flatten_layer.hpp"
 #include "nn/pool_layer.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 #include "nn/relu_layer.hpp"
 
 namespace kcell::nn {
 
-using model::LayerKind;
+using spec::LayerKind;
 
 namespace {
 
@@ -21,12 +21,12 @@ namespace {
 // in size arithmetic (a 224×224 image with 512 channels is 25.7M).
 constexpr int64_t kMaxActivation = int64_t{1} << 31;
 
-std::unique_ptr<Layer> make_layer(const model::Architecture& arch, size_t i, Shape in,
+std::unique_ptr<Layer> make_layer(const spec::Architecture& arch, size_t i, Shape in,
                                   int num_classes, SplitMix64& rng, bool fuse_bn_relu) {
-  const model::LayerSpec& spec = arch.layers[i];
+  const spec::LayerSpec& spec = arch.layers[i];
   const std::string index = std::to_string(i);
   const bool next_is = i + 1 < arch.layers.size();
-  const LayerKind next = next_is ? arch.layers[i + 1].kind : LayerKind::relu;
+  const spec::LayerKind next = next_is ? arch.layers[i + 1].kind : LayerKind::relu;
   switch (spec.kind) {
     case LayerKind::conv: {
       const int pad = spec.pad < 0 ? spec.kernel / 2 : spec.pad;
@@ -75,7 +75,7 @@ std::unique_ptr<Layer> make_layer(const model::Architecture& arch, size_t i, Sha
 
 }  // namespace
 
-BuiltLayers build_layers(const model::Architecture& arch, Shape input, int num_classes,
+BuiltLayers build_layers(const spec::Architecture& arch, Shape input, int num_classes,
                          uint64_t seed, bool fuse_bn_relu) {
   if (arch.layers.empty()) fail(Status::spec, "the architecture has no layers");
   BuiltLayers out;

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "nn/layer.hpp"
 
 namespace kcell::nn {
@@ -20,7 +20,7 @@ struct BuiltLayers {
 // relu is fused when fuse_bn_relu (the relu becomes a passthrough), and a flatten directly
 // followed by dense is left to the dense layer. Throws Error(Status::spec) naming the layer
 // when a spec does not fit its input.
-BuiltLayers build_layers(const model::Architecture& arch, Shape input, int num_classes,
+BuiltLayers build_layers(const spec::Architecture& arch, Shape input, int num_classes,
                          uint64_t seed, bool fuse_bn_relu);
 
 }  // namespace kcell::nn

@@ -11,13 +11,13 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "data/npy_header.hpp"
-#include "data/printable.hpp"
-#include "data/zip_archive.hpp"
-#include "model/tensor_values.hpp"
+#include "io/npy_header.hpp"
+#include "io/printable.hpp"
+#include "io/zip_archive.hpp"
 #include "model/model_file.hpp"
-#include "model/npy_writer.hpp"
-#include "model/zip_writer.hpp"
+#include "model/tensor_values.hpp"
+#include "io/npy_writer.hpp"
+#include "io/zip_writer.hpp"
 
 namespace kcell::train {
 namespace {
@@ -55,9 +55,9 @@ Ordered stats_json(const EpochStats& s) {
                  {"seconds", number(s.seconds)}};
 }
 
-void add_floats(model::ZipWriter& zip, const std::string& name, const std::vector<int64_t>& shape,
+void add_floats(io::ZipWriter& zip, const std::string& name, const std::vector<int64_t>& shape,
                 const std::vector<float>& values) {
-  const std::vector<uint8_t> npy = model::npy_float32(shape, values.data(), values.size());
+  const std::vector<uint8_t> npy = io::npy_float32(shape, values.data(), values.size());
   zip.add(name, npy.data(), npy.size());
 }
 
@@ -123,34 +123,34 @@ class StateReader {
   std::string where_;
 };
 
-std::vector<uint8_t> read_member(data::ZipArchive& zip, const std::string& name,
+std::vector<uint8_t> read_member(io::ZipArchive& zip, const std::string& name,
                                  uint64_t max_bytes) {
-  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
+  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
   const uint64_t size = source->size().bytes;
   if (size > max_bytes)
     fail(Status::format, source->name() + " declares " + std::to_string(size) +
                              " bytes, more than it can plausibly need");
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  data::read_exact(*source, bytes.data(), bytes.size(), "the member");
-  data::expect_end(*source, "the member");  // also checks the CRC
+  io::read_exact(*source, bytes.data(), bytes.size(), "the member");
+  io::expect_end(*source, "the member");  // also checks the CRC
   return bytes;
 }
 
 // Member `name` as float32 values of exactly `shape`.
-std::vector<float> read_floats(data::ZipArchive& zip, const std::string& name,
+std::vector<float> read_floats(io::ZipArchive& zip, const std::string& name,
                                const std::vector<uint64_t>& shape) {
-  std::unique_ptr<data::ByteSource> source = zip.open_member(name);
-  const data::NpyHeader header = data::read_npy_header(*source);
+  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
+  const io::NpyHeader header = io::read_npy_header(*source);
   if (header.dtype.kind != 'f' || header.dtype.item_size != 4 || header.dtype.big_endian ||
       header.fortran_order)
     fail(Status::format, source->name() + " must be a little-endian float32 array in C order");
   if (header.shape != shape)
-    fail(Status::format, source->name() + " has shape " + data::shape_string(header.shape) +
-                             " where " + data::shape_string(shape) + " is needed");
-  data::check_remaining(*source, header.payload_bytes, "the array data");
+    fail(Status::format, source->name() + " has shape " + io::shape_string(header.shape) +
+                             " where " + io::shape_string(shape) + " is needed");
+  io::check_remaining(*source, header.payload_bytes, "the array data");
   std::vector<float> values(static_cast<size_t>(header.element_count));
-  data::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
-  data::expect_end(*source, "the array data");
+  io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
+  io::expect_end(*source, "the array data");
   model::check_tensor_values(source->name(), values);
   return values;
 }
@@ -184,7 +184,7 @@ void write_checkpoint(const std::string& path, model::Model& model, const RunSta
       {"history", history}};
   const std::string text = doc.dump(2) + "\n";
 
-  model::ZipWriter zip;
+  io::ZipWriter zip;
   zip.add(kStateMember, text.data(), text.size());
   const std::vector<uint8_t> model_file = model::save_model_to_memory(model, kcell_version);
   zip.add(kModelMember, model_file.data(), model_file.size());
@@ -212,7 +212,7 @@ void write_checkpoint(const std::string& path, model::Model& model, const RunSta
 Checkpoint read_checkpoint(const std::string& path, model::Model& model,
                            const OptimizerState& optimizer_like, const Fingerprint& fingerprint,
                            int max_epochs) {
-  data::ZipArchive zip(path);
+  io::ZipArchive zip(path);
   if (!zip.has_member(kStateMember))
     fail(Status::format, path + ": not a kcell checkpoint (it has no " +
                              std::string(kStateMember) + " member)");
@@ -224,7 +224,7 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   const StateReader r(where);
   if (r.text(doc, "format") != kFormat)
     fail(Status::format, path + ": not a kcell checkpoint (format '" +
-                             data::printable(r.text(doc, "format")) + "')");
+                             io::printable(r.text(doc, "format")) + "')");
   const int64_t version = r.integer(doc, "format_version", 0, INT32_MAX);
   if (version != kFormatVersion)
     fail(Status::format, path + ": checkpoint format version " + std::to_string(version) +
@@ -294,7 +294,7 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   }
   for (const std::string& member : zip.member_names())
     if (expected.count(member) == 0)
-      fail(Status::format, path + ": unexpected member '" + data::printable(member) + "'");
+      fail(Status::format, path + ": unexpected member '" + io::printable(member) + "'");
   for (const std::string& member : expected)
     if (!zip.has_member(member)) fail(Status::format, path + ": member '" + member + "' is missing");
 

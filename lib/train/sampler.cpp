@@ -1,7 +1,7 @@
 #include "train/sampler.hpp"
 
 #include "common/error.hpp"
-#include "train/rng.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::train {
 

@@ -8,7 +8,7 @@
 
 #include "data/augment.hpp"
 #include "nn/network.hpp"
-#include "train/loss.hpp"
+#include "infer/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
 
@@ -66,7 +66,7 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   ScheduleKind schedule = ScheduleKind::constant;
   double warmup_epochs = 0.0;
-  LossOptions loss;
+  infer::LossOptions loss;
   EarlyStopping early_stopping;
   // Inverse class frequency over the training split, normalised to mean 1 over the classes
   // present (absent classes weigh 0). Excludes loss.class_weights.

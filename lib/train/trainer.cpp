@@ -13,20 +13,20 @@
 #include "common/error.hpp"
 #include "common/threads.hpp"
 #include "infer/model_engine.hpp"
-#include "train/batcher.hpp"
+#include "infer/batcher.hpp"
 #include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
-#include "train/evaluate.hpp"
+#include "infer/evaluate.hpp"
 #include "train/finite.hpp"
 #include "train/last_good_state.hpp"
-#include "train/metrics.hpp"
+#include "infer/metrics.hpp"
 #include "train/model_selection.hpp"
-#include "train/normalization.hpp"
-#include "train/rng.hpp"
+#include "model/normalization.hpp"
+#include "common/rng.hpp"
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
-#include "train/split_check.hpp"
+#include "model/split_check.hpp"
 
 namespace kcell::train {
 namespace {
@@ -75,7 +75,7 @@ void adopt(model::Model& saved, model::Model& model) {
 // evaluating the kept model reproduces them), balanced accuracy and AUC from its
 // probabilities.
 void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) {
-  const Evaluation e = evaluate(model, val, data::SplitId::val, kEvaluationBatchSize, true);
+  const infer::Evaluation e = infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
   stats.val_loss = e.loss;
   stats.val_accuracy = e.accuracy;
   stats.train_val_gap = stats.train_accuracy - e.accuracy;
@@ -84,8 +84,8 @@ void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) 
   // stopping the run here (the training loss check reports divergence).
   const bool finite = std::all_of(e.probabilities.begin(), e.probabilities.end(),
                                   [](float p) { return std::isfinite(p); });
-  if (k <= kMaxMetricClasses && finite) {
-    const Metrics m = compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+  if (k <= infer::kMaxMetricClasses && finite) {
+    const infer::Metrics m = infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     stats.val_balanced_accuracy = m.balanced_accuracy;
     stats.val_auc = m.auc;
   }
@@ -116,8 +116,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   if (config.batch_size < 1)
     fail(Status::invalid_argument,
          "batch size must be 1 or more, got " + std::to_string(config.batch_size));
-  check_split_fits(model, train, data::SplitId::train, "training split");
-  if (val) check_split_fits(model, *val, data::SplitId::val, "validation split");
+  model::check_split_fits(model, train, data::SplitId::train, "training split");
+  if (val) model::check_split_fits(model, *val, data::SplitId::val, "validation split");
   check_early_stopping(config.early_stopping, val != nullptr);
   if (config.resume && config.checkpoint_path.empty())
     fail(Status::invalid_argument, "resume needs a checkpoint path");
@@ -142,12 +142,12 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const bool first_run = model.normalization().empty();
   const model::Normalization normalization =
       resumed     ? resumed->model->normalization()
-      : first_run ? compute_normalization(split, model.channels(),
+      : first_run ? model::compute_normalization(split, model.channels(),
                                           static_cast<size_t>(model.height()) * model.width())
                   : model.normalization();
 
   const int k = model.num_classes();
-  LossOptions loss_options = config.loss;
+  infer::LossOptions loss_options = config.loss;
   if (config.auto_class_weights) {
     if (!loss_options.class_weights.empty())
       fail(Status::invalid_argument,
@@ -155,8 +155,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     loss_options.class_weights =
         inverse_frequency_weights(split.labels.data(), split.count, k);
   }
-  const SoftmaxCrossEntropy loss(k, loss_options);
-  Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
+  const infer::SoftmaxCrossEntropy loss(k, loss_options);
+  infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
                   config.batch_size);
   batcher.set_augmentation(config.augment);
   const size_t batches = batcher.num_batches();
@@ -221,7 +221,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
         dlogits.resize(static_cast<size_t>(n) * k);
       last_good.save();
       const float* logits = net.forward(batcher.images(), n, true);
-      const BatchLoss l = loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
+      const infer::BatchLoss l = loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
       if (!std::isfinite(l.loss))
         stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
       net.backward(dlogits.data());

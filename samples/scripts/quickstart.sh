@@ -3,14 +3,17 @@
 # use Debian's Fashion-MNIST) and train a classifier with kcell's defaults (docs/cli.md:
 # about 13 minutes on TissueMNIST on 2 cores), ending with a test-set report. The model
 # and an HTML report go to runs/quickstart/. Extra arguments go to `kcell train`.
-# KCELL_BUILD_DIR chooses the build folder (default build/).
+# KCELL_BUILD_DIR chooses the build folder (default build/, which only this script
+# configures; tests/run.sh builds in build-tests/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 build=${KCELL_BUILD_DIR:-build}
 
-bash samples/scripts/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKCELL_BUILD_TESTS=OFF >/dev/null
+bash samples/scripts/install-deps.sh main
+# Tests off: their packages (cmake/debian-packages-tests.txt) are not needed here.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKCELL_BUILD_TESTS=OFF \
+  -DKCELL_BUILD_TOOLS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target kcell_cli
 
 data=data/tissuemnist.npz

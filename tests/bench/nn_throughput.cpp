@@ -12,13 +12,13 @@
 #include <cstdlib>
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "nn/network.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
-using kcell::model::Architecture;
-using kcell::model::LayerKind;
-using kcell::model::LayerSpec;
+using kcell::spec::Architecture;
+using kcell::spec::LayerKind;
+using kcell::spec::LayerSpec;
 
 namespace {
 
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   }
   try {
     kcell::nn::Network net(reference(), 1, 28, 28, 10, 1);
-    kcell::nn::SplitMix64 rng(2);
+    kcell::SplitMix64 rng(2);
     std::vector<float> x(static_cast<size_t>(batch) * 28 * 28), dlogits(batch * 10);
     for (float& v : x) v = static_cast<float>(rng.uniform01() * 2 - 1);
     for (float& v : dlogits) v = static_cast<float>((rng.uniform01() - 0.5) / batch);

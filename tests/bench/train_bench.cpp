@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "kcell/kcell.h"
-#include "model/architecture.hpp"
-#include "model/summary.hpp"
+#include "spec/architecture.hpp"
+#include "spec/summary.hpp"
 
 namespace {
 
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   // Forward FLOPs per image as the model summary counts them (docs/architecture.md).
   long long flops = 0;
   try {
-    flops = kcell::model::summarize(kcell::model::parse_architecture(o.model), c, h, w, k)
+    flops = kcell::spec::summarize(kcell::spec::parse_architecture(o.model), c, h, w, k)
                 .total_flops;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "summary failed: %s\n", e.what());

@@ -37,6 +37,7 @@ int on_progress(const kcell_progress* p, void* user) {
     // The history already holds this epoch when phase 1 is reported.
     std::fprintf(stderr, "\n");
     kcell_epoch_stats s;
+    s.struct_size = sizeof s;
     kcell_history_epoch(t->history, static_cast<size_t>(p->epoch), &s);
     t->total_train_seconds += t->train_seconds;
     std::printf("epoch %2d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s  "

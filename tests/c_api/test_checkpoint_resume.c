@@ -40,16 +40,21 @@ static int cancel_at(const kcell_progress *p, void *user) {
   return p->phase == 0 && p->batch == c->cancel_batch;
 }
 
+/* The augmentation default_params points to. */
+static kcell_augmentation augmentation;
+
 static void default_params(kcell_train_params *p) {
   kcell_train_params_default(p);
+  kcell_augmentation_default(&augmentation);
   p->epochs = EPOCHS;
   p->batch_size = 16;
   p->learning_rate = 3e-3;
   p->seed = 11;
   p->num_threads = 1;
   p->monitor = KCELL_MONITOR_VAL_LOSS;
-  p->augmentation.hflip = 0.5;
-  p->augmentation.shift = 1;
+  augmentation.hflip = 0.5;
+  augmentation.shift = 1;
+  p->augmentation = &augmentation;
 }
 
 static kcell_model *new_model(void) {
@@ -86,6 +91,7 @@ static int same_history(const kcell_history *a, const kcell_history *b) {
     return 0;
   for (i = 0; i < n; ++i) {
     kcell_epoch_stats x, y;
+    x.struct_size = y.struct_size = sizeof x;
     if (kcell_history_epoch(a, i, &x) != KCELL_OK || kcell_history_epoch(b, i, &y) != KCELL_OK)
       return 0;
     if (x.epoch != y.epoch || !same_double(x.train_loss, y.train_loss) ||
@@ -246,7 +252,7 @@ int main(void) {
   p.epochs = EPOCHS + 1;
   refused(CKPT_FULL, &p, KCELL_ERROR_INVALID_ARGUMENT, "'epochs'");
   default_params(&p);
-  p.augmentation.hflip = 0.0;
+  augmentation.hflip = 0.0;
   refused(CKPT_FULL, &p, KCELL_ERROR_INVALID_ARGUMENT, "augment");
 
   /* A damaged checkpoint is a format error; so is a file that is no checkpoint. */

@@ -225,6 +225,15 @@ static void t_kcell_train_params_init(void) {
   CHECK(params.epochs == (int)0xabababab);
 }
 
+static void t_kcell_augmentation_init(void) {
+  kcell_augmentation augmentation;
+  memset(&augmentation, 0xab, sizeof augmentation);
+  INVALID(kcell_augmentation_init(NULL, sizeof augmentation));
+  INVALID(kcell_augmentation_init(&augmentation, 0));
+  INVALID(kcell_augmentation_init(&augmentation, sizeof(size_t) - 1));
+  CHECK(augmentation.shift == (int32_t)0xabababab);
+}
+
 static void t_kcell_history_create(void) { INVALID(kcell_history_create(NULL)); }
 
 static void t_kcell_history_free(void) {
@@ -241,10 +250,15 @@ static void t_kcell_history_count(void) {
 
 static void t_kcell_history_epoch(void) {
   kcell_epoch_stats stats;
+  stats.struct_size = sizeof stats;
   stats.epoch = 77;
   INVALID(kcell_history_epoch(NULL, 0, &stats));
   INVALID(kcell_history_epoch(g_history, 0, NULL));
   INVALID(kcell_history_epoch(g_history, 1000, &stats));
+  CHECK(stats.epoch == 77);
+  stats.struct_size = sizeof(size_t) - 1;
+  INVALID(kcell_history_epoch(g_history, 0, &stats));
+  CHECK(strstr(kcell_last_error(), "struct_size") != NULL);
   CHECK(stats.epoch == 77);
 }
 
@@ -268,6 +282,7 @@ static char *model_bytes(size_t *size) {
 
 static void t_kcell_train(void) {
   kcell_train_params p;
+  kcell_augmentation augmentation;
   size_t before_size = 0, after_size = 0, records = 77;
   char *before = model_bytes(&before_size), *after;
   float weights[CLASSES] = {1.f, -1.f};
@@ -289,6 +304,15 @@ static void t_kcell_train(void) {
     INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));   \
   } while (0)
 #define TRAIN_WITH(field, value) TRAIN_WITH2(field, value, epochs, 1)
+/* One bad augmentation field (with another set so that the field matters). */
+#define AUGMENT_WITH2(field, value, other, other_value)             \
+  do {                                                              \
+    kcell_augmentation_default(&augmentation);                      \
+    augmentation.other = other_value;                               \
+    augmentation.field = value;                                     \
+    TRAIN_WITH(augmentation, &augmentation);                        \
+  } while (0)
+#define AUGMENT_WITH(field, value) AUGMENT_WITH2(field, value, hflip, 0.0)
 
   kcell_train_params_default(&p);
   p.epochs = 1;
@@ -301,7 +325,7 @@ static void t_kcell_train(void) {
   TRAIN_WITH(batch_size, 0);
   TRAIN_WITH(batch_size, -7);
   TRAIN_WITH(optimizer, (kcell_optimizer)99);
-  TRAIN_WITH(optimizer, (kcell_optimizer)-1);
+  TRAIN_WITH(optimizer, -1);
   TRAIN_WITH(learning_rate, -0.1);
   TRAIN_WITH(learning_rate, NAN);
   TRAIN_WITH(learning_rate, INFINITY);
@@ -327,12 +351,14 @@ static void t_kcell_train(void) {
   TRAIN_WITH2(patience, -1, monitor, KCELL_MONITOR_VAL_LOSS);
   TRAIN_WITH2(min_delta, -0.5, monitor, KCELL_MONITOR_VAL_ACCURACY);
   TRAIN_WITH2(min_delta, NAN, monitor, KCELL_MONITOR_VAL_AUC);
-  TRAIN_WITH(augmentation.hflip, 2.0);
-  TRAIN_WITH(augmentation.rotate_degrees, 400.0);
-  TRAIN_WITH(augmentation.shift, -1);
-  TRAIN_WITH(augmentation.brightness, NAN);
-  TRAIN_WITH2(augmentation.erase_max_area, 0.0, augmentation.erase, 0.5);
-  TRAIN_WITH(augmentation.shift, SIDE);
+  AUGMENT_WITH(struct_size, 0);
+  AUGMENT_WITH(struct_size, 3);
+  AUGMENT_WITH(hflip, 2.0);
+  AUGMENT_WITH(rotate_degrees, 400.0);
+  AUGMENT_WITH(shift, -1);
+  AUGMENT_WITH(brightness, NAN);
+  AUGMENT_WITH2(erase_max_area, 0.0, erase, 0.5);
+  AUGMENT_WITH(shift, SIDE);
   TRAIN_WITH(checkpoint_path, "");
   TRAIN_WITH(resume, 1); /* resume without a checkpoint path */
   /* Both explicit and automatic class weights; a negative explicit weight. */
@@ -577,6 +603,7 @@ static const entry table[] = {
     ENTRY(kcell_model_free),
     ENTRY(kcell_model_num_params),
     ENTRY(kcell_train_params_init),
+    ENTRY(kcell_augmentation_init),
     ENTRY(kcell_history_create),
     ENTRY(kcell_history_free),
     ENTRY(kcell_history_count),

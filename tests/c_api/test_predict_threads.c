@@ -1,6 +1,6 @@
 /* One model shared by threads from C99 with POSIX threads: 8 threads predicting at once (in
  * both pixel layouts and from normalised floats) each get the bits a single thread gets,
- * while other threads evaluate and save the same model. Then: predictions follow further
+ * while other threads evaluate, save and calibrate (int8) the same model. Then: predictions follow further
  * training, and equal those of the model saved and loaded again, also after fine-tuning a
  * loaded model. */
 #include <kcell/kcell.h>
@@ -39,7 +39,8 @@ static int same_floats(const float *a, const float *b, size_t n) {
 typedef struct job {
   kcell_model *model;
   const kcell_dataset *data;
-  int kind; /* 0 NCHW bytes, 1 NHWC bytes, 2 normalised floats, 3 evaluate, 4 save */
+  int kind; /* 0 NCHW bytes, 1 NHWC bytes, 2 normalised floats, 3 evaluate, 4 save,
+               5 and 6 calibrate int8 */
   size_t count;
   uint8_t images[MAX_IMAGES * PIXELS];
   float normalized[MAX_IMAGES * PIXELS];
@@ -75,11 +76,13 @@ static kcell_status run_once(job *j) {
         memcpy(j->got + 2, &m.accuracy, sizeof(double));
       }
       return s;
-    default:
+    case 4:
       s = kcell_model_save_to_memory(j->model, &bytes, &size);
       j->got[0] = (float)size;
       kcell_free(bytes);
       return s;
+    default:
+      return kcell_model_calibrate_int8(j->model, j->data, KCELL_SPLIT_VAL, 0);
   }
 }
 
@@ -88,7 +91,8 @@ static int result_matches(const job *j) {
   if (j->kind == 3)
     return memcmp(j->got, &j->expected_metrics.loss, sizeof(double)) == 0 &&
            memcmp(j->got + 2, &j->expected_metrics.accuracy, sizeof(double)) == 0;
-  return (size_t)j->got[0] == j->expected_size;
+  if (j->kind == 4) return (size_t)j->got[0] == j->expected_size;
+  return 1; /* a calibration: its status is the result */
 }
 
 static void *worker(void *arg) {
@@ -103,15 +107,17 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+#define JOBS (THREADS + 4) /* the predicting threads, an evaluation, a save, 2 calibrations */
+
 static void test_threads(kcell_model *model, const kcell_dataset *data) {
-  static job jobs[THREADS + 2];
-  pthread_t threads[THREADS + 2];
+  static job jobs[JOBS];
+  pthread_t threads[JOBS];
   float mean = 0.f, std = 0.f;
   size_t i, t;
   void *bytes = NULL;
 
   CHECK(kcell_model_normalization(model, &mean, &std, 1) == KCELL_OK);
-  for (t = 0; t < THREADS + 2; ++t) {
+  for (t = 0; t < JOBS; ++t) {
     job *j = &jobs[t];
     j->model = model;
     j->data = data;
@@ -135,9 +141,9 @@ static void test_threads(kcell_model *model, const kcell_dataset *data) {
       kcell_free(bytes);
     }
   }
-  for (t = 0; t < THREADS + 2; ++t) CHECK(pthread_create(&threads[t], NULL, worker, &jobs[t]) == 0);
-  for (t = 0; t < THREADS + 2; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
-  for (t = 0; t < THREADS + 2; ++t) {
+  for (t = 0; t < JOBS; ++t) CHECK(pthread_create(&threads[t], NULL, worker, &jobs[t]) == 0);
+  for (t = 0; t < JOBS; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
+  for (t = 0; t < JOBS; ++t) {
     if (jobs[t].errors || jobs[t].mismatches)
       fprintf(stderr, "thread %u (kind %d): %d errors, %d mismatches; last error: %s\n",
               (unsigned)t, jobs[t].kind, jobs[t].errors, jobs[t].mismatches,

@@ -37,6 +37,21 @@ int main(void) {
     CHECK(kcell_train_params_init(params, 2) == KCELL_ERROR_INVALID_ARGUMENT);
   }
   {
+    unsigned char buffer[sizeof(kcell_augmentation) + 16];
+    kcell_augmentation *augmentation = (kcell_augmentation *)(void *)buffer;
+    const size_t older = offsetof(kcell_augmentation, vflip);
+    memset(buffer, 0xAB, sizeof buffer);
+    CHECK(kcell_augmentation_init(augmentation, older) == KCELL_OK);
+    CHECK(augmentation->struct_size == older);
+    CHECK(augmentation->hflip == 0.0);
+    CHECK(buffer[older] == 0xAB);
+    CHECK(buffer[sizeof buffer - 1] == 0xAB);
+    CHECK(kcell_augmentation_default(augmentation) == KCELL_OK);
+    CHECK(augmentation->struct_size == sizeof(kcell_augmentation));
+    CHECK(augmentation->erase_max_area == 0.25 && augmentation->shift == 0);
+    CHECK(buffer[sizeof buffer - 1] == 0xAB);
+  }
+  {
     kcell_open_options options;
     CHECK(kcell_open_options_default(&options) == KCELL_OK);
     CHECK(options.struct_size == sizeof options);

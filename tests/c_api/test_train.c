@@ -56,6 +56,7 @@ int main(void) {
   kcell_history *history = NULL;
   kcell_train_params params;
   kcell_epoch_stats stats;
+  kcell_augmentation augmentation;
   kcell_metrics metrics;
   counter progress = {0, 0, 0, 1, 0};
   kcell_class_metrics per_class[2];
@@ -83,8 +84,7 @@ int main(void) {
   CHECK(params.epochs == 10 && params.batch_size == 128 && params.seed == 42);
   CHECK(params.monitor == KCELL_MONITOR_NONE && params.patience == 0 && params.min_delta == 0.0);
   CHECK(params.auto_class_weights == 0 && params.balanced_sampler == 0);
-  CHECK(params.augmentation.hflip == 0.0 && params.augmentation.shift == 0 &&
-        params.augmentation.erase == 0.0 && params.augmentation.erase_max_area == 0.25);
+  CHECK(params.augmentation == NULL);
   params.epochs = 1;
   params.batch_size = 10;
   params.learning_rate = 0.01;
@@ -99,7 +99,9 @@ int main(void) {
   CHECK(progress.ok);
   CHECK(kcell_history_count(history, &count) == KCELL_OK);
   CHECK(count == 1);
+  stats.struct_size = sizeof stats;
   CHECK(kcell_history_epoch(history, 0, &stats) == KCELL_OK);
+  CHECK(stats.struct_size == sizeof stats);
   CHECK(stats.epoch == 0);
   CHECK(isfinite(stats.train_loss) && isfinite(stats.val_loss));
   CHECK(stats.val_accuracy >= 0.0 && stats.val_accuracy <= 1.0);
@@ -110,6 +112,29 @@ int main(void) {
   CHECK(stats.train_val_gap == stats.train_accuracy - stats.val_accuracy);
   CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_history_best_epoch(history, &best) == KCELL_OK && best == -1); /* no monitor */
+  {
+    /* A program built against an older header (a struct that ends after train_loss)
+     * gets the fields that fit and no byte past them; one built against a newer header
+     * (a larger struct) gets this library's fields and learns their size. */
+    unsigned char buffer[sizeof(kcell_epoch_stats) + 16];
+    kcell_epoch_stats *older = (kcell_epoch_stats *)(void *)buffer;
+    const size_t size = offsetof(kcell_epoch_stats, train_accuracy);
+    memset(buffer, 0xAB, sizeof buffer);
+    older->struct_size = size;
+    CHECK(kcell_history_epoch(history, 0, older) == KCELL_OK);
+    CHECK(older->struct_size == size);
+    CHECK(older->epoch == 0 && older->train_loss == stats.train_loss);
+    CHECK(buffer[size] == 0xAB);
+    CHECK(buffer[sizeof buffer - 1] == 0xAB);
+    memset(buffer, 0xAB, sizeof buffer);
+    older->struct_size = sizeof buffer;
+    CHECK(kcell_history_epoch(history, 0, older) == KCELL_OK);
+    CHECK(older->struct_size == sizeof(kcell_epoch_stats));
+    CHECK(older->train_val_gap == stats.train_val_gap);
+    CHECK(buffer[sizeof(kcell_epoch_stats)] == 0xAB);
+    older->struct_size = sizeof(size_t) - 1;
+    CHECK(kcell_history_epoch(history, 0, older) == KCELL_ERROR_INVALID_ARGUMENT);
+  }
 
   /* Evaluation of the test split. */
   memset(&metrics, 0, sizeof metrics);
@@ -126,6 +151,7 @@ int main(void) {
   CHECK(progress.val_seen == 0 && progress.ok);
   params.progress = NULL;
   CHECK(kcell_history_count(history, &count) == KCELL_OK && count == 2);
+  stats.struct_size = sizeof stats;
   CHECK(kcell_history_epoch(history, 1, &stats) == KCELL_OK);
   CHECK(isnan(stats.val_loss) && isnan(stats.val_accuracy));
   CHECK(isnan(stats.val_auc) && isnan(stats.val_balanced_accuracy) && isnan(stats.train_val_gap));
@@ -203,14 +229,19 @@ int main(void) {
   params.num_threads = 1;
   params.auto_class_weights = 1;
   params.balanced_sampler = 1;
-  params.augmentation.hflip = 0.5;
-  params.augmentation.rot90 = 0.5;
-  params.augmentation.shift = 1;
-  params.augmentation.brightness = 0.1;
+  CHECK(kcell_augmentation_default(&augmentation) == KCELL_OK);
+  augmentation.hflip = 0.5;
+  augmentation.rot90 = 0.5;
+  augmentation.shift = 1;
+  augmentation.brightness = 0.1;
+  params.augmentation = &augmentation;
   CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_OK);
-  params.augmentation.hflip = 2.0;
+  augmentation.hflip = 2.0;
   CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
-  params.augmentation.hflip = 0.0;
+  /* An augmentation struct of an older header: the fields past its size are not read. */
+  augmentation.struct_size = offsetof(kcell_augmentation, hflip);
+  CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_OK);
+  params.augmentation = NULL;
   {
     const float weights[2] = {1.0f, 2.0f};
     params.class_weights = weights;

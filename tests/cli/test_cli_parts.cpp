@@ -127,7 +127,7 @@ TEST_CASE("a combination overrides only its keys") {
 TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") {
   const TrainOptions o = apply_combination(TrainOptions{}, {{"precision", "bf16"}});
   CHECK(o.precision == "bf16");
-  std::vector<float> storage;
+  TrainParamStorage storage;
   CHECK(make_train_params(o, {10, 10}, storage).precision == KCELL_PRECISION_BF16);
   CHECK(parse_grid({"precision=fp32,bf16"}).at(0).values.size() == 2);
   CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}),
@@ -151,22 +151,22 @@ TEST_CASE("int8 inference needs a calibration set and --calibrate needs int8") {
 TEST_CASE("sqrt class weights are 1 over the root of the count with mean 1") {
   TrainOptions o;
   o.class_weights = "sqrt";
-  std::vector<float> storage;
+  TrainParamStorage storage;
   const kcell_train_params p = make_train_params(o, {900, 100, 0, 400}, storage);
-  REQUIRE(p.class_weights == storage.data());
+  REQUIRE(p.class_weights == storage.class_weights.data());
   // 1/30, 1/10, absent, 1/20 scaled to mean 1 over the three present classes.
   const double scale = 3.0 / (1.0 / 30 + 1.0 / 10 + 1.0 / 20);
-  CHECK(storage[0] == doctest::Approx(scale / 30));
-  CHECK(storage[1] == doctest::Approx(scale / 10));
-  CHECK(storage[2] == 0);
-  CHECK(storage[3] == doctest::Approx(scale / 20));
-  CHECK(storage[1] / storage[0] == doctest::Approx(3.0));
+  CHECK(storage.class_weights[0] == doctest::Approx(scale / 30));
+  CHECK(storage.class_weights[1] == doctest::Approx(scale / 10));
+  CHECK(storage.class_weights[2] == 0);
+  CHECK(storage.class_weights[3] == doctest::Approx(scale / 20));
+  CHECK(storage.class_weights[1] / storage.class_weights[0] == doctest::Approx(3.0));
   CHECK(p.auto_class_weights == 0);
 }
 
 TEST_CASE("the defaults become the documented training parameters") {
   const TrainOptions o;
-  std::vector<float> storage;
+  TrainParamStorage storage;
   const kcell_train_params p = make_train_params(o, {10, 10}, storage);
   CHECK(p.epochs == 10);
   CHECK(p.batch_size == 128);
@@ -175,10 +175,11 @@ TEST_CASE("the defaults become the documented training parameters") {
   CHECK(p.weight_decay == doctest::Approx(0.05));
   CHECK(p.schedule == KCELL_SCHEDULE_COSINE);
   CHECK(p.warmup_epochs == doctest::Approx(1));
-  CHECK(p.augmentation.hflip == 0.5);
-  CHECK(p.augmentation.vflip == 0.5);
-  CHECK(p.augmentation.rot90 == 0.75);
-  CHECK(p.augmentation.shift == 0);
+  REQUIRE(p.augmentation == &storage.augmentation);
+  CHECK(p.augmentation->hflip == 0.5);
+  CHECK(p.augmentation->vflip == 0.5);
+  CHECK(p.augmentation->rot90 == 0.75);
+  CHECK(p.augmentation->shift == 0);
   CHECK(p.monitor == KCELL_MONITOR_VAL_BALANCED_ACCURACY);
   CHECK(p.patience == 3);
   CHECK(p.balanced_sampler == 0);

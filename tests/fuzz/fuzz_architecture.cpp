@@ -6,11 +6,11 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "model/architecture.hpp"
-#include "model/summary.hpp"
+#include "spec/architecture.hpp"
+#include "spec/summary.hpp"
 
 using kcell::Status;
-using namespace kcell::model;
+using namespace kcell::spec;
 using kcell::fuzz::bug;
 using kcell::fuzz::rejects_cleanly;
 

@@ -6,14 +6,15 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "data/memory_source.hpp"
+#include "io/memory_source.hpp"
 #include "data/npy_arrays.hpp"
-#include "data/npy_header.hpp"
+#include "io/npy_header.hpp"
 #include "data/npy_stack.hpp"
 #include "fuzz_support.hpp"
 
 using kcell::Status;
 using namespace kcell::data;
+using namespace kcell::io;
 using kcell::fuzz::bug;
 using kcell::fuzz::rejects_cleanly;
 

@@ -8,7 +8,7 @@
 
 using kcell::Status;
 using kcell::data::convert_labels;
-using kcell::data::NpyDtype;
+using kcell::io::NpyDtype;
 using kcell::test::check_error;
 
 namespace {

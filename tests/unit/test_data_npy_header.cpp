@@ -3,15 +3,15 @@
 
 #include <string>
 
-#include "data/memory_source.hpp"
-#include "data/npy_header.hpp"
+#include "io/memory_source.hpp"
+#include "io/npy_header.hpp"
 #include "test_data_support.hpp"
 
 using kcell::Status;
-using kcell::data::MemorySource;
-using kcell::data::NpyHeader;
-using kcell::data::parse_npy_header_dict;
-using kcell::data::read_npy_header;
+using kcell::io::MemorySource;
+using kcell::io::NpyHeader;
+using kcell::io::parse_npy_header_dict;
+using kcell::io::read_npy_header;
 using kcell::test::check_error;
 
 namespace {
@@ -149,7 +149,7 @@ TEST_CASE("npy header: bad magic, truncation and a huge header length are reject
 
 TEST_CASE("npy header: a declared size over max_bytes is a limit error naming the limit") {
   NpyHeader h = parse("{'descr': '|u1', 'fortran_order': False, 'shape': (1000, 28, 28)}\n");
-  CHECK_NOTHROW(kcell::data::check_npy_limit(h, 784000, "x.npy"));
-  check_error([&] { kcell::data::check_npy_limit(h, 783999, "x.npy"); }, Status::limit, "x.npy",
+  CHECK_NOTHROW(kcell::io::check_npy_limit(h, 784000, "x.npy"));
+  check_error([&] { kcell::io::check_npy_limit(h, 783999, "x.npy"); }, Status::limit, "x.npy",
               "784000 bytes", "783999", "max_bytes");
 }

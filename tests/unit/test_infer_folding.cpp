@@ -6,7 +6,7 @@
 
 #include "common/error.hpp"
 #include "infer/bn_folding.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
 using kcell::infer::BatchNormStats;
 using kcell::infer::fold_batch_norm;
@@ -14,7 +14,7 @@ using kcell::infer::fold_batch_norm;
 namespace {
 
 std::vector<float> uniform(size_t n, double lo, double hi, uint64_t seed) {
-  kcell::nn::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   std::vector<float> v(n);
   for (float& x : v) x = static_cast<float>(lo + (hi - lo) * rng.uniform01());
   return v;

@@ -15,8 +15,8 @@
 
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "nn/random.hpp"
-#include "train/normalization.hpp"
+#include "common/rng.hpp"
+#include "model/normalization.hpp"
 
 namespace kcell::test {
 
@@ -26,9 +26,9 @@ namespace kcell::test {
 inline std::unique_ptr<model::Model> model_with_statistics(const std::string& spec,
                                                            int channels, int side, int classes,
                                                            uint64_t seed = 5) {
-  auto m = std::make_unique<model::Model>(model::parse_architecture(spec), channels, side,
+  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side,
                                           side, classes, seed);
-  nn::SplitMix64 rng(seed * 977 + 3);
+  kcell::SplitMix64 rng(seed * 977 + 3);
   auto uniform = [&](double lo, double hi) {
     return static_cast<float>(lo + (hi - lo) * rng.uniform01());
   };
@@ -52,7 +52,7 @@ inline std::unique_ptr<model::Model> model_with_statistics(const std::string& sp
 }
 
 inline std::vector<uint8_t> random_images(size_t count, size_t image_bytes, uint64_t seed) {
-  nn::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   std::vector<uint8_t> images(count * image_bytes);
   for (uint8_t& px : images) px = static_cast<uint8_t>(rng.next() & 0xff);
   return images;
@@ -72,7 +72,7 @@ inline std::vector<uint8_t> to_nhwc(const std::vector<uint8_t>& nchw, size_t cou
 
 inline std::vector<float> normalized(const model::Model& m, const std::vector<uint8_t>& images) {
   const size_t pixels = static_cast<size_t>(m.height()) * static_cast<size_t>(m.width());
-  const train::PixelNormalizer norm(m.normalization(), m.channels(), pixels);
+  const model::PixelNormalizer norm(m.normalization(), m.channels(), pixels);
   std::vector<float> out(images.size());
   for (size_t at = 0; at < images.size(); at += m.input_size())
     norm.convert(images.data() + at, out.data() + at);

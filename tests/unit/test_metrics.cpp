@@ -15,14 +15,14 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "train/metrics.hpp"
+#include "infer/metrics.hpp"
 
 using kcell::Error;
 using kcell::Status;
-using kcell::train::compute_metrics;
-using kcell::train::Metrics;
-using kcell::train::MetricsAccumulator;
-using kcell::train::roc_auc;
+using kcell::infer::compute_metrics;
+using kcell::infer::Metrics;
+using kcell::infer::MetricsAccumulator;
+using kcell::infer::roc_auc;
 
 namespace {
 

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <set>
 
-#include "data/memory_source.hpp"
-#include "data/npy_header.hpp"
+#include "io/memory_source.hpp"
+#include "io/npy_header.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "model/npy_writer.hpp"
+#include "io/npy_writer.hpp"
 #include "test_data_support.hpp"
 #include "test_model_file_support.hpp"
 #include "train/trainer.hpp"
@@ -84,8 +84,8 @@ TEST_CASE("a model file holds kcell.json and one float32 C-order .npy per tensor
 
   for (const kcell::nn::Param* p : model->network().params()) {
     const std::vector<uint8_t>& npy = members.at(p->name + ".npy");
-    kcell::data::MemorySource source(npy.data(), npy.size(), p->name);
-    const kcell::data::NpyHeader h = kcell::data::read_npy_header(source);
+    kcell::io::MemorySource source(npy.data(), npy.size(), p->name);
+    const kcell::io::NpyHeader h = kcell::io::read_npy_header(source);
     CHECK(h.dtype.descr == "<f4");
     CHECK_FALSE(h.fortran_order);
     CHECK(h.shape == std::vector<uint64_t>(p->shape.begin(), p->shape.end()));
@@ -98,17 +98,17 @@ TEST_CASE("a model file holds kcell.json and one float32 C-order .npy per tensor
 
 TEST_CASE("npy_float32 writes version 1.0 headers that the strict reader parses, 1-D as (n,)") {
   const std::vector<float> v = {1.f, -2.5f, 3.25f};
-  const std::vector<uint8_t> npy = kcell::model::npy_float32({3}, v.data(), v.size());
+  const std::vector<uint8_t> npy = kcell::io::npy_float32({3}, v.data(), v.size());
   CHECK(npy[6] == 1);
   CHECK(npy[7] == 0);
   const std::string text(npy.begin(), npy.end());
   CHECK(text.find("'shape': (3,)") != std::string::npos);
-  kcell::data::MemorySource source(npy.data(), npy.size(), "v");
-  const kcell::data::NpyHeader h = kcell::data::read_npy_header(source);
+  kcell::io::MemorySource source(npy.data(), npy.size(), "v");
+  const kcell::io::NpyHeader h = kcell::io::read_npy_header(source);
   CHECK(h.shape == std::vector<uint64_t>{3});
   CHECK(source.position() % 64 == 0);
   CHECK(npy.size() == source.position() + 12);
-  check_error([&] { kcell::model::npy_float32({2, 2}, v.data(), v.size()); }, Status::internal,
+  check_error([&] { kcell::io::npy_float32({2, 2}, v.data(), v.size()); }, Status::internal,
               "(2, 2)");
 }
 
@@ -130,7 +130,7 @@ TEST_CASE("the metadata is JSON with the documented fields; unknown numbers are 
 }
 
 TEST_CASE("class names default to 0..k-1 and must be k valid UTF-8 names") {
-  kcell::model::Model m(kcell::model::parse_architecture(kcell::test::kSmallSpec), 1, 8, 8, 3, 1);
+  kcell::model::Model m(kcell::spec::parse_architecture(kcell::test::kSmallSpec), 1, 8, 8, 3, 1);
   CHECK(m.class_names() == std::vector<std::string>{"0", "1", "2"});
   check_error([&] { m.set_class_names({"a", "b"}); }, Status::invalid_argument, "3 class names");
   check_error([&] { m.set_class_names({"a", "", "c"}); }, Status::invalid_argument, "class name 1");
@@ -150,8 +150,8 @@ TEST_CASE("a model is read back from a memory zip exactly as from the same bytes
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   }
-  kcell::data::ZipArchive from_file(path);
-  kcell::data::ZipArchive from_memory(bytes.data(), bytes.size(), "<mem>");
+  kcell::io::ZipArchive from_file(path);
+  kcell::io::ZipArchive from_memory(bytes.data(), bytes.size(), "<mem>");
   CHECK(from_file.member_names() == from_memory.member_names());
   CHECK(from_memory.size_bytes() == bytes.size());
   auto a = kcell::model::load_model(path);
@@ -228,7 +228,7 @@ TEST_CASE("an unknown format version is rejected with a message naming it") {
 
 TEST_CASE("a tensor whose shape differs from the architecture's is rejected naming both") {
   const std::vector<float> v(4 * 1 * 3 * 2, 0.5f);
-  check_error([&] { load(with_member("0.conv.weight.npy", kcell::model::npy_float32({4, 1, 3, 2}, v.data(), v.size()))); },
+  check_error([&] { load(with_member("0.conv.weight.npy", kcell::io::npy_float32({4, 1, 3, 2}, v.data(), v.size()))); },
               Status::format, "0.conv.weight.npy", "shape (4, 1, 3, 2)",
               "architecture needs (4, 1, 3, 3)");
   // The metadata claims another input size: the tensors no longer fit the architecture.
@@ -246,7 +246,7 @@ TEST_CASE("missing, unexpected, float64 and Fortran-order members are each rejec
               "unexpected member 'extra.npy'");
 
   // Four float64 values: the bytes of eight float32 zeros under a '<f8' (4,) header.
-  std::vector<uint8_t> f64 = kcell::model::npy_float32({8}, std::vector<float>(8, 0.f).data(), 8);
+  std::vector<uint8_t> f64 = kcell::io::npy_float32({8}, std::vector<float>(8, 0.f).data(), 8);
   std::string text = kcell::test::as_text(f64);
   text = kcell::test::replace_once(text, "'<f4'", "'<f8'");
   text = kcell::test::replace_once(text, "(8,)", "(4,)");
@@ -254,12 +254,12 @@ TEST_CASE("missing, unexpected, float64 and Fortran-order members are each rejec
               Status::format, "0.conv.bias.npy", "'<f8'", "'<f4'");
 
   const std::vector<float> bias(4, 0.f);
-  std::string fortran = kcell::test::as_text(kcell::model::npy_float32({4}, bias.data(), 4));
+  std::string fortran = kcell::test::as_text(kcell::io::npy_float32({4}, bias.data(), 4));
   fortran = kcell::test::replace_once(fortran, "False", "True ");
   check_error([&] { load(with_member("0.conv.bias.npy", kcell::test::as_bytes(fortran))); },
               Status::format, "0.conv.bias.npy", "Fortran");
 
-  std::vector<uint8_t> short_data = kcell::model::npy_float32({4}, bias.data(), 4);
+  std::vector<uint8_t> short_data = kcell::io::npy_float32({4}, bias.data(), 4);
   short_data.resize(short_data.size() - 4);
   check_error([&] { load(with_member("0.conv.bias.npy", short_data)); }, Status::format,
               "0.conv.bias.npy");

@@ -11,7 +11,7 @@
 #include "infer/predict.hpp"
 #include "model/model_file.hpp"
 #include "test_model_file_support.hpp"
-#include "train/evaluate.hpp"
+#include "infer/evaluate.hpp"
 
 using kcell::infer::Layout;
 using kcell::test::kTestVersion;
@@ -19,7 +19,7 @@ using kcell::test::kTestVersion;
 namespace {
 
 std::vector<uint8_t> test_images(size_t count, size_t image_bytes, uint64_t seed) {
-  kcell::nn::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   std::vector<uint8_t> images(count * image_bytes);
   for (uint8_t& px : images) px = static_cast<uint8_t>(rng.next() & 0xff);
   return images;
@@ -96,8 +96,8 @@ TEST_CASE("prediction agrees bit for bit with the probabilities evaluation compu
   test.count = 40;
   test.images = test_images(40, 64, 5);
   for (size_t i = 0; i < 40; ++i) test.labels.push_back(static_cast<int32_t>(i % 3));
-  const kcell::train::Evaluation e =
-      kcell::train::evaluate(*model, data, kcell::data::SplitId::test, 40, true);
+  const kcell::infer::Evaluation e =
+      kcell::infer::evaluate(*model, data, kcell::data::SplitId::test, 40, true);
   CHECK(kcell::test::same_bits(e.probabilities, predict(*model, test.images)));
 }
 

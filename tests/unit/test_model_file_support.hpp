@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "data/byte_source.hpp"
-#include "data/zip_archive.hpp"
-#include "model/architecture.hpp"
+#include "io/byte_source.hpp"
+#include "io/zip_archive.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
-#include "model/zip_writer.hpp"
-#include "nn/random.hpp"
+#include "io/zip_writer.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::test {
 
@@ -32,9 +32,9 @@ inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) 
 inline std::unique_ptr<model::Model> make_test_model(const char* spec = kSmallSpec,
                                                      int channels = 1, int side = 8,
                                                      int classes = 3, uint64_t seed = 7) {
-  auto m = std::make_unique<model::Model>(model::parse_architecture(spec), channels, side,
+  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side,
                                           side, classes, seed);
-  nn::SplitMix64 rng(seed * 31 + 1);
+  kcell::SplitMix64 rng(seed * 31 + 1);
   for (nn::Param* p : m->network().params())
     for (float& v : p->value) v = static_cast<float>(rng.uniform01() - 0.5);
   for (nn::Buffer* b : m->network().buffers())
@@ -93,13 +93,13 @@ using Members = std::map<std::string, std::vector<uint8_t>>;
 
 // Every member of a zip held in memory, by name.
 inline Members read_members(const std::vector<uint8_t>& zip_bytes) {
-  data::ZipArchive zip(zip_bytes.data(), zip_bytes.size(), "<test>");
+  io::ZipArchive zip(zip_bytes.data(), zip_bytes.size(), "<test>");
   Members out;
   for (const std::string& name : zip.member_names()) {
     auto source = zip.open_member(name);
     std::vector<uint8_t> bytes(static_cast<size_t>(source->size().bytes));
-    data::read_exact(*source, bytes.data(), bytes.size(), "a member");
-    data::expect_end(*source, "a member");
+    io::read_exact(*source, bytes.data(), bytes.size(), "a member");
+    io::expect_end(*source, "a member");
     out[name] = std::move(bytes);
   }
   return out;
@@ -107,7 +107,7 @@ inline Members read_members(const std::vector<uint8_t>& zip_bytes) {
 
 // A zip of these members (kcell.json first when present, as the saver writes it).
 inline std::vector<uint8_t> write_members(const Members& members) {
-  model::ZipWriter zip;
+  io::ZipWriter zip;
   auto json = members.find("kcell.json");
   if (json != members.end()) zip.add(json->first, json->second.data(), json->second.size());
   for (const auto& [name, bytes] : members)

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "model/model_file.hpp"
-#include "model/npy_writer.hpp"
+#include "io/npy_writer.hpp"
 #include "test_data_support.hpp"
 #include "test_model_file_support.hpp"
 
@@ -38,7 +38,7 @@ kcell::test::Members with_value(const std::string& name, const std::vector<int64
   kcell::test::Members members = small_members();
   std::vector<float> v(n, 0.25f);
   v[0] = value;
-  members[name + ".npy"] = kcell::model::npy_float32(shape, v.data(), v.size());
+  members[name + ".npy"] = kcell::io::npy_float32(shape, v.data(), v.size());
   return members;
 }
 

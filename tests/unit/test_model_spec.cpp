@@ -4,15 +4,15 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "model/architecture.hpp"
-#include "model/presets.hpp"
+#include "spec/architecture.hpp"
+#include "spec/presets.hpp"
 
 using kcell::Error;
 using kcell::Status;
-using kcell::model::Architecture;
-using kcell::model::LayerKind;
-using kcell::model::LayerSpec;
-using kcell::model::parse_architecture;
+using kcell::spec::Architecture;
+using kcell::spec::LayerKind;
+using kcell::spec::LayerSpec;
+using kcell::spec::parse_architecture;
 
 namespace {
 
@@ -88,17 +88,17 @@ TEST_CASE("the lenet5 preset pads its first 5x5 convolution and not its second")
 }
 
 TEST_CASE("every preset is found by name and its canonical text parses back to the same layers") {
-  CHECK(kcell::model::presets().size() == 3);
-  for (const auto& p : kcell::model::presets()) {
+  CHECK(kcell::spec::presets().size() == 3);
+  for (const auto& p : kcell::spec::presets()) {
     CAPTURE(p.name);
-    CHECK(kcell::model::find_preset(p.name) == &p);
+    CHECK(kcell::spec::find_preset(p.name) == &p);
     const Architecture a = parse_architecture(p.name);
     const Architecture again = parse_architecture(a.text);
     CHECK(again.text == a.text);
     CHECK(same_layers(a, again));
     CHECK(same_layers(a, parse_architecture(p.spec)));
   }
-  CHECK(kcell::model::find_preset("ResNet18") == nullptr);
+  CHECK(kcell::spec::find_preset("ResNet18") == nullptr);
   CHECK(parse_architecture("  lenet5\n").text == parse_architecture("lenet5").text);
 }
 
@@ -157,11 +157,11 @@ TEST_CASE("layer_text prints a hand-built convolution with padding -1 as the def
   l.out = 16;
   l.kernel = 5;
   l.pad = -1;
-  CHECK(kcell::model::layer_text(l) == "conv(16,5)");
+  CHECK(kcell::spec::layer_text(l) == "conv(16,5)");
   l.pad = 0;
   l.stride = 2;
-  CHECK(kcell::model::layer_text(l) == "conv(16,5,stride=2,pad=0)");
-  CHECK(std::string(kcell::model::layer_name(LayerKind::basic_block)) == "res");
+  CHECK(kcell::spec::layer_text(l) == "conv(16,5,stride=2,pad=0)");
+  CHECK(std::string(kcell::spec::layer_name(LayerKind::basic_block)) == "res");
 }
 
 TEST_CASE("parse errors name the offending token and its 1-based position") {

@@ -8,15 +8,15 @@
 #include <utility>
 
 #include "common/error.hpp"
-#include "model/architecture.hpp"
-#include "model/summary.hpp"
+#include "spec/architecture.hpp"
+#include "spec/summary.hpp"
 
 using kcell::Error;
 using kcell::Status;
-using kcell::model::parse_architecture;
-using kcell::model::shape_text;
-using kcell::model::summarize;
-using kcell::model::Summary;
+using kcell::spec::parse_architecture;
+using kcell::spec::shape_text;
+using kcell::spec::summarize;
+using kcell::spec::Summary;
 
 namespace {
 
@@ -192,7 +192,7 @@ TEST_CASE("bad input shapes and class counts are invalid arguments") {
 }
 
 TEST_CASE("hand-built layers with impossible fields are rejected instead of dividing by zero") {
-  kcell::model::Architecture arch = parse_architecture("conv(8,3) gap dense");
+  kcell::spec::Architecture arch = parse_architecture("conv(8,3) gap dense");
   arch.layers[0].stride = 0;
   CHECK_THROWS_AS(summarize(arch, 1, 28, 28, 10), Error);
   arch = parse_architecture("maxpool(2) gap dense");
@@ -210,7 +210,7 @@ TEST_CASE("counts that overflow 64 bits are a limit error") {
 }
 
 TEST_CASE("the formatted summary has a row per layer and the totals with separators") {
-  const std::string table = kcell::model::format_summary(summary_of("reference", 1, 28, 28, 10));
+  const std::string table = kcell::spec::format_summary(summary_of("reference", 1, 28, 28, 10));
   CHECK(contains(table, "871,018"));
   CHECK(contains(table, "38,528,266"));
   CHECK(contains(table, "dense(256)"));

@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
 #include "nn/bf16.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/network.hpp"
 #include "test_nn_support.hpp"
 #include "test_train_support.hpp"
-#include "train/evaluate.hpp"
+#include "infer/evaluate.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -38,7 +38,7 @@ const char* mixed_spec =
 Network make_network(Precision precision) {
   NetworkOptions options;
   options.training_precision = precision;
-  return Network(kcell::model::parse_architecture(mixed_spec), 2, 12, 12, 5, 41, options);
+  return Network(kcell::spec::parse_architecture(mixed_spec), 2, 12, 12, 5, 41, options);
 }
 
 // ||a - b|| / ||b||, over all elements.
@@ -155,7 +155,7 @@ TEST_CASE("the trainer learns an easy problem in bf16 as well as in fp32") {
   const kcell::data::Dataset data = kcell_test::make_train_dataset(96, 48, 3);
   auto run = [&](Precision precision) {
     kcell::model::Model model(
-        kcell::model::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"), 1, 8,
+        kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"), 1, 8,
         8, 3, 2);
     kcell::train::TrainConfig config;
     config.epochs = 6;
@@ -165,7 +165,7 @@ TEST_CASE("the trainer learns an easy problem in bf16 as well as in fp32") {
     config.seed = 5;
     config.precision = precision;
     kcell::train::train(model, data, nullptr, config);
-    return kcell::train::evaluate(model, data, kcell::data::SplitId::val, 16).accuracy;
+    return kcell::infer::evaluate(model, data, kcell::data::SplitId::val, 16).accuracy;
   };
   const double fp32 = run(Precision::fp32);
   if (!kcell::nn::compat::cpu_has_bf16()) {

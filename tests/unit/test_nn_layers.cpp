@@ -64,7 +64,7 @@ TEST_CASE("conv backward matches finite differences for input, weight and bias")
       {{32, 6, 6}, {32, 3, 1, 1, true}},   // Winograd forward and backward data
   };
   for (const Case& c : cases) {
-    SplitMix64 rng(11);
+    kcell::SplitMix64 rng(11);
     ConvLayer conv("0.conv", c.in, c.g, rng);
     LayerHarness h(conv, c.in, 2);
     h.input = random_vector(h.input.size(), 3);
@@ -173,7 +173,7 @@ TEST_CASE("dropout backward applies the forward mask and scale") {
 TEST_CASE("dense backward matches finite differences for flat and image inputs") {
   const Shape shapes[] = {{7, 1, 1, true}, {3, 2, 2, false}, {16, 2, 2, false}};
   for (const Shape& in : shapes) {
-    SplitMix64 rng(15);
+    kcell::SplitMix64 rng(15);
     DenseLayer dense("9.dense", in, 5, true, rng);
     LayerHarness h(dense, in, 3);
     h.input = random_vector(h.input.size(), 16);
@@ -184,7 +184,7 @@ TEST_CASE("dense backward matches finite differences for flat and image inputs")
 
 TEST_CASE("dense on an image input flattens in C, H, W order like PyTorch") {
   const Shape in{3, 2, 2, false};
-  SplitMix64 rng(17);
+  kcell::SplitMix64 rng(17);
   DenseLayer dense("9.dense", in, 4, true, rng);
   std::vector<Param*> params;
   std::vector<kcell::nn::Buffer*> buffers;
@@ -224,7 +224,7 @@ TEST_CASE("basic block backward matches finite differences, identity and project
   // identity: conv1, bn1 (2), conv2, bn2 (2); projection adds conv and bn (2).
   const Case cases[] = {{{4, 5, 5, false}, 4, 1, 6}, {{4, 6, 6, false}, 8, 2, 9}};
   for (const Case& c : cases) {
-    SplitMix64 rng(20);
+    kcell::SplitMix64 rng(20);
     BasicBlockLayer block("3.block", c.in, c.out, c.stride, rng);
     std::vector<Param*> params;
     std::vector<kcell::nn::Buffer*> buffers;
@@ -240,7 +240,7 @@ TEST_CASE("basic block backward matches finite differences, identity and project
 }
 
 TEST_CASE("basic block with projection names its parameters by branch") {
-  SplitMix64 rng(22);
+  kcell::SplitMix64 rng(22);
   BasicBlockLayer block("3.block", Shape{4, 6, 6, false}, 8, 2, rng);
   std::vector<Param*> params;
   std::vector<kcell::nn::Buffer*> buffers;

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "nn/network.hpp"
 #include "test_nn_support.hpp"
 
@@ -14,7 +14,7 @@ using kcell::nn::test::random_vector;
 namespace {
 
 Network make(const char* spec) {
-  return Network(kcell::model::parse_architecture(spec), 1, 6, 6, 4, 21);
+  return Network(kcell::spec::parse_architecture(spec), 1, 6, 6, 4, 21);
 }
 
 std::vector<std::vector<float>> gradients(Network& net) {

@@ -13,9 +13,9 @@
 
 using namespace kcell::nn;
 using namespace kcell::nn::test;
-using kcell::model::Architecture;
-using kcell::model::LayerKind;
-using kcell::model::LayerSpec;
+using kcell::spec::Architecture;
+using kcell::spec::LayerKind;
+using kcell::spec::LayerSpec;
 
 namespace {
 

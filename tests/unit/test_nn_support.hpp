@@ -14,7 +14,7 @@
 #include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
 #include "nn/layer.hpp"
-#include "nn/random.hpp"
+#include "common/rng.hpp"
 
 namespace kcell::nn::test {
 

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "train/batcher.hpp"
-#include "train/normalization.hpp"
-#include "train/rng.hpp"
+#include "infer/batcher.hpp"
+#include "model/normalization.hpp"
+#include "common/rng.hpp"
 
 using kcell::data::Split;
 using kcell::model::Normalization;
-using kcell::train::Batcher;
+using kcell::infer::Batcher;
 
 namespace {
 
@@ -31,7 +31,7 @@ Split make_split(size_t n, int c) {
 }  // namespace
 
 TEST_CASE("splitmix64 reproduces the reference sequence for seed 1234567") {
-  kcell::train::SplitMix64 rng(1234567);
+  kcell::SplitMix64 rng(1234567);
   CHECK(rng.next() == 6457827717110365317ull);
   CHECK(rng.next() == 3203168211198807973ull);
   CHECK(rng.next() == 9817491932198370423ull);
@@ -40,16 +40,16 @@ TEST_CASE("splitmix64 reproduces the reference sequence for seed 1234567") {
 TEST_CASE("a seeded shuffle is a fixed permutation, the same on every platform") {
   // Expected order from an independent Python transcription of splitmix64 + Fisher–Yates.
   const std::vector<size_t> expected = {8, 1, 5, 9, 0, 4, 3, 2, 6, 7};
-  CHECK(kcell::train::shuffled_indices(10, 7) == expected);
-  CHECK(kcell::train::shuffled_indices(10, 7) == kcell::train::shuffled_indices(10, 7));
-  CHECK(kcell::train::shuffled_indices(10, 8) != expected);
-  std::vector<size_t> big = kcell::train::shuffled_indices(1000, 3);
+  CHECK(kcell::shuffled_indices(10, 7) == expected);
+  CHECK(kcell::shuffled_indices(10, 7) == kcell::shuffled_indices(10, 7));
+  CHECK(kcell::shuffled_indices(10, 8) != expected);
+  std::vector<size_t> big = kcell::shuffled_indices(1000, 3);
   std::sort(big.begin(), big.end());
   for (size_t i = 0; i < big.size(); ++i) CHECK(big[i] == i);
 }
 
 TEST_CASE("bounded draws stay below the bound and cover it evenly") {
-  kcell::train::SplitMix64 rng(11);
+  kcell::SplitMix64 rng(11);
   std::vector<int> counts(6, 0);
   for (int i = 0; i < 60000; ++i) {
     const uint64_t v = rng.below(6);
@@ -60,9 +60,9 @@ TEST_CASE("bounded draws stay below the bound and cover it evenly") {
 }
 
 TEST_CASE("derived seeds differ per stream and are stable") {
-  CHECK(kcell::train::derive_seed(42, 0) != kcell::train::derive_seed(42, 1));
-  CHECK(kcell::train::derive_seed(42, 1) == kcell::train::derive_seed(42, 1));
-  CHECK(kcell::train::derive_seed(42, 1) != kcell::train::derive_seed(43, 1));
+  CHECK(kcell::derive_seed(42, 0) != kcell::derive_seed(42, 1));
+  CHECK(kcell::derive_seed(42, 1) == kcell::derive_seed(42, 1));
+  CHECK(kcell::derive_seed(42, 1) != kcell::derive_seed(43, 1));
 }
 
 TEST_CASE("normalisation is the per-channel mean and population std of pixel / 255") {
@@ -71,7 +71,7 @@ TEST_CASE("normalisation is the per-channel mean and population std of pixel / 2
   // channel 0: 0, 0, 255, 255 / channel 1: 51 everywhere (constant) — image 0 then 1.
   s.images = {0, 255, 51, 51, 255, 0, 51, 51};
   s.labels = {0, 1};
-  const Normalization n = kcell::train::compute_normalization(s, 2, 2);
+  const Normalization n = kcell::model::compute_normalization(s, 2, 2);
   REQUIRE(n.mean.size() == 2);
   CHECK(n.mean[0] == doctest::Approx(0.5));
   CHECK(n.std[0] == doctest::Approx(0.5));
@@ -81,7 +81,7 @@ TEST_CASE("normalisation is the per-channel mean and population std of pixel / 2
 
 TEST_CASE("pixels become (pixel / 255 - mean) / std per channel") {
   const Normalization n{{0.5f, 0.f}, {0.25f, 2.f}};
-  const kcell::train::PixelNormalizer conv(n, 2, 2);
+  const kcell::model::PixelNormalizer conv(n, 2, 2);
   const uint8_t image[4] = {0, 255, 51, 255};
   float out[4];
   conv.convert(image, out);
@@ -89,7 +89,7 @@ TEST_CASE("pixels become (pixel / 255 - mean) / std per channel") {
   CHECK(out[1] == doctest::Approx(2.0));
   CHECK(out[2] == doctest::Approx(0.1));
   CHECK(out[3] == doctest::Approx(0.5));
-  const kcell::train::PixelNormalizer identity(Normalization{}, 1, 4);
+  const kcell::model::PixelNormalizer identity(Normalization{}, 1, 4);
   identity.convert(image, out);
   CHECK(out[1] == doctest::Approx(1.0));
 }

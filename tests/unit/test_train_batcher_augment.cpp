@@ -8,13 +8,13 @@
 
 #include "common/error.hpp"
 #include "data/augment.hpp"
-#include "train/batcher.hpp"
-#include "train/rng.hpp"
+#include "infer/batcher.hpp"
+#include "common/rng.hpp"
 
 using kcell::data::AugmentOptions;
 using kcell::data::Split;
 using kcell::model::Normalization;
-using kcell::train::Batcher;
+using kcell::infer::Batcher;
 
 namespace {
 
@@ -22,7 +22,7 @@ namespace {
 Split random_split(size_t n, uint64_t seed) {
   Split s;
   s.count = n;
-  kcell::train::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   for (size_t i = 0; i < n; ++i) {
     for (int p = 0; p < 36; ++p) s.images.push_back(static_cast<uint8_t>(rng.below(256)));
     s.labels.push_back(static_cast<int32_t>(i % 4));

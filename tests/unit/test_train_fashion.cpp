@@ -8,9 +8,9 @@
 #include <string>
 
 #include "data/dataset.hpp"
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
-#include "train/evaluate.hpp"
+#include "infer/evaluate.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -45,7 +45,7 @@ TEST_CASE("reference learns Fashion-MNIST: one epoch on 4000 images beats 0.7 te
   small.split(kcell::data::SplitId::train) = head(full, kcell::data::SplitId::train, 4000);
   small.split(kcell::data::SplitId::test) = head(full, kcell::data::SplitId::test, 1000);
 
-  kcell::model::Model model(kcell::model::parse_architecture("reference"), 1, 28, 28, 10, 1);
+  kcell::model::Model model(kcell::spec::parse_architecture("reference"), 1, 28, 28, 10, 1);
   kcell::train::TrainConfig config;
   config.epochs = 1;
   config.batch_size = 64;
@@ -53,7 +53,7 @@ TEST_CASE("reference learns Fashion-MNIST: one epoch on 4000 images beats 0.7 te
   config.optimizer.weight_decay = 1e-4;
   config.num_threads = 2;
   kcell::train::train(model, small, nullptr, config);
-  const auto result = kcell::train::evaluate(model, small, kcell::data::SplitId::test, 128);
+  const auto result = kcell::infer::evaluate(model, small, kcell::data::SplitId::test, 128);
   MESSAGE("test accuracy after one epoch on 4000 images: " << result.accuracy);
   CHECK(result.count == 1000);
   CHECK(result.accuracy > 0.7);

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "train/loss.hpp"
+#include "infer/loss.hpp"
 
-using kcell::train::BatchLoss;
-using kcell::train::LossOptions;
-using kcell::train::SoftmaxCrossEntropy;
+using kcell::infer::BatchLoss;
+using kcell::infer::LossOptions;
+using kcell::infer::SoftmaxCrossEntropy;
 
 namespace {
 
@@ -128,7 +128,7 @@ TEST_CASE("ties in the logits count the first largest class as the prediction") 
   const float z[] = {2.f, 2.f, 1.f, 2.f, 2.f, 1.f};
   const int32_t y[] = {0, 1};
   CHECK(loss.compute(z, y, 2, nullptr, nullptr).correct == 1);
-  CHECK(kcell::train::argmax(z, 3) == 0);
+  CHECK(kcell::infer::argmax(z, 3) == 0);
 }
 
 TEST_CASE("bad loss settings and labels are rejected with invalid_argument") {

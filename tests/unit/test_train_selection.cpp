@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
 #include "train/class_weights.hpp"
-#include "train/evaluate.hpp"
+#include "infer/evaluate.hpp"
 #include "train/model_selection.hpp"
-#include "train/rng.hpp"
+#include "common/rng.hpp"
 #include "train/trainer.hpp"
 #include "test_train_support.hpp"
 
@@ -29,7 +29,7 @@ namespace {
 
 
 Model make_model(uint64_t seed) {
-  return Model(kcell::model::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"),
+  return Model(kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"),
                1, 8, 8, 3, seed);
 }
 
@@ -88,7 +88,7 @@ TEST_CASE("with a monitor the model ends with the best epoch's weights and numbe
 
   // Evaluating the kept model reproduces the best epoch's validation numbers exactly.
   const auto e =
-      kcell::train::evaluate(model, data, SplitId::val, kcell::train::kEvaluationBatchSize);
+      kcell::infer::evaluate(model, data, SplitId::val, kcell::infer::kEvaluationBatchSize);
   CHECK(e.loss == history[best].val_loss);
   CHECK(e.accuracy == history[best].val_accuracy);
 

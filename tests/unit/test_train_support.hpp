@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "data/dataset.hpp"
-#include "train/rng.hpp"
+#include "common/rng.hpp"
 
 namespace kcell_test {
 
@@ -19,7 +19,7 @@ inline kcell::data::Dataset make_train_dataset(size_t train, size_t val, uint64_
   d.height = 8;
   d.width = 8;
   d.num_classes = 3;
-  kcell::train::SplitMix64 rng(seed);
+  kcell::SplitMix64 rng(seed);
   const size_t counts[2] = {train, val};
   for (int s = 0; s < 2; ++s) {
     kcell::data::Split& split = d.splits[static_cast<size_t>(s)];

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "nn/network.hpp"
-#include "train/loss.hpp"
+#include "infer/loss.hpp"
 #include "train/optimizer.hpp"
 
 namespace {
@@ -84,7 +84,7 @@ void check_tensor(const std::vector<float>& got, const Tensor& expected, const s
 void run_case(const std::string& name) {
   const auto f = load_fixture(name);
   const bool conv_bias = scalar(f, "config.conv_bias") != 0.0;
-  const auto arch = kcell::model::parse_architecture(
+  const auto arch = kcell::spec::parse_architecture(
       conv_bias ? "conv(4,3) bn relu maxpool(2) flatten dense"
                 : "conv(4,3,bias=false) bn relu maxpool(2) flatten dense");
   kcell::nn::Network net(arch, 1, 8, 8, 3, 1);
@@ -116,7 +116,7 @@ void run_case(const std::string& name) {
   config.weight_decay = scalar(f, "config.weight_decay");
   config.decay_bias_and_norm = scalar(f, "config.decay_all") != 0.0;
   auto optimizer = kcell::train::make_optimizer(config, params);
-  const kcell::train::SoftmaxCrossEntropy loss(
+  const kcell::infer::SoftmaxCrossEntropy loss(
       3, {as_float(get(f, "config.class_weights")),
           static_cast<float>(scalar(f, "config.smoothing"))});
   const double lr = scalar(f, "config.lr");

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "model/architecture.hpp"
+#include "spec/architecture.hpp"
 #include "model/model.hpp"
-#include "train/evaluate.hpp"
-#include "train/loss.hpp"
-#include "train/rng.hpp"
+#include "infer/evaluate.hpp"
+#include "infer/loss.hpp"
+#include "common/rng.hpp"
 #include "train/trainer.hpp"
 #include "test_train_support.hpp"
 
@@ -31,7 +31,7 @@ const char* small_spec = "conv(4,3) bn relu maxpool(2) dropout(0.25) flatten den
 
 
 Model make_model(uint64_t seed, const char* spec = small_spec) {
-  return Model(kcell::model::parse_architecture(spec), 1, 8, 8, 3, seed);
+  return Model(kcell::spec::parse_architecture(spec), 1, 8, 8, 3, seed);
 }
 
 TrainConfig small_config() {
@@ -130,7 +130,7 @@ TEST_CASE("training learns an easy problem and the validation numbers match eval
   REQUIRE(history.size() == 6u);
   CHECK(history.back().train_loss < history.front().train_loss);
   CHECK(history.back().val_accuracy >= 0.9);
-  const auto e = kcell::train::evaluate(model, data, SplitId::val, 16, true);
+  const auto e = kcell::infer::evaluate(model, data, SplitId::val, 16, true);
   CHECK(e.count == 48);
   CHECK(e.accuracy == history.back().val_accuracy);
   CHECK(e.loss == doctest::Approx(history.back().val_loss).epsilon(1e-12));
@@ -143,7 +143,7 @@ TEST_CASE("training learns an easy problem and the validation numbers match eval
   for (size_t i = 0; i < 48; ++i) {
     const float* row = e.probabilities.data() + i * 3;
     CHECK(row[0] + row[1] + row[2] == doctest::Approx(1.0));
-    if (kcell::train::argmax(row, 3) == e.labels[i]) ++correct;
+    if (kcell::infer::argmax(row, 3) == e.labels[i]) ++correct;
     loss -= std::log(static_cast<double>(row[e.labels[i]]));
   }
   CHECK(static_cast<double>(correct) / 48.0 == e.accuracy);
@@ -221,7 +221,7 @@ TEST_CASE("a callback returning false cancels and leaves a usable model") {
   CHECK(calls == 3);
   CHECK(history.empty());
   CHECK(!same_bits(before, model.network().params()[0]->value));  // three steps were taken
-  const auto e = kcell::train::evaluate(model, data, SplitId::val, 8);
+  const auto e = kcell::infer::evaluate(model, data, SplitId::val, 8);
   CHECK(std::isfinite(e.loss));
 
   // Cancelling after the epoch's validation keeps that epoch in the history.
@@ -268,7 +268,7 @@ TEST_CASE("training data that does not fit the model is rejected with invalid_ar
 }
 
 TEST_CASE("models refuse shapes and class counts they cannot take") {
-  const auto arch = kcell::model::parse_architecture(small_spec);
+  const auto arch = kcell::spec::parse_architecture(small_spec);
   CHECK_THROWS_AS(Model(arch, 2, 8, 8, 3, 1), kcell::Error);
   CHECK_THROWS_AS(Model(arch, 1, 0, 8, 3, 1), kcell::Error);
   CHECK_THROWS_AS(Model(arch, 1, 8, 8, 1, 1), kcell::Error);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "class_names.hpp"
 #include "commands.hpp"
@@ -12,6 +13,7 @@
 #include "evaluation.hpp"
 #include "metrics_json.hpp"
 #include "report_writer.hpp"
+#include "seed_runs.hpp"
 #include "text_file.hpp"
 #include "train_options.hpp"
 #include "training_run.hpp"
@@ -25,6 +27,7 @@ struct TrainCommand {
   std::string out;
   std::string report;
   std::string json;
+  int seeds = 1;
   bool quiet = false;
 };
 
@@ -43,27 +46,68 @@ void run_train(const TrainCommand& c) {
   Dataset dataset;
   check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
   const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  const bool several = c.seeds > 1;
   if (!c.quiet) {
     print_dataset_summary(dataset.get(), info);
-    std::printf("%s\n", settings_line(c.train).c_str());
+    std::printf("%s%s\n", settings_line(c.train).c_str(),
+                several ? (" seeds=" + std::to_string(c.seeds)).c_str() : "");
     std::fflush(stdout);
   }
-  TrainingOutcome run = train_model(c.train, dataset.get(), info, c.quiet);
-  const std::string monitor = monitor_name(c.train);
-  if (!c.quiet) print_chosen_epoch(run.history, monitor);
-  if (!c.out.empty()) {
-    check(kcell_model_save(run.model.get(), c.out.c_str()), "cannot save the model");
-    if (!c.quiet) std::printf("model saved to %s\n", c.out.c_str());
-  }
-
   // The held-out numbers: the test split, or validation when there is no test split.
   const kcell_split held_out = info.count(KCELL_SPLIT_TEST) > 0  ? KCELL_SPLIT_TEST
                                : info.count(KCELL_SPLIT_VAL) > 0 ? KCELL_SPLIT_VAL
                                                                  : KCELL_SPLIT_TRAIN;
-  if (held_out == KCELL_SPLIT_TRAIN && c.report.empty() && c.json.empty()) return;
-  const Evaluation evaluation = evaluate_split(run.model.get(), dataset.get(), held_out, c.data);
+  const bool evaluate = held_out != KCELL_SPLIT_TRAIN || several || !c.report.empty() ||
+                        !c.json.empty();
+  const std::string monitor = monitor_name(c.train);
+  std::vector<SeedRun> runs;
+  for (int i = 0; i < c.seeds; ++i) {
+    TrainOptions o = c.train;
+    o.seed = c.train.seed + static_cast<uint64_t>(i);
+    if (several && !c.quiet)
+      std::printf("%sseed %llu (run %d of %d)\n", i ? "\n" : "",
+                  static_cast<unsigned long long>(o.seed), i + 1, c.seeds);
+    SeedRun run;
+    run.seed = o.seed;
+    run.outcome = train_model(o, dataset.get(), info, c.quiet);
+    if (!c.quiet) print_chosen_epoch(run.outcome.history, monitor);
+    if (evaluate) {
+      run.held_out = evaluate_split(run.outcome.model.get(), dataset.get(), held_out, c.data);
+      if (several) print_evaluation(run.held_out, false);
+    }
+    runs.push_back(std::move(run));
+  }
+
+  // With several seeds the result is their ensemble (mean of the probabilities).
+  Model ensemble;
+  kcell_model* result = runs[0].outcome.model.get();
+  if (several) {
+    ensemble = ensemble_of(runs);
+    result = ensemble.get();
+  }
+  if (!c.out.empty()) {
+    check(kcell_model_save(result, c.out.c_str()), "cannot save the model");
+    if (!c.quiet)
+      std::printf("%s saved to %s\n", several ? "ensemble model" : "model", c.out.c_str());
+  }
+  if (!evaluate) return;
+  std::vector<MetricSpread> spreads;
+  if (several) {
+    spreads = seed_spreads(runs);
+    std::printf("\n%d seeds, mean ± sd:\n%s", c.seeds, seed_table(runs, spreads).c_str());
+    std::printf("ensemble of the %d models (mean probability):\n", c.seeds);
+  }
+  const Evaluation evaluation =
+      several ? evaluate_split(result, dataset.get(), held_out, c.data) : runs[0].held_out;
   print_evaluation(evaluation, !c.quiet);
-  if (!c.json.empty()) write_text_file(c.json, evaluation_json(evaluation).dump(2) + "\n");
+  if (!c.json.empty()) {
+    nlohmann::json j = evaluation_json(evaluation);
+    if (several) {
+      j["ensemble_members"] = c.seeds;
+      j["seeds"] = seeds_json(runs, spreads);
+    }
+    write_text_file(c.json, j.dump(2) + "\n");
+  }
   if (!c.report.empty()) {
     ReportData report;
     report.command = "train";
@@ -71,11 +115,16 @@ void run_train(const TrainCommand& c) {
     report.model_path = c.out;
     report.model_name = c.train.model;
     report.settings = describe_settings(c.train);
-    report.history = run.history;
+    if (several) report.settings.emplace_back("seeds", std::to_string(c.seeds));
+    report.history = runs[0].outcome.history;
     report.monitor = monitor;
-    report.train_seconds = run.seconds;
+    for (const SeedRun& r : runs) {
+      report.train_seconds += r.outcome.seconds;
+      if (several) report.seeds.push_back(r.seed);
+    }
+    report.seed_spreads = spreads;
     report.evaluation = evaluation;
-    describe_model_for_report(run.model.get(), report);
+    describe_model_for_report(result, report);
     const std::string page = write_report(c.report, report);
     if (!c.quiet) std::printf("report written to %s\n", page.c_str());
   }
@@ -100,6 +149,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--report", c->report,
                   "Write metrics.json, history.csv and report.html to this folder");
   cmd->add_option("--json", c->json, "Write the test evaluation as JSON to this file");
+  cmd->add_option("--seeds", c->seeds,
+                  "Train N models with seeds --seed .. --seed+N-1; report mean ± sd of every "
+                  "metric, and save (--out) and evaluate their ensemble (mean probability)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   cmd->add_flag("--quiet", c->quiet, "Print only the test result");
   cmd->callback([c] { run_train(*c); });
 }

@@ -4,12 +4,14 @@
 
 #include <kcell/kcell.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "evaluation.hpp"
 #include "history.hpp"
+#include "metric_spread.hpp"
 
 namespace kcell_cli {
 
@@ -26,6 +28,8 @@ struct ReportData {
   std::string monitor;         // metric that picked the best epoch; "" for none
   double train_seconds = 0;
   Evaluation evaluation;       // of the test split (or val when there is no test split)
+  std::vector<uint64_t> seeds;               // `train --seeds N`: the N seeds, else empty
+  std::vector<MetricSpread> seed_spreads;    // and every metric's mean ± sd over them
   std::string created;         // UTC time, ISO 8601
 };
 

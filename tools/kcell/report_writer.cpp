@@ -76,6 +76,8 @@ nlohmann::json report_metrics_json(const ReportData& r) {
     j["history"] = history["epochs"];
   }
   j[split_name(r.evaluation.split)] = evaluation_json(r.evaluation);
+  if (!r.seeds.empty())
+    j["seeds"] = {{"seeds", r.seeds}, {"mean_sd", spreads_json(r.seed_spreads)}};
   return j;
 }
 

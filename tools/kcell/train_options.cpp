@@ -104,8 +104,8 @@ std::string number(double value) {
 }  // namespace
 
 kcell_augmentation parse_augment(const std::string& list) {
-  kcell_augmentation a{};
-  a.erase_max_area = 0.25;
+  kcell_augmentation a;
+  kcell_augmentation_default(&a);
   if (list == "none") return a;
   size_t start = 0;
   while (start <= list.size()) {
@@ -217,18 +217,19 @@ std::string monitor_name(const TrainOptions& o) {
 
 kcell_train_params make_train_params(const TrainOptions& o,
                                      const std::vector<size_t>& train_histogram,
-                                     std::vector<float>& class_weights_storage) {
+                                     TrainParamStorage& storage) {
+  std::vector<float>& class_weights_storage = storage.class_weights;
   kcell_train_params params;
   kcell_train_params_default(&params);
   params.epochs = o.epochs;
   params.batch_size = o.batch;
-  static const std::map<std::string, kcell_optimizer> optimizers = {
+  static const std::map<std::string, int32_t> optimizers = {
       {"sgd", KCELL_OPTIMIZER_SGD}, {"adam", KCELL_OPTIMIZER_ADAM},
       {"adamw", KCELL_OPTIMIZER_ADAMW}};
   params.optimizer = optimizers.at(o.optimizer);
   params.learning_rate = effective_learning_rate(o);
   params.momentum = o.momentum;
-  static const std::map<std::string, kcell_schedule> schedules = {
+  static const std::map<std::string, int32_t> schedules = {
       {"constant", KCELL_SCHEDULE_CONSTANT}, {"multistep", KCELL_SCHEDULE_MULTISTEP},
       {"cosine", KCELL_SCHEDULE_COSINE}};
   params.schedule = schedules.at(o.schedule);
@@ -238,7 +239,8 @@ kcell_train_params make_train_params(const TrainOptions& o,
   params.seed = o.seed;
   params.num_threads = o.threads;
   params.precision = training_precision(o.precision);
-  params.augmentation = parse_augment(o.augment);
+  storage.augmentation = parse_augment(o.augment);
+  params.augmentation = &storage.augmentation;
   params.balanced_sampler = o.balanced ? 1 : 0;
   params.auto_class_weights = o.class_weights == "auto" ? 1 : 0;
   if (o.class_weights == "sqrt") {

@@ -51,12 +51,18 @@ double effective_weight_decay(const TrainOptions& o);
 // The augmentation block of a "hflip+rot90+shift" list; throws CLI::ValidationError.
 kcell_augmentation parse_augment(const std::string& list);
 
-// kcell_train_params for these options. `train_histogram` is the training split's images
-// per class (for the sqrt class weights, kept in `class_weights_storage`). Progress and
+// What kcell_train_params points to; it must outlive the params.
+struct TrainParamStorage {
+  std::vector<float> class_weights;  // the sqrt class weights, or empty
+  kcell_augmentation augmentation{};
+};
+
+// kcell_train_params for these options, pointing into `storage`. `train_histogram` is the
+// training split's images per class (for the sqrt class weights). Progress and
 // monitor-less fallbacks are left to the caller.
 kcell_train_params make_train_params(const TrainOptions& o,
                                      const std::vector<size_t>& train_histogram,
-                                     std::vector<float>& class_weights_storage);
+                                     TrainParamStorage& storage);
 
 // Name-value pairs of the effective settings, in option order, for reports.
 std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o);

@@ -22,7 +22,9 @@ Model create_model(const TrainOptions& o, const DatasetInfo& info) {
 
 TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
                             const DatasetInfo& info, bool quiet) {
-  if (info.count(KCELL_SPLIT_TRAIN) == 0) throw Failure(info.path + ": has no training split");
+  if (info.count(KCELL_SPLIT_TRAIN) == 0)
+    throw Failure(info.path + ": has no training split; train needs train_images and "
+                              "train_labels (val_* validates and test_* reports when present)");
   if (info.classes < 2)
     throw Failure(info.path + ": needs labels of at least 2 classes to train on");
   const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,
@@ -35,8 +37,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
   check(kcell_dataset_class_histogram(dataset, KCELL_SPLIT_TRAIN, histogram.data(),
                                       histogram.size()),
         info.path);
-  std::vector<float> class_weights;
-  kcell_train_params params = make_train_params(o, histogram, class_weights);
+  TrainParamStorage storage;
+  kcell_train_params params = make_train_params(o, histogram, storage);
   const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
   if (!has_val && params.monitor != KCELL_MONITOR_NONE) {
     if (!quiet) std::printf("note: %s has no validation split; early stopping is off\n",

@@ -21,7 +21,7 @@ from ._arrays import Layout
 from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatError, InternalError,
                       InvalidArgumentError, KcellError, KcellIOError, KcellMemoryError,
                       LimitError, NotFiniteError, SpecError, Status, UnsupportedError)
-from ._library import HEADER_VERSION, LibraryNotFoundError, lib
+from ._library import ABI_MAJOR, LibraryNotFoundError, lib
 from ._structs import Augmentation
 from .dataset import Dataset, Split
 from .model import Model
@@ -29,7 +29,15 @@ from .records import (ClassMetrics, EpochStats, EvaluationDetails, Metrics, Mode
                       Progress)
 from .training import History, Monitor, Optimizer, Precision, Schedule, TrainParams
 
-__version__ = "%d.%d.%d" % HEADER_VERSION
+
+
+def __getattr__(name: str) -> str:
+    # kcell.__version__ is the loaded library's version, read when first asked for (so that
+    # importing kcell does not need the library yet): one version number, set in CMake.
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module 'kcell' has no attribute {name!r}")
+
 
 __all__ = [
     "Augmentation", "BufferTooSmallError", "BusyError", "CancelledError", "ClassMetrics", "Dataset",

@@ -80,8 +80,10 @@ def uint8_images(images: Any, shape: Optional[Tuple[int, int, int]], layout: Any
     if is_ndarray(images):
         if images.dtype != np.uint8:
             raise invalid_argument(
-                f"images must be uint8, not {images.dtype} (for float input already "
-                f"normalised use predict_normalized)")
+                f"images must be uint8 pixels 0-255, not {images.dtype}: for images scaled "
+                f"to [0, 1] pass (images * 255).round().astype(numpy.uint8) (predict_"
+                f"normalized is only for images already standardised with the model's "
+                f"normalization mean and std)")
         chw, found = _shape_of(images.shape, shape, layout)
         if found == Layout.NHWC and want_nchw:
             images = images.transpose(0, 3, 1, 2)

@@ -3,9 +3,13 @@
 The library is searched, in order:
 
 1. the file named by the environment variable ``KCELL_LIBRARY`` (and only that file);
-2. ``libkcell.so`` / ``libkcell.so.0`` next to this package (copied in by the user);
+2. ``libkcell.so.0.1`` / ``libkcell.so`` next to this package (copied in by the user);
 3. the dynamic loader's own search (``LD_LIBRARY_PATH``, ``/etc/ld.so.cache``, the system
-   folders), as ``libkcell.so.0`` then ``libkcell.so``; then ``ctypes.util.find_library``.
+   folders), as ``libkcell.so.0.1`` then ``libkcell.so``; then ``ctypes.util.find_library``.
+
+``0.1`` is the library's ABI version (its SONAME): ``MAJOR.MINOR`` while the major version
+is 0, since a 0.x minor may change struct layouts, then ``MAJOR``. A library of another ABI
+version is refused.
 
 It is loaded on first use, so ``import kcell`` works without it.
 """
@@ -23,8 +27,14 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 from . import _structs as s
 from ._errors import Status, error_for
 
-# The header these bindings mirror (KCELL_VERSION_* in kcell.h).
-HEADER_VERSION = (0, 1, 0)
+# The ABI these bindings mirror: the version of kcell.h's structs and functions. While the
+# major version is 0 a minor version may change layouts, so the ABI is MAJOR.MINOR (the
+# SONAME libkcell.so.0.MINOR, cmake/KcellAbi.cmake); from 1.0 it is MAJOR. A library of
+# another ABI is refused. Not the package's version, which is the library's own
+# (kcell.version(), kcell.__version__).
+ABI_MAJOR = 0
+ABI_MINOR = 1
+ABI_VERSION = f"{ABI_MAJOR}.{ABI_MINOR}" if ABI_MAJOR == 0 else f"{ABI_MAJOR}"
 ENV_VAR = "KCELL_LIBRARY"
 
 
@@ -86,6 +96,7 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_num_params": Prototype(STATUS, [ModelPtr, POINTER(c_size_t)]),
     # Training
     "kcell_train_params_init": Prototype(STATUS, [POINTER(s.TrainParamsC), c_size_t]),
+    "kcell_augmentation_init": Prototype(STATUS, [POINTER(s.Augmentation), c_size_t]),
     "kcell_history_create": Prototype(STATUS, [POINTER(HistoryPtr)]),
     "kcell_history_free": Prototype(None, [HistoryPtr]),
     "kcell_history_count": Prototype(STATUS, [HistoryPtr, POINTER(c_size_t)]),
@@ -105,6 +116,9 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_load": Prototype(STATUS, [c_char_p, POINTER(ModelPtr)]),
     "kcell_model_load_from_memory": Prototype(STATUS, [c_void_p, c_size_t, POINTER(ModelPtr)]),
     "kcell_free": Prototype(None, [c_void_p]),
+    "kcell_model_ensemble_create": Prototype(STATUS, [POINTER(ModelPtr), c_size_t,
+                                                      POINTER(ModelPtr)]),
+    "kcell_model_member_count": Prototype(STATUS, [ModelPtr, POINTER(c_size_t)]),
     "kcell_model_get_info": Prototype(STATUS, [ModelPtr, POINTER(s.ModelInfoC)]),
     "kcell_model_architecture": Prototype(STATUS, [ModelPtr, POINTER(c_char), c_size_t,
                                                    POINTER(c_size_t)]),
@@ -128,15 +142,15 @@ PROTOTYPES: Dict[str, Prototype] = {
 
 
 class LibraryNotFoundError(OSError):
-    """libkcell could not be found or loaded, or its major version differs."""
+    """libkcell could not be found or loaded, or its ABI version differs."""
 
 
 def _platform_names() -> List[str]:
     if sys.platform == "darwin":
-        return ["libkcell.0.dylib", "libkcell.dylib"]
+        return [f"libkcell.{ABI_VERSION}.dylib", "libkcell.dylib"]
     if sys.platform.startswith("win"):
         return ["kcell.dll"]
-    return ["libkcell.so.0", "libkcell.so"]
+    return [f"libkcell.so.{ABI_VERSION}", "libkcell.so"]
 
 
 def candidates() -> Iterator[str]:
@@ -275,10 +289,11 @@ def _load() -> Library:
             continue
         cdll.kcell_version_number.restype = c_int
         number = cdll.kcell_version_number()
-        major = number // 10000
-        if major != HEADER_VERSION[0]:
+        major, minor = number // 10000, number // 100 % 100
+        abi = f"{major}.{minor}" if major == 0 else f"{major}"
+        if abi != ABI_VERSION:
             raise LibraryNotFoundError(
-                f"{path} is kcell {major}.x; these bindings need {HEADER_VERSION[0]}.x")
+                f"{path} is kcell {major}.{minor}; these bindings need {ABI_VERSION}.x")
         return Library(cdll, getattr(cdll, "_name", path))
     tried = "\n".join(errors) or "  (nothing)"
     raise LibraryNotFoundError(

@@ -12,7 +12,8 @@ from ctypes import (POINTER, c_char_p, c_double, c_float, c_int, c_int32, c_int6
                     c_uint64, c_void_p)
 from typing import Any, Dict
 
-# C enums are int-sized on every ABI kcell supports (the library static_asserts it).
+# C enums are int-sized on every ABI kcell supports (the library static_asserts it); they
+# appear only as function parameters. Struct fields that hold an enum's value are int32_t.
 c_enum = c_int
 
 
@@ -56,18 +57,20 @@ class SplitBuffers(_Mirror):
 class Augmentation(_Mirror):
     """Mirror of ``kcell_augmentation``: training augmentation, all off by default.
 
-    A fresh ``Augmentation()`` is all zero; the library's default for ``erase_max_area``
-    is 0.25, which :class:`kcell.TrainParams` starts from.
+    A fresh ``Augmentation()`` is all zero; the library's defaults (``struct_size`` set,
+    ``erase_max_area`` 0.25) are what :class:`kcell.TrainParams` starts from. The struct
+    reaches the library by pointer (``kcell_train_params.augmentation``), so it can grow.
     """
 
     _c_name_ = "kcell_augmentation"
     _fields_ = [
+        ("struct_size", c_size_t),
         ("hflip", c_double),
         ("vflip", c_double),
         ("rot90", c_double),
         ("rotate", c_double),
         ("rotate_degrees", c_double),
-        ("shift", c_int),
+        ("shift", c_int32),
         ("brightness", c_double),
         ("contrast", c_double),
         ("erase", c_double),
@@ -100,7 +103,7 @@ class TrainParamsC(_Mirror):
         ("struct_size", c_size_t),
         ("epochs", c_int),
         ("batch_size", c_int),
-        ("optimizer", c_enum),
+        ("optimizer", c_int32),
         ("learning_rate", c_double),
         ("momentum", c_double),
         ("nesterov", c_int),
@@ -109,7 +112,7 @@ class TrainParamsC(_Mirror):
         ("epsilon", c_double),
         ("weight_decay", c_double),
         ("decay_bias_and_norm", c_int),
-        ("schedule", c_enum),
+        ("schedule", c_int32),
         ("warmup_epochs", c_double),
         ("class_weights", POINTER(c_float)),
         ("label_smoothing", c_double),
@@ -117,21 +120,22 @@ class TrainParamsC(_Mirror):
         ("num_threads", c_int),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
-        ("monitor", c_enum),
+        ("monitor", c_int32),
         ("patience", c_int),
         ("min_delta", c_double),
         ("auto_class_weights", c_int),
         ("balanced_sampler", c_int),
-        ("augmentation", Augmentation),
+        ("augmentation", POINTER(Augmentation)),
         ("checkpoint_path", c_char_p),
         ("resume", c_int),
-        ("precision", c_enum),
+        ("precision", c_int32),
     ]
 
 
 class EpochStatsC(_Mirror):
     _c_name_ = "kcell_epoch_stats"
     _fields_ = [
+        ("struct_size", c_size_t),
         ("epoch", c_int),
         ("train_loss", c_double),
         ("train_accuracy", c_double),

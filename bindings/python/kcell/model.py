@@ -100,6 +100,28 @@ class Model(Handle):
         del keep
         return cls(out)
 
+    @classmethod
+    def ensemble(cls, models: Sequence["Model"]) -> "Model":
+        """An ensemble of copies of ``models`` whose predictions and evaluations average
+        their probabilities (``kcell_model_ensemble_create``); :meth:`save` writes it as one
+        ensemble file that :meth:`load` reads back."""
+        models = list(models)
+        for m in models:
+            if not isinstance(m, Model):
+                raise invalid_argument(f"ensemble members must be kcell.Model, not "
+                                       f"{type(m).__name__}")
+        array = (ModelPtr * max(1, len(models)))(*[m._handle() for m in models])
+        out = ModelPtr()
+        lib().kcell_model_ensemble_create(array, len(models), byref(out))
+        return cls(out)
+
+    @property
+    def num_members(self) -> int:
+        """1 for a single model, N for an ensemble of N (``kcell_model_member_count``)."""
+        count = c_size_t()
+        lib().kcell_model_member_count(self._handle(), byref(count))
+        return count.value
+
     def save(self, path: PathLike) -> None:
         """Writes the model file ``path`` atomically (``kcell_model_save``)."""
         lib().kcell_model_save(self._handle(), os.fsencode(path))
@@ -195,7 +217,8 @@ class Model(Handle):
     def train(self, train: Dataset, val: Optional[Dataset] = None,
               params: Optional[TrainParams] = None, *,
               progress: Optional[ProgressCallback] = None,
-              history: Optional[History] = None, **fields: Any) -> History:
+              history: Optional[History] = None, verbose: bool = False,
+              **fields: Any) -> History:
         """Trains on the train split of ``train``, validating on the val split of ``val``
         after every epoch (``kcell_train``). ``val`` may be ``train`` itself.
 
@@ -207,6 +230,10 @@ class Model(Handle):
                       raises cancels too and is re-raised here once the library has
                       stopped. The model keeps the weights of the last completed batch.
             history:  A :class:`kcell.History` to append to; a new one otherwise.
+            verbose:  Print one line per epoch (losses, accuracies, seconds) to stdout.
+
+        Unknown keywords raise ``TypeError`` naming the accepted ones; settings go as
+        keywords, not positions (``train(data, data, epochs=3)``).
 
         Returns:
             The history with one record per completed epoch.
@@ -215,7 +242,7 @@ class Model(Handle):
         if val is not None:
             _dataset_handle(val, "val")
         return run_training(self._handle(), self.num_classes, train, val, params, progress,
-                            history, fields)
+                            history, fields, verbose)
 
     def evaluate(self, dataset: Dataset, split: SplitLike = Split.TEST) -> Metrics:
         """Loss, accuracy, balanced accuracy and AUC on a labelled split

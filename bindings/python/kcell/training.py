@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
+import difflib
 import enum
+import math
 import os
 import signal
+import sys
 import threading
 from ctypes import byref, c_char_p, c_int, c_size_t
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from . import _arrays
 from . import _structs as s
@@ -75,6 +79,23 @@ def enum_value(enum_type: Any, value: Any) -> int:
     return int(value)
 
 
+# Names people bring from other libraries, and the field they mean.
+_FAMILIAR_NAMES = {"lr": "learning_rate", "batch": "batch_size", "n_epochs": "epochs",
+                   "num_epochs": "epochs", "decay": "weight_decay", "seed": "seed"}
+
+
+def check_keywords(where: str, names: Iterable[str], accepted: List[str]) -> None:
+    """Raises TypeError, as Python does for a bad keyword, naming the accepted ones."""
+    for name in names:
+        if name in accepted:
+            continue
+        guess = _FAMILIAR_NAMES.get(name)
+        close = [guess] if guess in accepted else difflib.get_close_matches(name, accepted, 1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(f"{where} got an unexpected keyword argument {name!r}{hint}; "
+                        f"accepted: {', '.join(accepted)}")
+
+
 class TrainParams:
     """Settings of one training run: every field of ``kcell_train_params``.
 
@@ -96,12 +117,21 @@ class TrainParams:
     def __init__(self, **fields: Any) -> None:
         c = s.TrainParamsC()
         lib().kcell_train_params_init(byref(c), ctypes.sizeof(c))
+        augmentation = s.Augmentation()
+        lib().kcell_augmentation_init(byref(augmentation), ctypes.sizeof(augmentation))
         object.__setattr__(self, "_c", c)
         object.__setattr__(self, "_keep", {})
         # A library older than these bindings fills (and reads) only its own prefix.
         object.__setattr__(self, "_library_size", int(c.struct_size))
+        self._point_to_augmentation(augmentation)
+        check_keywords("TrainParams()", fields, self.field_names())
         for name, value in fields.items():
             setattr(self, name, value)
+
+    def _point_to_augmentation(self, augmentation: s.Augmentation) -> None:
+        """Keeps ``augmentation`` (this object's own) and points the C struct at it."""
+        self._keep["augmentation"] = augmentation
+        self._c.augmentation = ctypes.pointer(augmentation)
 
     @staticmethod
     def field_names() -> List[str]:
@@ -111,7 +141,7 @@ class TrainParams:
     def __getattr__(self, name: str) -> Any:
         if name not in self.field_names():
             raise AttributeError(f"TrainParams has no field {name!r}")
-        if name in ("class_weights", "checkpoint_path"):
+        if name in ("class_weights", "checkpoint_path", "augmentation"):
             return self._keep.get(name)
         value = getattr(self._c, name)
         if name in ENUM_FIELDS:
@@ -151,14 +181,18 @@ class TrainParams:
             c.checkpoint_path = None if value is None else os.fsencode(value)
             self._keep[name] = None if value is None else os.fspath(value)
         elif name == "augmentation":
+            kept = self._keep["augmentation"]
             if isinstance(value, s.Augmentation):
-                c.augmentation = value
+                size = kept.struct_size  # the library's, whatever the caller's says
+                ctypes.pointer(kept)[0] = value
+                kept.struct_size = size
             elif isinstance(value, Mapping):
+                names = [n for n in s.field_names(s.Augmentation) if n != "struct_size"]
                 for key, v in value.items():
-                    if key not in s.field_names(s.Augmentation):
+                    if key not in names:
                         raise AttributeError(f"augmentation has no field {key!r}; fields: "
-                                             f"{', '.join(s.field_names(s.Augmentation))}")
-                    setattr(c.augmentation, key, v)
+                                             f"{', '.join(names)}")
+                    setattr(kept, key, v)
             else:
                 raise invalid_argument("augmentation must be a mapping or kcell.Augmentation")
         else:
@@ -171,16 +205,20 @@ class TrainParams:
         object.__setattr__(copy, "_c", s.TrainParamsC.from_buffer_copy(self._c))
         object.__setattr__(copy, "_keep", dict(self._keep))
         object.__setattr__(copy, "_library_size", self._library_size)
+        copy._point_to_augmentation(s.Augmentation.from_buffer_copy(self._keep["augmentation"]))
+        check_keywords("TrainParams.replace()", fields, self.field_names())
         for name, value in fields.items():
             setattr(copy, name, value)
         return copy
 
     def to_dict(self) -> Dict[str, Any]:
-        """The fields by name (augmentation as a dict)."""
+        """The fields by name (augmentation as a dict of its fields)."""
         out = {}
         for name in self.field_names():
             value = getattr(self, name)
-            out[name] = value.to_dict() if isinstance(value, s.Augmentation) else value
+            if isinstance(value, s.Augmentation):
+                value = {k: v for k, v in value.to_dict().items() if k != "struct_size"}
+            out[name] = value
         return out
 
     def __repr__(self) -> str:
@@ -206,6 +244,14 @@ class TrainParams:
                     ctypes.string_at(ctypes.addressof(blank) + field.offset, field.size)):
                 raise error_for(Status.UNSUPPORTED,
                                 f"this libkcell predates the train parameter {name!r}")
+        augmentation = self._keep["augmentation"]
+        blank_augmentation = s.Augmentation()
+        for name in s.field_names(s.Augmentation):
+            field = getattr(s.Augmentation, name)
+            if field.offset + field.size > augmentation.struct_size and (
+                    getattr(augmentation, name) != getattr(blank_augmentation, name)):
+                raise error_for(Status.UNSUPPORTED,
+                                f"this libkcell predates the augmentation field {name!r}")
         return c
 
 
@@ -217,8 +263,9 @@ class _CallbackBridge:
     exception (KeyboardInterrupt too) cancels it and is kept to re-raise after kcell_train
     returns, since nothing may propagate through C frames."""
 
-    def __init__(self, callback: Optional[ProgressCallback]) -> None:
+    def __init__(self, callback: Optional[ProgressCallback], verbose: bool = False) -> None:
         self.callback = callback
+        self.verbose = verbose
         self.error: Optional[BaseException] = None
         self.interrupted = False
         self.function = s.ProgressFn(self._call)
@@ -227,13 +274,23 @@ class _CallbackBridge:
         if self.interrupted:
             return 1
         try:
-            if self.callback is not None and self.callback(from_struct(Progress,
-                                                                       progress.contents)):
+            record = from_struct(Progress, progress.contents)
+            if self.verbose and record.phase == 1:
+                print(epoch_line(record), file=sys.stdout, flush=True)
+            if self.callback is not None and self.callback(record):
                 return 1
             return 0
         except BaseException as e:  # noqa: B902 - re-raised by train()
             self.error = e
             return 1
+
+
+def epoch_line(p: Progress) -> str:
+    """One line per epoch for ``verbose=True``, as the ``kcell`` program prints them."""
+    line = (f"epoch {p.epoch + 1}/{p.epochs}: loss {p.loss:.4f}, accuracy {p.accuracy:.4f}")
+    if not math.isnan(p.val_loss):
+        line += f", val_loss {p.val_loss:.4f}, val_accuracy {p.val_accuracy:.4f}"
+    return line + f" ({p.seconds:.1f} s)"
 
 
 class History(Handle):
@@ -259,6 +316,7 @@ class History(Handle):
         if not 0 <= index < n:
             raise IndexError(f"epoch record {index} of {n}")
         stats = s.EpochStatsC()
+        stats.struct_size = ctypes.sizeof(stats)
         lib().kcell_history_epoch(self._handle(), index, byref(stats))
         return from_struct(EpochStats, stats)
 
@@ -268,6 +326,18 @@ class History(Handle):
     def to_list(self) -> List[EpochStats]:
         """Every record."""
         return list(self)
+
+    def to_dict(self) -> Dict[str, List[Any]]:
+        """The records as a dict of lists, one list per field of :class:`kcell.EpochStats`
+        (``{"train_loss": [...], "val_accuracy": [...], ...}``), as Keras'
+        ``history.history``: ready for ``pandas.DataFrame`` or plotting."""
+        records = list(self)
+        return {f.name: [getattr(r, f.name) for r in records] for f in dataclasses.fields(EpochStats)}
+
+    @property
+    def history(self) -> Dict[str, List[Any]]:
+        """The same as :meth:`to_dict` (the name Keras uses)."""
+        return self.to_dict()
 
     @property
     def best_epoch(self) -> Optional[int]:
@@ -304,8 +374,20 @@ def _sigint_cancels(bridge: _CallbackBridge) -> Iterator[None]:
 
 def run_training(model: Any, num_classes: int, train: Any, val: Any,
                  params: Optional[TrainParams], progress: Optional[ProgressCallback],
-                 history: Optional[History], fields: Mapping[str, Any]) -> History:
+                 history: Optional[History], fields: Mapping[str, Any],
+                 verbose: bool = False) -> History:
     """Runs kcell_train; see :meth:`kcell.Model.train`."""
+    if params is not None and not isinstance(params, TrainParams):
+        raise TypeError(
+            f"Model.train(train, val=None, params=None, *, ...): the third argument is "
+            f"params, a kcell.TrainParams, not {type(params).__name__} {params!r}; give "
+            f"settings as keywords, e.g. model.train(data, data, epochs={params!r})"
+            if isinstance(params, int) and not isinstance(params, bool) else
+            f"Model.train(train, val=None, params=None, *, ...): params must be a "
+            f"kcell.TrainParams or None, not {type(params).__name__}; give settings as "
+            f"keywords, e.g. model.train(data, data, epochs=3)")
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be a kcell.History or None, not {type(history).__name__}")
     if params is None:
         params = TrainParams(**fields)
     elif fields:
@@ -313,7 +395,7 @@ def run_training(model: Any, num_classes: int, train: Any, val: Any,
     c = params._struct_for_call(num_classes)
     # Always bridged, so that Ctrl-C (KeyboardInterrupt, raised in the callback) stops
     # training cleanly even without a user callback.
-    bridge = _CallbackBridge(progress)
+    bridge = _CallbackBridge(progress, verbose)
     c.progress = bridge.function
     if history is None:
         history = History()

@@ -95,7 +95,7 @@ def test_buffer_too_small_maps_to_its_subclass(fresh_model):
 
 
 def test_a_function_missing_from_an_older_library_raises_unsupported():
-    missing = _library._Missing("kcell_model_set_inference_precision", "libkcell.so.0")
+    missing = _library._Missing("kcell_model_set_inference_precision", "libkcell.so.0.1")
     e = raised(lambda: missing(None, 1))
     assert e.status == kcell.Status.UNSUPPORTED and "older" in e.message
 

@@ -59,8 +59,10 @@ def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     assert q.epochs == 4 and p.epochs == 10 and q.class_weights == p.class_weights
     assert q.augmentation.hflip == 1.0 and q.augmentation.erase_max_area == 0.0
     assert set(p.to_dict()) == set(kcell.TrainParams.field_names())
-    with pytest.raises(AttributeError, match="no field 'epoch'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         kcell.TrainParams(epoch=3)
+    with pytest.raises(AttributeError, match="no field 'epoch'"):
+        p.epoch = 3
     with pytest.raises(AttributeError):
         kcell.TrainParams(augmentation={"flip": 1})
     with pytest.raises(kcell.InvalidArgumentError, match="unknown optimizer"):

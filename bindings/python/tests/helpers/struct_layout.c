@@ -28,6 +28,7 @@ int main(void) {
   FIELD(kcell_split_buffers, count);
 
   STRUCT(kcell_augmentation);
+  FIELD(kcell_augmentation, struct_size);
   FIELD(kcell_augmentation, hflip);
   FIELD(kcell_augmentation, vflip);
   FIELD(kcell_augmentation, rot90);
@@ -83,6 +84,7 @@ int main(void) {
   FIELD(kcell_train_params, precision);
 
   STRUCT(kcell_epoch_stats);
+  FIELD(kcell_epoch_stats, struct_size);
   FIELD(kcell_epoch_stats, epoch);
   FIELD(kcell_epoch_stats, train_loss);
   FIELD(kcell_epoch_stats, train_accuracy);

@@ -1,0 +1,44 @@
+#include "infer/ensemble_evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "infer/ensemble_predict.hpp"
+#include "infer/loss.hpp"
+
+namespace kcell::infer {
+
+Evaluation evaluate_mean(const std::vector<model::Model*>& members,
+                         const data::Dataset& dataset, data::SplitId split, int batch_size) {
+  if (members.size() == 1) return evaluate(*members[0], dataset, split, batch_size, true);
+  std::vector<std::vector<float>> each;
+  Evaluation out;
+  for (model::Model* m : members) {
+    Evaluation e = evaluate(*m, dataset, split, batch_size, true);
+    each.push_back(std::move(e.probabilities));
+    if (out.labels.empty()) {
+      out.count = e.count;
+      out.labels = std::move(e.labels);
+    }
+  }
+  const int k = members[0]->num_classes();
+  out.probabilities.resize(each[0].size());
+  mean_of_rows(each, out.probabilities.data());
+  // Cross-entropy of the mean probabilities (the smallest positive float for a zero, as
+  // the log of an underflowed softmax would be about that).
+  double sum = 0.0;
+  size_t correct = 0;
+  for (size_t i = 0; i < out.count; ++i) {
+    const float* row = out.probabilities.data() + i * static_cast<size_t>(k);
+    const int32_t y = out.labels[i];
+    sum -= std::log(std::max(static_cast<double>(row[y]),
+                             static_cast<double>(std::numeric_limits<float>::denorm_min())));
+    if (argmax(row, k) == y) ++correct;
+  }
+  out.loss = out.count ? sum / static_cast<double>(out.count) : 0.0;
+  out.accuracy = out.count ? static_cast<double>(correct) / static_cast<double>(out.count) : 0.0;
+  return out;
+}
+
+}  // namespace kcell::infer

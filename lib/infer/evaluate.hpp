@@ -1,0 +1,30 @@
+// Runs a model in inference mode over a whole labelled split, in batches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/model.hpp"
+
+namespace kcell::infer {
+
+// Batch size of validation during training and of kcell_evaluate: the same batches give
+// bit-identical numbers, so evaluating the kept model reproduces its recorded epoch.
+constexpr int kEvaluationBatchSize = 128;
+
+struct Evaluation {
+  size_t count = 0;
+  double loss = 0.0;      // mean softmax cross-entropy (unweighted, no smoothing)
+  double accuracy = 0.0;  // fraction whose first largest probability is the label
+  std::vector<float> probabilities;  // count × classes, only when asked for
+  std::vector<int32_t> labels;       // count labels, only when probabilities are kept
+};
+
+// Checks the split (see check_split_fits) and evaluates it in order. keep_probabilities
+// also returns every softmax row (for metrics such as AUC).
+Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId split,
+                    int batch_size, bool keep_probabilities = false);
+
+}  // namespace kcell::infer

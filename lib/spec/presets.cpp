@@ -1,0 +1,37 @@
+#include "spec/presets.hpp"
+
+namespace kcell::spec {
+
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> all = {
+      {"reference",
+       "conv(32,3) bn relu conv(32,3) bn relu maxpool(2) dropout(0.25) "
+       "conv(64,3) bn relu conv(64,3) bn relu maxpool(2) dropout(0.25) "
+       "flatten dense(256) relu dropout(0.5) dense",
+       "two blocks of two 3x3 convolutions with batch norm, max-pool and dropout, then a "
+       "256-unit dense layer"},
+      // CIFAR-style ResNet-18 of the MedMNIST v2 baselines: 3x3 stride-1 stem without
+      // bias (a batch norm follows), no max-pool, four stages of two basic blocks.
+      {"resnet18",
+       "conv(64,3,bias=false) bn relu "
+       "res(64) res(64) res(128,stride=2) res(128) "
+       "res(256,stride=2) res(256) res(512,stride=2) res(512) gap dense",
+       "CIFAR-style ResNet-18 (3x3 stem, no max-pool) as in the MedMNIST v2 baselines"},
+      // LeNet-5 with the usual modern substitutions: ReLU for the scaled tanh, max-pool
+      // for the trainable subsampling, full C3 connectivity, softmax output for the RBF
+      // units. pad=2 makes a 28x28 input behave as the original 32x32 one.
+      {"lenet5",
+       "conv(6,5,pad=2) relu maxpool(2) conv(16,5,pad=0) relu maxpool(2) "
+       "flatten dense(120) relu dense(84) relu dense",
+       "LeNet-5 with ReLU and max-pooling"},
+  };
+  return all;
+}
+
+const Preset* find_preset(const std::string& name) {
+  for (const Preset& p : presets())
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+}  // namespace kcell::spec
