@@ -15,7 +15,7 @@
 #define CLASSES 3
 #define EPOCHS 2
 
-static const char *SPEC = "conv(4,3) relu maxpool(2) dense";
+static const char *SPEC = "conv(4,3) relu maxpool(2) flatten dense";
 
 typedef struct probe {
   kcell_model *model;
