@@ -79,7 +79,9 @@ typedef enum kcell_status {
   KCELL_ERROR_CANCELLED = 8,        /**< The progress callback asked to stop. */
   KCELL_ERROR_NOT_FINITE = 9,       /**< Training produced NaN or infinity. */
   KCELL_ERROR_SPEC = 10,            /**< An architecture spec could not be parsed. */
-  KCELL_ERROR_INTERNAL = 11         /**< A bug in kcell or its dependencies. */
+  KCELL_ERROR_INTERNAL = 11,        /**< A bug in kcell or its dependencies. */
+  KCELL_ERROR_BUSY = 12             /**< The handle is in use by a call it must not overlap
+                                         (a re-entrant or concurrent kcell_train()). */
 } kcell_status;
 
 /**
@@ -198,7 +200,14 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
                                             const kcell_split_buffers *test,
                                             kcell_dataset **out);
 
-/** @brief Releases a dataset. NULL is a no-op. */
+/**
+ * @brief Releases a dataset. NULL is a no-op.
+ *
+ * If calls are using @p dataset (a kcell_train() whose progress callback, or another
+ * thread, frees it), the release is deferred: those calls finish normally and the last of
+ * them releases it. The handle must not be passed to any new call after this; one that is
+ * (while the release waits) fails with ::KCELL_ERROR_INVALID_ARGUMENT.
+ */
 KCELL_API void kcell_dataset_free(kcell_dataset *dataset);
 
 /**
@@ -261,9 +270,12 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset *dataset, kcell_s
  * kcell_model_normalization(), kcell_model_class_name()), and the two that change only the
  * inference settings, under a lock of their own: kcell_model_set_inference_precision() and
  * kcell_model_calibrate_int8() (calls already running finish with the precision and
- * calibration they started with). kcell_train(), kcell_model_set_class_names() and
- * kcell_model_free() are exclusive: no other call may use the model while one of them runs
- * on it (the caller must ensure this; kcell does not check).
+ * calibration they started with). kcell_train() and kcell_model_set_class_names() are
+ * exclusive, and kcell checks it: while one of them runs on the model, any other call on
+ * it (from another thread, or from the training's own progress callback: a nested
+ * kcell_train(), a kcell_predict()) returns ::KCELL_ERROR_BUSY without running, and they
+ * return ::KCELL_ERROR_BUSY themselves if another call is using the model.
+ * kcell_model_free() during a call is deferred until the call returns (see there).
  * @{ */
 
 /** A network architecture with its weights and input normalisation. */
@@ -278,13 +290,23 @@ typedef struct kcell_model kcell_model;
  * @param num_classes  Number of output classes (2 or more).
  * @param seed         Seed of the weight initialisation.
  * @param out          Receives the model; release with kcell_model_free().
- * @return ::KCELL_ERROR_SPEC when the spec does not parse (the message names the token).
+ * @return ::KCELL_ERROR_SPEC when the spec does not parse (the message names the token);
+ *         ::KCELL_ERROR_LIMIT for an architecture of more than 2^26 (67,108,864) trainable
+ *         parameters, counted before any weight is allocated.
  */
 KCELL_API kcell_status kcell_model_create(const char *architecture, int channels, int height,
                                           int width, int num_classes, uint64_t seed,
                                           kcell_model **out);
 
-/** @brief Releases a model. NULL is a no-op. No other call may be using @p model. */
+/**
+ * @brief Releases a model. NULL is a no-op.
+ *
+ * If calls are using @p model (a kcell_train() whose progress callback frees it, or a
+ * prediction or training on another thread), the release is deferred: those calls finish
+ * normally and the last of them releases it. The handle must not be passed to any new call
+ * after this; one that is (while the release waits) fails with
+ * ::KCELL_ERROR_INVALID_ARGUMENT.
+ */
 KCELL_API void kcell_model_free(kcell_model *model);
 
 /**
@@ -578,7 +600,8 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history *history,
  * @return ::KCELL_ERROR_CANCELLED if the callback cancelled; ::KCELL_ERROR_NOT_FINITE if
  *         the loss or a gradient became NaN or infinite (training stops at that batch and
  *         the model keeps its last weights whose loss and gradients were finite, from
- *         before the previous step); ::KCELL_ERROR_IO if a checkpoint cannot be written.
+ *         before the previous step); ::KCELL_ERROR_IO if a checkpoint cannot be written;
+ *         ::KCELL_ERROR_BUSY if another call is using @p model (see Models: Threads).
  */
 KCELL_API kcell_status kcell_train(kcell_model *model, const kcell_dataset *train,
                                    const kcell_dataset *val, const kcell_train_params *params,
@@ -951,10 +974,12 @@ KCELL_API kcell_status kcell_predict(const kcell_model *model, const uint8_t *im
  * @param images        @p count × channels × height × width floats, N×C×H×W order, already
  *                      normalised as the model expects ((pixel / 255 - mean) / std).
  * @param count         Number of images; 0 does nothing.
- * @param probabilities Receives @p count × class-count softmax probabilities, row by row;
- *                      non-finite inputs give non-finite probabilities.
+ * @param probabilities Receives @p count × class-count softmax probabilities, row by row.
  * @param capacity      Floats @p probabilities can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                      if fewer than @p count × class count.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT if any input value is NaN or infinite (the
+ *         message names the image and element; nothing is written), since the network's
+ *         ReLU and max-pooling would turn it into finite, meaningless probabilities.
  */
 KCELL_API kcell_status kcell_predict_normalized(const kcell_model *model, const float *images,
                                                 size_t count, float *probabilities,

@@ -13,6 +13,8 @@ namespace {
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 namespace data = kcell::data;
 
@@ -87,12 +89,15 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
   });
 }
 
-KCELL_API void kcell_dataset_free(kcell_dataset* dataset) { delete dataset; }
+KCELL_API void kcell_dataset_free(kcell_dataset* dataset) {
+  kcell::api::release_handle(dataset);
+}
 
 KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_split split,
                                            size_t* count) {
   return guarded([&] {
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     require(count, "count");
     *count = dataset->data.split(kcell::api::checked_split(kcell::api::raw_enum(split))).count;
   });
@@ -102,6 +107,7 @@ KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset* dataset, int* ch
                                            int* width) {
   return guarded([&] {
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     if (channels) *channels = dataset->data.channels;
     if (height) *height = dataset->data.height;
     if (width) *width = dataset->data.width;
@@ -111,6 +117,7 @@ KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset* dataset, int* ch
 KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset* dataset, int* num_classes) {
   return guarded([&] {
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     require(num_classes, "num_classes");
     *num_classes = dataset->data.num_classes;
   });
@@ -121,6 +128,7 @@ KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset* datase
                                                      size_t capacity) {
   return guarded([&] {
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     const data::SplitId id = kcell::api::checked_split(kcell::api::raw_enum(split));
     const auto classes = static_cast<size_t>(dataset->data.num_classes);
     if (capacity < classes) {
@@ -139,6 +147,7 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
                                            int32_t* label) {
   return guarded([&] {
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     const data::SplitId id = kcell::api::checked_split(kcell::api::raw_enum(split));
     const data::Split& s = dataset->data.split(id);
     if (index >= s.count) {

@@ -12,29 +12,24 @@ using kcell::api::require;
 
 extern "C" {
 
-KCELL_API kcell_status kcell_write_file(const char *path, const void *data,
-                                        size_t size) {
+KCELL_API kcell_status kcell_write_file(const char* path, const void* data, size_t size) {
   return guarded([&] {
     require(path, "path");
-    if (size > 0)
-      require(data, "data");
+    if (size > 0) require(data, "data");
     kcell::write_file_atomically(path, size > 0 ? data : "", size);
   });
 }
 
-KCELL_API kcell_status kcell_check_output(const char *path,
-                                          const char *const *inputs,
+KCELL_API kcell_status kcell_check_output(const char* path, const char* const* inputs,
                                           size_t count) {
   return guarded([&] {
     require(path, "path");
-    if (count > 0)
-      require(inputs, "inputs");
+    if (count > 0) require(inputs, "inputs");
     std::vector<std::string> names;
     for (size_t i = 0; i < count; ++i)
-      if (inputs[i])
-        names.emplace_back(inputs[i]);
+      if (inputs[i]) names.emplace_back(inputs[i]);
     kcell::check_output_file(path, names);
   });
 }
 
-} // extern "C"
+}  // extern "C"

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/handle_use.hpp"
 #include "data/dataset.hpp"
 #include "kcell/kcell.h"
 
@@ -13,6 +14,7 @@ class Model;
 }
 
 struct kcell_dataset {
+  mutable kcell::api::UseState use;  // mutable: the C API passes datasets as const
   kcell::data::Dataset data;
   std::string source_path;  // the file or folder it was opened from ("" when built in memory)
 };
@@ -20,6 +22,7 @@ struct kcell_dataset {
 // A single model, or an ensemble (model/ensemble_file.hpp): `model` is then its first
 // member, which the getters describe, and `more` holds the others.
 struct kcell_model {
+  mutable kcell::api::UseState use;
   std::unique_ptr<kcell::model::Model> model;
   std::vector<std::unique_ptr<kcell::model::Model>> more;
 

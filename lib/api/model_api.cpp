@@ -7,6 +7,8 @@
 #include "model/model.hpp"
 
 using kcell::api::guarded;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 extern "C" {
@@ -25,11 +27,12 @@ KCELL_API kcell_status kcell_model_create(const char* architecture, int channels
   });
 }
 
-KCELL_API void kcell_model_free(kcell_model* model) { delete model; }
+KCELL_API void kcell_model_free(kcell_model* model) { kcell::api::release_handle(model); }
 
 KCELL_API kcell_status kcell_model_num_params(const kcell_model* model, size_t* count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(count, "count");
     *count = model->model->num_params();
   });

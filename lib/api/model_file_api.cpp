@@ -15,6 +15,8 @@
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -33,6 +35,7 @@ extern "C" {
 KCELL_API kcell_status kcell_model_save(const kcell_model* model, const char* path) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(path, "path");
     kcell::model::save_models(model->members(), path, kcell_version());
   });
@@ -42,6 +45,7 @@ KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model* model, void
                                                   size_t* size) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(data, "data");
     require(size, "size");
     const std::vector<uint8_t> bytes =

@@ -13,6 +13,8 @@
 
 using kcell::Status;
 using kcell::api::guarded;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -37,6 +39,7 @@ extern "C" {
 KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_model_info* info) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(info, "info");
     const size_t size =
         kcell::api::caller_struct_size(info, "info", "set it to sizeof(kcell_model_info)");
@@ -62,6 +65,7 @@ KCELL_API kcell_status kcell_model_architecture(const kcell_model* model, char* 
                                                 size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     copy_out(model->model->architecture().text, buffer, capacity, needed, "the architecture");
   });
 }
@@ -70,6 +74,7 @@ KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffe
                                            size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     const kcell::model::Model& m = *model->model;
     const std::string text = kcell::spec::format_summary(kcell::spec::summarize(
         m.architecture(), m.channels(), m.height(), m.width(), m.num_classes()));
@@ -81,6 +86,7 @@ KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float
                                                  float* std, size_t capacity) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(mean, "mean");
     require(std, "std");
     const kcell::model::Model& m = *model->model;
@@ -101,6 +107,7 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
                                                    const char* const* names, size_t count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
     std::vector<std::string> copied;
     if (count > 0) {
       require(names, "names");
@@ -120,6 +127,7 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int inde
                                               char* buffer, size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     copy_out(model->model->class_name(index), buffer, capacity, needed, "the class name");
   });
 }

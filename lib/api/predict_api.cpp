@@ -15,6 +15,8 @@
 using kcell::Status;
 using kcell::api::guarded;
 using kcell::api::raw_enum;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -48,6 +50,7 @@ KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* im
       kcell::fail(Status::invalid_argument,
                   "unknown layout " + std::to_string(value) +
                       "; use KCELL_LAYOUT_NCHW or KCELL_LAYOUT_NHWC");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
     kcell::infer::predict_mean(model->members(), images, count,
@@ -61,6 +64,7 @@ KCELL_API kcell_status kcell_predict_normalized(const kcell_model* model, const 
                                                 size_t count, float* probabilities,
                                                 size_t capacity) {
   return guarded([&] {
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
     kcell::infer::predict_normalized_mean(model->members(), images, count, probabilities);
@@ -71,6 +75,7 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
                                                            kcell_precision precision) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     const int value = raw_enum(precision);
     switch (value) {
       case KCELL_PRECISION_FP32:
@@ -99,7 +104,9 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
                                                   kcell_split split, size_t max_images) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     const kcell::data::SplitId id = kcell::api::checked_split(raw_enum(split));
     kcell::apply_threads(0);
     for (kcell::model::Model* m : model->members())

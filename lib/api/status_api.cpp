@@ -23,6 +23,7 @@ static_assert(KCELL_ERROR_CANCELLED == static_cast<int>(kcell::Status::cancelled
 static_assert(KCELL_ERROR_NOT_FINITE == static_cast<int>(kcell::Status::not_finite));
 static_assert(KCELL_ERROR_SPEC == static_cast<int>(kcell::Status::spec));
 static_assert(KCELL_ERROR_INTERNAL == static_cast<int>(kcell::Status::internal));
+static_assert(KCELL_ERROR_BUSY == static_cast<int>(kcell::Status::busy));
 
 namespace kcell::api {
 namespace {
@@ -93,6 +94,7 @@ KCELL_API const char* kcell_status_string(kcell_status status) {
     case KCELL_ERROR_BUFFER_TOO_SMALL: return "buffer too small";
     case KCELL_ERROR_UNSUPPORTED: return "unsupported";
     case KCELL_ERROR_CANCELLED: return "cancelled";
+    case KCELL_ERROR_BUSY: return "handle busy";
     case KCELL_ERROR_NOT_FINITE: return "non-finite values in training";
     case KCELL_ERROR_SPEC: return "architecture spec error";
     case KCELL_ERROR_INTERNAL: return "internal error";

@@ -24,6 +24,8 @@
 using kcell::Status;
 using kcell::api::guarded;
 using kcell::api::raw_enum;
+using kcell::api::Access;
+using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
@@ -340,6 +342,8 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
                    kcell_metrics* metrics, kcell::infer::Metrics* full_out) {
   require(model, "model");
   require(dataset, "dataset");
+  const InUse<kcell_model> model_use(model, "the model", Access::shared);
+  const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
   require(metrics, "metrics");
   const kcell::data::SplitId split = kcell::api::checked_split(which);
   const size_t size =
@@ -455,7 +459,10 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
                                    kcell_history* history) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
     require(train, "train");
+    const InUse<kcell_dataset> train_use(train, "the train dataset", Access::shared);
+    const InUse<kcell_dataset> val_use(val, "the validation dataset", Access::shared);
     if (model->is_ensemble())
       kcell::fail(Status::invalid_argument,
                   "the model is an ensemble of " + std::to_string(1 + model->more.size()) +
@@ -497,6 +504,7 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
                                               size_t confusion_capacity) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(metrics, "metrics");
     const size_t k = static_cast<size_t>(model->model->num_classes());
     if (per_class && per_class_capacity < k)

@@ -21,6 +21,7 @@ enum class Status : int {
   not_finite = 9,
   spec = 10,
   internal = 11,
+  busy = 12,
 };
 
 class Error : public std::runtime_error {

@@ -21,6 +21,9 @@ bool is_file(const std::string& path) {
 // The path of `name` or `name.gz` inside folder.
 std::string find_member(const std::string& folder, const std::string& name) {
   std::string plain = folder + "/" + name;
+  if (is_file(plain) && is_file(plain + ".gz"))
+    fail(Status::format, folder + ": holds both " + name + " and " + name +
+                             ".gz; it is ambiguous which to read (keep one)");
   if (is_file(plain)) return plain;
   if (is_file(plain + ".gz")) return plain + ".gz";
   fail(Status::format, folder + ": not an IDX dataset folder: " + name + "(.gz) is missing");

@@ -24,6 +24,10 @@ constexpr std::array<SplitId, 3> kSplits = {SplitId::train, SplitId::val, SplitI
 // when the archive has neither.
 std::string member_name(const io::ZipArchive& zip, const std::string& key) {
   std::string with_suffix = key + ".npy";
+  // Both present: numpy.load would read one, kcell another; refuse rather than guess.
+  if (zip.has_member(with_suffix) && zip.has_member(key))
+    fail(Status::format, zip.path() + ": holds both members " + key + " and " + with_suffix +
+                             "; it is ambiguous which is the array (keep one)");
   if (zip.has_member(with_suffix)) return with_suffix;
   if (zip.has_member(key)) return key;
   return {};

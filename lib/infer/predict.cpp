@@ -80,6 +80,14 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
   const size_t image = model.input_size();
   const int k = model.num_classes();
   const float* bias = model.decision_bias().empty() ? nullptr : model.decision_bias().data();
+  // ReLU and max-pooling turn NaN into numbers, so a NaN pixel would come out as plausible
+  // probabilities: refuse non-finite input instead (one pass, cheap next to the network).
+  for (size_t i = 0; i < count * image; ++i)
+    if (!std::isfinite(images[i]))
+      fail(Status::invalid_argument, "image " + std::to_string(i / image) + " holds a " +
+                                         (std::isnan(images[i]) ? "NaN" : "infinite") +
+                                         " value at element " + std::to_string(i % image) +
+                                         "; inputs must be finite");
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {

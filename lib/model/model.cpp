@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "spec/summary.hpp"
 
 namespace kcell::model {
 namespace {
@@ -31,6 +32,14 @@ Model::Model(spec::Architecture architecture, int channels, int height, int widt
   check_between(height, 1, 4096, "height");
   check_between(width, 1, 4096, "width");
   check_between(num_classes, 2, 65536, "class count");
+  // Counted from the spec before any weight is allocated: a typo such as dense(100000000)
+  // must fail at once, not take gigabytes.
+  const int64_t params =
+      spec::summarize(architecture_, channels, height, width, num_classes).total_params;
+  if (params > kMaxModelParams)
+    fail(Status::limit, "the architecture has " + std::to_string(params) +
+                            " parameters; kcell models have at most " +
+                            std::to_string(kMaxModelParams));
   network_ = std::make_unique<nn::Network>(architecture_, channels, height, width,
                                            num_classes, seed);
 }
@@ -51,11 +60,15 @@ void Model::set_normalization(Normalization normalization) {
                "), got " + std::to_string(normalization.mean.size()) + " and " +
                std::to_string(normalization.std.size()));
     for (size_t i = 0; i < c; ++i)
-      if (!std::isfinite(normalization.mean[i]) || !std::isfinite(normalization.std[i]) ||
-          !(normalization.std[i] > 0.f))
+      // |mean| <= 1e3 and std >= 1e-6 keep (pixel - mean) / std finite in float (the
+      // trainer itself never stores a std below 1e-6).
+      if (!(std::fabs(normalization.mean[i]) <= 1e3f) || !(normalization.std[i] >= 1e-6f) ||
+          !std::isfinite(normalization.std[i]))
         fail(Status::invalid_argument,
              "normalisation of channel " + std::to_string(i) +
-                 " needs a finite mean and a std above 0");
+                 " needs a mean in [-1000, 1000] and a finite std of at least 1e-6, got mean " +
+                 std::to_string(normalization.mean[i]) + " and std " +
+                 std::to_string(normalization.std[i]));
   }
   normalization_ = std::move(normalization);
 }

@@ -42,6 +42,10 @@ struct TrainingSummary {
   std::map<std::string, std::variant<double, std::string>> parameters;
 };
 
+// Most trainable parameters a model may have (ResNet-18 has 11M): 64M floats are 256 MB
+// of weights, about 1 GB with gradients and optimiser state. Status::limit above it.
+constexpr int64_t kMaxModelParams = int64_t{1} << 26;
+
 class Model {
  public:
   // Checks the shape (1 or 3 channels, 1..4096 pixels a side, 2..65536 classes; throws

@@ -6,6 +6,7 @@
 #include "io/npy_header.hpp"
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
+#include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
 #include "spec/summary.hpp"
@@ -76,6 +77,7 @@ void read_tensor(io::ZipArchive& zip, const std::string& name,
   values.resize(static_cast<size_t>(header.element_count));
   io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
   io::expect_end(*source, "the array data");  // also checks the CRC
+  check_tensor_values(source->name(), values);
 }
 
 }  // namespace

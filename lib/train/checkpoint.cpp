@@ -15,6 +15,7 @@
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
 #include "model/model_file.hpp"
+#include "model/tensor_values.hpp"
 #include "io/npy_writer.hpp"
 #include "io/zip_writer.hpp"
 
@@ -150,6 +151,7 @@ std::vector<float> read_floats(io::ZipArchive& zip, const std::string& name,
   std::vector<float> values(static_cast<size_t>(header.element_count));
   io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
   io::expect_end(*source, "the array data");
+  model::check_tensor_values(source->name(), values);
   return values;
 }
 

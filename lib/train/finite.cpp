@@ -19,4 +19,13 @@ bool gradients_finite(const std::vector<nn::Param*>& params) {
   return true;
 }
 
+bool weights_finite(const std::vector<nn::Param*>& params,
+                    const std::vector<nn::Buffer*>& buffers) {
+  for (const nn::Param* p : params)
+    if (!all_finite(p->value.data(), p->value.size())) return false;
+  for (const nn::Buffer* b : buffers)
+    if (!all_finite(b->value.data(), b->value.size())) return false;
+  return true;
+}
+
 }  // namespace kcell::train

@@ -239,6 +239,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
         stop_not_finite(model, last_good, "a gradient became NaN or infinite", epoch, b);
       lr = schedule.at(epoch, b);
       optimizer->step(lr);
+      // The step itself can overflow (or a resumed optimiser state hold NaN): the loss and
+      // gradients of this batch were finite, the weights after the step may not be.
+      if (!weights_finite(params, net.buffers()))
+        stop_not_finite(model, last_good, "a weight became NaN or infinite in the step", epoch,
+                        b);
       net.weights_changed();
 
       loss_sum += l.sum;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "class_names.hpp"
 #include "inference_precision.hpp"
 #include "pixels.hpp"
 #include "svg.hpp"
@@ -220,4 +221,17 @@ TEST_CASE("sweep tables quote CSV fields and pick the format by extension") {
   CHECK(sweep_table_for("t.json", rows, "val_accuracy").find("\"ranked_by\"") != std::string::npos);
   CHECK_THROWS_AS(check_sweep_output_name("t.txt"), CLI::ValidationError);
   CHECK_THROWS_AS(check_sweep_output_name("dir.csv/table"), CLI::ValidationError);
+}
+
+TEST_CASE("class names are printed with control characters escaped") {
+  CHECK(kcell_cli::escape_controls("a\tb\nc\x1b[31m") == "a\\x09b\\x0ac\\x1b[31m");
+  CHECK(kcell_cli::escape_controls("Leukocytes") == "Leukocytes");
+}
+
+TEST_CASE("a sweep grid of more than the limit of runs fails before building any") {
+  const std::vector<kcell_cli::GridAxis> axes = kcell_cli::parse_grid(
+      {"lr=1,2,3,4,5,6,7,8,9,10", "seed=1,2,3,4,5,6,7,8,9,10", "epochs=1,2,3,4,5,6,7,8,9,10",
+       "batch=1,2"});
+  CHECK_THROWS_AS(kcell_cli::grid_combinations(axes), CLI::ValidationError);
+  CHECK(kcell_cli::grid_combinations(kcell_cli::parse_grid({"lr=1,2", "seed=1,2"})).size() == 4);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -84,6 +85,20 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 }  // namespace
 
+std::string escape_controls(const std::string& text) {
+  std::string out;
+  for (unsigned char ch : text) {
+    if (ch >= 0x20 && ch != 0x7f) {
+      out += static_cast<char>(ch);
+      continue;
+    }
+    char code[8];
+    std::snprintf(code, sizeof code, "\\x%02x", ch);
+    out += code;
+  }
+  return out;
+}
+
 std::string class_names_file(const std::string& spec) {
   return spec.size() > 1 && spec[0] == '@' ? spec.substr(1) : "";
 }
@@ -123,7 +138,7 @@ std::vector<std::string> model_class_names(const kcell_model* model) {
     std::string name(needed, '\0');
     check(kcell_model_class_name(model, c, &name[0], name.size(), nullptr), "class names");
     name.resize(needed > 0 ? needed - 1 : 0);
-    names.push_back(name);
+    names.push_back(escape_controls(name));
   }
   return names;
 }

@@ -23,7 +23,12 @@ std::string class_names_file(const std::string& spec);
 // Stores `names` in the model (nothing when empty).
 void set_class_names(kcell_model* model, const std::vector<std::string>& names);
 
-// The model's class names in label order.
+// `text` with control characters (below 0x20, and 0x7f) written as \xNN, so that a name
+// can never split a line, a tab-separated field or drive the terminal.
+std::string escape_controls(const std::string& text);
+
+// The model's class names in label order, with escape_controls() applied (the library
+// refuses control characters in names already; this keeps output safe regardless).
 std::vector<std::string> model_class_names(const kcell_model* model);
 
 }  // namespace kcell_cli

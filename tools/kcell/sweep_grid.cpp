@@ -66,6 +66,15 @@ std::vector<GridAxis> parse_grid(const std::vector<std::string>& texts) {
 }
 
 std::vector<Combination> grid_combinations(const std::vector<GridAxis>& axes) {
+  // Counted before anything is built: a grid of 10^9 runs must fail at once, not fill memory.
+  size_t runs = 1;
+  for (const GridAxis& axis : axes) {
+    runs *= std::max<size_t>(axis.values.size(), 1);
+    if (runs > kMaxSweepRuns)
+      throw CLI::ValidationError("--grid", "the grid has more than " +
+                                               std::to_string(kMaxSweepRuns) +
+                                               " combinations; sweep at most that many runs");
+  }
   std::vector<Combination> all(1);
   for (const GridAxis& axis : axes) {
     std::vector<Combination> next;

@@ -24,7 +24,11 @@ using Combination = std::vector<std::pair<std::string, std::string>>;  // (key, 
 // value.
 std::vector<GridAxis> parse_grid(const std::vector<std::string>& texts);
 
-// Every combination, the last axis varying fastest.
+// Most runs one sweep takes (documented in docs/cli.md).
+constexpr size_t kMaxSweepRuns = 1000;
+
+// Every combination, the last axis varying fastest. Throws CLI::ValidationError for more
+// than kMaxSweepRuns, before building any.
 std::vector<Combination> grid_combinations(const std::vector<GridAxis>& axes);
 
 // `base` with a combination's values applied through the same option parser as

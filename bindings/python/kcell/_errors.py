@@ -20,6 +20,7 @@ class Status(enum.IntEnum):
     NOT_FINITE = 9
     SPEC = 10
     INTERNAL = 11
+    BUSY = 12
 
 
 def status_of(value: int) -> Union[Status, int]:
@@ -103,6 +104,11 @@ class InternalError(KcellError):
     """``KCELL_ERROR_INTERNAL``: a bug in kcell or its dependencies."""
 
 
+class BusyError(KcellError):
+    """``KCELL_ERROR_BUSY``: the model is being trained (a nested ``train()`` or a
+    ``predict()`` from a progress callback, or from another thread)."""
+
+
 ERROR_CLASSES: Dict[Status, Type[KcellError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError,
     Status.IO: KcellIOError,
@@ -115,6 +121,7 @@ ERROR_CLASSES: Dict[Status, Type[KcellError]] = {
     Status.NOT_FINITE: NotFiniteError,
     Status.SPEC: SpecError,
     Status.INTERNAL: InternalError,
+    Status.BUSY: BusyError,
 }
 
 

@@ -173,6 +173,55 @@ def candidates() -> Iterator[str]:
         yield found
 
 
+_INTEGER_TYPES = (ctypes.c_int8, ctypes.c_int16, ctypes.c_int32, ctypes.c_int64,
+                  ctypes.c_uint8, ctypes.c_uint16, ctypes.c_uint32, ctypes.c_uint64,
+                  ctypes.c_int, ctypes.c_uint, ctypes.c_long, ctypes.c_ulong,
+                  ctypes.c_size_t, ctypes.c_ssize_t)
+
+
+def integer_range(ctype: Any) -> Optional[range]:
+    """The values a C integer type holds, or None for a type that is no integer."""
+    if ctype not in _INTEGER_TYPES:
+        return None
+    bits = 8 * ctypes.sizeof(ctype)
+    signed = ctype(-1).value == -1
+    return range(-(1 << (bits - 1)), 1 << (bits - 1)) if signed else range(0, 1 << bits)
+
+
+def check_argument(value: Any, ctype: Any, what: str) -> None:
+    """Refuses what ctypes would silently change: an integer outside the C type's range
+    (ctypes keeps the low bits: 2**32 + 1 becomes 1) and a NUL inside a C string (C would
+    read only up to it)."""
+    if ctype is c_char_p:
+        if isinstance(value, (bytes, bytearray)) and b"\0" in value:
+            raise error_for(Status.INVALID_ARGUMENT, f"{what} contains a NUL character")
+        return
+    valid = integer_range(ctype)
+    if valid is None or isinstance(value, bool) or not isinstance(value, int):
+        return
+    if value not in valid:
+        raise error_for(Status.INVALID_ARGUMENT,
+                        f"{what} is {value}, outside [{valid.start}, {valid.stop - 1}] "
+                        f"(the range of the C type {ctype.__name__})")
+
+
+def _checked(fn: Any, name: str, argtypes: Sequence[Any]) -> Callable[..., Any]:
+    """fn with check_argument applied to its integer and string arguments."""
+    checks = [(i, t) for i, t in enumerate(argtypes)
+              if t is c_char_p or integer_range(t) is not None]
+    if not checks:
+        return fn
+
+    def call(*args: Any) -> Any:
+        for i, ctype in checks:
+            if i < len(args):
+                check_argument(args[i], ctype, f"{name}: argument {i + 1}")
+        return fn(*args)
+
+    call.__name__ = name
+    return call
+
+
 class _Missing:
     """Stands in for a function an older library lacks; calling it raises UNSUPPORTED."""
 
@@ -220,7 +269,7 @@ class Library:
                 fn.errcheck = check
             else:
                 fn.restype = proto.restype
-            setattr(self, name, fn)
+            setattr(self, name, _checked(fn, name, proto.argtypes))
 
     def __getattr__(self, name: str) -> Callable[..., Any]:  # for type checkers only
         raise AttributeError(name)

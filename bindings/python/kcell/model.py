@@ -199,6 +199,9 @@ class Model(Handle):
         if names is None:
             lib().kcell_model_set_class_names(self._handle(), None, 0)
             return
+        if isinstance(names, (str, bytes)):  # a str is a sequence of one-letter names
+            raise invalid_argument(f"class names must be a sequence of str, not one "
+                                   f"{type(names).__name__}")
         encoded = []
         for name in names:
             if not isinstance(name, str):

@@ -1,21 +1,24 @@
 """Training settings, the progress callback bridge and the per-epoch history."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import difflib
 import enum
 import math
 import os
+import signal
 import sys
-from ctypes import byref, c_int, c_size_t
+import threading
+from ctypes import byref, c_char_p, c_int, c_size_t
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from . import _arrays
 from . import _structs as s
 from ._errors import CancelledError, Status, error_for, invalid_argument
 from ._handle import Handle
-from ._library import HistoryPtr, lib
+from ._library import HistoryPtr, check_argument, lib
 from .records import EpochStats, Progress, from_struct
 
 
@@ -172,6 +175,10 @@ class TrainParams:
                 self._keep[name] = weights
                 self._keep["_class_weights_buffer"] = buffer  # C reads it in kcell_train
         elif name == "checkpoint_path":
+            if value is not None and not isinstance(value, (str, bytes, os.PathLike)):
+                raise invalid_argument(f"checkpoint_path must be a path, not "
+                                       f"{type(value).__name__}")
+            check_argument(None if value is None else os.fsencode(value), c_char_p, name)
             c.checkpoint_path = None if value is None else os.fsencode(value)
             self._keep[name] = None if value is None else os.fspath(value)
         elif name == "augmentation":
@@ -190,6 +197,7 @@ class TrainParams:
             else:
                 raise invalid_argument("augmentation must be a mapping or kcell.Augmentation")
         else:
+            check_argument(value, dict(s.TrainParamsC._fields_)[name], name)
             setattr(c, name, value)
 
     def replace(self, **fields: Any) -> "TrainParams":
@@ -260,9 +268,12 @@ class _CallbackBridge:
         self.callback = callback
         self.verbose = verbose
         self.error: Optional[BaseException] = None
+        self.interrupted = False
         self.function = s.ProgressFn(self._call)
 
     def _call(self, progress: Any, _user_data: Any) -> int:
+        if self.interrupted:
+            return 1
         try:
             record = from_struct(Progress, progress.contents)
             if self.verbose and record.phase == 1:
@@ -341,6 +352,27 @@ class History(Handle):
         return "<kcell.History closed>" if self.closed else f"<kcell.History {len(self)} epochs>"
 
 
+@contextlib.contextmanager
+def _sigint_cancels(bridge: _CallbackBridge) -> Iterator[None]:
+    """During kcell_train, Ctrl-C only sets a flag that the next progress call turns into a
+    cancel: a KeyboardInterrupt raised at an arbitrary point of a ctypes callback would be
+    reported as "Exception ignored" and lost. Only on the main thread with Python's own
+    handler installed (other handlers are the application's business)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        bridge.interrupted = True
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run_training(model: Any, num_classes: int, train: Any, val: Any,
                  params: Optional[TrainParams], progress: Optional[ProgressCallback],
                  history: Optional[History], fields: Mapping[str, Any],
@@ -369,11 +401,15 @@ def run_training(model: Any, num_classes: int, train: Any, val: Any,
     if history is None:
         history = History()
     try:
-        lib().kcell_train(model, train._handle(), None if val is None else val._handle(),
-                          byref(c), history._handle())
+        with _sigint_cancels(bridge):
+            lib().kcell_train(model, train._handle(), None if val is None else val._handle(),
+                              byref(c), history._handle())
     except CancelledError:
-        if bridge.error is None:
+        if bridge.error is None and not bridge.interrupted:
             raise
+    if bridge.interrupted and bridge.error is None:
+        # Ctrl-C: the library stopped at the next batch and the model is usable.
+        raise KeyboardInterrupt
     if bridge.error is not None:
         error, bridge.error = bridge.error, None
         raise error

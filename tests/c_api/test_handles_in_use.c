@@ -1,0 +1,128 @@
+/* A model or dataset in use cannot be freed under the call using it, and the calls the
+ * header forbids during training are refused: from the training's own progress callback
+ * and from another thread, kcell_train() and kcell_predict() on the model being trained
+ * return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are deferred until
+ * kcell_train() returns (which then completes normally). Run under ThreadSanitizer in CI
+ * (label "concurrency") and under AddressSanitizer, which would see a use after free. */
+#include <kcell/kcell.h>
+
+#include "check.h"
+#include "synthetic.h"
+#include <pthread.h>
+#include <string.h>
+
+#define SIDE 8
+#define CLASSES 3
+#define EPOCHS 2
+
+static const char *SPEC = "conv(4,3) relu maxpool(2) flatten dense";
+
+typedef struct probe {
+  kcell_model *model;
+  kcell_dataset *data;
+  int calls;
+  kcell_status nested_train, nested_predict, after_free;
+  /* the other-thread case */
+  int use_thread;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  int started, finished;
+} probe;
+
+static kcell_status try_predict(kcell_model *model) {
+  uint8_t image[SIDE * SIDE];
+  float p[CLASSES];
+  memset(image, 100, sizeof image);
+  return kcell_predict(model, image, 1, KCELL_LAYOUT_NCHW, p, CLASSES);
+}
+
+/* What the misuse looks like from inside (callback) or outside (thread) the training. */
+static void misuse(probe *p) {
+  kcell_model_info info;
+  p->nested_train = kcell_train(p->model, p->data, NULL, NULL, NULL);
+  p->nested_predict = try_predict(p->model);
+  kcell_model_free(p->model);
+  kcell_dataset_free(p->data);
+  info.struct_size = sizeof info;
+  p->after_free = kcell_model_get_info(p->model, &info); /* memory kept: a clear refusal */
+}
+
+static void *other_thread(void *arg) {
+  probe *p = (probe *)arg;
+  pthread_mutex_lock(&p->lock);
+  while (!p->started) pthread_cond_wait(&p->changed, &p->lock);
+  pthread_mutex_unlock(&p->lock);
+  misuse(p);
+  pthread_mutex_lock(&p->lock);
+  p->finished = 1;
+  pthread_cond_broadcast(&p->changed);
+  pthread_mutex_unlock(&p->lock);
+  return NULL;
+}
+
+static int on_progress(const kcell_progress *progress, void *user) {
+  probe *p = (probe *)user;
+  (void)progress;
+  if (p->calls++ != 0) return 0;
+  if (!p->use_thread) {
+    misuse(p);
+    return 0;
+  }
+  pthread_mutex_lock(&p->lock);
+  p->started = 1;
+  pthread_cond_broadcast(&p->changed);
+  while (!p->finished) pthread_cond_wait(&p->changed, &p->lock);
+  pthread_mutex_unlock(&p->lock);
+  return 0;
+}
+
+static void run(int use_thread) {
+  probe p;
+  kcell_train_params params;
+  kcell_history *history = NULL;
+  pthread_t thread;
+  size_t epochs = 0;
+  kcell_status status;
+  memset(&p, 0, sizeof p);
+  p.use_thread = use_thread;
+  pthread_mutex_init(&p.lock, NULL);
+  pthread_cond_init(&p.changed, NULL);
+  p.data = synthetic_dataset(SIDE, CLASSES, 64, 16);
+  CHECK(p.data != NULL);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &p.model) == KCELL_OK);
+  CHECK(kcell_history_create(&history) == KCELL_OK);
+  kcell_train_params_default(&params);
+  params.epochs = EPOCHS;
+  params.batch_size = 16;
+  params.num_threads = 1;
+  params.progress = on_progress;
+  params.progress_user_data = &p;
+  if (use_thread) CHECK(pthread_create(&thread, NULL, other_thread, &p) == 0);
+  status = kcell_train(p.model, p.data, p.data, &params, history);
+  if (use_thread) CHECK(pthread_join(thread, NULL) == 0);
+  CHECK(status == KCELL_OK);
+  CHECK(kcell_history_count(history, &epochs) == KCELL_OK && epochs == EPOCHS);
+  CHECK(p.nested_train == KCELL_ERROR_BUSY);
+  CHECK(p.nested_predict == KCELL_ERROR_BUSY);
+  CHECK(p.after_free == KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kcell_last_error(), "") != NULL);
+  kcell_history_free(history); /* model and dataset went with kcell_train's return */
+  pthread_cond_destroy(&p.changed);
+  pthread_mutex_destroy(&p.lock);
+}
+
+static void busy_message_names_the_rule(void) {
+  kcell_model *model = NULL;
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &model) == KCELL_OK);
+  CHECK(strcmp(kcell_status_string(KCELL_ERROR_BUSY), "handle busy") == 0);
+  CHECK(try_predict(model) == KCELL_OK); /* shared use leaves nothing behind */
+  kcell_model_free(model);
+}
+
+int main(void) {
+  run(0); /* from the progress callback */
+  run(1); /* from another thread */
+  busy_message_names_the_rule();
+  if (failures == 0) printf("ok\n");
+  return failures == 0 ? 0 : 1;
+}
