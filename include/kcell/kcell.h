@@ -1081,7 +1081,7 @@ KCELL_API kcell_status kcell_write_file(const char *path, const void *data, size
  *               @p count is 0.
  * @param count  Entries in @p inputs.
  * @return ::KCELL_ERROR_IO for a path that cannot be written (one line naming the path and
- *         the reason); ::KCELL_ERROR_INVALID_ARGUMENT for an output that is an input.
+ *         the reason); ::KCELL_ERROR_INVALID_ARGUMENT for NULL, "" or an output that is an input.
  */
 KCELL_API kcell_status kcell_check_output(const char *path, const char *const *inputs,
                                           size_t count);

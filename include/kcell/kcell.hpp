@@ -432,6 +432,22 @@ class Model {
     return names;
   }
 
+  /** The per-class decision bias fitted on validation; empty when the model has none
+   *  (kcell_model_decision_bias()). */
+  std::vector<float> decision_bias() const {
+    std::vector<float> bias(static_cast<size_t>(info().num_classes));
+    size_t count = 0;
+    check(kcell_model_decision_bias(get(), bias.data(), bias.size(), &count));
+    bias.resize(count);
+    return bias;
+  }
+  /** Sets the decision bias (one value per class), or removes it when @p bias is empty
+   *  (kcell_model_set_decision_bias()). */
+  void set_decision_bias(const std::vector<float> &bias) {
+    check(kcell_model_set_decision_bias(get(), bias.empty() ? nullptr : bias.data(),
+                                        bias.size()));
+  }
+
   /** The C handle, still owned by this object. */
   kcell_model *get() const noexcept { return handle_.get(); }
 

@@ -15,6 +15,7 @@ extern "C" {
 KCELL_API kcell_status kcell_write_file(const char* path, const void* data, size_t size) {
   return guarded([&] {
     require(path, "path");
+    if (path[0] == '\0') kcell::fail(kcell::Status::invalid_argument, "path is empty");
     if (size > 0) require(data, "data");
     kcell::write_file_atomically(path, size > 0 ? data : "", size);
   });
@@ -24,6 +25,7 @@ KCELL_API kcell_status kcell_check_output(const char* path, const char* const* i
                                           size_t count) {
   return guarded([&] {
     require(path, "path");
+    if (path[0] == '\0') kcell::fail(kcell::Status::invalid_argument, "path is empty");
     if (count > 0) require(inputs, "inputs");
     std::vector<std::string> names;
     for (size_t i = 0; i < count; ++i)

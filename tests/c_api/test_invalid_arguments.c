@@ -604,6 +604,46 @@ static void t_kcell_model_calibrate_int8(void) {
   INVALID(kcell_model_set_inference_precision(g_model, KCELL_PRECISION_INT8));
 }
 
+static void t_kcell_model_ensemble_create(void) {
+  const kcell_model *models[2] = {NULL, NULL};
+  kcell_model *out = (kcell_model *)&out;
+  models[0] = g_model;
+  INVALID(kcell_model_ensemble_create(models, 1, NULL));
+  INVALID(kcell_model_ensemble_create(NULL, 1, &out));
+  INVALID(kcell_model_ensemble_create(models, 0, &out));
+  INVALID(kcell_model_ensemble_create(models, 2, &out)); /* models[1] is NULL */
+  CHECK(out == (kcell_model *)&out);
+}
+
+static void t_kcell_model_member_count(void) {
+  size_t count = 77;
+  INVALID(kcell_model_member_count(NULL, &count));
+  INVALID(kcell_model_member_count(g_model, NULL));
+  CHECK(count == 77);
+  CHECK(kcell_model_member_count(g_model, &count) == KCELL_OK && count == 1);
+}
+
+static void t_kcell_write_file(void) {
+  const char bytes[2] = {'o', 'k'};
+  INVALID(kcell_write_file(NULL, bytes, sizeof bytes));
+  INVALID(kcell_write_file("c_api_invalid_arguments.bin", NULL, sizeof bytes));
+  INVALID(kcell_write_file("", bytes, sizeof bytes));
+  expect_status(kcell_write_file("no-such-folder-kcell/x.bin", bytes, sizeof bytes),
+                KCELL_ERROR_IO, "write_file into a missing folder", __LINE__);
+  VALID(kcell_write_file("c_api_invalid_arguments.bin", NULL, 0));
+}
+
+static void t_kcell_check_output(void) {
+  const char *inputs[2] = {NULL, "c_api_invalid_arguments.out"};
+  INVALID(kcell_check_output(NULL, NULL, 0));
+  INVALID(kcell_check_output("", NULL, 0));
+  INVALID(kcell_check_output("c_api_invalid_arguments.out", NULL, 1));
+  INVALID(kcell_check_output("c_api_invalid_arguments.out", inputs, 2)); /* output = input */
+  expect_status(kcell_check_output("no-such-folder-kcell/x.out", NULL, 0), KCELL_ERROR_IO,
+                "check_output in a missing folder", __LINE__);
+  VALID(kcell_check_output("c_api_invalid_arguments.out", inputs, 1)); /* NULL skipped */
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 typedef struct entry {
@@ -658,6 +698,10 @@ static const entry table[] = {
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),
     ENTRY(kcell_model_calibrate_int8),
+    ENTRY(kcell_model_ensemble_create),
+    ENTRY(kcell_model_member_count),
+    ENTRY(kcell_write_file),
+    ENTRY(kcell_check_output),
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

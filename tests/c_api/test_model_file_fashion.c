@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
   params.epochs = 1;
   params.batch_size = 64;
   /* Clothes have an orientation: none of the default flips and quarter turns. */
-  params.augmentation.hflip = params.augmentation.vflip = params.augmentation.rot90 = 0.0;
+  params.augmentation = NULL;
   if (kcell_train(model, train, NULL, &params, NULL) != KCELL_OK) return fail("kcell_train");
   kcell_dataset_free(train);
   if (evaluate(model, &metrics)) return 1;

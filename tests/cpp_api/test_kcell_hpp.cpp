@@ -97,8 +97,9 @@ TEST_CASE("the default structs are the library's defaults") {
   CHECK(a.erase_max_area == 0.25);
   const kcell_train_params p = kcell::default_train_params();
   CHECK(p.struct_size == sizeof(kcell_train_params));
-  CHECK(p.epochs == 10);
-  CHECK(p.augmentation == nullptr);
+  CHECK(p.epochs == 0);  // the recipe's automatic length
+  REQUIRE(p.augmentation != nullptr);  // the recipe's flips and quarter turns
+  CHECK(p.augmentation->hflip == 0.5);
 }
 
 TEST_CASE("a dataset from arrays has the images, labels and counts it was given") {
@@ -156,7 +157,7 @@ TEST_CASE("the progress callback is a std::function: it sees every batch and can
   CHECK(epochs[1].epoch == 1);
   CHECK(epochs[1].struct_size == sizeof(kcell_epoch_stats));
   CHECK(history.epoch(0).train_loss == epochs[0].train_loss);
-  CHECK(history.best_epoch() == -1);
+  CHECK(history.best_epoch() >= 0);  // with validation data the recipe keeps the best epoch
 
   size_t calls = 0;
   try {
@@ -208,6 +209,18 @@ TEST_CASE("a model round-trips through memory and a file with its names and pred
 
   model.set_class_names({});
   CHECK(model.class_name(0) == "0");
+}
+
+TEST_CASE("the decision bias is read, set, kept by a model file and removed") {
+  kcell::Model model(kSpec, 1, kSide, kSide, 3, 7);
+  CHECK(model.decision_bias().empty());
+  model.set_decision_bias({0.5f, -0.25f, 0.0f});
+  CHECK(model.decision_bias() == std::vector<float>{0.5f, -0.25f, 0.0f});
+  const kcell::Model copy = kcell::Model::load_from_memory(model.save_to_memory());
+  CHECK(copy.decision_bias() == std::vector<float>{0.5f, -0.25f, 0.0f});
+  CHECK_THROWS_AS(model.set_decision_bias({1.0f}), kcell::Error);
+  model.set_decision_bias({});
+  CHECK(model.decision_bias().empty());
 }
 
 TEST_CASE("text getters, normalisation and normalised predictions agree with the model") {

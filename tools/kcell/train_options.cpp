@@ -32,7 +32,7 @@ EarlyStop parse_early_stop(const std::string& text) {
   if (text == "auto") {
     kcell_train_params defaults;
     kcell_train_params_default(&defaults);
-    return {defaults.monitor, defaults.patience};
+    return {static_cast<kcell_monitor>(defaults.monitor), defaults.patience};
   }
   const size_t colon = text.find(':');
   const auto it = monitors().find(text.substr(0, colon));

@@ -24,6 +24,7 @@ from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatErro
 from ._library import ABI_MAJOR, LibraryNotFoundError, lib
 from ._structs import Augmentation
 from .dataset import Dataset, Split
+from .files import check_output, write_file
 from .model import Model
 from .records import (ClassMetrics, EpochStats, EvaluationDetails, Metrics, ModelInfo,
                       Progress)
@@ -45,8 +46,8 @@ __all__ = [
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
     "NotFiniteError", "Optimizer", "Precision", "Progress", "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "UnsupportedError", "library_path", "set_num_threads",
-    "status_string", "version", "version_number",
+    "Status", "TrainParams", "UnsupportedError", "check_output", "library_path",
+    "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 
 

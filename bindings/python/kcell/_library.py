@@ -119,6 +119,9 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_ensemble_create": Prototype(STATUS, [POINTER(ModelPtr), c_size_t,
                                                       POINTER(ModelPtr)]),
     "kcell_model_member_count": Prototype(STATUS, [ModelPtr, POINTER(c_size_t)]),
+    # Output files
+    "kcell_write_file": Prototype(STATUS, [c_char_p, c_void_p, c_size_t]),
+    "kcell_check_output": Prototype(STATUS, [c_char_p, POINTER(c_char_p), c_size_t]),
     "kcell_model_get_info": Prototype(STATUS, [ModelPtr, POINTER(s.ModelInfoC)]),
     "kcell_model_architecture": Prototype(STATUS, [ModelPtr, POINTER(c_char), c_size_t,
                                                    POINTER(c_size_t)]),
@@ -199,7 +202,9 @@ def check_argument(value: Any, ctype: Any, what: str) -> None:
     valid = integer_range(ctype)
     if valid is None or isinstance(value, bool) or not isinstance(value, int):
         return
-    if value not in valid:
+    # Bounds, not `in`: range's fast membership test is for exact ints only; an IntEnum
+    # (Layout, Split) would make it count through the whole C range.
+    if not valid.start <= value < valid.stop:
         raise error_for(Status.INVALID_ARGUMENT,
                         f"{what} is {value}, outside [{valid.start}, {valid.stop - 1}] "
                         f"(the range of the C type {ctype.__name__})")

@@ -133,13 +133,15 @@ def test_a_checkpoint_path_that_is_the_dataset_is_refused_before_training(small_
     import shutil
     copy = str(tmp_path / "data.npz")
     shutil.copy(small_npz, copy)
-    before = open(copy, "rb").read()
+    with open(copy, "rb") as f:
+        before = f.read()
     with kcell.Dataset.open(copy) as data, new_model(data) as model:
         with pytest.raises(kcell.InvalidArgumentError, match="also an input"):
             model.train(data, epochs=1, checkpoint_path=copy)
         with pytest.raises(kcell.KcellIOError, match="character device"):
             model.train(data, epochs=1, checkpoint_path="/dev/full")
-    assert open(copy, "rb").read() == before
+    with open(copy, "rb") as f:
+        assert f.read() == before
 
 
 def test_nan_input_to_predict_normalized_is_refused(trained_model):
@@ -147,3 +149,30 @@ def test_nan_input_to_predict_normalized_is_refused(trained_model):
     images[1, 0, 3, 4] = np.nan
     with pytest.raises(kcell.InvalidArgumentError, match="image 1 holds a NaN"):
         trained_model.predict_normalized(images)
+
+
+def test_write_file_and_check_output_follow_the_library_rules(tmp_path):
+    target = tmp_path / "out.bin"
+    kcell.write_file(target, b"a\0b")
+    assert target.read_bytes() == b"a\0b"
+    kcell.check_output(tmp_path / "new.bin", [target])
+    with pytest.raises(kcell.InvalidArgumentError):
+        kcell.check_output(target, [target])
+    with pytest.raises(kcell.KcellIOError):
+        kcell.check_output(tmp_path / "missing" / "x.bin")
+    with pytest.raises(kcell.KcellIOError):
+        kcell.write_file("/dev/null", b"x")
+
+
+def test_an_int_enum_argument_is_range_checked_like_an_int():
+    import enum
+    from ctypes import c_int
+    from kcell._library import check_argument
+
+    class Wide(enum.IntEnum):
+        SMALL = 1
+        HUGE = 2 ** 40
+
+    check_argument(Wide.SMALL, c_int, "layout")  # in range: accepted
+    with pytest.raises(kcell.InvalidArgumentError, match="outside"):
+        check_argument(Wide.HUGE, c_int, "layout")
