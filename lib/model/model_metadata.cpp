@@ -52,6 +52,13 @@ void Model::set_class_names(std::vector<std::string> names) {
       if (name.find('\0') != std::string::npos || !valid_utf8(name))
         fail(Status::invalid_argument,
              "class name " + std::to_string(i) + " is not valid UTF-8 text");
+      // Names are printed in line- and tab-separated output and on terminals: a tab,
+      // newline or escape would forge output lines or drive the terminal.
+      for (unsigned char ch : name)
+        if (ch < 0x20 || ch == 0x7f)
+          fail(Status::invalid_argument,
+               "class name " + std::to_string(i) + " holds the control character " +
+                   std::to_string(static_cast<int>(ch)) + "; names must be printable text");
     }
   }
   class_names_ = std::move(names);

@@ -11,7 +11,7 @@ case_() { $expect "$@" || { echo "  ^ for: kcell $*"; failed=1; }; }
 case_
 case_ frobnicate
 case_ train
-case_ train --data "$data" --epochs 0
+case_ train --data "$data" --epochs -1
 case_ train --data "$data" --augment sideways
 case_ train --data "$data" --early-stop val_auc:x
 case_ train --data "$data" --early-stop best
@@ -42,7 +42,7 @@ case_ sweep --data "$data" --grid "lr=abc"
 case_ sweep --data "$data" --grid "lr=1e-3 lr=3e-4"
 case_ sweep --data "$data" --grid "lr="
 case_ sweep --data "$data" --grid "augment=none,sideways"
-case_ sweep --data "$data" --grid "epochs=1,0"
+case_ sweep --data "$data" --grid "epochs=1,-1"
 case_ sweep --data "$data" --grid "precision=fp32,int8"
 case_ sweep --data "$data" --grid "1e-3"
 case_ sweep --data "$data" --grid "lr=1e-3" --out table.txt
