@@ -120,26 +120,16 @@ std::vector<std::string> resolve_class_names(const std::string& spec,
   return names;
 }
 
-void set_class_names(kcell_model* model, const std::vector<std::string>& names) {
+void set_class_names(kcell::Model& model, const std::vector<std::string>& names) {
   if (names.empty()) return;
-  std::vector<const char*> pointers;
-  for (const std::string& n : names) pointers.push_back(n.c_str());
-  check(kcell_model_set_class_names(model, pointers.data(), pointers.size()), "--class-names");
+  in_context("--class-names", [&] { model.set_class_names(names); });
 }
 
-std::vector<std::string> model_class_names(const kcell_model* model) {
-  kcell_model_info info;
-  info.struct_size = sizeof info;
-  check(kcell_model_get_info(model, &info), "model");
+std::vector<std::string> model_class_names(const kcell::Model& model) {
+  const int classes = in_context("model", [&] { return model.info().num_classes; });
   std::vector<std::string> names;
-  for (int c = 0; c < info.num_classes; ++c) {
-    size_t needed = 0;
-    kcell_model_class_name(model, c, nullptr, 0, &needed);
-    std::string name(needed, '\0');
-    check(kcell_model_class_name(model, c, &name[0], name.size(), nullptr), "class names");
-    name.resize(needed > 0 ? needed - 1 : 0);
-    names.push_back(escape_controls(name));
-  }
+  for (int c = 0; c < classes; ++c)
+    names.push_back(escape_controls(in_context("class names", [&] { return model.class_name(c); })));
   return names;
 }
 

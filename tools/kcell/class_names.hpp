@@ -1,7 +1,7 @@
 // Class names: the ones a model file keeps, and the ones `--class-names` asks for.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <string>
 #include <vector>
@@ -21,7 +21,7 @@ constexpr size_t kMaxClassNameFileBytes = size_t{1} << 20;
 std::string class_names_file(const std::string& spec);
 
 // Stores `names` in the model (nothing when empty).
-void set_class_names(kcell_model* model, const std::vector<std::string>& names);
+void set_class_names(kcell::Model& model, const std::vector<std::string>& names);
 
 // `text` with control characters (below 0x20, and 0x7f) written as \xNN, so that a name
 // can never split a line, a tab-separated field or drive the terminal.
@@ -29,6 +29,6 @@ std::string escape_controls(const std::string& text);
 
 // The model's class names in label order, with escape_controls() applied (the library
 // refuses control characters in names already; this keeps output safe regardless).
-std::vector<std::string> model_class_names(const kcell_model* model);
+std::vector<std::string> model_class_names(const kcell::Model& model);
 
 }  // namespace kcell_cli

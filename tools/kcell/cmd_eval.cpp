@@ -39,8 +39,8 @@ void run_eval(const EvalCommand& c) {
   kcell::Model model = kcell::Model::load(c.model);
   const kcell::Dataset dataset(c.data);
   const AppliedPrecision applied =
-      apply_inference_precision(model.get(), c.precision, dataset.get(), c.data);
-  Evaluation evaluation = evaluate_split(model.get(), dataset.get(), splits.at(c.split), c.data);
+      apply_inference_precision(model, c.precision, &dataset, c.data);
+  Evaluation evaluation = evaluate_split(model, dataset, splits.at(c.split), c.data);
   evaluation.precision = applied.precision;
   if (c.json != "-") {  // stdout holds only the JSON
     if (!c.quiet) std::printf("precision: %s\n", applied.describe().c_str());
@@ -68,7 +68,7 @@ void run_eval(const EvalCommand& c) {
     report.settings.emplace_back("threads",
                                  c.threads > 0 ? std::to_string(c.threads) : "all cores");
     report.evaluation = evaluation;
-    describe_model_for_report(model.get(), report);
+    describe_model_for_report(model, report);
     const std::string page = write_report(c.report, report);
     if (!c.quiet && c.json != "-") std::printf("report written to %s\n", page.c_str());
   }

@@ -17,7 +17,7 @@ void add_info_command(CLI::App& app) {
       ->required();
   cmd->callback([path] {
     const kcell::Dataset dataset(*path);
-    print_dataset_summary(dataset.get(), describe_dataset(dataset.get(), *path));
+    print_dataset_summary(dataset, describe_dataset(dataset, *path));
   });
 }
 

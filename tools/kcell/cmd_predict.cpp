@@ -38,12 +38,12 @@ void run_predict(const PredictCommand& c) {
   kcell::Model model = kcell::Model::load(c.model);
   const kcell_model_info info = in_context(c.model, [&] { return model.info(); });
   const ModelInput input{info.channels, info.height, info.width};
-  const std::vector<std::string> names = model_class_names(model.get());
+  const std::vector<std::string> names = model_class_names(model);
   const size_t k = names.size();
 
   // Every input is opened and checked before the first prediction is printed.
   const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
-  apply_inference_precision(model.get(), c.precision, nullptr, "");
+  apply_inference_precision(model, c.precision, nullptr, "");
   const bool lines = c.json != "-";
   nlohmann::json results = nlohmann::json::array();
   std::vector<uint8_t> batch(kBatch * input.image_bytes());

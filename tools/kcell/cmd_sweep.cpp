@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,27 +51,26 @@ void run_sweep(const SweepCommand& c) {
   check_output(c.out, inputs);
   check_output(c.save_best, inputs);
 
-  Dataset dataset;
-  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
-  const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  const kcell::Dataset dataset(c.data);
+  const DatasetInfo info = describe_dataset(dataset, c.data);
   if (info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split to compare the runs on");
   std::set<std::string> architectures;
   for (const TrainOptions& o : runs)
     if (architectures.insert(o.model).second) create_model(o, info);  // fails early on a bad spec
   if (!c.quiet) {
-    print_dataset_summary(dataset.get(), info);
+    print_dataset_summary(dataset, info);
     std::printf("sweeping %zu combinations, ranked by %s\n", runs.size(), c.rank_by.c_str());
   }
 
   std::vector<SweepRow> rows;
-  Model best_model;
+  std::optional<kcell::Model> best_model;
   double best_value = NAN;
   for (size_t i = 0; i < runs.size(); ++i) {
     std::printf("run %zu/%zu: %s\n", i + 1, runs.size(),
                 describe_combination(combinations[i]).c_str());
     std::fflush(stdout);
-    TrainingOutcome run = train_model(runs[i], dataset.get(), info, c.quiet);
+    TrainingOutcome run = train_model(runs[i], dataset, info, c.quiet);
     rows.push_back(sweep_row(combinations[i], run.history, run.seconds));
     const SweepRow& row = rows.back();
     std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
@@ -81,7 +81,7 @@ void run_sweep(const SweepCommand& c) {
     if (!c.save_best.empty() && std::isfinite(value) &&
         (std::isnan(best_value) || value > best_value)) {
       best_value = value;
-      best_model = std::move(run.model);
+      best_model.emplace(std::move(run.model));
     }
     // The table so far, so a long sweep that is stopped keeps its finished runs.
     if (!c.out.empty()) {
@@ -94,8 +94,8 @@ void run_sweep(const SweepCommand& c) {
   std::printf("\nranked by %s, best first:\n%s", c.rank_by.c_str(), sweep_markdown(rows).c_str());
   if (!c.out.empty()) std::printf("table saved to %s\n", c.out.c_str());
   if (!c.save_best.empty()) {
-    if (!best_model.get()) throw Failure("no run had a finite " + c.rank_by + " to pick a best model");
-    check(kcell_model_save(best_model.get(), c.save_best.c_str()), "cannot save the model");
+    if (!best_model) throw Failure("no run had a finite " + c.rank_by + " to pick a best model");
+    in_context("cannot save the model", [&] { best_model->save(c.save_best); });
     std::printf("best model saved to %s\n", c.save_best.c_str());
   }
 }

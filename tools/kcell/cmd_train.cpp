@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,11 @@ void run_train(const TrainCommand& c) {
   check_output(c.out, inputs);
   check_output(c.json, inputs);
   check_report_folder(c.report, inputs);
-  Dataset dataset;
-  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
-  const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  const kcell::Dataset dataset(c.data);
+  const DatasetInfo info = describe_dataset(dataset, c.data);
   const bool several = c.seeds > 1;
   if (!c.quiet) {
-    print_dataset_summary(dataset.get(), info);
+    print_dataset_summary(dataset, info);
     std::printf("%s%s\n", settings_line(c.train).c_str(),
                 several ? (" seeds=" + std::to_string(c.seeds)).c_str() : "");
     std::fflush(stdout);
@@ -67,26 +67,21 @@ void run_train(const TrainCommand& c) {
     if (several && !c.quiet)
       std::printf("%sseed %llu (run %d of %d)\n", i ? "\n" : "",
                   static_cast<unsigned long long>(o.seed), i + 1, c.seeds);
-    SeedRun run;
-    run.seed = o.seed;
-    run.outcome = train_model(o, dataset.get(), info, c.quiet);
+    SeedRun run{o.seed, train_model(o, dataset, info, c.quiet), {}};
     if (!c.quiet) print_chosen_epoch(run.outcome.history, monitor);
     if (evaluate) {
-      run.held_out = evaluate_split(run.outcome.model.get(), dataset.get(), held_out, c.data);
+      run.held_out = evaluate_split(run.outcome.model, dataset, held_out, c.data);
       if (several) print_evaluation(run.held_out, false);
     }
     runs.push_back(std::move(run));
   }
 
   // With several seeds the result is their ensemble (mean of the probabilities).
-  Model ensemble;
-  kcell_model* result = runs[0].outcome.model.get();
-  if (several) {
-    ensemble = ensemble_of(runs);
-    result = ensemble.get();
-  }
+  std::optional<kcell::Model> ensemble;
+  if (several) ensemble.emplace(ensemble_of(runs));
+  const kcell::Model& result = several ? *ensemble : runs[0].outcome.model;
   if (!c.out.empty()) {
-    check(kcell_model_save(result, c.out.c_str()), "cannot save the model");
+    in_context("cannot save the model", [&] { result.save(c.out); });
     if (!c.quiet)
       std::printf("%s saved to %s\n", several ? "ensemble model" : "model", c.out.c_str());
   }
@@ -98,7 +93,7 @@ void run_train(const TrainCommand& c) {
     std::printf("ensemble of the %d models (mean probability):\n", c.seeds);
   }
   const Evaluation evaluation =
-      several ? evaluate_split(result, dataset.get(), held_out, c.data) : runs[0].held_out;
+      several ? evaluate_split(result, dataset, held_out, c.data) : runs[0].held_out;
   print_evaluation(evaluation, !c.quiet);
   if (!c.json.empty()) {
     nlohmann::json j = evaluation_json(evaluation);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,7 +56,7 @@ struct Candidate {
   Combination combination;  // without epochs
   TrainOptions options;     // base + combination, epochs set per rung
   SweepRow row;             // of its latest rung
-  Model model;              // of its latest rung
+  std::optional<kcell::Model> model;  // of its latest rung
 };
 
 // Seconds per epoch measured so far, per architecture; the slowest known for a new one.
@@ -98,15 +99,14 @@ void run_tune(const TuneCommand& c) {
   const std::vector<Rung> rungs =
       halving_rungs(pool.size(), c.min_epochs, c.max_epochs, c.eta, c.ensemble);
 
-  Dataset dataset;
-  check(kcell_dataset_open(c.data.c_str(), nullptr, dataset.out()), "");
-  const DatasetInfo info = describe_dataset(dataset.get(), c.data);
+  const kcell::Dataset dataset(c.data);
+  const DatasetInfo info = describe_dataset(dataset, c.data);
   if (info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split to select on");
   std::set<std::string> architectures;
   for (const Candidate& cand : pool)
     if (architectures.insert(cand.options.model).second) create_model(cand.options, info);
-  if (!c.quiet) print_dataset_summary(dataset.get(), info);
+  if (!c.quiet) print_dataset_summary(dataset, info);
   std::printf("tuning %zu candidates in %zu rungs (epochs", pool.size(), rungs.size());
   for (const Rung& r : rungs) std::printf(" %d", r.epochs);
   std::printf("), ranked by %s on the validation split, budget %.1f min\n",
@@ -141,9 +141,9 @@ void run_tune(const TuneCommand& c) {
                   rungs.size(), i + 1, alive.size(), describe_combination(shown).c_str(),
                   minutes_since(start), budget);
       std::fflush(stdout);
-      TrainingOutcome run = train_model(o, dataset.get(), info, true);
+      TrainingOutcome run = train_model(o, dataset, info, true);
       cand.row = sweep_row(shown, run.history, run.seconds);
-      cand.model = std::move(run.model);
+      cand.model.emplace(std::move(run.model));
       cost.record(o.model, cand.row);
       std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
                   "gap %+.4f  (%.1f min)\n",
@@ -172,7 +172,7 @@ void run_tune(const TuneCommand& c) {
     if (r + 1 < rungs.size()) {
       const size_t keep = std::min(order.size(), rungs[r + 1].candidates);
       alive.assign(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep));
-      for (size_t i = keep; i < order.size(); ++i) order[i]->model = Model();  // free memory
+      for (size_t i = keep; i < order.size(); ++i) order[i]->model.reset();  // free memory
     }
   }
   if (finished.empty())
@@ -186,21 +186,20 @@ void run_tune(const TuneCommand& c) {
 
   // The pick: the best of the last rung, or the ensemble of its best --ensemble.
   const size_t members = std::min(c.ensemble, finished.size());
-  Model ensemble;
-  kcell_model* pick = finished[0]->model.get();
+  std::optional<kcell::Model> ensemble;
   if (members > 1) {
-    std::vector<const kcell_model*> models;
-    for (size_t i = 0; i < members; ++i) models.push_back(finished[i]->model.get());
-    check(kcell_model_ensemble_create(models.data(), models.size(), ensemble.out()),
-          "cannot combine the best models into an ensemble");
-    pick = ensemble.get();
+    std::vector<const kcell::Model*> models;
+    for (size_t i = 0; i < members; ++i) models.push_back(&*finished[i]->model);
+    in_context("cannot combine the best models into an ensemble",
+               [&] { ensemble.emplace(kcell::Model::ensemble(models)); });
   }
+  const kcell::Model& pick = members > 1 ? *ensemble : *finished[0]->model;
   std::printf("pick: %s%s\n", describe_combination(finished[0]->row.combination).c_str(),
               members > 1 ? (" and the next " + std::to_string(members - 1) +
                              " as an ensemble").c_str()
                           : "");
   if (!c.out.empty()) {
-    check(kcell_model_save(pick, c.out.c_str()), "cannot save the model");
+    in_context("cannot save the model", [&] { pick.save(c.out); });
     std::printf("%s saved to %s\n", members > 1 ? "ensemble" : "model", c.out.c_str());
   }
   // Only now, with the choice made, is the test split looked at.
@@ -219,7 +218,7 @@ void run_tune(const TuneCommand& c) {
   j["pick"] = picked;
   const kcell_split held_out = info.count(KCELL_SPLIT_TEST) > 0 ? KCELL_SPLIT_TEST
                                                                 : KCELL_SPLIT_VAL;
-  const Evaluation evaluation = evaluate_split(pick, dataset.get(), held_out, c.data);
+  const Evaluation evaluation = evaluate_split(pick, dataset, held_out, c.data);
   std::printf("the pick on the %s split (not used for selection):\n", split_name(held_out));
   print_evaluation(evaluation, !c.quiet);
   j[split_name(held_out)] = evaluation_json(evaluation);

@@ -1,7 +1,7 @@
 // What the program needs to know about an opened dataset: shape, classes, split sizes.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstddef>
 #include <string>
@@ -17,9 +17,9 @@ struct DatasetInfo {
 };
 
 // Reads shape, class count and split sizes of an opened dataset.
-DatasetInfo describe_dataset(const kcell_dataset* dataset, const std::string& path);
+DatasetInfo describe_dataset(const kcell::Dataset& dataset, const std::string& path);
 
 // Prints shape, classes and per-split counts (with per-class histograms).
-void print_dataset_summary(const kcell_dataset* dataset, const DatasetInfo& info);
+void print_dataset_summary(const kcell::Dataset& dataset, const DatasetInfo& info);
 
 }  // namespace kcell_cli

@@ -2,18 +2,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "class_names.hpp"
 #include "common.hpp"
 
 namespace kcell_cli {
 
-Evaluation evaluate_split(kcell_model* model, const kcell_dataset* dataset, kcell_split split,
-                          const std::string& where) {
-  size_t count = 0;
-  int dataset_classes = 0;
-  check(kcell_dataset_count(dataset, split, &count), where);
-  check(kcell_dataset_num_classes(dataset, &dataset_classes), where);
+Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& dataset,
+                          kcell_split split, const std::string& where) {
+  const size_t count = in_context(where, [&] { return dataset.count(split); });
+  const int dataset_classes = in_context(where, [&] { return dataset.num_classes(); });
   if (count == 0) throw Failure(where + ": has no " + split_name(split) + " split");
   if (dataset_classes == 0)
     throw Failure(where + ": has no labels to evaluate against (use kcell predict)");
@@ -21,17 +20,13 @@ Evaluation evaluate_split(kcell_model* model, const kcell_dataset* dataset, kcel
   Evaluation e;
   e.split = split;
   e.class_names = model_class_names(model);
-  const size_t k = e.class_names.size();
-  e.metrics.struct_size = sizeof e.metrics;
-  e.per_class.resize(k);
-  e.confusion.resize(k * k);
-  check(kcell_evaluate_details(model, dataset, split, &e.metrics, e.per_class.data(),
-                               e.per_class.size(), e.confusion.data(), e.confusion.size()),
-        std::string(split_name(split)) + " evaluation failed");
-  size_t bias_count = 0;
-  e.decision_bias.resize(k);
-  check(kcell_model_decision_bias(model, e.decision_bias.data(), k, &bias_count), where);
-  e.decision_bias.resize(bias_count);
+  kcell::EvaluationDetails details =
+      in_context(std::string(split_name(split)) + " evaluation failed",
+                 [&] { return model.evaluate_details(dataset, split); });
+  e.metrics = details.metrics;
+  e.per_class = std::move(details.per_class);
+  e.confusion = std::move(details.confusion);
+  e.decision_bias = in_context(where, [&] { return model.decision_bias(); });
   return e;
 }
 

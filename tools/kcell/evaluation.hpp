@@ -2,7 +2,7 @@
 // the confusion matrix, with the model's class names.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstdint>
 #include <string>
@@ -28,7 +28,7 @@ struct Evaluation {
 
 // Evaluates `model` on `split` of `dataset`; `where` prefixes error messages. Throws
 // Failure if the split is absent or unlabelled, or kcell reports a problem.
-Evaluation evaluate_split(kcell_model* model, const kcell_dataset* dataset, kcell_split split,
+Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& dataset, kcell_split split,
                           const std::string& where);
 
 // Prints the summary line ("test: N images  loss ..."), a per-class table and the

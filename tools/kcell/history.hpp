@@ -1,7 +1,7 @@
 // A training run's per-epoch record, copied out of kcell_history.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <vector>
 
@@ -18,6 +18,7 @@ struct RunHistory {
   }
 };
 
-RunHistory read_history(const kcell_history* history);
+// Copies every epoch and the best one out of `history`. Throws Failure.
+RunHistory read_history(const kcell::History& history);
 
 }  // namespace kcell_cli

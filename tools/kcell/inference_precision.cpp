@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "common.hpp"
 
@@ -12,16 +13,15 @@ namespace {
 
 // Calibrates int8 on the first kCalibrationImages validation images of `dataset`; returns
 // how many were used.
-size_t calibrate(kcell_model* model, const kcell_dataset* dataset, const std::string& path) {
-  size_t count = 0;
-  check(kcell_dataset_count(dataset, KCELL_SPLIT_VAL, &count), path);
+size_t calibrate(kcell::Model& model, const kcell::Dataset& dataset, const std::string& path) {
+  const size_t count = in_context(path, [&] { return dataset.count(KCELL_SPLIT_VAL); });
   // The test split is never used: calibrating on the images being scored would flatter
   // the int8 numbers.
   if (count == 0)
     throw Failure(path + ": has no validation split to calibrate int8 on (give --calibrate "
                          "a dataset with one, of images like those to classify)");
-  check(kcell_model_calibrate_int8(model, dataset, KCELL_SPLIT_VAL, kCalibrationImages),
-        "int8 calibration on " + path);
+  in_context("int8 calibration on " + path,
+             [&] { model.calibrate_int8(dataset, KCELL_SPLIT_VAL, kCalibrationImages); });
   return std::min(count, kCalibrationImages);
 }
 
@@ -60,9 +60,9 @@ void check_inference_precision(const InferencePrecisionOptions& o,
                                               "validation images are like those to classify");
 }
 
-AppliedPrecision apply_inference_precision(kcell_model* model,
+AppliedPrecision apply_inference_precision(kcell::Model& model,
                                            const InferencePrecisionOptions& o,
-                                           const kcell_dataset* fallback,
+                                           const kcell::Dataset* fallback,
                                            const std::string& fallback_path) {
   static const std::map<std::string, kcell_precision> kinds = {
       {"fp32", KCELL_PRECISION_FP32}, {"bf16", KCELL_PRECISION_BF16},
@@ -71,16 +71,16 @@ AppliedPrecision apply_inference_precision(kcell_model* model,
   applied.precision = o.precision;
   if (o.precision == "int8") {
     const bool own = !o.calibrate.empty() && o.calibrate != fallback_path;
-    Dataset opened;
-    if (own) check(kcell_dataset_open(o.calibrate.c_str(), nullptr, opened.out()), "");
+    std::optional<kcell::Dataset> opened;
+    if (own) opened.emplace(o.calibrate);
     applied.calibration_data = own ? o.calibrate : fallback_path;
     // check_inference_precision() rules this out; a caller that skipped it fails cleanly.
     if (!own && !fallback) throw Failure("--precision int8: nothing to calibrate on");
     applied.calibration_images =
-        calibrate(model, own ? opened.get() : fallback, applied.calibration_data);
+        calibrate(model, own ? *opened : *fallback, applied.calibration_data);
   }
-  check(kcell_model_set_inference_precision(model, kinds.at(o.precision)),
-        "--precision " + o.precision);
+  in_context("--precision " + o.precision,
+             [&] { model.set_inference_precision(kinds.at(o.precision)); });
   return applied;
 }
 

@@ -2,7 +2,7 @@
 // --calibrate options, their usage checks, and setting them on a loaded model.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstddef>
 #include <string>
@@ -49,9 +49,9 @@ void check_inference_precision(const InferencePrecisionOptions& o,
 // split of --calibrate's dataset or, without --calibrate, of `fallback` (already open,
 // named `fallback_path`). Throws Failure, e.g. for a dataset without a validation split or
 // bf16 on a CPU without it.
-AppliedPrecision apply_inference_precision(kcell_model* model,
+AppliedPrecision apply_inference_precision(kcell::Model& model,
                                            const InferencePrecisionOptions& o,
-                                           const kcell_dataset* fallback,
+                                           const kcell::Dataset* fallback,
                                            const std::string& fallback_path);
 
 }  // namespace kcell_cli

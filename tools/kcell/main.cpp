@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 success, 2 usage error, 1 any other failure.",
                "kcell"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("kcell ") + kcell_version());
+  app.set_version_flag("--version", "kcell " + kcell::version());
   kcell_cli::add_info_command(app);
   kcell_cli::add_train_command(app);
   kcell_cli::add_eval_command(app);

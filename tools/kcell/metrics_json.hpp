@@ -1,7 +1,7 @@
 // JSON forms of evaluations and epochs (nlohmann::json), shared by --json and metrics.json.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <nlohmann/json.hpp>
 

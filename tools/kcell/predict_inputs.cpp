@@ -8,15 +8,16 @@ namespace {
 PredictSource open_stack(const std::string& path, const ModelInput& input) {
   PredictSource s;
   s.file = path;
-  check(kcell_dataset_open(path.c_str(), nullptr, s.stack.out()), "");
-  int height = 0, width = 0;
-  check(kcell_dataset_shape(s.stack.get(), &s.channels, &height, &width), path);
+  const kcell::Dataset& stack = s.stack.emplace(path);
+  const std::vector<int> chw = in_context(path, [&] { return stack.shape(); });
+  s.channels = chw[0];
+  const int height = chw[1], width = chw[2];
   if (height != input.height || width != input.width)
     throw Failure(path + ": the images are " + std::to_string(width) + "×" +
                   std::to_string(height) + " pixels; the model takes " +
                   std::to_string(input.width) + "×" + std::to_string(input.height) +
                   " (resize them first; kcell does not resample)");
-  check(kcell_dataset_count(s.stack.get(), KCELL_SPLIT_TEST, &s.count), path);
+  s.count = in_context(path, [&] { return stack.count(KCELL_SPLIT_TEST); });
   if (s.count == 0) throw Failure(path + ": has no images to predict (no test split)");
   return s;
 }
@@ -53,10 +54,8 @@ void copy_model_image(const PredictSource& source, size_t index, const ModelInpu
     convert_channels(source.png.pixels.data(), source.channels, out, input.channels, plane);
     return;
   }
-  std::vector<uint8_t> pixels(plane * static_cast<size_t>(source.channels));
-  check(kcell_dataset_image(source.stack.get(), KCELL_SPLIT_TEST, index, pixels.data(),
-                            pixels.size(), nullptr),
-        source.file);
+  const std::vector<uint8_t> pixels =
+      in_context(source.file, [&] { return source.stack->image(KCELL_SPLIT_TEST, index); });
   convert_channels(pixels.data(), source.channels, out, input.channels, plane);
 }
 

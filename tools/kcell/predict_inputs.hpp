@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ struct PredictSource {
   std::string file;
   bool is_png = false;
   Image8 png;       // a PNG's pixels
-  Dataset stack;    // a stack's dataset (images in its test split)
+  std::optional<kcell::Dataset> stack;  // a stack's dataset (images in its test split)
   int channels = 0; // the source's channels (1 or 3)
   size_t count = 0; // images in this source
 

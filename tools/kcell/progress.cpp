@@ -7,11 +7,6 @@
 
 namespace kcell_cli {
 
-int ProgressDisplay::callback(const kcell_progress* progress, void* user_data) {
-  static_cast<ProgressDisplay*>(user_data)->show(*progress);
-  return 0;
-}
-
 void ProgressDisplay::show(const kcell_progress& p) {
   if (quiet) return;
   const size_t images = std::min(p.batch * batch_size, train_count);

@@ -1,7 +1,7 @@
 // Training progress for people: a live bar on a terminal, plain lines otherwise.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstddef>
 
@@ -13,8 +13,7 @@ struct ProgressDisplay {
   size_t batch_size = 0;     // to turn batches into images/s
   size_t train_count = 0;    // images per epoch
 
-  // Matches kcell_progress_fn; user_data is the ProgressDisplay.
-  static int callback(const kcell_progress* progress, void* user_data);
+  // Prints one report of kcell::Model::train(); never cancels.
   void show(const kcell_progress& progress);
 };
 

@@ -2,7 +2,7 @@
 // training history and the evaluation of the held-out split.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstdint>
 #include <string>
@@ -34,6 +34,6 @@ struct ReportData {
 };
 
 // Fills the model fields (architecture, parameters, input shape) and the creation time.
-void describe_model_for_report(const kcell_model* model, ReportData& report);
+void describe_model_for_report(const kcell::Model& model, ReportData& report);
 
 }  // namespace kcell_cli

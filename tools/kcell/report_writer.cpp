@@ -21,20 +21,15 @@ std::string csv_number(double value) {
 
 }  // namespace
 
-void describe_model_for_report(const kcell_model* model, ReportData& report) {
-  kcell_model_info info;
-  info.struct_size = sizeof info;
-  check(kcell_model_get_info(model, &info), "model");
-  report.num_params = info.num_params;
-  report.channels = info.channels;
-  report.height = info.height;
-  report.width = info.width;
-  size_t needed = 0;
-  kcell_model_architecture(model, nullptr, 0, &needed);
-  std::string text(needed, '\0');
-  check(kcell_model_architecture(model, &text[0], text.size(), nullptr), "model");
-  text.resize(needed > 0 ? needed - 1 : 0);
-  report.architecture = text;
+void describe_model_for_report(const kcell::Model& model, ReportData& report) {
+  in_context("model", [&] {
+    const kcell_model_info info = model.info();
+    report.num_params = info.num_params;
+    report.channels = info.channels;
+    report.height = info.height;
+    report.width = info.width;
+    report.architecture = model.architecture();
+  });
   char created[32];
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -47,7 +42,7 @@ nlohmann::json report_metrics_json(const ReportData& r) {
   nlohmann::json settings = nlohmann::json::object();
   for (const auto& [name, value] : r.settings) settings[name] = value;
   nlohmann::json j = {
-      {"kcell_version", kcell_version()},
+      {"kcell_version", kcell::version()},
       {"created", r.created},
       {"command", r.command},
       {"data", r.data_path},

@@ -96,13 +96,11 @@ nlohmann::json seeds_json(const std::vector<SeedRun>& runs,
   return {{"seeds", seeds}, {"runs", each}, {"mean_sd", spreads_json(spreads)}};
 }
 
-Model ensemble_of(const std::vector<SeedRun>& runs) {
-  std::vector<const kcell_model*> models;
-  for (const SeedRun& r : runs) models.push_back(r.outcome.model.get());
-  Model ensemble;
-  check(kcell_model_ensemble_create(models.data(), models.size(), ensemble.out()),
-        "cannot combine the models into an ensemble");
-  return ensemble;
+kcell::Model ensemble_of(const std::vector<SeedRun>& runs) {
+  std::vector<const kcell::Model*> models;
+  for (const SeedRun& r : runs) models.push_back(&r.outcome.model);
+  return in_context("cannot combine the models into an ensemble",
+                    [&] { return kcell::Model::ensemble(models); });
 }
 
 }  // namespace kcell_cli

@@ -34,6 +34,6 @@ nlohmann::json seeds_json(const std::vector<SeedRun>& runs,
                           const std::vector<MetricSpread>& spreads);
 
 // An ensemble of the runs' models. Throws Failure.
-Model ensemble_of(const std::vector<SeedRun>& runs);
+kcell::Model ensemble_of(const std::vector<SeedRun>& runs);
 
 }  // namespace kcell_cli

@@ -17,14 +17,12 @@ void write_text_file(const std::string& path, const std::string& text) {
     std::fflush(stdout);
     return;
   }
-  check(kcell_write_file(path.c_str(), text.data(), text.size()));
+  kcell::write_file(path, text.data(), text.size());
 }
 
 void check_output(const std::string& path, const std::vector<std::string>& inputs) {
   if (path.empty() || path == "-") return;
-  std::vector<const char*> names;
-  for (const std::string& input : inputs) names.push_back(input.c_str());
-  check(kcell_check_output(path.c_str(), names.data(), names.size()));
+  kcell::check_output(path, inputs);
 }
 
 void check_report_folder(const std::string& dir, const std::vector<std::string>& inputs) {

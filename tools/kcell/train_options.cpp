@@ -30,8 +30,7 @@ EarlyStop parse_early_stop(const std::string& text) {
   EarlyStop stop;
   if (text == "none") return stop;
   if (text == "auto") {
-    kcell_train_params defaults;
-    kcell_train_params_default(&defaults);
+    const kcell_train_params defaults = kcell::default_train_params();
     return {static_cast<kcell_monitor>(defaults.monitor), defaults.patience};
   }
   const size_t colon = text.find(':');
@@ -116,8 +115,7 @@ std::string number(double value) {
 }  // namespace
 
 kcell_augmentation parse_augment(const std::string& list) {
-  kcell_augmentation a;
-  kcell_augmentation_default(&a);
+  kcell_augmentation a = kcell::default_augmentation();
   if (list == "none") return a;
   size_t start = 0;
   while (start <= list.size()) {
@@ -247,8 +245,7 @@ std::string monitor_name(const TrainOptions& o) {
 }
 
 kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& storage) {
-  kcell_train_params params;
-  kcell_train_params_default(&params);
+  kcell_train_params params = kcell::default_train_params();
   params.epochs = o.epochs;
   params.batch_size = o.batch;
   static const std::map<std::string, int32_t> optimizers = {

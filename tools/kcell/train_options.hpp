@@ -2,7 +2,7 @@
 // their command-line options and their translation into kcell_train_params.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include <cstdint>
 #include <string>

@@ -12,15 +12,13 @@
 
 namespace kcell_cli {
 
-Model create_model(const TrainOptions& o, const DatasetInfo& info) {
-  Model model;
-  check(kcell_model_create(o.model.c_str(), info.channels, info.height, info.width,
-                           info.classes, o.seed, model.out()),
-        "cannot create model '" + o.model + "'");
-  return model;
+kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info) {
+  return in_context("cannot create model '" + o.model + "'", [&] {
+    return kcell::Model(o.model, info.channels, info.height, info.width, info.classes, o.seed);
+  });
 }
 
-TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
+TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset,
                             const DatasetInfo& info, bool quiet) {
   if (info.count(KCELL_SPLIT_TRAIN) == 0)
     throw Failure(info.path + ": has no training split; train needs train_images and "
@@ -29,9 +27,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
     throw Failure(info.path + ": needs labels of at least 2 classes to train on");
   const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,
                                                              info.classes);
-  TrainingOutcome outcome;
-  outcome.model = create_model(o, info);
-  set_class_names(outcome.model.get(), names);
+  TrainingOutcome outcome{create_model(o, info), {}, 0};
+  set_class_names(outcome.model, names);
 
   TrainParamStorage storage;
   kcell_train_params params = make_train_params(o, storage);
@@ -48,19 +45,25 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
   display.terminal = isatty(STDOUT_FILENO) != 0;
   display.batch_size = static_cast<size_t>(params.batch_size);
   display.train_count = info.count(KCELL_SPLIT_TRAIN);
-  params.progress = &ProgressDisplay::callback;
-  params.progress_user_data = &display;
+  const kcell::ProgressCallback progress = [&display](const kcell_progress& p) {
+    display.show(p);
+    return false;
+  };
 
-  History history;
-  check(kcell_history_create(history.out()), "history");
+  kcell::History history = in_context("history", [] { return kcell::History(); });
   const auto start = std::chrono::steady_clock::now();
-  const kcell_status status = kcell_train(outcome.model.get(), dataset,
-                                          has_val ? dataset : nullptr, &params, history.get());
+  try {
+    in_context("training failed", [&] {
+      outcome.model.train(dataset, has_val ? &dataset : nullptr, params,
+                          &history, progress);
+    });
+  } catch (const Failure&) {
+    if (display.terminal && !quiet) std::printf("\n");  // end the live bar's line
+    throw;
+  }
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (status != KCELL_OK && display.terminal && !quiet) std::printf("\n");
-  check(status, "training failed");
-  outcome.history = read_history(history.get());
+  outcome.history = read_history(history);
   return outcome;
 }
 

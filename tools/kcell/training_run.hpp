@@ -2,7 +2,7 @@
 // name its classes, train with progress on stdout, collect the history.
 #pragma once
 
-#include <kcell/kcell.h>
+#include <kcell/kcell.hpp>
 
 #include "common.hpp"
 #include "dataset_info.hpp"
@@ -12,18 +12,18 @@
 namespace kcell_cli {
 
 struct TrainingOutcome {
-  Model model;
+  kcell::Model model;
   RunHistory history;
   double seconds = 0;  // wall time of kcell_train
 };
 
 // A fresh model for `o.model` and the dataset's shape and classes. Throws Failure.
-Model create_model(const TrainOptions& o, const DatasetInfo& info);
+kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info);
 
 // Trains a fresh model on the train split of `dataset`, validating on its val split (if
 // any; without one, early stopping is turned off with a note). Progress goes to stdout
 // unless `quiet`: a live bar on a terminal, about ten plain lines an epoch otherwise.
-TrainingOutcome train_model(const TrainOptions& o, const kcell_dataset* dataset,
+TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset,
                             const DatasetInfo& info, bool quiet);
 
 // "epoch 7 of 10 (best by val_balanced_accuracy): val loss ... acc ... balanced ... AUC ..."
