@@ -24,22 +24,6 @@ memory::desc plain_of(const memory::dims& dims, memory::data_type type) {
   return {dims, type, dims.size() == 2 ? tag::ab : dims.size() == 4 ? tag::abcd : tag::a};
 }
 
-// Dense weights laid out like the input (o in place of n) when the input has one of the
-// common layouts: the product is one GEMM and packing the weights a cheap blocked copy
-// (as nn/dense_layer.cpp does for training).
-memory::desc weights_like(const memory::desc& src, const memory::dims& wei_dims) {
-  using tag = memory::format_tag;
-  const memory::dims src_dims = compat::md_dims(src);
-  if (src_dims.size() != wei_dims.size()) return {};
-  const auto tags = src_dims.size() == 2
-                        ? std::vector<tag>{tag::ab}
-                        : std::vector<tag>{tag::abcd, tag::aBcd16b, tag::aBcd8b, tag::acdb};
-  for (tag t : tags)
-    if (memory::desc(src_dims, src.data_type(), t) == src)
-      return memory::desc(wei_dims, src.data_type(), t);
-  return {};
-}
-
 }  // namespace
 
 // Building happens in two passes: the steps become primitives over numbered tensors, and
@@ -188,8 +172,7 @@ struct InferenceContext::Build {
   }
 
   // int8 convolution and dense layers: the destination's type and scale, the output scales
-  // that take the s32 accumulator there, and the bias in the accumulator's units (oneDNN
-  // 2.x adds it before scaling).
+  // and bias as oneDNN wants them (compat::int8_output_scaling).
   struct Int8Plan {
     memory::data_type src_type, dst_type;
     float src_scale, dst_scale;
@@ -205,13 +188,10 @@ struct InferenceContext::Build {
     } else {
       std::tie(p.dst_type, p.dst_scale) = quantisation(s.output);
     }
-    const std::vector<float> w = WeightStore::int8_scales(s);
-    std::vector<float> bias(s.bias.empty() ? 0 : w.size());
-    for (size_t o = 0; o < w.size(); ++o) {
-      p.output_scales.push_back(p.dst_scale / (p.src_scale * w[o]));
-      if (!bias.empty()) bias[o] = s.bias[o] * p.src_scale * w[o];
-    }
-    owned.push_back(std::move(bias));  // moving keeps the buffer the primitive reads
+    compat::Int8OutputScaling scaling = compat::int8_output_scaling(
+        p.src_scale, p.dst_scale, WeightStore::int8_scales(s), s.bias);
+    p.output_scales = std::move(scaling.output_scales);
+    owned.push_back(std::move(scaling.bias));  // moving keeps the buffer the primitive reads
     p.bias = &owned.back();
     return p;
   }
@@ -243,13 +223,12 @@ struct InferenceContext::Build {
     const memory::desc src_any = any(compat::md_dims(md_of(src)), p.src_type);
     const auto attr = compat::int8_inference_attr(p.output_scales, s.relu);
     const memory::desc dst_md = any(dims(s.output), p.dst_type);
-    dnnl::inner_product_forward::primitive_desc pd;
-    try {  // the input as it is, when it already has the type
-      if (md_of(src).data_type() != p.src_type) throw dnnl::error(dnnl_unimplemented, "");
-      pd = compat::make_ip_inference_pd(eng, md_of(src), wei_any, bias_md, dst_md, attr);
-    } catch (const dnnl::error&) {
-      pd = compat::make_ip_inference_pd(eng, src_any, wei_any, bias_md, dst_md, attr);
-    }
+    // The input as it is when it already has the type, else the layout oneDNN prefers.
+    std::vector<memory::desc> inputs = {src_any};
+    if (md_of(src).data_type() == p.src_type) inputs.insert(inputs.begin(), md_of(src));
+    const auto pd = compat::first_supported(inputs, [&](const memory::desc& in) {
+      return compat::make_ip_inference_pd(eng, in, wei_any, bias_md, dst_md, attr);
+    });
     Op op;
     op.src = converted_to(src, pd.src_desc(), p.src_scale);
     op.dst = add_tensor(pd.dst_desc(), -1, p.dst_scale);
@@ -277,15 +256,11 @@ struct InferenceContext::Build {
     const int shortcut = s.residual >= 0 ? tensor_of[static_cast<size_t>(s.residual)] : -1;
     const memory::desc dst_kept =
         shortcut >= 0 && md_of(shortcut).data_type() == type ? md_of(shortcut) : dst_any;
-    auto pd = make_pd(any(dims(s.input), type), dst_any);
-    if (md_of(input).data_type() == type) {
-      try {
-        const auto kept = make_pd(md_of(input), dst_kept);
-        if (std::string(kept.impl_info_str()).rfind("ref", 0) != 0) pd = kept;
-      } catch (const dnnl::error&) {
-        // no implementation for those layouts: the preferred ones
-      }
-    }
+    std::vector<compat::LayoutPair> layouts = {{any(dims(s.input), type), dst_any}};
+    if (md_of(input).data_type() == type) layouts.insert(layouts.begin(), {md_of(input), dst_kept});
+    const auto pd = compat::first_supported(
+        layouts, [&](const compat::LayoutPair& l) { return make_pd(l.first, l.second); },
+        [](const auto& kept) { return !compat::is_reference_impl(kept); });
     Op op;
     op.src = in_layout(tensor_of[static_cast<size_t>(s.input)], pd.src_desc());
     if (s.residual >= 0) {
@@ -342,20 +317,13 @@ struct InferenceContext::Build {
     const memory::desc dst_md =
         any(dims(s.output), s.output == g.output ? memory::data_type::f32 : type);
     const auto attr = compat::inference_attr(false, s.relu);
-    std::vector<std::pair<memory::desc, memory::desc>> layouts = {
+    std::vector<compat::LayoutPair> layouts = {
         {given, wei_any}, {any(compat::md_dims(given), type), wei_any}};
-    const memory::desc like = weights_like(given, s.weight_dims);
+    const memory::desc like = compat::weights_like(given, s.weight_dims);
     if (!like.is_zero()) layouts.insert(layouts.begin(), {given, like});
-    dnnl::inner_product_forward::primitive_desc pd;
-    for (size_t i = 0; i < layouts.size(); ++i) {
-      try {
-        pd = compat::make_ip_inference_pd(eng, layouts[i].first, layouts[i].second, bias_md,
-                                          dst_md, attr);
-        break;
-      } catch (const dnnl::error&) {
-        if (i + 1 == layouts.size()) throw;  // no layout pair is supported
-      }
-    }
+    const auto pd = compat::first_supported(layouts, [&](const compat::LayoutPair& l) {
+      return compat::make_ip_inference_pd(eng, l.first, l.second, bias_md, dst_md, attr);
+    });
     Op op;
     op.src = in_layout(src, pd.src_desc());
     op.dst = add_tensor(pd.dst_desc());

@@ -23,7 +23,7 @@ constexpr unsigned long kFlagEncrypted = 1;
 constexpr uint64_t kEndRecordSize = 22;  // the end-of-central-directory record, no comment
 constexpr char kEndRecordSignature[4] = {'P', 'K', 5, 6};
 
-std::string member_label(const std::string& path, const std::string& member) {
+std::string label_of(const std::string& path, const std::string& member) {
   return path + ": member " + printable(member);
 }
 
@@ -121,7 +121,7 @@ void ZipArchive::read_directory() {
     std::string member(name.data());
     if (!members_.emplace(member, MemberPos{pos.pos_in_zip_directory, pos.num_of_file}).second) {
       unzClose(zip_);
-      fail(Status::format, member_label(path, member) + " appears twice in the archive");
+      fail(Status::format, label_of(path, member) + " appears twice in the archive");
     }
     rc = unzGoToNextFile(zip_);
   }
@@ -153,9 +153,13 @@ std::vector<std::string> ZipArchive::member_names() const {
   return names;
 }
 
+std::string ZipArchive::member_label(const std::string& name) const {
+  return kcell::io::label_of(path_, name);
+}
+
 std::unique_ptr<ByteSource> ZipArchive::open_member(const std::string& name) {
   auto found = members_.find(name);
-  std::string label = member_label(path_, name);
+  std::string label = label_of(path_, name);
   if (found == members_.end()) fail(Status::format, label + " is missing");
 
   unz64_file_pos pos{found->second.directory_offset, found->second.entry_number};

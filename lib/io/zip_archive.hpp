@@ -37,6 +37,8 @@ class ZipArchive {
   std::unique_ptr<ByteSource> open_member(const std::string& name);
 
   const std::string& path() const { return path_; }
+  // "<path>: member <name>", as the sources open_member() returns name themselves.
+  std::string member_label(const std::string& name) const;
 
   // Bytes in the whole archive (the file or the buffer).
   uint64_t size_bytes() const { return file_size_; }

@@ -3,6 +3,7 @@
 #include "model/ensemble_file.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "io/byte_source.hpp"
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
+#include "io/zip_members.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
 #include "io/zip_writer.hpp"
@@ -69,13 +71,8 @@ std::vector<std::string> ensemble_member_names(const std::string& text,
 std::unique_ptr<Model> read_member(io::ZipArchive& zip, const std::string& name) {
   const std::string where = zip.path() + ": " + name;
   if (!zip.has_member(name)) fail(Status::format, where + " is missing");
-  std::vector<uint8_t> bytes;
-  {
-    std::unique_ptr<io::ByteSource> source = zip.open_member(name);
-    bytes.resize(static_cast<size_t>(source->size().bytes));
-    io::read_exact(*source, bytes.data(), bytes.size(), "the member model file");
-    io::expect_end(*source, "the member model file");  // also checks the CRC
-  }
+  const std::vector<uint8_t> bytes = io::read_member_bytes(
+      zip, name, std::numeric_limits<uint64_t>::max(), "the member model file");
   io::ZipArchive inner(bytes.data(), bytes.size(), where);
   return read_model(inner);
 }

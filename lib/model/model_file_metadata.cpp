@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "io/json_reader.hpp"
 
 namespace kcell::model {
 namespace {
@@ -13,100 +14,14 @@ namespace {
 using nlohmann::json;
 using Ordered = nlohmann::ordered_json;  // written in the order listed, format first
 
-Ordered number_or_null(double value) {
-  return std::isfinite(value) ? Ordered(value) : Ordered(nullptr);
-}
-
 Ordered parameter_value(const std::variant<double, std::string>& value) {
   if (const std::string* text = std::get_if<std::string>(&value)) return *text;
   const double number = std::get<double>(value);
   // Whole numbers (batch size, seed, epochs) read better without a ".0".
   if (std::isfinite(number) && number == std::floor(number) && std::fabs(number) < 9.0e15)
     return static_cast<int64_t>(number);
-  return number_or_null(number);
+  return io::json_finite_or_null(number);
 }
-
-// Reads typed values out of a JSON object, failing with "<where>: '<path>' ..." messages.
-class Reader {
- public:
-  explicit Reader(std::string where) : where_(std::move(where)) {}
-
-  [[noreturn]] void error(const std::string& path, const std::string& problem) const {
-    fail(Status::format, where_ + ": '" + path + "' " + problem);
-  }
-
-  const json& member(const json& object, const std::string& key, const std::string& path) const {
-    auto it = object.find(key);
-    if (it == object.end()) error(path, "is missing");
-    return *it;
-  }
-
-  const json& object(const json& parent, const std::string& key, const std::string& path) const {
-    const json& value = member(parent, key, path);
-    if (!value.is_object()) error(path, "must be an object, got " + std::string(value.type_name()));
-    return value;
-  }
-
-  int64_t integer(const json& value, const std::string& path, int64_t low, int64_t high) const {
-    if (!value.is_number_integer()) error(path, "must be an integer, got " + describe(value));
-    if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(high))
-      error(path, "is " + value.dump() + ", outside [" + std::to_string(low) + ", " +
-                      std::to_string(high) + "]");
-    const int64_t v = value.get<int64_t>();
-    if (v < low || v > high)
-      error(path, "is " + std::to_string(v) + ", outside [" + std::to_string(low) + ", " +
-                      std::to_string(high) + "]");
-    return v;
-  }
-
-  int64_t integer(const json& parent, const std::string& key, const std::string& path,
-                  int64_t low, int64_t high) const {
-    return integer(member(parent, key, path), path, low, high);
-  }
-
-  std::string text(const json& value, const std::string& path) const {
-    if (!value.is_string()) error(path, "must be a string, got " + describe(value));
-    return value.get<std::string>();
-  }
-
-  // A finite number, or NaN for null.
-  double number_or_nan(const json& value, const std::string& path) const {
-    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-    if (!value.is_number()) error(path, "must be a number or null, got " + describe(value));
-    return value.get<double>();
-  }
-
-  std::vector<std::string> strings(const json& value, const std::string& path) const {
-    if (!value.is_array()) error(path, "must be an array of strings, got " + describe(value));
-    std::vector<std::string> out;
-    for (size_t i = 0; i < value.size(); ++i)
-      out.push_back(text(value[i], path + "[" + std::to_string(i) + "]"));
-    return out;
-  }
-
-  std::vector<float> floats(const json& value, const std::string& path) const {
-    if (!value.is_array()) error(path, "must be an array of numbers, got " + describe(value));
-    std::vector<float> out;
-    for (size_t i = 0; i < value.size(); ++i) {
-      const double v = value[i].is_number() ? value[i].get<double>() : 0.0;
-      // Converting a double outside float's range is undefined, so check before casting.
-      if (!value[i].is_number() || !std::isfinite(v) ||
-          std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max()))
-        error(path + "[" + std::to_string(i) + "]",
-              "must be a finite 32-bit float, got " + describe(value[i]));
-      out.push_back(static_cast<float>(v));
-    }
-    return out;
-  }
-
- private:
-  static std::string describe(const json& value) {
-    return value.is_string() || value.is_array() || value.is_object()
-               ? std::string(value.type_name())
-               : value.dump();
-  }
-  std::string where_;
-};
 
 }  // namespace
 
@@ -133,8 +48,8 @@ std::string metadata_to_json(const ModelMetadata& m) {
   training["epochs_trained"] = m.training.epochs_trained;
   training["best_epoch"] =
       m.training.best_epoch >= 0 ? Ordered(m.training.best_epoch) : Ordered(nullptr);
-  training["val_loss"] = number_or_null(m.training.val_loss);
-  training["val_accuracy"] = number_or_null(m.training.val_accuracy);
+  training["val_loss"] = io::json_finite_or_null(m.training.val_loss);
+  training["val_accuracy"] = io::json_finite_or_null(m.training.val_accuracy);
   training["parameters"] = Ordered::object();
   for (const auto& [name, value] : m.training.parameters)
     training["parameters"][name] = parameter_value(value);
@@ -168,14 +83,8 @@ std::string metadata_to_json(const ModelMetadata& m) {
 }
 
 static ModelMetadata read_metadata(const std::string& text, const std::string& where) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail(Status::format, where + ": not valid JSON (" + e.what() + ")");
-  }
-  const Reader r(where);
-  if (!doc.is_object()) fail(Status::format, where + ": the metadata must be a JSON object");
+  const json doc = io::parse_json_object(text, where);
+  const io::JsonReader r(where);
 
   ModelMetadata m;
   // The version decides how to read the rest, so it is checked before anything else.
@@ -199,10 +108,7 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
   m.width = static_cast<int>(r.integer(input, "width", "input.width", 1, 4096));
   m.num_classes = static_cast<int>(r.integer(doc, "num_classes", "num_classes", 2, 65536));
 
-  const json& seed = r.member(doc, "seed", "seed");
-  if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
-    r.error("seed", "must be an integer in [0, 2^64), got " + seed.dump());
-  m.seed = seed.get<uint64_t>();
+  m.seed = r.unsigned_integer(r.member(doc, "seed"), "seed");
 
   m.class_names = r.strings(r.member(doc, "class_names", "class_names"), "class_names");
 
@@ -235,8 +141,8 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
                      : static_cast<int>(r.integer(best, "training.best_epoch", 0,
                                                   std::numeric_limits<int>::max()));
   m.training.val_loss =
-      r.number_or_nan(r.member(training, "val_loss", "training.val_loss"), "training.val_loss");
-  m.training.val_accuracy = r.number_or_nan(
+      r.number(r.member(training, "val_loss", "training.val_loss"), "training.val_loss");
+  m.training.val_accuracy = r.number(
       r.member(training, "val_accuracy", "training.val_accuracy"), "training.val_accuracy");
   const json& parameters = r.object(training, "parameters", "training.parameters");
   for (const auto& [name, value] : parameters.items()) {
@@ -244,7 +150,7 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
     if (value.is_string())
       m.training.parameters[name] = value.get<std::string>();
     else
-      m.training.parameters[name] = r.number_or_nan(value, path);
+      m.training.parameters[name] = r.number(value, path);
   }
   return m;
 }

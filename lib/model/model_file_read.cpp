@@ -3,17 +3,13 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "io/npy_header.hpp"
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
+#include "io/zip_members.hpp"
 #include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
 #include "spec/summary.hpp"
-
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "model files store little-endian floats; this reader copies them as they are"
-#endif
 
 namespace kcell::model {
 namespace {
@@ -40,44 +36,19 @@ auto as_format_error(const std::string& where, Body&& body) -> decltype(body()) 
 }  // namespace
 
 std::string read_text_member(io::ZipArchive& zip, const std::string& name) {
-  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
-  const io::StreamSize size = source->size();
-  if (size.bytes > kMaxMetadataBytes)
-    fail(Status::format, source->name() + " declares " + std::to_string(size.bytes) +
-                             " bytes, more than metadata can plausibly need");
-  std::string text(static_cast<size_t>(size.bytes), '\0');
-  io::read_exact(*source, text.data(), text.size(), "the metadata");
-  io::expect_end(*source, "the metadata");  // also checks the CRC
-  return text;
+  const std::vector<uint8_t> bytes =
+      io::read_member_bytes(zip, name, kMaxMetadataBytes, "the metadata");
+  return std::string(bytes.begin(), bytes.end());
 }
 
 namespace {
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::vector<uint64_t> dims(shape.begin(), shape.end());
-  return io::shape_string(dims);
-}
-
 // Reads member `name` as a float32 array of exactly `shape` into `values`.
 void read_tensor(io::ZipArchive& zip, const std::string& name,
                  const std::vector<int64_t>& shape, std::vector<float>& values) {
-  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
-  const io::NpyHeader header = io::read_npy_header(*source);
-  const io::NpyDtype& dtype = header.dtype;
-  if (dtype.kind != 'f' || dtype.item_size != 4 || dtype.big_endian)
-    fail(Status::format, source->name() + " has dtype '" + dtype.descr +
-                             "'; model tensors must be '<f4' (little-endian float32)");
-  if (header.fortran_order)
-    fail(Status::format, source->name() + " is in Fortran order; model tensors must be C order");
-  const std::vector<uint64_t> expected(shape.begin(), shape.end());
-  if (header.shape != expected)
-    fail(Status::format, source->name() + " has shape " + io::shape_string(header.shape) +
-                             " but the architecture needs " + shape_text(shape));
-  io::check_remaining(*source, header.payload_bytes, "the array data");
-  values.resize(static_cast<size_t>(header.element_count));
-  io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
-  io::expect_end(*source, "the array data");  // also checks the CRC
-  check_tensor_values(source->name(), values);
+  values = io::read_float32_member(zip, name, std::vector<uint64_t>(shape.begin(), shape.end()),
+                                   "the architecture");
+  check_tensor_values(zip.member_label(name), values);
 }
 
 }  // namespace

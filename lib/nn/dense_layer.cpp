@@ -40,38 +40,7 @@ void DenseLayer::collect(std::vector<Param*>& params, std::vector<Buffer*>&) {
 }
 
 namespace {
-
-using Candidates = std::vector<std::pair<memory::desc, memory::desc>>;
-
-// The first (src, weights) layout pair the primitive accepts, most preferred first.
-template <class MakePd>
-auto first_supported(const Candidates& candidates, MakePd make) {
-  for (size_t i = 0; i + 1 < candidates.size(); ++i) {
-    try {
-      return make(candidates[i].first, candidates[i].second);
-    } catch (const dnnl::error&) {
-      // not for this layout pair: try the next
-    }
-  }
-  return make(candidates.back().first, candidates.back().second);
-}
-
-// The weights laid out like the input (o in place of n), when the input has one of the
-// common layouts: the product is then one plain GEMM, and packing the weights is a cheap
-// blocked copy, not the slow general reorder to a layout of oneDNN's choosing.
-memory::desc weights_like(const memory::desc& src, const memory::dims& wei_dims) {
-  using tag = memory::format_tag;
-  const memory::dims src_dims = compat::md_dims(src);
-  const auto tags = src_dims.size() == 2
-                        ? std::vector<tag>{tag::ab}
-                        : std::vector<tag>{tag::abcd, tag::aBcd16b, tag::aBcd8b, tag::acdb};
-  const memory::data_type type = compat::md_type(src);
-  for (tag t : tags) {
-    if (memory::desc(src_dims, type, t) == src) return memory::desc(wei_dims, type, t);
-  }
-  return memory::desc();
-}
-
+using Candidates = std::vector<compat::LayoutPair>;  // (src, weights), most preferred first
 }  // namespace
 
 class DensePlan : public LayerPlan {
@@ -91,10 +60,11 @@ class DensePlan : public LayerPlan {
     const memory::desc given = src.get_desc();
     const memory::desc wei_any = compat::any_md(wei_dims_, ctx.act_type);
     Candidates fwd_layouts = {{given, wei_any}, {src_any_, wei_any}};
-    const memory::desc like = weights_like(given, wei_dims_);
+    const memory::desc like = compat::weights_like(given, wei_dims_);
     if (!like.is_zero()) fwd_layouts.insert(fwd_layouts.begin(), {given, like});
-    fwd_pd_ = first_supported(fwd_layouts, [&](const memory::desc& s, const memory::desc& w) {
-      return compat::make_ip_fwd_pd(ctx.engine, ctx.forward_prop(), s, w, bias_md_, dst_any_);
+    fwd_pd_ = compat::first_supported(fwd_layouts, [&](const compat::LayoutPair& l) {
+      return compat::make_ip_fwd_pd(ctx.engine, ctx.forward_prop(), l.first, l.second,
+                                    bias_md_, dst_any_);
     });
     src_ = in_layout(src, fwd_pd_.src_desc(), ctx.engine, src_convert_,
                      ctx.layout_conversions);
@@ -123,9 +93,9 @@ class DensePlan : public LayerPlan {
         {src_.get_desc(), compat::with_type(fwd_pd_.weights_desc(), memory::data_type::f32)},
         {src_.get_desc(), grad_any},
         {src_any_, grad_any}};
-    auto bw_pd = first_supported(grad_layouts, [&](const memory::desc& s,
-                                                   const memory::desc& w) {
-      return compat::make_ip_bwd_weights_pd(ctx_.engine, s, w, bias_md_, dst_any_, fwd_pd_);
+    auto bw_pd = compat::first_supported(grad_layouts, [&](const compat::LayoutPair& l) {
+      return compat::make_ip_bwd_weights_pd(ctx_.engine, l.first, l.second, bias_md_, dst_any_,
+                                            fwd_pd_);
     });
     memory bw_src = in_layout(src_, bw_pd.src_desc(), ctx_.engine, bw_src_convert_,
                               ctx_.layout_conversions);
@@ -144,8 +114,8 @@ class DensePlan : public LayerPlan {
     const Candidates layouts = {{src_.get_desc(), fwd_pd_.weights_desc()},
                                 {src_.get_desc(), wei_any},
                                 {src_any_, wei_any}};
-    auto bd_pd = first_supported(layouts, [&](const memory::desc& s, const memory::desc& w) {
-      return compat::make_ip_bwd_data_pd(ctx_.engine, s, w, dst_any_, fwd_pd_);
+    auto bd_pd = compat::first_supported(layouts, [&](const compat::LayoutPair& l) {
+      return compat::make_ip_bwd_data_pd(ctx_.engine, l.first, l.second, dst_any_, fwd_pd_);
     });
     memory bd_dd = in_layout(diff_dst, bd_pd.diff_dst_desc(), ctx_.engine, bd_dd_convert_,
                              ctx_.layout_conversions);

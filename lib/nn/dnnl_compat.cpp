@@ -307,4 +307,29 @@ const char* effective_isa_name() {
   }
 }
 
+memory::desc weights_like(const memory::desc& src, const Dims& wei_dims) {
+  using tag = memory::format_tag;
+  const Dims src_dims = md_dims(src);
+  if (src_dims.size() != wei_dims.size()) return {};
+  const auto tags = src_dims.size() == 2
+                        ? std::vector<tag>{tag::ab}
+                        : std::vector<tag>{tag::abcd, tag::aBcd16b, tag::aBcd8b, tag::acdb};
+  const memory::data_type type = md_type(src);
+  for (tag t : tags)
+    if (memory::desc(src_dims, type, t) == src) return memory::desc(wei_dims, type, t);
+  return {};
+}
+
+Int8OutputScaling int8_output_scaling(float src_scale, float dst_scale,
+                                      const std::vector<float>& weight_scales,
+                                      const std::vector<float>& bias) {
+  Int8OutputScaling out;
+  out.bias.resize(bias.empty() ? 0 : weight_scales.size());
+  for (size_t o = 0; o < weight_scales.size(); ++o) {
+    out.output_scales.push_back(dst_scale / (src_scale * weight_scales[o]));
+    if (!out.bias.empty()) out.bias[o] = bias[o] * src_scale * weight_scales[o];
+  }
+  return out;
+}
+
 }  // namespace kcell::nn::compat

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace kcell::nn::compat {
@@ -148,5 +150,56 @@ memory::desc with_type(const memory::desc& md, memory::data_type type);
 memory::data_type md_type(const memory::desc& md);
 // The name oneDNN gives the ISA it runs on, e.g. "avx512_core_bf16", for messages.
 const char* effective_isa_name();
+
+// --- Choosing layouts ------------------------------------------------------------------
+// A (src, weights) or (src, dst) pair of descriptors to try a primitive with.
+using LayoutPair = std::pair<memory::desc, memory::desc>;
+
+// The primitive descriptor make(candidate) builds for the first candidate that oneDNN
+// implements and accept(pd) takes, most preferred first; the last candidate is taken
+// whenever it is implemented, and its error propagates when it is not. (oneDNN 2.x
+// reports a missing implementation by throwing dnnl::error.)
+template <class Candidate, class Make, class Accept>
+auto first_supported(const std::vector<Candidate>& candidates, Make&& make, Accept&& accept)
+    -> decltype(make(candidates.back())) {
+  for (size_t i = 0; i + 1 < candidates.size(); ++i) {
+    try {
+      auto pd = make(candidates[i]);
+      if (accept(pd)) return pd;
+    } catch (const dnnl::error&) {
+      // no implementation for this candidate: try the next
+    }
+  }
+  return make(candidates.back());
+}
+template <class Candidate, class Make>
+auto first_supported(const std::vector<Candidate>& candidates, Make&& make)
+    -> decltype(make(candidates.back())) {
+  return first_supported(candidates, make, [](const auto&) { return true; });
+}
+
+// Whether oneDNN chose its reference implementation (generic and slow) for `pd`.
+template <class PrimitiveDesc>
+bool is_reference_impl(const PrimitiveDesc& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+}
+
+// Dense weights laid out like the input `src` (o in place of n) when the input has one of
+// the common layouts: the product is then one plain GEMM, and packing the weights a cheap
+// blocked copy, not the slow general reorder to a layout of oneDNN's choosing. A zero
+// descriptor otherwise.
+memory::desc weights_like(const memory::desc& src, const Dims& wei_dims);
+
+// --- int8 output scaling ---------------------------------------------------------------
+// oneDNN 2.x computes an int8 convolution or inner product as dst = output_scale ·
+// (s32 accumulator + bias): the bias is given in the accumulator's units, and the scale
+// takes the accumulator (src_scale · weight_scale units) to dst's (dst_scale units).
+struct Int8OutputScaling {
+  std::vector<float> output_scales;  // one per output channel
+  std::vector<float> bias;           // empty when the layer has none
+};
+Int8OutputScaling int8_output_scaling(float src_scale, float dst_scale,
+                                      const std::vector<float>& weight_scales,
+                                      const std::vector<float>& bias);
 
 }  // namespace kcell::nn::compat

@@ -11,9 +11,10 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "io/npy_header.hpp"
+#include "io/json_reader.hpp"
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
+#include "io/zip_members.hpp"
 #include "model/model_file.hpp"
 #include "model/tensor_values.hpp"
 #include "io/npy_writer.hpp"
@@ -34,13 +35,8 @@ constexpr uint64_t kMaxStateBytes = 64ull << 20;
 std::string optimizer_member(size_t i) { return "optimizer/" + std::to_string(i) + ".npy"; }
 std::string best_member(const std::string& tensor) { return "best/" + tensor + ".npy"; }
 
-// JSON has no NaN or infinity: those become the strings "nan", "inf" and "-inf". Finite
-// numbers are written with enough digits to read back bit for bit.
-Ordered number(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
+// JSON has no NaN or infinity: a checkpoint keeps them exactly (io::json_exact_number).
+Ordered number(double v) { return io::json_exact_number(v); }
 
 Ordered stats_json(const EpochStats& s) {
   return Ordered{{"epoch", s.epoch},
@@ -61,97 +57,41 @@ void add_floats(io::ZipWriter& zip, const std::string& name, const std::vector<i
   zip.add(name, npy.data(), npy.size());
 }
 
-// Typed reads from checkpoint.json; every problem is a format error naming the field.
+// Typed reads from checkpoint.json, keyed by field name: a problem names the field.
 class StateReader {
  public:
-  explicit StateReader(std::string where) : where_(std::move(where)) {}
-
+  explicit StateReader(std::string where) : r_(std::move(where)) {}
   [[noreturn]] void error(const std::string& field, const std::string& problem) const {
-    fail(Status::format, where_ + ": '" + field + "' " + problem);
+    r_.error(field, problem);
   }
-
   const json& at(const json& object, const std::string& key) const {
-    if (!object.is_object()) error(key, "belongs to something that is not an object");
-    auto it = object.find(key);
-    if (it == object.end()) error(key, "is missing");
-    return *it;
+    return r_.member(object, key);
   }
-
   int64_t integer(const json& object, const std::string& key, int64_t low, int64_t high) const {
-    const json& v = at(object, key);
-    if (!v.is_number_integer()) error(key, "must be an integer");
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high))
-      error(key, "is out of range");
-    const int64_t i = v.get<int64_t>();
-    if (i < low || i > high)
-      error(key, "is " + std::to_string(i) + ", outside [" + std::to_string(low) + ", " +
-                     std::to_string(high) + "]");
-    return i;
+    return r_.integer(object, key, key, low, high);
   }
-
   uint64_t unsigned_integer(const json& object, const std::string& key) const {
-    const json& v = at(object, key);
-    if (!v.is_number_unsigned()) error(key, "must be a non-negative integer");
-    return v.get<uint64_t>();
+    return r_.unsigned_integer(at(object, key), key);
   }
-
   double number(const json& object, const std::string& key) const {
-    const json& v = at(object, key);
-    if (v.is_number()) return v.get<double>();
-    if (v.is_string()) {
-      const std::string s = v.get<std::string>();
-      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-      if (s == "inf") return std::numeric_limits<double>::infinity();
-      if (s == "-inf") return -std::numeric_limits<double>::infinity();
-    }
-    error(key, "must be a number, \"nan\", \"inf\" or \"-inf\"");
+    return r_.number(at(object, key), key);
   }
-
   std::string text(const json& object, const std::string& key) const {
-    const json& v = at(object, key);
-    if (!v.is_string()) error(key, "must be a string");
-    return v.get<std::string>();
+    return r_.text(at(object, key), key);
   }
-
   bool boolean(const json& object, const std::string& key) const {
-    const json& v = at(object, key);
-    if (!v.is_boolean()) error(key, "must be true or false");
-    return v.get<bool>();
+    return r_.boolean(at(object, key), key);
   }
 
  private:
-  std::string where_;
+  io::JsonReader r_;
 };
-
-std::vector<uint8_t> read_member(io::ZipArchive& zip, const std::string& name,
-                                 uint64_t max_bytes) {
-  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
-  const uint64_t size = source->size().bytes;
-  if (size > max_bytes)
-    fail(Status::format, source->name() + " declares " + std::to_string(size) +
-                             " bytes, more than it can plausibly need");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  io::read_exact(*source, bytes.data(), bytes.size(), "the member");
-  io::expect_end(*source, "the member");  // also checks the CRC
-  return bytes;
-}
 
 // Member `name` as float32 values of exactly `shape`.
 std::vector<float> read_floats(io::ZipArchive& zip, const std::string& name,
                                const std::vector<uint64_t>& shape) {
-  std::unique_ptr<io::ByteSource> source = zip.open_member(name);
-  const io::NpyHeader header = io::read_npy_header(*source);
-  if (header.dtype.kind != 'f' || header.dtype.item_size != 4 || header.dtype.big_endian ||
-      header.fortran_order)
-    fail(Status::format, source->name() + " must be a little-endian float32 array in C order");
-  if (header.shape != shape)
-    fail(Status::format, source->name() + " has shape " + io::shape_string(header.shape) +
-                             " where " + io::shape_string(shape) + " is needed");
-  io::check_remaining(*source, header.payload_bytes, "the array data");
-  std::vector<float> values(static_cast<size_t>(header.element_count));
-  io::read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");
-  io::expect_end(*source, "the array data");
-  model::check_tensor_values(source->name(), values);
+  std::vector<float> values = io::read_float32_member(zip, name, shape, "the run");
+  model::check_tensor_values(zip.member_label(name), values);
   return values;
 }
 
@@ -216,11 +156,9 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   if (!zip.has_member(kStateMember))
     fail(Status::format, path + ": not a kcell checkpoint (it has no " +
                              std::string(kStateMember) + " member)");
-  const std::vector<uint8_t> text = read_member(zip, kStateMember, kMaxStateBytes);
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const std::vector<uint8_t> text = io::read_member_bytes(zip, kStateMember, kMaxStateBytes, "the member");
   const std::string where = path + ": " + kStateMember;
-  if (doc.is_discarded() || !doc.is_object())
-    fail(Status::format, where + " is not a JSON object");
+  const json doc = io::parse_json_object(std::string(text.begin(), text.end()), where);
   const StateReader r(where);
   if (r.text(doc, "format") != kFormat)
     fail(Status::format, path + ": not a kcell checkpoint (format '" +
@@ -299,7 +237,8 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
     if (!zip.has_member(member)) fail(Status::format, path + ": member '" + member + "' is missing");
 
   const std::vector<uint8_t> model_file =
-      read_member(zip, kModelMember, std::numeric_limits<uint64_t>::max());
+      io::read_member_bytes(zip, kModelMember, std::numeric_limits<uint64_t>::max(),
+                              "the member");
   try {
     c.model = model::load_model_from_memory(model_file.data(), model_file.size());
   } catch (const Error& e) {
