@@ -1,11 +1,13 @@
 #include "infer/inference_graph.hpp"
 
-#include <map>
 #include <string>
 
 #include "common/error.hpp"
 #include "infer/bn_folding.hpp"
+#include "nn/basic_block_layer.hpp"
 #include "nn/batch_norm_layer.hpp"
+#include "nn/conv_layer.hpp"
+#include "nn/dense_layer.hpp"
 
 namespace kcell::infer {
 
@@ -15,37 +17,23 @@ using nn::Shape;
 
 namespace {
 
-// Looks parameters and buffers up by their names (nn/network.hpp) and copies them,
-// checking the shape the architecture implies.
-class WeightSource {
- public:
-  explicit WeightSource(nn::Network& net) {
-    for (nn::Param* p : net.params()) tensors_[p->name] = {&p->shape, &p->value};
-    for (nn::Buffer* b : net.buffers()) tensors_[b->name] = {&b->shape, &b->value};
-  }
+// A copy of a layer's tensor, checked against the element count the architecture implies.
+std::vector<float> copy_of(const std::vector<float>* values, const std::string& what,
+                           const std::vector<int64_t>& dims) {
+  if (values == nullptr) fail(Status::internal, "inference: the network has no " + what);
+  int64_t count = 1;
+  for (int64_t d : dims) count *= d;
+  if (values->size() != static_cast<size_t>(count))
+    fail(Status::internal, "inference: " + what + " does not have the expected shape");
+  return *values;
+}
 
-  std::vector<float> get(const std::string& name, const std::vector<int64_t>& dims) const {
-    const auto it = tensors_.find(name);
-    if (it == tensors_.end()) fail(Status::internal, "inference: the network has no " + name);
-    int64_t count = 1;
-    for (int64_t d : dims) count *= d;
-    if (it->second.value->size() != static_cast<size_t>(count))
-      fail(Status::internal, "inference: " + name + " does not have the expected shape");
-    return *it->second.value;
-  }
-
- private:
-  struct Entry {
-    const std::vector<int64_t>* shape;
-    const std::vector<float>* value;
-  };
-  std::map<std::string, Entry> tensors_;
-};
+const std::vector<float>* values_of(const nn::Param* p) { return p ? &p->value : nullptr; }
+const std::vector<float>* values_of(const nn::Buffer* b) { return b ? &b->value : nullptr; }
 
 class GraphBuilder {
  public:
-  GraphBuilder(model::Model& model, InferenceGraph& g)
-      : model_(model), g_(g), weights_(model.network()) {}
+  GraphBuilder(model::Model& model, InferenceGraph& g) : model_(model), g_(g) {}
 
   void build() {
     g_.values = {Shape{model_.channels(), model_.height(), model_.width(), false}};
@@ -78,18 +66,29 @@ class GraphBuilder {
   }
   const Shape& shape(int value) const { return g_.values[static_cast<size_t>(value)]; }
 
-  BatchNormStats stats(const std::string& prefix, int64_t c, std::vector<float> (&keep)[4]) {
-    keep[0] = weights_.get(prefix + ".weight", {c});
-    keep[1] = weights_.get(prefix + ".bias", {c});
-    keep[2] = weights_.get(prefix + ".running_mean", {c});
-    keep[3] = weights_.get(prefix + ".running_var", {c});
+  // The network's layer for spec position k, as the type its spec kind builds.
+  template <class LayerType>
+  const LayerType& layer(size_t k) const {
+    const auto* l = dynamic_cast<const LayerType*>(&model_.network().layer(order_[k]));
+    if (!l) fail(Status::internal, "inference: layer " + std::to_string(order_[k]) +
+                                       " is not the kind its spec names");
+    return *l;
+  }
+
+  // The batch norm `name`'s statistics, copied into `keep` (which the result points into).
+  static BatchNormStats stats(const nn::BatchNormTensors& t, const std::string& name, int64_t c,
+                              std::vector<float> (&keep)[4]) {
+    keep[0] = copy_of(values_of(t.scale), name + " scale", {c});
+    keep[1] = copy_of(values_of(t.shift), name + " shift", {c});
+    keep[2] = copy_of(values_of(t.mean), name + " running mean", {c});
+    keep[3] = copy_of(values_of(t.var), name + " running variance", {c});
     return BatchNormStats{keep[0], keep[1], keep[2], keep[3], nn::BatchNormLayer::kEps};
   }
 
-  // A convolution named `prefix` reading `input`, with the batch norm `bn_prefix` (if not
-  // empty) folded in.
-  Step conv(const std::string& prefix, int input, int64_t out, int64_t kernel, int64_t stride,
-            int64_t pad, bool bias, const std::string& bn_prefix) {
+  // A convolution named `prefix` with tensors `w` reading `input`, with the batch norm `bn`
+  // (if not null) folded in.
+  Step conv(const std::string& prefix, const nn::WeightTensors& w, int input, int64_t out,
+            int64_t kernel, int64_t stride, int64_t pad, const nn::BatchNormTensors* bn) {
     const Shape in = shape(input);
     Step s;
     s.kind = StepKind::conv;
@@ -99,11 +98,11 @@ class GraphBuilder {
     s.stride = stride;
     s.pad = pad;
     s.weight_dims = {out, in.c, kernel, kernel};
-    s.weight = weights_.get(prefix + ".weight", s.weight_dims);
-    if (bias) s.bias = weights_.get(prefix + ".bias", {out});
-    if (!bn_prefix.empty()) {
+    s.weight = copy_of(values_of(w.weight), prefix + " weight", s.weight_dims);
+    if (w.bias) s.bias = copy_of(values_of(w.bias), prefix + " bias", {out});
+    if (bn) {
       std::vector<float> keep[4];
-      fold_batch_norm(s.weight, s.bias, stats(bn_prefix, out, keep));
+      fold_batch_norm(s.weight, s.bias, stats(*bn, prefix + " batch norm", out, keep));
     }
     s.output = new_value(Shape{out, (in.h + 2 * pad - kernel) / stride + 1,
                                (in.w + 2 * pad - kernel) / stride + 1, false});
@@ -122,10 +121,12 @@ class GraphBuilder {
     switch (l.kind) {
       case LayerKind::conv: {
         const int64_t pad = l.pad < 0 ? l.kernel / 2 : l.pad;
-        const std::string bn =
-            next_is(LayerKind::batch_norm) ? std::to_string(order_[at_ + 1]) + ".bn" : "";
-        Step s = conv(i + ".conv", input, l.out, l.kernel, l.stride, pad, l.bias, bn);
-        if (!bn.empty()) ++at_;
+        const bool fold = next_is(LayerKind::batch_norm);
+        nn::BatchNormTensors bn;
+        if (fold) bn = layer<nn::BatchNormLayer>(at_ + 1).tensors();
+        Step s = conv(i + ".conv", layer<nn::ConvLayer>(at_).tensors(), input, l.out, l.kernel,
+                      l.stride, pad, fold ? &bn : nullptr);
+        if (fold) ++at_;
         s.relu = absorb_next(LayerKind::relu);
         return push(std::move(s));
       }
@@ -135,7 +136,7 @@ class GraphBuilder {
         s.name = i + ".bn";
         s.input = input;
         std::vector<float> keep[4];
-        stats(s.name, in.c, keep);
+        stats(layer<nn::BatchNormLayer>(at_).tensors(), s.name, in.c, keep);
         s.scale = std::move(keep[0]);
         s.shift = std::move(keep[1]);
         s.mean = std::move(keep[2]);
@@ -193,8 +194,9 @@ class GraphBuilder {
         s.weight_dims = in.flat || (in.h == 1 && in.w == 1)
                             ? std::vector<int64_t>{units, in.size()}
                             : std::vector<int64_t>{units, in.c, in.h, in.w};
-        s.weight = weights_.get(s.name + ".weight", s.weight_dims);
-        if (l.bias) s.bias = weights_.get(s.name + ".bias", {units});
+        const nn::WeightTensors w = layer<nn::DenseLayer>(at_).tensors();
+        s.weight = copy_of(values_of(w.weight), s.name + " weight", s.weight_dims);
+        if (w.bias) s.bias = copy_of(values_of(w.bias), s.name + " bias", {units});
         s.relu = absorb_next(LayerKind::relu);
         s.output = new_value(Shape{units, 1, 1, true});
         return push(std::move(s));
@@ -202,14 +204,15 @@ class GraphBuilder {
       case LayerKind::basic_block: {
         // y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), see nn/basic_block_layer.
         const std::string p = i + ".block";
-        Step c1 = conv(p + ".conv1", input, l.out, 3, l.stride, 1, false, p + ".bn1");
+        const nn::BasicBlockLayer::Tensors t = layer<nn::BasicBlockLayer>(at_).tensors();
+        Step c1 = conv(p + ".conv1", t.conv1, input, l.out, 3, l.stride, 1, &t.bn1);
         c1.relu = true;
         const int h = push(std::move(c1));
         int shortcut = input;
-        if (l.stride != 1 || l.out != in.c)
-          shortcut = push(conv(p + ".shortcut.conv", input, l.out, 1, l.stride, 0, false,
-                               p + ".shortcut.bn"));
-        Step c2 = conv(p + ".conv2", h, l.out, 3, 1, 1, false, p + ".bn2");
+        if (t.projection)
+          shortcut = push(conv(p + ".shortcut.conv", t.shortcut_conv, input, l.out, 1, l.stride,
+                               0, &t.shortcut_bn));
+        Step c2 = conv(p + ".conv2", t.conv2, h, l.out, 3, 1, 1, &t.bn2);
         c2.residual = shortcut;
         c2.relu = true;
         return push(std::move(c2));
@@ -222,7 +225,6 @@ class GraphBuilder {
 
   model::Model& model_;
   InferenceGraph& g_;
-  WeightSource weights_;
   std::vector<size_t> order_;  // spec indices without dropout
   size_t at_ = 0;              // position in order_
 };

@@ -42,6 +42,20 @@ void BasicBlockLayer::collect(std::vector<Param*>& params, std::vector<Buffer*>&
   }
 }
 
+BasicBlockLayer::Tensors BasicBlockLayer::tensors() const {
+  Tensors t;
+  t.conv1 = conv1_->tensors();
+  t.bn1 = bn1_->tensors();
+  t.conv2 = conv2_->tensors();
+  t.bn2 = bn2_->tensors();
+  t.projection = proj_conv_ != nullptr;
+  if (t.projection) {
+    t.shortcut_conv = proj_conv_->tensors();
+    t.shortcut_bn = proj_bn_->tensors();
+  }
+  return t;
+}
+
 class BasicBlockPlan : public LayerPlan {
  public:
   BasicBlockPlan(BasicBlockLayer& L, const PlanContext& ctx, const memory& src) : ctx_(ctx) {

@@ -27,6 +27,14 @@ class BasicBlockLayer : public Layer {
                                        const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
 
+  // Its tensors by part; the shortcut's are null for an identity shortcut.
+  struct Tensors {
+    WeightTensors conv1, conv2, shortcut_conv;
+    BatchNormTensors bn1, bn2, shortcut_bn;
+    bool projection = false;
+  };
+  Tensors tensors() const;
+
  private:
   friend class BasicBlockPlan;
   std::unique_ptr<ConvLayer> conv1_, conv2_, proj_conv_;

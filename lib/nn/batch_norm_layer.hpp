@@ -23,6 +23,7 @@ class BatchNormLayer : public Layer {
   std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
                                        const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
+  BatchNormTensors tensors() const { return {&scale_, &shift_, &running_mean_, &running_var_}; }
 
  private:
   friend class BatchNormPlan;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nn/layer.hpp"
+#include "nn/weighted_params.hpp"
 #include "common/rng.hpp"
 
 namespace kcell::nn {
@@ -19,13 +20,13 @@ class DenseLayer : public Layer {
   std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
                                        const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
+  WeightTensors tensors() const { return params_.tensors(); }
 
  private:
   friend class DensePlan;
   Shape in_;
   int64_t units_;
-  bool has_bias_;
-  Param weight_, bias_;
+  WeightAndBias params_;
 };
 
 }  // namespace kcell::nn

@@ -45,6 +45,19 @@ struct PlanContext {
   }
 };
 
+// A layer's tensors by what they are for, as the layers report them (ConvLayer::tensors()
+// and friends): lib/infer builds its graph from these, never from tensor names.
+struct WeightTensors {  // a convolution or inner product
+  const Param* weight = nullptr;
+  const Param* bias = nullptr;  // nullptr for none
+};
+struct BatchNormTensors {
+  const Param* scale = nullptr;
+  const Param* shift = nullptr;
+  const Buffer* mean = nullptr;
+  const Buffer* var = nullptr;
+};
+
 class LayerPlan {
  public:
   virtual ~LayerPlan() = default;

@@ -281,6 +281,11 @@ size_t Network::num_params() const {
 }
 
 int Network::num_classes() const { return impl_->num_classes; }
+const Layer& Network::layer(size_t index) const {
+  if (index >= impl_->layers.size())
+    fail(Status::internal, "the network has no layer " + std::to_string(index));
+  return *impl_->layers[index];
+}
 size_t Network::cached_plans() const { return impl_->plans.size(); }
 int Network::layout_conversions() const { return impl_->layout_conversions; }
 

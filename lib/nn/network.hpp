@@ -11,6 +11,8 @@
 
 namespace kcell::nn {
 
+class Layer;
+
 // A trainable tensor in a plain (PyTorch-order) layout: OIHW for conv weights, (out, in)
 // for dense weights, (C) for biases and batch-norm scale / shift.
 //
@@ -115,6 +117,10 @@ class Network {
   std::vector<Param*> params();
   std::vector<Buffer*> buffers();
   size_t num_params() const;  // trainable scalars, summed over params()
+  // The layer built for architecture layer `index` (one per spec, same index); its typed
+  // tensors() are how lib/infer reads the weights. Throws Error(Status::internal) when out
+  // of range.
+  const Layer& layer(size_t index) const;
   int num_classes() const;
 
   // Diagnostics for tests and benchmarks: plans cached now, and activation layout
