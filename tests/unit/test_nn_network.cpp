@@ -6,8 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <map>
 
 #include "common/error.hpp"
+#include "nn/basic_block_layer.hpp"
+#include "nn/batch_norm_layer.hpp"
+#include "nn/conv_layer.hpp"
+#include "nn/dense_layer.hpp"
 #include "nn/network.hpp"
 #include "test_nn_support.hpp"
 
@@ -463,4 +468,49 @@ TEST_CASE("network use errors: backward first, null input, batch norm on one val
   CHECK_NOTHROW(net.forward(x.data(), 1, false));  // inference is fine
   CHECK_NOTHROW(net.forward(x.data(), 2, true));
   CHECK_NOTHROW(net.backward(r.data()));
+}
+
+TEST_CASE("every parameter and buffer is reported by exactly one layer's typed tensors") {
+  const kcell::spec::Architecture arch = kcell::spec::parse_architecture(
+      "conv(4,3) bn relu res(4) res(8,stride=2) gap dense(6) relu dense");
+  Network net(arch, 1, 8, 8, 3, 7);
+  std::map<const void*, int> reported;
+  const auto weights = [&](const WeightTensors& t) {
+    ++reported[t.weight];
+    if (t.bias) ++reported[t.bias];
+  };
+  const auto norm = [&](const BatchNormTensors& t) {
+    for (const void* p : {static_cast<const void*>(t.scale), static_cast<const void*>(t.shift),
+                          static_cast<const void*>(t.mean), static_cast<const void*>(t.var)})
+      ++reported[p];
+  };
+  for (size_t i = 0; i < arch.layers.size(); ++i) {
+    const Layer& l = net.layer(i);
+    if (const auto* c = dynamic_cast<const ConvLayer*>(&l)) weights(c->tensors());
+    if (const auto* d = dynamic_cast<const DenseLayer*>(&l)) weights(d->tensors());
+    if (const auto* b = dynamic_cast<const BatchNormLayer*>(&l)) norm(b->tensors());
+    if (const auto* r = dynamic_cast<const BasicBlockLayer*>(&l)) {
+      const BasicBlockLayer::Tensors t = r->tensors();
+      weights(t.conv1);
+      weights(t.conv2);
+      norm(t.bn1);
+      norm(t.bn2);
+      CHECK(t.projection == (i == 4));  // only the block that halves and widens
+      if (t.projection) {
+        weights(t.shortcut_conv);
+        norm(t.shortcut_bn);
+      }
+    }
+  }
+  size_t tensors = 0;
+  for (const Param* p : net.params()) {
+    CHECK_MESSAGE(reported[p] == 1, p->name);
+    ++tensors;
+  }
+  for (const Buffer* b : net.buffers()) {
+    CHECK_MESSAGE(reported[b] == 1, b->name);
+    ++tensors;
+  }
+  CHECK(reported.size() == tensors);  // nothing reported that the network does not own
+  CHECK_THROWS_AS(net.layer(arch.layers.size()), kcell::Error);
 }
