@@ -32,10 +32,9 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
       kcell::api::caller_struct_size(metrics, "metrics", "set it to sizeof(kcell_metrics)");
   const int k = model->model->num_classes();
   if (full_out && k > kcell::infer::kMaxMetricClasses)
-    kcell::fail(Status::invalid_argument,
-                "detailed metrics support at most " +
-                    std::to_string(kcell::infer::kMaxMetricClasses) +
-                    " classes; the model has " + std::to_string(k));
+    kcell::fail(Status::invalid_argument, "detailed metrics support at most " +
+                                              std::to_string(kcell::infer::kMaxMetricClasses) +
+                                              " classes; the model has " + std::to_string(k));
   // Balanced accuracy and AUC need every probability row; kcell_evaluate leaves them NaN
   // for class counts the metrics do not support.
   const bool need_probabilities =
@@ -83,18 +82,19 @@ extern "C" {
 
 KCELL_API kcell_status kcell_evaluate(const kcell_model* model, const kcell_dataset* dataset,
                                       kcell_split split, kcell_metrics* metrics) {
-  return guarded([&] { kcell::api::evaluate_into(model, dataset, raw_enum(split), metrics, nullptr); });
+  return guarded(
+      [&] { kcell::api::evaluate_into(model, dataset, raw_enum(split), metrics, nullptr); });
 }
 
 KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
-                                              const kcell_dataset* dataset, kcell_split split, kcell_metrics* metrics,
+                                              const kcell_dataset* dataset, kcell_split split,
+                                              kcell_metrics* metrics,
                                               kcell_class_metrics* per_class,
                                               size_t per_class_capacity, uint64_t* confusion,
                                               size_t confusion_capacity) {
   return guarded([&] {
     kcell::api::require(model, "model");
-    const kcell::api::InUse<kcell_model> model_use(model, "the model",
-                                                 kcell::api::Access::shared);
+    const kcell::api::InUse<kcell_model> model_use(model, "the model", kcell::api::Access::shared);
     kcell::api::require(metrics, "metrics");
     const size_t k = static_cast<size_t>(model->model->num_classes());
     if (per_class && per_class_capacity < k)
@@ -103,9 +103,8 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
                       " records; the model has " + std::to_string(k) + " classes");
     if (confusion && confusion_capacity / k < k)
       kcell::fail(kcell::Status::buffer_too_small,
-                  "confusion holds " + std::to_string(confusion_capacity) +
-                      " counts; a " + std::to_string(k) + "-class matrix needs " +
-                      std::to_string(k * k));
+                  "confusion holds " + std::to_string(confusion_capacity) + " counts; a " +
+                      std::to_string(k) + "-class matrix needs " + std::to_string(k * k));
     // Computed into a copy first so that nothing is written when evaluation fails; a
     // struct_size below sizeof(size_t) fails in evaluate_into.
     kcell_metrics summary{};
@@ -118,8 +117,8 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
     if (per_class)
       for (size_t c = 0; c < k; ++c) {
         const kcell::infer::ClassMetrics& cm = m.classes[c];
-        per_class[c] = kcell_class_metrics{cm.support, cm.predicted, cm.precision,
-                                           cm.recall,  cm.f1,        cm.auc};
+        per_class[c] =
+            kcell_class_metrics{cm.support, cm.predicted, cm.precision, cm.recall, cm.f1, cm.auc};
       }
     if (confusion)
       for (size_t i = 0; i < k * k; ++i) confusion[i] = static_cast<uint64_t>(m.confusion[i]);

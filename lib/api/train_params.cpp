@@ -23,18 +23,24 @@ namespace {
 
 kcell_optimizer optimizer_enum(kcell::train::OptimizerKind kind) {
   switch (kind) {
-    case kcell::train::OptimizerKind::sgd: return KCELL_OPTIMIZER_SGD;
-    case kcell::train::OptimizerKind::adam: return KCELL_OPTIMIZER_ADAM;
-    case kcell::train::OptimizerKind::adamw: break;
+    case kcell::train::OptimizerKind::sgd:
+      return KCELL_OPTIMIZER_SGD;
+    case kcell::train::OptimizerKind::adam:
+      return KCELL_OPTIMIZER_ADAM;
+    case kcell::train::OptimizerKind::adamw:
+      break;
   }
   return KCELL_OPTIMIZER_ADAMW;
 }
 
 kcell_schedule schedule_enum(kcell::train::ScheduleKind kind) {
   switch (kind) {
-    case kcell::train::ScheduleKind::constant: return KCELL_SCHEDULE_CONSTANT;
-    case kcell::train::ScheduleKind::multistep: return KCELL_SCHEDULE_MULTISTEP;
-    case kcell::train::ScheduleKind::cosine: break;
+    case kcell::train::ScheduleKind::constant:
+      return KCELL_SCHEDULE_CONSTANT;
+    case kcell::train::ScheduleKind::multistep:
+      return KCELL_SCHEDULE_MULTISTEP;
+    case kcell::train::ScheduleKind::cosine:
+      break;
   }
   return KCELL_SCHEDULE_COSINE;
 }
@@ -103,7 +109,7 @@ void fill_defaults(kcell_augmentation& a) {
 // A caller built against an older header passes a smaller struct: each field that lies
 // wholly inside its struct_size is taken, the others keep their defaults. A larger struct
 // (a newer header) contributes the fields known here.
-#define KCELL_TAKE(field)                                                               \
+#define KCELL_TAKE(field)                                                              \
   if (size >= offsetof(std::remove_reference_t<decltype(p)>, field) + sizeof(p.field)) \
   std::memcpy(&p.field, &in->field, sizeof(p.field))
 
@@ -129,46 +135,62 @@ kcell_augmentation versioned_augmentation(const kcell_augmentation* in) {
 
 kcell::train::OptimizerKind optimizer_kind(int o) {
   switch (o) {
-    case KCELL_OPTIMIZER_SGD: return kcell::train::OptimizerKind::sgd;
-    case KCELL_OPTIMIZER_ADAM: return kcell::train::OptimizerKind::adam;
-    case KCELL_OPTIMIZER_ADAMW: return kcell::train::OptimizerKind::adamw;
-    default: break;
+    case KCELL_OPTIMIZER_SGD:
+      return kcell::train::OptimizerKind::sgd;
+    case KCELL_OPTIMIZER_ADAM:
+      return kcell::train::OptimizerKind::adam;
+    case KCELL_OPTIMIZER_ADAMW:
+      return kcell::train::OptimizerKind::adamw;
+    default:
+      break;
   }
   kcell::fail(Status::invalid_argument, "unknown optimizer " + std::to_string(o));
 }
 
 kcell::train::ScheduleKind schedule_kind(int s) {
   switch (s) {
-    case KCELL_SCHEDULE_CONSTANT: return kcell::train::ScheduleKind::constant;
-    case KCELL_SCHEDULE_MULTISTEP: return kcell::train::ScheduleKind::multistep;
-    case KCELL_SCHEDULE_COSINE: return kcell::train::ScheduleKind::cosine;
-    default: break;
+    case KCELL_SCHEDULE_CONSTANT:
+      return kcell::train::ScheduleKind::constant;
+    case KCELL_SCHEDULE_MULTISTEP:
+      return kcell::train::ScheduleKind::multistep;
+    case KCELL_SCHEDULE_COSINE:
+      return kcell::train::ScheduleKind::cosine;
+    default:
+      break;
   }
   kcell::fail(Status::invalid_argument, "unknown schedule " + std::to_string(s));
 }
 
 kcell::train::Monitor monitor_kind(int m) {
   switch (m) {
-    case KCELL_MONITOR_NONE: return kcell::train::Monitor::none;
-    case KCELL_MONITOR_VAL_LOSS: return kcell::train::Monitor::val_loss;
-    case KCELL_MONITOR_VAL_ACCURACY: return kcell::train::Monitor::val_accuracy;
+    case KCELL_MONITOR_NONE:
+      return kcell::train::Monitor::none;
+    case KCELL_MONITOR_VAL_LOSS:
+      return kcell::train::Monitor::val_loss;
+    case KCELL_MONITOR_VAL_ACCURACY:
+      return kcell::train::Monitor::val_accuracy;
     case KCELL_MONITOR_VAL_BALANCED_ACCURACY:
       return kcell::train::Monitor::val_balanced_accuracy;
-    case KCELL_MONITOR_VAL_AUC: return kcell::train::Monitor::val_auc;
-    case KCELL_MONITOR_AUTO: return kcell::train::recommended_config().early_stopping.monitor;
-    default: break;
+    case KCELL_MONITOR_VAL_AUC:
+      return kcell::train::Monitor::val_auc;
+    case KCELL_MONITOR_AUTO:
+      return kcell::train::recommended_config().early_stopping.monitor;
+    default:
+      break;
   }
   kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
 }
 
 kcell::nn::Precision precision_kind(int p) {
   switch (p) {
-    case KCELL_PRECISION_FP32: return kcell::nn::Precision::fp32;
-    case KCELL_PRECISION_BF16: return kcell::nn::Precision::bf16;
+    case KCELL_PRECISION_FP32:
+      return kcell::nn::Precision::fp32;
+    case KCELL_PRECISION_BF16:
+      return kcell::nn::Precision::bf16;
     case KCELL_PRECISION_INT8:
-      kcell::fail(Status::unsupported,
-                  "int8 is an inference precision; train in fp32 or bf16");
-    default: break;
+      kcell::fail(Status::unsupported, "int8 is an inference precision; train in fp32 or bf16");
+    default:
+      break;
   }
   kcell::fail(Status::invalid_argument, "unknown precision " + std::to_string(p));
 }
@@ -244,8 +266,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
 }
 #undef KCELL_TAKE
 
-kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes,
-                                    bool has_val, kcell_history* history) {
+kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes, bool has_val,
+                                    kcell_history* history) {
   if (p.num_threads < 0)
     kcell::fail(Status::invalid_argument,
                 "num_threads must be 0 or more, got " + std::to_string(p.num_threads));
@@ -263,15 +285,14 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.optimizer.decay_bias_and_norm = p.decay_bias_and_norm != 0;
   c.schedule = schedule_kind(p.schedule);
   c.warmup_epochs = p.warmup_epochs;
-  if (p.class_weights)
-    c.loss.class_weights.assign(p.class_weights, p.class_weights + num_classes);
+  if (p.class_weights) c.loss.class_weights.assign(p.class_weights, p.class_weights + num_classes);
   if (!(p.label_smoothing >= 0.0 && p.label_smoothing < 1.0))
-    kcell::fail(Status::invalid_argument, "label smoothing must be in [0, 1), got " +
-                                              std::to_string(p.label_smoothing));
+    kcell::fail(Status::invalid_argument,
+                "label smoothing must be in [0, 1), got " + std::to_string(p.label_smoothing));
   c.loss.label_smoothing = static_cast<float>(p.label_smoothing);
   c.early_stopping.monitor = p.monitor == KCELL_MONITOR_AUTO && !has_val
-                                ? kcell::train::Monitor::none
-                                : monitor_kind(p.monitor);
+                                 ? kcell::train::Monitor::none
+                                 : monitor_kind(p.monitor);
   c.early_stopping.patience = p.patience;
   c.early_stopping.min_delta = p.min_delta;
   if (p.auto_class_weights < KCELL_CLASS_WEIGHTS_NONE ||
@@ -281,8 +302,11 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
                     std::to_string(p.auto_class_weights));
   // Explicit weights win over the automatic ones (which are on by default).
   switch (p.class_weights ? KCELL_CLASS_WEIGHTS_NONE : p.auto_class_weights) {
-    case KCELL_CLASS_WEIGHTS_NONE: break;
-    case KCELL_CLASS_WEIGHTS_INVERSE: c.auto_class_weights = true; break;
+    case KCELL_CLASS_WEIGHTS_NONE:
+      break;
+    case KCELL_CLASS_WEIGHTS_INVERSE:
+      c.auto_class_weights = true;
+      break;
     case KCELL_CLASS_WEIGHTS_SQRT:
       c.auto_class_weights = true;
       c.class_weight_power = 0.5;
@@ -332,9 +356,10 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   }
   if (history) {
     c.on_epoch = [history](const kcell::train::EpochStats& s) {
-      history->epochs.push_back(kcell_epoch_stats{
-          sizeof(kcell_epoch_stats), s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
-          s.learning_rate, s.seconds, s.val_balanced_accuracy, s.val_auc, s.train_val_gap});
+      history->epochs.push_back(
+          kcell_epoch_stats{sizeof(kcell_epoch_stats), s.epoch, s.train_loss, s.train_accuracy,
+                            s.val_loss, s.val_accuracy, s.learning_rate, s.seconds,
+                            s.val_balanced_accuracy, s.val_auc, s.train_val_gap});
     };
   }
   return c;
@@ -344,8 +369,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
 
 extern "C" {
 
-KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params,
-                                               size_t struct_size) {
+KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params, size_t struct_size) {
   return init_with_defaults(params, struct_size, "params");
 }
 

@@ -16,7 +16,7 @@ kcell_train_params versioned_params(const kcell_train_params* in);
 
 // The settings train::train runs with; checks what the struct cannot express (ranges of
 // enums, thread counts). `history` receives the epochs when not NULL.
-kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes,
-                                    bool has_val, kcell_history* history);
+kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes, bool has_val,
+                                    kcell_history* history);
 
 }  // namespace kcell::api

@@ -52,21 +52,28 @@ struct InferenceContext::Build {
   dnnl::engine eng;
   int64_t n;
   memory::data_type type;
-  const ValueRanges* ranges;                   // int8 only
-  std::vector<std::vector<float>>& owned;      // vectors the primitives read
-  std::vector<std::pair<int, int>> produced;   // (op, graph value it computes)
+  const ValueRanges* ranges;                  // int8 only
+  std::vector<std::vector<float>>& owned;     // vectors the primitives read
+  std::vector<std::pair<int, int>> produced;  // (op, graph value it computes)
   std::vector<Tensor> tensors;
   std::vector<Storage> storages;
   std::vector<Op> ops;
-  std::vector<int> tensor_of;                   // graph value -> tensor holding it
-  std::vector<std::pair<int, int>> converted;   // (tensor, its copy in another layout)
+  std::vector<int> tensor_of;                  // graph value -> tensor holding it
+  std::vector<std::pair<int, int>> converted;  // (tensor, its copy in another layout)
   std::vector<int> last_readers;
   int conversions = 0;
 
   Build(const InferenceGraph& graph, WeightStore& w, const dnnl::engine& e, int64_t batch,
         memory::data_type t, const ValueRanges* r, std::vector<std::vector<float>>& keep)
-      : g(graph), weights(w), eng(e), n(batch), type(t), ranges(r), owned(keep),
-        tensor_of(graph.values.size(), -1), last_readers(graph.last_readers()) {}
+      : g(graph),
+        weights(w),
+        eng(e),
+        n(batch),
+        type(t),
+        ranges(r),
+        owned(keep),
+        tensor_of(graph.values.size(), -1),
+        last_readers(graph.last_readers()) {}
 
   bool int8() const { return type == memory::data_type::s8; }
   // What the steps without an int8 form compute in.

@@ -34,9 +34,8 @@ void InferenceContext::Build::add_batch_norm(size_t k) {
 void InferenceContext::Build::add_relu(size_t k) {
   const Step& s = g.steps[k];
   const int src = typed_input(s.input);
-  const auto pd = compat::make_eltwise_inference_pd(eng, algorithm::eltwise_relu,
-                                                    md_of(src), 0.f, 0.f,
-                                                    compat::inference_attr(false, false));
+  const auto pd = compat::make_eltwise_inference_pd(eng, algorithm::eltwise_relu, md_of(src), 0.f,
+                                                    0.f, compat::inference_attr(false, false));
   Op op;
   op.src = src;
   op.dst = add_tensor(pd.dst_desc());
@@ -52,8 +51,8 @@ void InferenceContext::Build::add_pool(size_t k) {
   const bool integer = int8() && md_of(given).data_type() != memory::data_type::f32;
   const int src = integer ? given : typed_input(s.input);
   const memory::data_type type = md_of(src).data_type();
-  const auto alg = s.pool == PoolKind::max ? algorithm::pooling_max
-                                           : algorithm::pooling_avg_exclude_padding;
+  const auto alg =
+      s.pool == PoolKind::max ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
   const auto pd = compat::make_pool_inference_pd(
       eng, alg, md_of(src), any(dims(s.output), type), {s.stride_h, s.stride_w},
       {s.window_h, s.window_w}, {0, 0}, {0, 0}, compat::inference_attr(false, false));
@@ -77,12 +76,24 @@ int InferenceContext::Build::build(int& input_tensor) {
   tensor_of[0] = input_tensor;
   for (size_t k = 0; k < g.steps.size(); ++k) {
     switch (g.steps[k].kind) {
-      case StepKind::conv: add_conv(k); break;
-      case StepKind::dense: add_dense(k); break;
-      case StepKind::batch_norm: add_batch_norm(k); break;
-      case StepKind::relu: add_relu(k); break;
-      case StepKind::pool: add_pool(k); break;
-      case StepKind::flatten: add_flatten(k); break;
+      case StepKind::conv:
+        add_conv(k);
+        break;
+      case StepKind::dense:
+        add_dense(k);
+        break;
+      case StepKind::batch_norm:
+        add_batch_norm(k);
+        break;
+      case StepKind::relu:
+        add_relu(k);
+        break;
+      case StepKind::pool:
+        add_pool(k);
+        break;
+      case StepKind::flatten:
+        add_flatten(k);
+        break;
     }
   }
   const int out = tensor_of[static_cast<size_t>(g.output)];

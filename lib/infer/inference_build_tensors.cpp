@@ -17,9 +17,8 @@ std::pair<memory::data_type, float> InferenceContext::Build::quantisation(int v)
   const float lo = ranges->lo[static_cast<size_t>(v)], hi = ranges->hi[static_cast<size_t>(v)];
   const bool never_negative = lo >= 0.f;
   const float largest = std::max(std::fabs(lo), std::fabs(hi));
-  const float scale = std::isfinite(largest) && largest > 0.f
-                          ? (never_negative ? 255.f : 127.f) / largest
-                          : 1.f;
+  const float scale =
+      std::isfinite(largest) && largest > 0.f ? (never_negative ? 255.f : 127.f) / largest : 1.f;
   return {never_negative ? memory::data_type::u8 : memory::data_type::s8, scale};
 }
 
@@ -57,8 +56,8 @@ int InferenceContext::Build::converted_to(int t, const memory::desc& want, float
 }
 
 int InferenceContext::Build::in_layout(int t, const memory::desc& want) {
-  const bool integer = want.data_type() == memory::data_type::s8 ||
-                       want.data_type() == memory::data_type::u8;
+  const bool integer =
+      want.data_type() == memory::data_type::s8 || want.data_type() == memory::data_type::u8;
   return converted_to(t, want, integer ? scale_of(t) : 1.f);
 }
 
@@ -107,8 +106,7 @@ std::vector<size_t> InferenceContext::Build::assign_slots(int output_tensor) {
       st.last = std::max(st.last, at);
     }
   }
-  storages[static_cast<size_t>(tensors[static_cast<size_t>(output_tensor)].storage)].last =
-      INT_MAX;
+  storages[static_cast<size_t>(tensors[static_cast<size_t>(output_tensor)].storage)].last = INT_MAX;
   std::vector<size_t> storage_bytes(storages.size(), 0);
   for (const Tensor& t : tensors)
     storage_bytes[static_cast<size_t>(t.storage)] =

@@ -23,8 +23,8 @@ InferenceContext::Build::Int8Plan InferenceContext::Build::int8_plan(const Step&
   } else {
     std::tie(p.dst_type, p.dst_scale) = quantisation(s.output);
   }
-  compat::Int8OutputScaling scaling = compat::int8_output_scaling(
-      p.src_scale, p.dst_scale, WeightStore::int8_scales(s), s.bias);
+  compat::Int8OutputScaling scaling =
+      compat::int8_output_scaling(p.src_scale, p.dst_scale, WeightStore::int8_scales(s), s.bias);
   p.output_scales = std::move(scaling.output_scales);
   owned.push_back(std::move(scaling.bias));  // moving keeps the buffer the primitive reads
   p.bias = &owned.back();
@@ -38,8 +38,8 @@ void InferenceContext::Build::add_conv_int8(size_t k) {
   const memory::desc bias_md =
       s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
   const auto pd = compat::make_conv_inference_pd(
-      eng, any(dims(s.input), p.src_type), any(s.weight_dims, memory::data_type::s8),
-      bias_md, any(dims(s.output), p.dst_type), strides, pad, pad,
+      eng, any(dims(s.input), p.src_type), any(s.weight_dims, memory::data_type::s8), bias_md,
+      any(dims(s.output), p.dst_type), strides, pad, pad,
       compat::int8_inference_attr(p.output_scales, s.relu));
   Op op;
   op.src = converted_to(tensor_of[static_cast<size_t>(s.input)], pd.src_desc(), p.src_scale);
@@ -78,8 +78,8 @@ void InferenceContext::Build::add_conv(size_t k) {
   const memory::desc bias_md =
       s.bias.empty() ? memory::desc() : compat::plain_md({s.weight_dims[0]});
   const auto make_pd = [&](const memory::desc& src_md, const memory::desc& dst_md) {
-    return compat::make_conv_inference_pd(eng, src_md, any(s.weight_dims, type), bias_md,
-                                          dst_md, strides, pad, pad,
+    return compat::make_conv_inference_pd(eng, src_md, any(s.weight_dims, type), bias_md, dst_md,
+                                          strides, pad, pad,
                                           compat::inference_attr(s.residual >= 0, s.relu));
   };
   // Read the input in the layout it has and, for a residual add, write in the shortcut's:
@@ -130,8 +130,8 @@ void InferenceContext::Build::add_dense(size_t k) {
   const memory::desc dst_md =
       any(dims(s.output), s.output == g.output ? memory::data_type::f32 : type);
   const auto attr = compat::inference_attr(false, s.relu);
-  std::vector<compat::LayoutPair> layouts = {
-      {given, wei_any}, {any(compat::md_dims(given), type), wei_any}};
+  std::vector<compat::LayoutPair> layouts = {{given, wei_any},
+                                             {any(compat::md_dims(given), type), wei_any}};
   const memory::desc like = compat::weights_like(given, s.weight_dims);
   if (!like.is_zero()) layouts.insert(layouts.begin(), {given, like});
   const auto pd = compat::first_supported(layouts, [&](const compat::LayoutPair& l) {

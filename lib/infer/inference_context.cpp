@@ -22,9 +22,9 @@ InferenceContext::InferenceContext(const InferenceGraph& graph, WeightStore& wei
   const std::vector<size_t> slot_bytes = b.assign_slots(output_tensor);
 
   for (size_t bytes : slot_bytes) {
-    slots_.emplace_back(memory::desc({static_cast<int64_t>(bytes)}, memory::data_type::u8,
-                                     memory::format_tag::a),
-                        engine);
+    slots_.emplace_back(
+        memory::desc({static_cast<int64_t>(bytes)}, memory::data_type::u8, memory::format_tag::a),
+        engine);
     bytes_ += bytes;
   }
   std::vector<memory> tensor_memory;
@@ -38,26 +38,25 @@ InferenceContext::InferenceContext(const InferenceGraph& graph, WeightStore& wei
   size_t scratch = 0;
   for (const Build::Op& op : b.ops) scratch = std::max(scratch, op.scratchpad.get_size());
   if (scratch > 0) {
-    scratchpad_ = memory(memory::desc({static_cast<int64_t>(scratch)}, memory::data_type::u8,
-                                      memory::format_tag::a),
-                         engine);
+    scratchpad_ = memory(
+        memory::desc({static_cast<int64_t>(scratch)}, memory::data_type::u8, memory::format_tag::a),
+        engine);
     bytes_ += scratch;
   }
   for (const Build::Op& op : b.ops) {
     memory pad;
     if (op.scratchpad.get_size() > 0)
       pad = memory(op.scratchpad, engine, scratchpad_.get_data_handle());
-    execs_.emplace_back(op.prim,
-                        std::initializer_list<std::pair<int, memory>>{
-                            {DNNL_ARG_SRC, tensor_memory[static_cast<size_t>(op.src)]},
-                            {DNNL_ARG_WEIGHTS, op.weights},
-                            {DNNL_ARG_BIAS, op.bias},
-                            {DNNL_ARG_SCALE, op.scale},
-                            {DNNL_ARG_SHIFT, op.shift},
-                            {DNNL_ARG_MEAN, op.mean},
-                            {DNNL_ARG_VARIANCE, op.var},
-                            {DNNL_ARG_DST, tensor_memory[static_cast<size_t>(op.dst)]},
-                            {DNNL_ARG_SCRATCHPAD, pad}});
+    execs_.emplace_back(op.prim, std::initializer_list<std::pair<int, memory>>{
+                                     {DNNL_ARG_SRC, tensor_memory[static_cast<size_t>(op.src)]},
+                                     {DNNL_ARG_WEIGHTS, op.weights},
+                                     {DNNL_ARG_BIAS, op.bias},
+                                     {DNNL_ARG_SCALE, op.scale},
+                                     {DNNL_ARG_SHIFT, op.shift},
+                                     {DNNL_ARG_MEAN, op.mean},
+                                     {DNNL_ARG_VARIANCE, op.var},
+                                     {DNNL_ARG_DST, tensor_memory[static_cast<size_t>(op.dst)]},
+                                     {DNNL_ARG_SCRATCHPAD, pad}});
   }
   produced_.resize(execs_.size());
   for (const auto& [op, value] : b.produced)

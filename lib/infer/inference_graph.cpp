@@ -11,9 +11,9 @@
 
 namespace kcell::infer {
 
+using nn::Shape;
 using spec::LayerKind;
 using spec::LayerSpec;
-using nn::Shape;
 
 namespace {
 
@@ -52,7 +52,9 @@ class GraphBuilder {
  private:
   const LayerSpec& spec(size_t k) const { return model_.architecture().layers[order_[k]]; }
   std::string index() const { return std::to_string(order_[at_]); }
-  bool next_is(LayerKind kind) const { return at_ + 1 < order_.size() && spec(at_ + 1).kind == kind; }
+  bool next_is(LayerKind kind) const {
+    return at_ + 1 < order_.size() && spec(at_ + 1).kind == kind;
+  }
   // Takes the next layer into the current step when it is `kind`.
   bool absorb_next(LayerKind kind) {
     if (!next_is(kind)) return false;
@@ -70,8 +72,9 @@ class GraphBuilder {
   template <class LayerType>
   const LayerType& layer(size_t k) const {
     const auto* l = dynamic_cast<const LayerType*>(&model_.network().layer(order_[k]));
-    if (!l) fail(Status::internal, "inference: layer " + std::to_string(order_[k]) +
-                                       " is not the kind its spec names");
+    if (!l)
+      fail(Status::internal,
+           "inference: layer " + std::to_string(order_[k]) + " is not the kind its spec names");
     return *l;
   }
 
@@ -210,8 +213,8 @@ class GraphBuilder {
         const int h = push(std::move(c1));
         int shortcut = input;
         if (t.projection)
-          shortcut = push(conv(p + ".shortcut.conv", t.shortcut_conv, input, l.out, 1, l.stride,
-                               0, &t.shortcut_bn));
+          shortcut = push(conv(p + ".shortcut.conv", t.shortcut_conv, input, l.out, 1, l.stride, 0,
+                               &t.shortcut_bn));
         Step c2 = conv(p + ".conv2", t.conv2, h, l.out, 3, 1, 1, &t.bn2);
         c2.residual = shortcut;
         c2.relu = true;

@@ -11,9 +11,8 @@ namespace {
 using json = nlohmann::json;
 
 std::string describe(const json& value) {
-  return value.is_string() || value.is_array() || value.is_object()
-             ? std::string(value.type_name())
-             : value.dump();
+  return value.is_string() || value.is_array() || value.is_object() ? std::string(value.type_name())
+                                                                    : value.dump();
 }
 
 std::string range_text(int64_t low, int64_t high) {

@@ -31,8 +31,8 @@ class JsonReader {
 
   // An integer in [low, high].
   int64_t integer(const json& value, const std::string& path, int64_t low, int64_t high) const;
-  int64_t integer(const json& parent, const std::string& key, const std::string& path,
-                  int64_t low, int64_t high) const {
+  int64_t integer(const json& parent, const std::string& key, const std::string& path, int64_t low,
+                  int64_t high) const {
     return integer(member(parent, key, path), path, low, high);
   }
   // An integer in [0, 2^64).

@@ -9,8 +9,8 @@
 
 namespace kcell::io {
 
-std::vector<uint8_t> read_member_bytes(ZipArchive& zip, const std::string& name,
-                                       uint64_t max_bytes, const char* what) {
+std::vector<uint8_t> read_member_bytes(ZipArchive& zip, const std::string& name, uint64_t max_bytes,
+                                       const char* what) {
   std::unique_ptr<ByteSource> source = zip.open_member(name);
   const uint64_t size = source->size().bytes;
   if (size > max_bytes)
@@ -34,8 +34,8 @@ std::vector<float> read_float32_member(ZipArchive& zip, const std::string& name,
   if (header.fortran_order)
     fail(Status::format, source->name() + " is in Fortran order; it must be in C order");
   if (header.shape != shape)
-    fail(Status::format, source->name() + " has shape " + shape_string(header.shape) +
-                             " but " + needed_by + " needs " + shape_string(shape));
+    fail(Status::format, source->name() + " has shape " + shape_string(header.shape) + " but " +
+                             needed_by + " needs " + shape_string(shape));
   check_remaining(*source, header.payload_bytes, "the array data");
   std::vector<float> values(static_cast<size_t>(header.element_count));
   read_exact(*source, values.data(), values.size() * sizeof(float), "the array data");

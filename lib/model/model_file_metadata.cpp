@@ -115,8 +115,8 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
   const json& normalization = r.member(doc, "normalization", "normalization");
   if (!normalization.is_null()) {
     if (!normalization.is_object())
-      r.error("normalization", "must be an object or null, got " +
-                                   std::string(normalization.type_name()));
+      r.error("normalization",
+              "must be an object or null, got " + std::string(normalization.type_name()));
     m.normalization.mean =
         r.floats(r.member(normalization, "mean", "normalization.mean"), "normalization.mean");
     m.normalization.std =
@@ -128,22 +128,22 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
     m.decision_bias = r.floats(*bias, "decision_bias");
 
   const json& tensors = r.object(doc, "tensors", "tensors");
-  m.parameters = r.strings(r.member(tensors, "parameters", "tensors.parameters"),
-                           "tensors.parameters");
+  m.parameters =
+      r.strings(r.member(tensors, "parameters", "tensors.parameters"), "tensors.parameters");
   m.buffers = r.strings(r.member(tensors, "buffers", "tensors.buffers"), "tensors.buffers");
 
   const json& training = r.object(doc, "training", "training");
   m.training.epochs_trained = static_cast<int>(r.integer(
       training, "epochs_trained", "training.epochs_trained", 0, std::numeric_limits<int>::max()));
   const json& best = r.member(training, "best_epoch", "training.best_epoch");
-  m.training.best_epoch =
-      best.is_null() ? -1
-                     : static_cast<int>(r.integer(best, "training.best_epoch", 0,
-                                                  std::numeric_limits<int>::max()));
+  m.training.best_epoch = best.is_null()
+                              ? -1
+                              : static_cast<int>(r.integer(best, "training.best_epoch", 0,
+                                                           std::numeric_limits<int>::max()));
   m.training.val_loss =
       r.number(r.member(training, "val_loss", "training.val_loss"), "training.val_loss");
-  m.training.val_accuracy = r.number(
-      r.member(training, "val_accuracy", "training.val_accuracy"), "training.val_accuracy");
+  m.training.val_accuracy = r.number(r.member(training, "val_accuracy", "training.val_accuracy"),
+                                     "training.val_accuracy");
   const json& parameters = r.object(training, "parameters", "training.parameters");
   for (const auto& [name, value] : parameters.items()) {
     const std::string path = "training.parameters." + name;

@@ -6,9 +6,9 @@
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
 #include "io/zip_members.hpp"
-#include "model/tensor_values.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
+#include "model/tensor_values.hpp"
 #include "spec/summary.hpp"
 
 namespace kcell::model {
@@ -44,8 +44,8 @@ std::string read_text_member(io::ZipArchive& zip, const std::string& name) {
 namespace {
 
 // Reads member `name` as a float32 array of exactly `shape` into `values`.
-void read_tensor(io::ZipArchive& zip, const std::string& name,
-                 const std::vector<int64_t>& shape, std::vector<float>& values) {
+void read_tensor(io::ZipArchive& zip, const std::string& name, const std::vector<int64_t>& shape,
+                 std::vector<float>& values) {
   values = io::read_float32_member(zip, name, std::vector<uint64_t>(shape.begin(), shape.end()),
                                    "the architecture");
   check_tensor_values(zip.member_label(name), values);
@@ -56,14 +56,13 @@ void read_tensor(io::ZipArchive& zip, const std::string& name,
 std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   const std::string& file = zip.path();
   if (!zip.has_member(kMetadataMember))
-    fail(Status::format, file + ": not a kcell model file (it has no " +
-                             std::string(kMetadataMember) + " member)");
+    fail(Status::format,
+         file + ": not a kcell model file (it has no " + std::string(kMetadataMember) + " member)");
   const std::string where = file + ": " + kMetadataMember;
   const ModelMetadata meta = metadata_from_json(read_text_member(zip, kMetadataMember), where);
 
-  spec::Architecture arch = as_format_error(where + ": architecture", [&] {
-    return spec::parse_architecture(meta.architecture);
-  });
+  spec::Architecture arch = as_format_error(
+      where + ": architecture", [&] { return spec::parse_architecture(meta.architecture); });
   // Before building anything: the architecture must fit the input, and the weights it
   // declares must fit in the archive's bytes (a small hostile file cannot ask for gigabytes).
   const spec::Summary summary = as_format_error(where, [&] {
@@ -71,8 +70,7 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   });
   if (static_cast<uint64_t>(summary.total_params) / kMaxExpansion >
       zip.size_bytes() / sizeof(float))
-    fail(Status::format, where + ": the architecture has " +
-                             std::to_string(summary.total_params) +
+    fail(Status::format, where + ": the architecture has " + std::to_string(summary.total_params) +
                              " parameters, more than the file's " +
                              std::to_string(zip.size_bytes()) + " bytes can hold");
 
@@ -80,11 +78,9 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
     return std::make_unique<Model>(std::move(arch), meta.channels, meta.height, meta.width,
                                    meta.num_classes, meta.seed);
   });
-  as_format_error(where + ": normalization",
-                  [&] { model->set_normalization(meta.normalization); });
+  as_format_error(where + ": normalization", [&] { model->set_normalization(meta.normalization); });
   as_format_error(where + ": class_names", [&] { model->set_class_names(meta.class_names); });
-  as_format_error(where + ": decision_bias",
-                  [&] { model->set_decision_bias(meta.decision_bias); });
+  as_format_error(where + ": decision_bias", [&] { model->set_decision_bias(meta.decision_bias); });
   model->set_training_summary(meta.training);
 
   std::vector<nn::Param*> params = model->network().params();
@@ -108,7 +104,8 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
                                "' (not a tensor of the architecture)");
   for (const std::string& member : expected)
     if (!zip.has_member(member))
-      fail(Status::format, file + ": member '" + member + "' is missing; the architecture needs it");
+      fail(Status::format,
+           file + ": member '" + member + "' is missing; the architecture needs it");
 
   for (nn::Param* p : params) read_tensor(zip, p->name + ".npy", p->shape, p->value);
   for (nn::Buffer* b : buffers) read_tensor(zip, b->name + ".npy", b->shape, b->value);

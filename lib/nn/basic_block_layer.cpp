@@ -19,14 +19,15 @@ BasicBlockLayer::BasicBlockLayer(const std::string& name, Shape in, int64_t out_
                                        ConvGeometry{out_channels, 3, 1, 1, false}, rng);
   bn2_ = std::make_unique<BatchNormLayer>(name + ".bn2", conv2_->out_shape(), false);
   if (stride != 1 || out_channels != in.c) {
-    proj_conv_ = std::make_unique<ConvLayer>(
-        name + ".shortcut.conv", in, ConvGeometry{out_channels, 1, stride, 0, false}, rng);
-    proj_bn_ = std::make_unique<BatchNormLayer>(name + ".shortcut.bn",
-                                                proj_conv_->out_shape(), false);
+    proj_conv_ = std::make_unique<ConvLayer>(name + ".shortcut.conv", in,
+                                             ConvGeometry{out_channels, 1, stride, 0, false}, rng);
+    proj_bn_ =
+        std::make_unique<BatchNormLayer>(name + ".shortcut.bn", proj_conv_->out_shape(), false);
     const Shape a = conv2_->out_shape(), b = proj_conv_->out_shape();
     if (a.h != b.h || a.w != b.w) {
-      fail(Status::spec, name + ": residual branches disagree in size (input too small for "
-                                "the stride)");
+      fail(Status::spec, name +
+                             ": residual branches disagree in size (input too small for "
+                             "the stride)");
     }
   }
 }
@@ -99,8 +100,8 @@ class BasicBlockPlan : public LayerPlan {
     // The final ReLU's gradient from its output: pass where dst > 0.
     const memory::desc md = dst_.get_desc();
     const auto alg = algorithm::eltwise_relu_use_dst_for_bwd;
-    auto hint = compat::make_eltwise_fwd_pd(ctx_.engine, dnnl::prop_kind::forward_training,
-                                            alg, md, 0.f, 0.f);
+    auto hint = compat::make_eltwise_fwd_pd(ctx_.engine, dnnl::prop_kind::forward_training, alg, md,
+                                            0.f, 0.f);
     auto relu_pd = compat::make_eltwise_bwd_pd(ctx_.engine, alg, md, md, 0.f, 0.f, hint);
     memory dd = in_layout(diff_dst, relu_pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
@@ -122,13 +123,13 @@ class BasicBlockPlan : public LayerPlan {
     if (!need_diff_src) return memory();
 
     const memory::desc gmd = main.get_desc();
-    shortcut = in_layout(shortcut, gmd, ctx_.engine, diff_shortcut_convert_,
-                         ctx_.layout_conversions);
+    shortcut =
+        in_layout(shortcut, gmd, ctx_.engine, diff_shortcut_convert_, ctx_.layout_conversions);
     diff_src_ = memory(gmd, ctx_.engine);
     auto pd = compat::make_binary_pd(ctx_.engine, algorithm::binary_add, gmd, gmd, gmd);
-    diff_add_ = Exec(dnnl::binary(pd), {{DNNL_ARG_SRC_0, main},
-                                        {DNNL_ARG_SRC_1, shortcut},
-                                        {DNNL_ARG_DST, diff_src_}});
+    diff_add_ =
+        Exec(dnnl::binary(pd),
+             {{DNNL_ARG_SRC_0, main}, {DNNL_ARG_SRC_1, shortcut}, {DNNL_ARG_DST, diff_src_}});
     return diff_src_;
   }
 
@@ -156,8 +157,7 @@ class BasicBlockPlan : public LayerPlan {
   Exec add_, relu_bwd_, diff_add_;
 };
 
-std::unique_ptr<LayerPlan> BasicBlockLayer::make_plan(const PlanContext& ctx,
-                                                      const memory& src) {
+std::unique_ptr<LayerPlan> BasicBlockLayer::make_plan(const PlanContext& ctx, const memory& src) {
   return std::make_unique<BasicBlockPlan>(*this, ctx, src);
 }
 

@@ -23,8 +23,7 @@ class BasicBlockLayer : public Layer {
   BasicBlockLayer(const std::string& name, Shape in, int64_t out_channels, int64_t stride,
                   SplitMix64& rng);
   Shape out_shape() const override { return conv2_->out_shape(); }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
 
   // Its tensors by part; the shortcut's are null for an identity shortcut.

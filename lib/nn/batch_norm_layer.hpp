@@ -20,8 +20,7 @@ class BatchNormLayer : public Layer {
   // fused_relu: the output is relu(bn(x)) (a following ReLU layer becomes a passthrough).
   BatchNormLayer(const std::string& name, Shape in, bool fused_relu);
   Shape out_shape() const override { return shape_; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
   BatchNormTensors tensors() const { return {&scale_, &shift_, &running_mean_, &running_var_}; }
 

@@ -12,8 +12,9 @@ ConvLayer::ConvLayer(const std::string& name, Shape in, ConvGeometry g, SplitMix
     : in_(in), g_(g) {
   if (in.flat) fail(Status::spec, name + ": convolution needs an image input, not a flat one");
   if (g.out <= 0 || g.kernel <= 0 || g.stride <= 0 || g.pad < 0) {
-    fail(Status::spec, name + ": output channels, kernel and stride must be positive and "
-                              "padding non-negative");
+    fail(Status::spec, name +
+                           ": output channels, kernel and stride must be positive and "
+                           "padding non-negative");
   }
   const int64_t ph = in.h + 2 * g.pad, pw = in.w + 2 * g.pad;
   if (ph < g.kernel || pw < g.kernel) {
@@ -42,13 +43,12 @@ class ConvPlan : public WeightedPlan {
     // Activations and the weights the primitive reads in the plan's type; the bias, the
     // master weights and all parameter gradients stay fp32.
     const auto t = ctx.act_type;
-    fwd_pd_ = compat::make_conv_fwd_pd(ctx.engine, ctx.forward_prop(),
-                                       compat::any_md(L_.in_.dims(ctx.n), t),
-                                       compat::any_md(wei_dims_, t), bias_md_,
-                                       compat::any_md(L_.out_.dims(ctx.n), t), strides_, pad_,
-                                       pad_);
-    set_forward(dnnl::convolution_forward(fwd_pd_), compat::plain_md(wei_dims_),
-                fwd_pd_.src_desc(), fwd_pd_.weights_desc(), fwd_pd_.dst_desc(), src);
+    fwd_pd_ = compat::make_conv_fwd_pd(
+        ctx.engine, ctx.forward_prop(), compat::any_md(L_.in_.dims(ctx.n), t),
+        compat::any_md(wei_dims_, t), bias_md_, compat::any_md(L_.out_.dims(ctx.n), t), strides_,
+        pad_, pad_);
+    set_forward(dnnl::convolution_forward(fwd_pd_), compat::plain_md(wei_dims_), fwd_pd_.src_desc(),
+                fwd_pd_.weights_desc(), fwd_pd_.dst_desc(), src);
   }
 
   memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
@@ -65,8 +65,8 @@ class ConvPlan : public WeightedPlan {
         c.engine, compat::any_md(L_.in_.dims(c.n), t), compat::any_md(wei_dims_, t),
         compat::any_md(L_.out_.dims(c.n), t), strides_, pad_, pad_, fwd_pd_);
     return set_backward_data(dnnl::convolution_backward_data(bd_pd), bd_pd.diff_dst_desc(),
-                             bd_pd.weights_desc(), fwd_pd_.weights_desc(),
-                             bd_pd.diff_src_desc(), diff_dst);
+                             bd_pd.weights_desc(), fwd_pd_.weights_desc(), bd_pd.diff_src_desc(),
+                             diff_dst);
   }
 
  private:

@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "common/rng.hpp"
 #include "nn/layer.hpp"
 #include "nn/weighted_params.hpp"
-#include "common/rng.hpp"
 
 namespace kcell::nn {
 
@@ -23,8 +23,7 @@ class ConvLayer : public Layer {
   // i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in * k * k; bias the same bound.
   ConvLayer(const std::string& name, Shape in, ConvGeometry g, SplitMix64& rng);
   Shape out_shape() const override { return out_; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
   WeightTensors tensors() const { return params_.tensors(); }
 

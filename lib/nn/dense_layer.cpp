@@ -11,8 +11,7 @@ namespace kcell::nn {
 
 using dnnl::memory;
 
-DenseLayer::DenseLayer(const std::string& name, Shape in, int64_t units, bool bias,
-                       SplitMix64& rng)
+DenseLayer::DenseLayer(const std::string& name, Shape in, int64_t units, bool bias, SplitMix64& rng)
     : in_(in), units_(units) {
   if (units <= 0) fail(Status::spec, name + ": dense layer needs a positive unit count");
   params_ = WeightAndBias(name, {units, in.size()}, bias, rng);
@@ -32,8 +31,7 @@ class DensePlan : public WeightedPlan {
       : WeightedPlan(ctx, layer.params_), L_(layer) {
     const int64_t n = ctx.n;
     const Shape& in = L_.in_;
-    wei_dims_ = in.flat ? memory::dims{L_.units_, in.c}
-                        : memory::dims{L_.units_, in.c, in.h, in.w};
+    wei_dims_ = in.flat ? memory::dims{L_.units_, in.c} : memory::dims{L_.units_, in.c, in.h, in.w};
     bias_md_ = L_.params_.has_bias ? compat::plain_md({L_.units_}) : memory::desc();
     // Activations and the weights the primitive reads in the plan's type; the bias, the
     // master weights and all parameter gradients stay fp32.
@@ -45,8 +43,8 @@ class DensePlan : public WeightedPlan {
     const memory::desc like = compat::weights_like(given, wei_dims_);
     if (!like.is_zero()) fwd_layouts.insert(fwd_layouts.begin(), {given, like});
     fwd_pd_ = compat::first_supported(fwd_layouts, [&](const compat::LayoutPair& l) {
-      return compat::make_ip_fwd_pd(ctx.engine, ctx.forward_prop(), l.first, l.second,
-                                    bias_md_, dst_any_);
+      return compat::make_ip_fwd_pd(ctx.engine, ctx.forward_prop(), l.first, l.second, bias_md_,
+                                    dst_any_);
     });
     set_forward(dnnl::inner_product_forward(fwd_pd_), compat::plain_md(wei_dims_),
                 fwd_pd_.src_desc(), fwd_pd_.weights_desc(), fwd_pd_.dst_desc(), src);
@@ -76,8 +74,8 @@ class DensePlan : public WeightedPlan {
       return compat::make_ip_bwd_data_pd(c.engine, l.first, l.second, dst_any_, fwd_pd_);
     });
     return set_backward_data(dnnl::inner_product_backward_data(bd_pd), bd_pd.diff_dst_desc(),
-                             bd_pd.weights_desc(), fwd_pd_.weights_desc(),
-                             bd_pd.diff_src_desc(), diff_dst);
+                             bd_pd.weights_desc(), fwd_pd_.weights_desc(), bd_pd.diff_src_desc(),
+                             diff_dst);
   }
 
  private:

@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "common/rng.hpp"
 #include "nn/layer.hpp"
 #include "nn/weighted_params.hpp"
-#include "common/rng.hpp"
 
 namespace kcell::nn {
 
@@ -17,8 +17,7 @@ class DenseLayer : public Layer {
   // PyTorch's Linear.reset_parameters: weight and bias U(-1/sqrt(in), 1/sqrt(in)).
   DenseLayer(const std::string& name, Shape in, int64_t units, bool bias, SplitMix64& rng);
   Shape out_shape() const override { return Shape{units_, 1, 1, true}; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
   void collect(std::vector<Param*>& params, std::vector<Buffer*>& buffers) override;
   WeightTensors tensors() const { return params_.tensors(); }
 

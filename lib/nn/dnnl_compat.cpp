@@ -28,9 +28,9 @@ namespace {
 bool winograd_fits(const memory::desc& src, const memory::desc& weights, const Dims& strides) {
   const Dims w = weights.dims();
   const auto channels_fit = [](int64_t c) { return c >= 16 && c <= 128; };
-  return weights.data_type() == memory::data_type::f32 && w.size() == 4 &&
-         channels_fit(w[0]) && channels_fit(w[1]) && w[2] == 3 && w[3] == 3 &&
-         strides == Dims{1, 1} && src.dims()[0] >= omp_get_max_threads();
+  return weights.data_type() == memory::data_type::f32 && w.size() == 4 && channels_fit(w[0]) &&
+         channels_fit(w[1]) && w[2] == 3 && w[3] == 3 && strides == Dims{1, 1} &&
+         src.dims()[0] >= omp_get_max_threads();
 }
 
 template <class Make>
@@ -53,10 +53,14 @@ int md_ndims(const memory::desc& md) { return md.data.ndims; }
 
 memory::desc plain_md(const Dims& dims) {
   switch (dims.size()) {
-    case 1: return {dims, memory::data_type::f32, tag::a};
-    case 2: return {dims, memory::data_type::f32, tag::ab};
-    case 4: return {dims, memory::data_type::f32, tag::abcd};
-    default: fail(Status::internal, "plain_md: unsupported rank " + std::to_string(dims.size()));
+    case 1:
+      return {dims, memory::data_type::f32, tag::a};
+    case 2:
+      return {dims, memory::data_type::f32, tag::ab};
+    case 4:
+      return {dims, memory::data_type::f32, tag::abcd};
+    default:
+      fail(Status::internal, "plain_md: unsupported rank " + std::to_string(dims.size()));
   }
 }
 
@@ -71,18 +75,20 @@ dnnl::primitive_attr relu_post_op_attr() {
 }
 
 dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
-    const dnnl::engine& eng, prop_kind prop, const memory::desc& src,
-    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst,
-    const Dims& strides, const Dims& pad_l, const Dims& pad_r, ConvAlgorithm choice) {
+    const dnnl::engine& eng, prop_kind prop, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides, const Dims& pad_l,
+    const Dims& pad_r, ConvAlgorithm choice) {
   const auto make = [&](dnnl::algorithm alg) {
-    dnnl::convolution_forward::desc d(prop, alg, src, weights, bias, dst, strides, pad_l,
-                                      pad_r);
+    dnnl::convolution_forward::desc d(prop, alg, src, weights, bias, dst, strides, pad_l, pad_r);
     return dnnl::convolution_forward::primitive_desc(d, eng);
   };
   switch (choice) {
-    case ConvAlgorithm::direct: return make(algorithm::convolution_direct);
-    case ConvAlgorithm::winograd: return make(algorithm::convolution_winograd);
-    default: return winograd_or_direct(winograd_fits(src, weights, strides), make);
+    case ConvAlgorithm::direct:
+      return make(algorithm::convolution_direct);
+    case ConvAlgorithm::winograd:
+      return make(algorithm::convolution_winograd);
+    default:
+      return winograd_or_direct(winograd_fits(src, weights, strides), make);
   }
 }
 
@@ -100,17 +106,17 @@ dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
 dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
     const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
-    const Dims& pad_l, const Dims& pad_r,
-    const dnnl::convolution_forward::primitive_desc& hint) {
-  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src,
-                                             diff_weights, diff_bias, diff_dst, strides,
-                                             pad_l, pad_r);
+    const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint) {
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
+                                             diff_bias, diff_dst, strides, pad_l, pad_r);
   return {d, eng, hint};
 }
 
-dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(
-    const dnnl::engine& eng, prop_kind prop, const memory::desc& src,
-    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst) {
+dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(const dnnl::engine& eng, prop_kind prop,
+                                                           const memory::desc& src,
+                                                           const memory::desc& weights,
+                                                           const memory::desc& bias,
+                                                           const memory::desc& dst) {
   dnnl::inner_product_forward::desc d(prop, src, weights, bias, dst);
   return {d, eng};
 }
@@ -130,42 +136,42 @@ dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
   return {d, eng, hint};
 }
 
-dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(
-    const dnnl::engine& eng, prop_kind prop, const memory::desc& data, float eps,
-    dnnl::normalization_flags flags) {
+dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(const dnnl::engine& eng,
+                                                                 prop_kind prop,
+                                                                 const memory::desc& data,
+                                                                 float eps,
+                                                                 dnnl::normalization_flags flags) {
   dnnl::batch_normalization_forward::desc d(prop, data, eps, flags);
   return {d, eng};
 }
 
 dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
-    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data,
-    float eps, dnnl::normalization_flags flags,
+    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data, float eps,
+    dnnl::normalization_flags flags,
     const dnnl::batch_normalization_forward::primitive_desc& hint) {
-  dnnl::batch_normalization_backward::desc d(prop_kind::backward, diff_data, data, eps,
-                                             flags);
+  dnnl::batch_normalization_backward::desc d(prop_kind::backward, diff_data, data, eps, flags);
   return {d, eng, hint};
 }
 
-dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(const dnnl::engine& eng,
-                                                          prop_kind prop, algorithm alg,
-                                                          const memory::desc& data,
+dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(const dnnl::engine& eng, prop_kind prop,
+                                                          algorithm alg, const memory::desc& data,
                                                           float alpha, float beta) {
   dnnl::eltwise_forward::desc d(prop, alg, data, alpha, beta);
   return {d, eng};
 }
 
 dnnl::eltwise_backward::primitive_desc make_eltwise_bwd_pd(
-    const dnnl::engine& eng, algorithm alg, const memory::desc& diff_data,
-    const memory::desc& data, float alpha, float beta,
-    const dnnl::eltwise_forward::primitive_desc& hint) {
+    const dnnl::engine& eng, algorithm alg, const memory::desc& diff_data, const memory::desc& data,
+    float alpha, float beta, const dnnl::eltwise_forward::primitive_desc& hint) {
   dnnl::eltwise_backward::desc d(alg, diff_data, data, alpha, beta);
   return {d, eng, hint};
 }
 
-dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(
-    const dnnl::engine& eng, prop_kind prop, algorithm alg, const memory::desc& src,
-    const memory::desc& dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
-    const Dims& pad_r) {
+dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(const dnnl::engine& eng, prop_kind prop,
+                                                       algorithm alg, const memory::desc& src,
+                                                       const memory::desc& dst, const Dims& strides,
+                                                       const Dims& kernel, const Dims& pad_l,
+                                                       const Dims& pad_r) {
   dnnl::pooling_forward::desc d(prop, alg, src, dst, strides, kernel, pad_l, pad_r);
   return {d, eng};
 }
@@ -179,8 +185,7 @@ dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
 }
 
 dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, algorithm alg,
-                                            const memory::desc& src0,
-                                            const memory::desc& src1,
+                                            const memory::desc& src0, const memory::desc& src1,
                                             const memory::desc& dst,
                                             const dnnl::primitive_attr& attr) {
   dnnl::binary::desc d(alg, src0, src1, dst);
@@ -219,11 +224,11 @@ dnnl::primitive_attr scaled_reorder_attr(const std::vector<float>& scales) {
 
 dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
-    const memory::desc& bias, const memory::desc& dst, const Dims& strides,
-    const Dims& pad_l, const Dims& pad_r, const dnnl::primitive_attr& attr) {
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides, const Dims& pad_l,
+    const Dims& pad_r, const dnnl::primitive_attr& attr) {
   return winograd_or_direct(winograd_fits(src, weights, strides), [&](algorithm alg) {
-    dnnl::convolution_forward::desc d(prop_kind::forward_inference, alg, src, weights, bias,
-                                      dst, strides, pad_l, pad_r);
+    dnnl::convolution_forward::desc d(prop_kind::forward_inference, alg, src, weights, bias, dst,
+                                      strides, pad_l, pad_r);
     return dnnl::convolution_forward::primitive_desc(d, attr, eng);
   });
 }
@@ -245,9 +250,11 @@ dnnl::batch_normalization_forward::primitive_desc make_bn_inference_pd(
   return {d, attr, eng};
 }
 
-dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(
-    const dnnl::engine& eng, algorithm alg, const memory::desc& data, float alpha, float beta,
-    const dnnl::primitive_attr& attr) {
+dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(const dnnl::engine& eng,
+                                                                algorithm alg,
+                                                                const memory::desc& data,
+                                                                float alpha, float beta,
+                                                                const dnnl::primitive_attr& attr) {
   dnnl::eltwise_forward::desc d(prop_kind::forward_inference, alg, data, alpha, beta);
   return {d, attr, eng};
 }
@@ -256,8 +263,8 @@ dnnl::pooling_forward::primitive_desc make_pool_inference_pd(
     const dnnl::engine& eng, algorithm alg, const memory::desc& src, const memory::desc& dst,
     const Dims& strides, const Dims& kernel, const Dims& pad_l, const Dims& pad_r,
     const dnnl::primitive_attr& attr) {
-  dnnl::pooling_forward::desc d(prop_kind::forward_inference, alg, src, dst, strides, kernel,
-                                pad_l, pad_r);
+  dnnl::pooling_forward::desc d(prop_kind::forward_inference, alg, src, dst, strides, kernel, pad_l,
+                                pad_r);
   return {d, attr, eng};
 }
 
@@ -295,15 +302,24 @@ memory::data_type md_type(const memory::desc& md) { return md.data_type(); }
 
 const char* effective_isa_name() {
   switch (dnnl::get_effective_cpu_isa()) {
-    case dnnl::cpu_isa::sse41: return "sse41";
-    case dnnl::cpu_isa::avx: return "avx";
-    case dnnl::cpu_isa::avx2: return "avx2";
-    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
-    case dnnl::cpu_isa::avx512_core: return "avx512_core";
-    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
-    default: return "an ISA older than sse41 or not known to kcell";
+    case dnnl::cpu_isa::sse41:
+      return "sse41";
+    case dnnl::cpu_isa::avx:
+      return "avx";
+    case dnnl::cpu_isa::avx2:
+      return "avx2";
+    case dnnl::cpu_isa::avx2_vnni:
+      return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_core:
+      return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx:
+      return "avx512_core_amx";
+    default:
+      return "an ISA older than sse41 or not known to kcell";
   }
 }
 

@@ -45,8 +45,7 @@ dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
 dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
     const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
-    const Dims& pad_l, const Dims& pad_r,
-    const dnnl::convolution_forward::primitive_desc& hint);
+    const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint);
 
 // Inner product (dense). bias_md may be a zero descriptor.
 dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(
@@ -61,28 +60,32 @@ dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
     const dnnl::inner_product_forward::primitive_desc& hint);
 
 // Batch normalisation; data and diff share one layout (2.x requires it).
-dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(
-    const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& data, float eps,
-    dnnl::normalization_flags flags);
+dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(const dnnl::engine& eng,
+                                                                 dnnl::prop_kind prop,
+                                                                 const memory::desc& data,
+                                                                 float eps,
+                                                                 dnnl::normalization_flags flags);
 dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
-    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data,
-    float eps, dnnl::normalization_flags flags,
-    const dnnl::batch_normalization_forward::primitive_desc& hint);
+    const dnnl::engine& eng, const memory::desc& diff_data, const memory::desc& data, float eps,
+    dnnl::normalization_flags flags, const dnnl::batch_normalization_forward::primitive_desc& hint);
 
 // Element-wise (ReLU and friends); diff_src and diff_dst share one layout.
-dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(
-    const dnnl::engine& eng, dnnl::prop_kind prop, dnnl::algorithm alg,
-    const memory::desc& data, float alpha, float beta);
+dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(const dnnl::engine& eng,
+                                                          dnnl::prop_kind prop, dnnl::algorithm alg,
+                                                          const memory::desc& data, float alpha,
+                                                          float beta);
 dnnl::eltwise_backward::primitive_desc make_eltwise_bwd_pd(
     const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& diff_data,
     const memory::desc& data, float alpha, float beta,
     const dnnl::eltwise_forward::primitive_desc& hint);
 
 // Pooling without dilation.
-dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(
-    const dnnl::engine& eng, dnnl::prop_kind prop, dnnl::algorithm alg,
-    const memory::desc& src, const memory::desc& dst, const Dims& strides,
-    const Dims& kernel, const Dims& pad_l, const Dims& pad_r);
+dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(const dnnl::engine& eng,
+                                                       dnnl::prop_kind prop, dnnl::algorithm alg,
+                                                       const memory::desc& src,
+                                                       const memory::desc& dst, const Dims& strides,
+                                                       const Dims& kernel, const Dims& pad_l,
+                                                       const Dims& pad_r);
 dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
     const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& diff_src,
     const memory::desc& diff_dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
@@ -90,8 +93,7 @@ dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
 
 // Element-wise binary operation (add for residual connections), optional attributes.
 dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, dnnl::algorithm alg,
-                                            const memory::desc& src0,
-                                            const memory::desc& src1,
+                                            const memory::desc& src0, const memory::desc& src1,
                                             const memory::desc& dst,
                                             const dnnl::primitive_attr& attr = {});
 
@@ -116,8 +118,8 @@ dnnl::primitive_attr scaled_reorder_attr(const std::vector<float>& scales);
 // fastest algorithm, as above).
 dnnl::convolution_forward::primitive_desc make_conv_inference_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
-    const memory::desc& bias, const memory::desc& dst, const Dims& strides,
-    const Dims& pad_l, const Dims& pad_r, const dnnl::primitive_attr& attr);
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides, const Dims& pad_l,
+    const Dims& pad_r, const dnnl::primitive_attr& attr);
 dnnl::inner_product_forward::primitive_desc make_ip_inference_pd(
     const dnnl::engine& eng, const memory::desc& src, const memory::desc& weights,
     const memory::desc& bias, const memory::desc& dst, const dnnl::primitive_attr& attr);
@@ -126,15 +128,16 @@ dnnl::inner_product_forward::primitive_desc make_ip_inference_pd(
 dnnl::batch_normalization_forward::primitive_desc make_bn_inference_pd(
     const dnnl::engine& eng, const memory::desc& data, float eps, bool relu,
     const dnnl::primitive_attr& attr);
-dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(
-    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& data, float alpha,
-    float beta, const dnnl::primitive_attr& attr);
+dnnl::eltwise_forward::primitive_desc make_eltwise_inference_pd(const dnnl::engine& eng,
+                                                                dnnl::algorithm alg,
+                                                                const memory::desc& data,
+                                                                float alpha, float beta,
+                                                                const dnnl::primitive_attr& attr);
 dnnl::pooling_forward::primitive_desc make_pool_inference_pd(
-    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& src,
-    const memory::desc& dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
-    const Dims& pad_r, const dnnl::primitive_attr& attr);
-dnnl::reorder::primitive_desc make_reorder_pd(const dnnl::engine& eng,
-                                              const memory::desc& from,
+    const dnnl::engine& eng, dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst,
+    const Dims& strides, const Dims& kernel, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::primitive_attr& attr);
+dnnl::reorder::primitive_desc make_reorder_pd(const dnnl::engine& eng, const memory::desc& from,
                                               const memory::desc& to,
                                               const dnnl::primitive_attr& attr);
 

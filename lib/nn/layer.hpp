@@ -37,7 +37,7 @@ struct PlanContext {
   bool training = false;
   const uint64_t* weights_version = nullptr;  // moves on Network::weights_changed()
   const DropoutClock* dropout = nullptr;
-  int* layout_conversions = nullptr;          // counts activation reorders created
+  int* layout_conversions = nullptr;  // counts activation reorders created
   // Element type of activations and their gradients (bf16 for bf16 training plans).
   dnnl::memory::data_type act_type = dnnl::memory::data_type::f32;
   dnnl::prop_kind forward_prop() const {
@@ -81,8 +81,7 @@ class Layer {
   virtual ~Layer() = default;
   virtual Shape out_shape() const = 0;
   // src is the input activation (owned by the previous layer's plan or the network).
-  virtual std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                               const dnnl::memory& src) = 0;
+  virtual std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) = 0;
   virtual void collect(std::vector<Param*>& /*params*/, std::vector<Buffer*>& /*buffers*/) {}
 };
 

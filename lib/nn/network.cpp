@@ -5,11 +5,11 @@
 #include <omp.h>
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
 #include "nn/layer.hpp"
 #include "nn/network_builder.hpp"
-#include "common/rng.hpp"
 
 namespace kcell::nn {
 
@@ -38,18 +38,18 @@ struct Network::Impl {
   struct Plan {
     int64_t n = 0;
     bool training = false;
-    int threads = 0;             // oneDNN sizes its work split when a primitive is created
-    memory input;                // plain n×C×H×W over the caller's buffer
-    memory typed_input;          // bf16 plans: the input converted, what the layers read
+    int threads = 0;     // oneDNN sizes its work split when a primitive is created
+    memory input;        // plain n×C×H×W over the caller's buffer
+    memory typed_input;  // bf16 plans: the input converted, what the layers read
     Reorder to_typed_input;
     std::vector<std::unique_ptr<LayerPlan>> layers;
-    memory output;               // the last layer's dst
-    std::vector<float> logits;   // plain copy when output is not plain already
+    memory output;              // the last layer's dst
+    std::vector<float> logits;  // plain copy when output is not plain already
     memory logits_mem;
     Reorder to_logits;
     bool backward_built = false;
-    memory dlogits;              // plain over the caller's gradient buffer
-    memory typed_dlogits;        // bf16 plans: dlogits converted
+    memory dlogits;        // plain over the caller's gradient buffer
+    memory typed_dlogits;  // bf16 plans: dlogits converted
     Reorder to_typed_dlogits;
     memory::data_type act_type = memory::data_type::f32;
     uint64_t last_use = 0;
@@ -86,14 +86,13 @@ struct Network::Impl {
 };
 
 std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool training,
-                                                             int threads) {
+                                                              int threads) {
   auto p = std::make_unique<Plan>();
   p->n = n;
   p->training = training;
   p->threads = threads;
-  p->act_type = training && options.training_precision == Precision::bf16
-                    ? memory::data_type::bf16
-                    : memory::data_type::f32;
+  p->act_type = training && options.training_precision == Precision::bf16 ? memory::data_type::bf16
+                                                                          : memory::data_type::f32;
   PlanContext ctx;
   ctx.engine = engine;
   ctx.n = n;
@@ -181,8 +180,8 @@ Network::Network(const spec::Architecture& arch, int channels, int height, int w
   if (channels <= 0 || height <= 0 || width <= 0 || num_classes <= 0) {
     fail(Status::invalid_argument,
          "network input channels, height, width and class count must be positive (got " +
-             std::to_string(channels) + "x" + std::to_string(height) + "x" +
-             std::to_string(width) + ", " + std::to_string(num_classes) + " classes)");
+             std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width) +
+             ", " + std::to_string(num_classes) + " classes)");
   }
   Impl& m = *impl_;
   if (options.training_precision == Precision::bf16) require_bf16();

@@ -32,11 +32,11 @@ class Layer;
 // The numbers come from a splitmix64 stream seeded by the constructor's seed, identical on
 // every platform.
 struct Param {
-  std::string name;            // e.g. "0.conv.weight"
+  std::string name;  // e.g. "0.conv.weight"
   std::vector<int64_t> shape;
   std::vector<float> value;
-  std::vector<float> grad;     // same size; written by Network::backward
-  bool is_weight = true;       // false for biases and batch-norm scale / shift
+  std::vector<float> grad;  // same size; written by Network::backward
+  bool is_weight = true;    // false for biases and batch-norm scale / shift
 };
 
 // A non-trainable tensor kept with the model: batch-norm running mean and variance.
@@ -76,10 +76,10 @@ class Network {
   // Builds the layers and initialises the weights as PyTorch does by default, from seed.
   // Throws Error(Status::spec) when the architecture does not fit the input or does not
   // end in num_classes outputs, Error(Status::invalid_argument) for non-positive sizes.
-  Network(const spec::Architecture& arch, int channels, int height, int width,
-          int num_classes, uint64_t seed);
-  Network(const spec::Architecture& arch, int channels, int height, int width,
-          int num_classes, uint64_t seed, const NetworkOptions& options);
+  Network(const spec::Architecture& arch, int channels, int height, int width, int num_classes,
+          uint64_t seed);
+  Network(const spec::Architecture& arch, int channels, int height, int width, int num_classes,
+          uint64_t seed, const NetworkOptions& options);
   ~Network();
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;

@@ -5,8 +5,8 @@
 
 namespace kcell::nn {
 
-WeightAndBias::WeightAndBias(const std::string& name, std::vector<int64_t> shape,
-                             bool with_bias, SplitMix64& rng)
+WeightAndBias::WeightAndBias(const std::string& name, std::vector<int64_t> shape, bool with_bias,
+                             SplitMix64& rng)
     : has_bias(with_bias) {
   int64_t fan_in = 1;
   for (size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];

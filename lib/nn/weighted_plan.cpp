@@ -21,12 +21,11 @@ void WeightedPlan::set_forward(dnnl::primitive prim, const memory::desc& wei_pla
 
 void WeightedPlan::set_backward_weights(dnnl::primitive prim, const memory::desc& src_md,
                                         const memory::desc& diff_dst_md,
-                                        const memory::desc& diff_wei_md,
-                                        const memory& diff_dst) {
+                                        const memory::desc& diff_wei_md, const memory& diff_dst) {
   const memory bw_src =
       in_layout(src_, src_md, ctx_.engine, bw_src_convert_, ctx_.layout_conversions);
-  const memory bw_diff_dst = in_layout(diff_dst, diff_dst_md, ctx_.engine,
-                                       bw_diff_dst_convert_, ctx_.layout_conversions);
+  const memory bw_diff_dst =
+      in_layout(diff_dst, diff_dst_md, ctx_.engine, bw_diff_dst_convert_, ctx_.layout_conversions);
   w_.bind_gradients(ctx_.engine, wei_plain_, diff_wei_md, params_);
   bwd_weights_ = Exec(std::move(prim), {{DNNL_ARG_SRC, bw_src},
                                         {DNNL_ARG_DIFF_DST, bw_diff_dst},
@@ -38,8 +37,8 @@ memory WeightedPlan::set_backward_data(dnnl::primitive prim, const memory::desc&
                                        const memory::desc& wei_md,
                                        const memory::desc& forward_wei_md,
                                        const memory::desc& diff_src_md, const memory& diff_dst) {
-  const memory bd_diff_dst = in_layout(diff_dst, diff_dst_md, ctx_.engine,
-                                       bd_diff_dst_convert_, ctx_.layout_conversions);
+  const memory bd_diff_dst =
+      in_layout(diff_dst, diff_dst_md, ctx_.engine, bd_diff_dst_convert_, ctx_.layout_conversions);
   const memory& bd_weights =
       w_.bind_backward_data(ctx_.engine, wei_plain_, wei_md, forward_wei_md, params_);
   diff_src_ = memory(diff_src_md, ctx_.engine);

@@ -1,10 +1,10 @@
 #include "class_names.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cctype>
 
 #include <cerrno>
 #include <cstdio>
@@ -17,15 +17,17 @@ namespace kcell_cli {
 namespace {
 
 // MedMNIST v2's TissueMNIST labels and Fashion-MNIST's, in label order.
-const std::vector<std::string> kTissueMnist = {
-    "Collecting Duct, Connecting Tubule", "Distal Convoluted Tubule",
-    "Glomerular endothelial cells",       "Interstitial endothelial cells",
-    "Leukocytes",                         "Podocytes",
-    "Proximal Tubule Segments",           "Thick Ascending Limb"};
-const std::vector<std::string> kFashionMnist = {"T-shirt/top", "Trouser", "Pullover",
-                                                "Dress",       "Coat",    "Sandal",
-                                                "Shirt",       "Sneaker", "Bag",
-                                                "Ankle boot"};
+const std::vector<std::string> kTissueMnist = {"Collecting Duct, Connecting Tubule",
+                                               "Distal Convoluted Tubule",
+                                               "Glomerular endothelial cells",
+                                               "Interstitial endothelial cells",
+                                               "Leukocytes",
+                                               "Podocytes",
+                                               "Proximal Tubule Segments",
+                                               "Thick Ascending Limb"};
+const std::vector<std::string> kFashionMnist = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                "Bag",         "Ankle boot"};
 
 std::string lower_file_name(const std::string& path) {
   std::string trimmed = path;
@@ -103,8 +105,8 @@ std::string class_names_file(const std::string& spec) {
   return spec.size() > 1 && spec[0] == '@' ? spec.substr(1) : "";
 }
 
-std::vector<std::string> resolve_class_names(const std::string& spec,
-                                             const std::string& data_path, int classes) {
+std::vector<std::string> resolve_class_names(const std::string& spec, const std::string& data_path,
+                                             int classes) {
   if (spec == "none") return {};
   if (spec == "auto") {
     const std::string name = lower_file_name(data_path);
@@ -129,7 +131,8 @@ std::vector<std::string> model_class_names(const kcell::Model& model) {
   const int classes = in_context("model", [&] { return model.info().num_classes; });
   std::vector<std::string> names;
   for (int c = 0; c < classes; ++c)
-    names.push_back(escape_controls(in_context("class names", [&] { return model.class_name(c); })));
+    names.push_back(
+        escape_controls(in_context("class names", [&] { return model.class_name(c); })));
   return names;
 }
 

@@ -11,8 +11,8 @@ namespace kcell_cli {
 // The names `--class-names SPEC` gives a dataset at `data_path` with `classes` classes:
 // "auto" (known datasets by file name, else none), "none", "A,B,C" or "@FILE".
 // An empty result leaves kcell's default names "0".."k-1". Throws Failure on a bad count.
-std::vector<std::string> resolve_class_names(const std::string& spec,
-                                             const std::string& data_path, int classes);
+std::vector<std::string> resolve_class_names(const std::string& spec, const std::string& data_path,
+                                             int classes);
 
 // Largest class-name file read (4096 classes of 256-byte names fit).
 constexpr size_t kMaxClassNameFileBytes = size_t{1} << 20;

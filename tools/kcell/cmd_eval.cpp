@@ -38,8 +38,7 @@ void run_eval(const EvalCommand& c) {
   in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
   kcell::Model model = kcell::Model::load(c.model);
   const kcell::Dataset dataset(c.data);
-  const AppliedPrecision applied =
-      apply_inference_precision(model, c.precision, &dataset, c.data);
+  const AppliedPrecision applied = apply_inference_precision(model, c.precision, &dataset, c.data);
   Evaluation evaluation = evaluate_split(model, dataset, splits.at(c.split), c.data);
   evaluation.precision = applied.precision;
   if (c.json != "-") {  // stdout holds only the JSON
@@ -61,8 +60,8 @@ void run_eval(const EvalCommand& c) {
     report.command = "eval";
     report.data_path = c.data;
     report.model_path = c.model;
-    report.settings = {{"model", c.model}, {"data", c.data}, {"split", c.split},
-                       {"precision", applied.precision}};
+    report.settings = {
+        {"model", c.model}, {"data", c.data}, {"split", c.split}, {"precision", applied.precision}};
     if (!applied.calibration_data.empty())
       report.settings.emplace_back("calibration", applied.calibration());
     report.settings.emplace_back("threads",

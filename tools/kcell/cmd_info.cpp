@@ -13,8 +13,7 @@ namespace kcell_cli {
 void add_info_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Show a dataset's splits, image shape and classes");
   auto path = std::make_shared<std::string>();
-  cmd->add_option("DATA", *path, "A MedMNIST .npz, a .npy stack or an IDX folder")
-      ->required();
+  cmd->add_option("DATA", *path, "A MedMNIST .npz, a .npy stack or an IDX folder")->required();
   cmd->callback([path] {
     const kcell::Dataset dataset(*path);
     print_dataset_summary(dataset, describe_dataset(dataset, *path));

@@ -73,10 +73,11 @@ void run_sweep(const SweepCommand& c) {
     TrainingOutcome run = train_model(runs[i], dataset, info, c.quiet);
     rows.push_back(sweep_row(combinations[i], run.history, run.seconds));
     const SweepRow& row = rows.back();
-    std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
-                "gap %+.4f  (%.1f min)\n",
-                row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy,
-                row.val_auc, row.train_val_gap, row.seconds / 60);
+    std::printf(
+        "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+        "gap %+.4f  (%.1f min)\n",
+        row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
+        row.train_val_gap, row.seconds / 60);
     const double value = rank_value(row, c.rank_by);
     if (!c.save_best.empty() && std::isfinite(value) &&
         (std::isnan(best_value) || value > best_value)) {
@@ -122,7 +123,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--out", c->out,
                   "Save the ranked table: .csv, .md (Markdown) or .json, rewritten after "
                   "every run");
-  cmd->add_option("--rank-by", c->rank_by, "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
+  cmd->add_option("--rank-by", c->rank_by,
+                  "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
       ->check(CLI::IsMember(sweep_rank_metrics()))
       ->capture_default_str();
   cmd->add_option("--save-best", c->save_best, "Save the best run's model to this file");

@@ -57,8 +57,8 @@ void run_train(const TrainCommand& c) {
   const kcell_split held_out = info.count(KCELL_SPLIT_TEST) > 0  ? KCELL_SPLIT_TEST
                                : info.count(KCELL_SPLIT_VAL) > 0 ? KCELL_SPLIT_VAL
                                                                  : KCELL_SPLIT_TRAIN;
-  const bool evaluate = held_out != KCELL_SPLIT_TRAIN || several || !c.report.empty() ||
-                        !c.json.empty();
+  const bool evaluate =
+      held_out != KCELL_SPLIT_TRAIN || several || !c.report.empty() || !c.json.empty();
   const std::string monitor = monitor_name(c.train);
   std::vector<SeedRun> runs;
   for (int i = 0; i < c.seeds; ++i) {

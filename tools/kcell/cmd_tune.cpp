@@ -53,9 +53,9 @@ double minutes_since(Clock::time_point start) {
 }
 
 struct Candidate {
-  Combination combination;  // without epochs
-  TrainOptions options;     // base + combination, epochs set per rung
-  SweepRow row;             // of its latest rung
+  Combination combination;            // without epochs
+  TrainOptions options;               // base + combination, epochs set per rung
+  SweepRow row;                       // of its latest rung
   std::optional<kcell::Model> model;  // of its latest rung
 };
 
@@ -85,8 +85,9 @@ void run_tune(const TuneCommand& c) {
   std::vector<GridAxis> space = c.grid.empty() ? default_tune_space() : parse_grid(c.grid);
   for (const GridAxis& axis : space)
     if (axis.key == "epochs")
-      throw CLI::ValidationError("--grid", "tune sets the epochs of every rung itself; use "
-                                           "--min-epochs and --max-epochs");
+      throw CLI::ValidationError("--grid",
+                                 "tune sets the epochs of every rung itself; use "
+                                 "--min-epochs and --max-epochs");
   std::vector<Candidate> pool;
   for (const Combination& combination :
        tune_candidates(space, c.train, c.candidates, c.train.seed)) {
@@ -109,8 +110,8 @@ void run_tune(const TuneCommand& c) {
   if (!c.quiet) print_dataset_summary(dataset, info);
   std::printf("tuning %zu candidates in %zu rungs (epochs", pool.size(), rungs.size());
   for (const Rung& r : rungs) std::printf(" %d", r.epochs);
-  std::printf("), ranked by %s on the validation split, budget %.1f min\n",
-              c.rank_by.c_str(), budget);
+  std::printf("), ranked by %s on the validation split, budget %.1f min\n", c.rank_by.c_str(),
+              budget);
   std::fflush(stdout);
 
   std::vector<SweepRow> table;  // every finished run, the latest rung first at the end
@@ -128,28 +129,30 @@ void run_tune(const TuneCommand& c) {
       Candidate& cand = *alive[i];
       const double expected = cost.estimate(cand.options.model) * rung.epochs / 60;
       if (minutes_since(start) + expected > budget) {
-        std::printf("rung %zu: %zu run(s) left out, the budget would be exceeded (%.1f of "
-                    "%.1f min used, next run ~%.1f min)\n",
-                    r + 1, alive.size() - i, minutes_since(start), budget, expected);
+        std::printf(
+            "rung %zu: %zu run(s) left out, the budget would be exceeded (%.1f of "
+            "%.1f min used, next run ~%.1f min)\n",
+            r + 1, alive.size() - i, minutes_since(start), budget, expected);
         out_of_time = true;
         break;
       }
       TrainOptions o = cand.options;
       o.epochs = rung.epochs;
       const Combination shown = with_epochs(cand.combination, rung.epochs);
-      std::printf("rung %zu/%zu run %zu/%zu: %s  (%.1f of %.1f min used)\n", r + 1,
-                  rungs.size(), i + 1, alive.size(), describe_combination(shown).c_str(),
-                  minutes_since(start), budget);
+      std::printf("rung %zu/%zu run %zu/%zu: %s  (%.1f of %.1f min used)\n", r + 1, rungs.size(),
+                  i + 1, alive.size(), describe_combination(shown).c_str(), minutes_since(start),
+                  budget);
       std::fflush(stdout);
       TrainingOutcome run = train_model(o, dataset, info, true);
       cand.row = sweep_row(shown, run.history, run.seconds);
       cand.model.emplace(std::move(run.model));
       cost.record(o.model, cand.row);
-      std::printf("  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
-                  "gap %+.4f  (%.1f min)\n",
-                  cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
-                  cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.train_val_gap,
-                  cand.row.seconds / 60);
+      std::printf(
+          "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+          "gap %+.4f  (%.1f min)\n",
+          cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
+          cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.train_val_gap,
+          cand.row.seconds / 60);
       done.push_back(&cand);
       rung_rows.push_back(cand.row);
     }
@@ -195,9 +198,9 @@ void run_tune(const TuneCommand& c) {
   }
   const kcell::Model& pick = members > 1 ? *ensemble : *finished[0]->model;
   std::printf("pick: %s%s\n", describe_combination(finished[0]->row.combination).c_str(),
-              members > 1 ? (" and the next " + std::to_string(members - 1) +
-                             " as an ensemble").c_str()
-                          : "");
+              members > 1
+                  ? (" and the next " + std::to_string(members - 1) + " as an ensemble").c_str()
+                  : "");
   if (!c.out.empty()) {
     in_context("cannot save the model", [&] { pick.save(c.out); });
     std::printf("%s saved to %s\n", members > 1 ? "ensemble" : "model", c.out.c_str());
@@ -216,8 +219,8 @@ void run_tune(const TuneCommand& c) {
     picked.push_back(settings);
   }
   j["pick"] = picked;
-  const kcell_split held_out = info.count(KCELL_SPLIT_TEST) > 0 ? KCELL_SPLIT_TEST
-                                                                : KCELL_SPLIT_VAL;
+  const kcell_split held_out =
+      info.count(KCELL_SPLIT_TEST) > 0 ? KCELL_SPLIT_TEST : KCELL_SPLIT_VAL;
   const Evaluation evaluation = evaluate_split(pick, dataset, held_out, c.data);
   std::printf("the pick on the %s split (not used for selection):\n", split_name(held_out));
   print_evaluation(evaluation, !c.quiet);
@@ -264,7 +267,8 @@ void add_tune_command(CLI::App& app) {
                   "Keep the best K of the last rung and save their ensemble")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  cmd->add_option("--rank-by", c->rank_by, "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
+  cmd->add_option("--rank-by", c->rank_by,
+                  "val_balanced_accuracy, val_accuracy, val_auc or val_loss")
       ->check(CLI::IsMember(sweep_rank_metrics()))
       ->capture_default_str();
   cmd->add_option("--out", c->out, "Save the pick (model or ensemble) to this file");

@@ -23,8 +23,8 @@ DatasetInfo describe_dataset(const kcell::Dataset& dataset, const std::string& p
 }
 
 void print_dataset_summary(const kcell::Dataset& dataset, const DatasetInfo& info) {
-  std::printf("%s: %d×%d×%d images, %d classes\n", info.path.c_str(), info.channels,
-              info.height, info.width, info.classes);
+  std::printf("%s: %d×%d×%d images, %d classes\n", info.path.c_str(), info.channels, info.height,
+              info.width, info.classes);
   for (kcell_split split : {KCELL_SPLIT_TRAIN, KCELL_SPLIT_VAL, KCELL_SPLIT_TEST}) {
     if (info.count(split) == 0) continue;
     std::printf("  %-5s %8zu images", split_name(split), info.count(split));

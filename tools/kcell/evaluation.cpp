@@ -33,8 +33,8 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
 void print_evaluation(const Evaluation& e, bool per_class_table) {
   const char* split = split_name(e.split);
   const kcell_metrics& m = e.metrics;
-  std::printf("%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n",
-              split, m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc);
+  std::printf("%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n", split,
+              m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc);
   if (!e.decision_bias.empty()) {
     std::printf("%s decision: class bias fitted on validation (", split);
     for (size_t c = 0; c < e.decision_bias.size(); ++c)
@@ -53,10 +53,11 @@ void print_evaluation(const Evaluation& e, bool per_class_table) {
               "f1", "support");
   for (size_t c = 0; c < k; ++c) {
     std::string name = e.class_names[c];
-    if (name.size() > static_cast<size_t>(name_width)) name = name.substr(0, name_width - 3) + "...";
+    if (name.size() > static_cast<size_t>(name_width))
+      name = name.substr(0, name_width - 3) + "...";
     const kcell_class_metrics& pc = e.per_class[c];
-    std::printf("  %-3zu %-*s %9.3f %7.3f %7.3f %8lld\n", c, name_width, name.c_str(),
-                pc.precision, pc.recall, pc.f1, static_cast<long long>(pc.support));
+    std::printf("  %-3zu %-*s %9.3f %7.3f %7.3f %8lld\n", c, name_width, name.c_str(), pc.precision,
+                pc.recall, pc.f1, static_cast<long long>(pc.support));
   }
   // Column width from the largest count, so big splits stay aligned.
   uint64_t largest = 0;

@@ -16,7 +16,7 @@ struct Evaluation {
   std::vector<kcell_class_metrics> per_class;
   std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted
   std::vector<std::string> class_names;
-  std::string precision = "fp32";   // inference arithmetic the numbers came from
+  std::string precision = "fp32";  // inference arithmetic the numbers came from
   // The model's decision bias (empty: plain argmax); metrics.argmax_* are without it.
   std::vector<float> decision_bias;
 
@@ -28,8 +28,8 @@ struct Evaluation {
 
 // Evaluates `model` on `split` of `dataset`; `where` prefixes error messages. Throws
 // Failure if the split is absent or unlabelled, or kcell reports a problem.
-Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& dataset, kcell_split split,
-                          const std::string& where);
+Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& dataset,
+                          kcell_split split, const std::string& where);
 
 // Prints the summary line ("test: N images  loss ..."), a per-class table and the
 // confusion matrix.

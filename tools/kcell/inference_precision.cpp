@@ -18,8 +18,9 @@ size_t calibrate(kcell::Model& model, const kcell::Dataset& dataset, const std::
   // The test split is never used: calibrating on the images being scored would flatter
   // the int8 numbers.
   if (count == 0)
-    throw Failure(path + ": has no validation split to calibrate int8 on (give --calibrate "
-                         "a dataset with one, of images like those to classify)");
+    throw Failure(path +
+                  ": has no validation split to calibrate int8 on (give --calibrate "
+                  "a dataset with one, of images like those to classify)");
   in_context("int8 calibration on " + path,
              [&] { model.calibrate_int8(dataset, KCELL_SPLIT_VAL, kCalibrationImages); });
   return std::min(count, kCalibrationImages);
@@ -51,22 +52,21 @@ void add_inference_precision_options(CLI::App& cmd, InferencePrecisionOptions& o
       ->type_name("DATA");
 }
 
-void check_inference_precision(const InferencePrecisionOptions& o,
-                               bool has_default_calibration) {
+void check_inference_precision(const InferencePrecisionOptions& o, bool has_default_calibration) {
   if (!o.calibrate.empty() && o.precision != "int8")
     throw CLI::ValidationError("--calibrate", "applies only to --precision int8");
   if (o.precision == "int8" && o.calibrate.empty() && !has_default_calibration)
-    throw CLI::ValidationError("--precision", "int8 needs --calibrate DATA, a dataset whose "
-                                              "validation images are like those to classify");
+    throw CLI::ValidationError("--precision",
+                               "int8 needs --calibrate DATA, a dataset whose "
+                               "validation images are like those to classify");
 }
 
-AppliedPrecision apply_inference_precision(kcell::Model& model,
-                                           const InferencePrecisionOptions& o,
+AppliedPrecision apply_inference_precision(kcell::Model& model, const InferencePrecisionOptions& o,
                                            const kcell::Dataset* fallback,
                                            const std::string& fallback_path) {
-  static const std::map<std::string, kcell_precision> kinds = {
-      {"fp32", KCELL_PRECISION_FP32}, {"bf16", KCELL_PRECISION_BF16},
-      {"int8", KCELL_PRECISION_INT8}};
+  static const std::map<std::string, kcell_precision> kinds = {{"fp32", KCELL_PRECISION_FP32},
+                                                               {"bf16", KCELL_PRECISION_BF16},
+                                                               {"int8", KCELL_PRECISION_INT8}};
   AppliedPrecision applied;
   applied.precision = o.precision;
   if (o.precision == "int8") {

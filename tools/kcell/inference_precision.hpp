@@ -42,15 +42,13 @@ void add_inference_precision_options(CLI::App& cmd, InferencePrecisionOptions& o
 // The checks that involve both options, for the start of a command's callback (before
 // anything is loaded): --calibrate only with int8, and int8 without --calibrate only when
 // the command has a default (`has_default_calibration`). Throws CLI::ValidationError.
-void check_inference_precision(const InferencePrecisionOptions& o,
-                               bool has_default_calibration);
+void check_inference_precision(const InferencePrecisionOptions& o, bool has_default_calibration);
 
 // Sets `model` to the chosen precision. For int8 it first calibrates on the validation
 // split of --calibrate's dataset or, without --calibrate, of `fallback` (already open,
 // named `fallback_path`). Throws Failure, e.g. for a dataset without a validation split or
 // bf16 on a CPU without it.
-AppliedPrecision apply_inference_precision(kcell::Model& model,
-                                           const InferencePrecisionOptions& o,
+AppliedPrecision apply_inference_precision(kcell::Model& model, const InferencePrecisionOptions& o,
                                            const kcell::Dataset* fallback,
                                            const std::string& fallback_path);
 

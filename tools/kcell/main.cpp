@@ -24,9 +24,10 @@ void print_usage_error(const CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"kcell: CNN classifiers for small biomedical images, on CPUs.\n"
-               "Exit codes: 0 success, 2 usage error, 1 any other failure.",
-               "kcell"};
+  CLI::App app{
+      "kcell: CNN classifiers for small biomedical images, on CPUs.\n"
+      "Exit codes: 0 success, 2 usage error, 1 any other failure.",
+      "kcell"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kcell " + kcell::version());
   kcell_cli::add_info_command(app);

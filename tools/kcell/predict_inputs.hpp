@@ -17,18 +17,17 @@ namespace kcell_cli {
 struct ModelInput {
   int channels = 0, height = 0, width = 0;
   size_t image_bytes() const {
-    return static_cast<size_t>(channels) * static_cast<size_t>(height) *
-           static_cast<size_t>(width);
+    return static_cast<size_t>(channels) * static_cast<size_t>(height) * static_cast<size_t>(width);
   }
 };
 
 struct PredictSource {
   std::string file;
   bool is_png = false;
-  Image8 png;       // a PNG's pixels
+  Image8 png;                           // a PNG's pixels
   std::optional<kcell::Dataset> stack;  // a stack's dataset (images in its test split)
-  int channels = 0; // the source's channels (1 or 3)
-  size_t count = 0; // images in this source
+  int channels = 0;                     // the source's channels (1 or 3)
+  size_t count = 0;                     // images in this source
 
   // "file" for a PNG, "file[i]" for image i of a stack.
   std::string label(size_t index) const;

@@ -9,9 +9,9 @@ namespace kcell_cli {
 
 struct ProgressDisplay {
   bool quiet = false;
-  bool terminal = false;     // redraw one line in place
-  size_t batch_size = 0;     // to turn batches into images/s
-  size_t train_count = 0;    // images per epoch
+  bool terminal = false;   // redraw one line in place
+  size_t batch_size = 0;   // to turn batches into images/s
+  size_t train_count = 0;  // images per epoch
 
   // Prints one report of kcell::Model::train(); never cancels.
   void show(const kcell_progress& progress);

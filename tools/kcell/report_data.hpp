@@ -16,21 +16,21 @@
 namespace kcell_cli {
 
 struct ReportData {
-  std::string command;         // "train" or "eval"
+  std::string command;  // "train" or "eval"
   std::string data_path;
-  std::string model_path;      // the model file saved or loaded; may be empty
-  std::string model_name;      // what --model named (a preset or spec), for the title
-  std::string architecture;    // canonical spec text
+  std::string model_path;    // the model file saved or loaded; may be empty
+  std::string model_name;    // what --model named (a preset or spec), for the title
+  std::string architecture;  // canonical spec text
   size_t num_params = 0;
   int channels = 0, height = 0, width = 0;
   std::vector<std::pair<std::string, std::string>> settings;
-  RunHistory history;          // empty for eval
-  std::string monitor;         // metric that picked the best epoch; "" for none
+  RunHistory history;   // empty for eval
+  std::string monitor;  // metric that picked the best epoch; "" for none
   double train_seconds = 0;
-  Evaluation evaluation;       // of the test split (or val when there is no test split)
-  std::vector<uint64_t> seeds;               // `train --seeds N`: the N seeds, else empty
-  std::vector<MetricSpread> seed_spreads;    // and every metric's mean ± sd over them
-  std::string created;         // UTC time, ISO 8601
+  Evaluation evaluation;                   // of the test split (or val when there is no test split)
+  std::vector<uint64_t> seeds;             // `train --seeds N`: the N seeds, else empty
+  std::vector<MetricSpread> seed_spreads;  // and every metric's mean ± sd over them
+  std::string created;                     // UTC time, ISO 8601
 };
 
 // Fills the model fields (architecture, parameters, input shape) and the creation time.

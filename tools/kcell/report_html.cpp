@@ -49,8 +49,8 @@ std::string readable_metric(std::string name) {
 
 std::string card(const std::string& label, const std::string& value, const std::string& sub) {
   return "<div class=\"card\"><div class=\"label\">" + escape(label) +
-         "</div><div class=\"value\">" + escape(value) + "</div><div class=\"sub\">" +
-         escape(sub) + "</div></div>";
+         "</div><div class=\"value\">" + escape(value) + "</div><div class=\"sub\">" + escape(sub) +
+         "</div></div>";
 }
 
 std::string header(const ReportData& r) {
@@ -60,8 +60,8 @@ std::string header(const ReportData& r) {
                     std::string(trained ? "training" : "evaluation") + " report</div>";
   out += "<h1>" + escape(file_name(r.data_path)) + " — " + escape(model) + "</h1>";
   out += "<div class=\"meta\"><span>data <b>" + escape(r.data_path) + "</b></span>";
-  out += "<span>input <b>" + std::to_string(r.channels) + "×" + std::to_string(r.height) +
-         "×" + std::to_string(r.width) + "</b></span>";
+  out += "<span>input <b>" + std::to_string(r.channels) + "×" + std::to_string(r.height) + "×" +
+         std::to_string(r.width) + "</b></span>";
   out += "<span>parameters <b>" + thousands(r.num_params) + "</b></span>";
   out += "<span>created <b>" + escape(r.created) + "</b></span>";
   out += "<span>kcell <b>" + escape(kcell::version()) + "</b></span></div></div></header>";
@@ -82,8 +82,9 @@ std::string cards(const ReportData& r) {
   out += card("images", thousands(m.count), std::to_string(r.evaluation.classes()) + " classes");
   if (!r.history.epochs.empty()) {
     const int kept = r.history.chosen()->epoch + 1;
-    out += card("kept epoch", std::to_string(kept) + " / " + std::to_string(r.history.epochs.size()),
-                r.history.best >= 0 ? "best " + readable_metric(r.monitor) : "the last epoch");
+    out +=
+        card("kept epoch", std::to_string(kept) + " / " + std::to_string(r.history.epochs.size()),
+             r.history.best >= 0 ? "best " + readable_metric(r.monitor) : "the last epoch");
     out += card("training time", duration(r.train_seconds), "train + validation");
   }
   return out + "</div>";
@@ -104,11 +105,12 @@ std::string learning_curves(const ReportData& r) {
     val_balanced.values.push_back(s.val_balanced_accuracy);
   }
   svg::LineChart loss{"Loss per epoch", "loss", {train_loss, val_loss}, r.history.best};
-  svg::LineChart accuracy{"Accuracy per epoch", "accuracy", {train_acc, val_acc, val_balanced},
-                          r.history.best};
+  svg::LineChart accuracy{
+      "Accuracy per epoch", "accuracy", {train_acc, val_acc, val_balanced}, r.history.best};
   std::string out = "<section class=\"panel\" id=\"learning-curves\"><h2>Learning curves</h2>";
-  out += "<p class=\"note\">Training values are measured during each epoch (with augmentation "
-         "and dropout), validation values after it.";
+  out +=
+      "<p class=\"note\">Training values are measured during each epoch (with augmentation "
+      "and dropout), validation values after it.";
   if (r.history.best >= 0)
     out += " The dashed line marks the epoch whose weights the model kept (best " +
            escape(readable_metric(r.monitor)) + ").";
@@ -129,16 +131,16 @@ std::string confusion(const ReportData& r) {
 
 std::string per_class(const ReportData& r) {
   const Evaluation& e = r.evaluation;
-  std::string table = "<table><thead><tr><th>class</th><th class=\"num\">precision</th>"
-                      "<th class=\"num\">recall</th><th class=\"num\">F1</th>"
-                      "<th class=\"num\">AUC</th><th class=\"num\">images</th></tr></thead><tbody>";
+  std::string table =
+      "<table><thead><tr><th>class</th><th class=\"num\">precision</th>"
+      "<th class=\"num\">recall</th><th class=\"num\">F1</th>"
+      "<th class=\"num\">AUC</th><th class=\"num\">images</th></tr></thead><tbody>";
   for (size_t c = 0; c < e.classes(); ++c) {
     const kcell_class_metrics& m = e.per_class[c];
     table += "<tr><td>" + escape(e.class_names[c]) + "</td><td class=\"num\">" +
              metric(m.precision) + "</td><td class=\"num\">" + metric(m.recall) +
-             "</td><td class=\"num\">" + metric(m.f1) + "</td><td class=\"num\">" +
-             metric(m.auc) + "</td><td class=\"num\">" +
-             thousands(static_cast<size_t>(m.support)) + "</td></tr>";
+             "</td><td class=\"num\">" + metric(m.f1) + "</td><td class=\"num\">" + metric(m.auc) +
+             "</td><td class=\"num\">" + thousands(static_cast<size_t>(m.support)) + "</td></tr>";
   }
   table += "<tr class=\"total\"><td>all (macro)</td><td></td><td class=\"num\">" +
            metric(e.metrics.balanced_accuracy) + "</td><td></td><td class=\"num\">" +
@@ -163,7 +165,8 @@ std::string settings(const ReportData& r) {
                                             "included."
                                           : "The options of this evaluation.") +
          "</p><div class=\"two\"><div><table><thead><tr><th>option</th><th>value</th></tr>"
-         "</thead><tbody>" + rows + "</tbody></table></div><div><table><tbody>" + about +
+         "</thead><tbody>" +
+         rows + "</tbody></table></div><div><table><tbody>" + about +
          "</tbody></table><h3 style=\"margin-top:14px\">Architecture</h3><pre>" +
          escape(r.architecture) + "</pre></div></div></section>";
 }
@@ -181,16 +184,19 @@ std::string seed_panel(const ReportData& r) {
          std::to_string(r.seeds.front()) + " to " + std::to_string(r.seeds.back()) +
          ". The test results above are those of their ensemble (mean probability); the "
          "learning curves are the first seed's.</p><table><thead><tr><th>metric</th>"
-         "<th>mean ± sd</th></tr></thead><tbody>" + rows + "</tbody></table></section>";
+         "<th>mean ± sd</th></tr></thead><tbody>" +
+         rows + "</tbody></table></section>";
 }
 
 }  // namespace
 
 std::string render_report_html(const ReportData& r) {
-  std::string page = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<title>kcell report — " + escape(file_name(r.data_path)) +
-                     "</title><style>" + std::string(kReportCss) + "</style></head><body>";
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>kcell report — " +
+      escape(file_name(r.data_path)) + "</title><style>" + std::string(kReportCss) +
+      "</style></head><body>";
   page += header(r);
   page += "<main class=\"wrap\">" + cards(r);
   if (!r.history.epochs.empty()) page += learning_curves(r);

@@ -55,18 +55,16 @@ nlohmann::json report_metrics_json(const ReportData& r) {
       {"settings", settings}};
   if (!r.history.epochs.empty()) {
     const nlohmann::json history = history_json(r.history);
-    nlohmann::json training = {{"seconds", r.train_seconds},
-                               {"epochs", r.history.epochs.size()},
-                               {"best_epoch", history["best_epoch"]},
-                               {"monitor", r.monitor.empty() ? nlohmann::json(nullptr)
-                                                             : nlohmann::json(r.monitor)}};
+    nlohmann::json training = {
+        {"seconds", r.train_seconds},
+        {"epochs", r.history.epochs.size()},
+        {"best_epoch", history["best_epoch"]},
+        {"monitor", r.monitor.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.monitor)}};
     if (const kcell_epoch_stats* kept = r.history.chosen())
-      training["validation"] = {{"epoch", kept->epoch + 1},
-                                {"loss", kept->val_loss},
-                                {"accuracy", kept->val_accuracy},
-                                {"balanced_accuracy", kept->val_balanced_accuracy},
-                                {"auc", kept->val_auc},
-                                {"train_val_gap", kept->train_val_gap}};
+      training["validation"] = {
+          {"epoch", kept->epoch + 1},       {"loss", kept->val_loss},
+          {"accuracy", kept->val_accuracy}, {"balanced_accuracy", kept->val_balanced_accuracy},
+          {"auc", kept->val_auc},           {"train_val_gap", kept->train_val_gap}};
     j["training"] = training;
     j["history"] = history["epochs"];
   }
@@ -83,9 +81,9 @@ std::string history_csv(const RunHistory& history) {
   for (size_t i = 0; i < history.epochs.size(); ++i) {
     const kcell_epoch_stats& s = history.epochs[i];
     out += std::to_string(s.epoch + 1);
-    for (double v : {s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
-                     s.val_balanced_accuracy, s.val_auc, s.train_val_gap, s.learning_rate,
-                     s.seconds})
+    for (double v :
+         {s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy, s.val_balanced_accuracy,
+          s.val_auc, s.train_val_gap, s.learning_rate, s.seconds})
       out += "," + csv_number(v);
     out += static_cast<int>(i) == history.best ? ",1\n" : ",0\n";
   }

@@ -28,9 +28,8 @@ std::vector<Column> seed_columns(const std::vector<SeedRun>& runs) {
   add("val_loss", [](const SeedRun& r) { return chosen_value(r, &kcell_epoch_stats::val_loss); });
   add("val_accuracy",
       [](const SeedRun& r) { return chosen_value(r, &kcell_epoch_stats::val_accuracy); });
-  add("val_balanced_accuracy", [](const SeedRun& r) {
-    return chosen_value(r, &kcell_epoch_stats::val_balanced_accuracy);
-  });
+  add("val_balanced_accuracy",
+      [](const SeedRun& r) { return chosen_value(r, &kcell_epoch_stats::val_balanced_accuracy); });
   add("val_auc", [](const SeedRun& r) { return chosen_value(r, &kcell_epoch_stats::val_auc); });
   add("train_val_gap",
       [](const SeedRun& r) { return chosen_value(r, &kcell_epoch_stats::train_val_gap); });
@@ -42,9 +41,8 @@ std::vector<Column> seed_columns(const std::vector<SeedRun>& runs) {
         [](const SeedRun& r) { return r.held_out.metrics.balanced_accuracy; });
     add(split + "_auc", [](const SeedRun& r) { return r.held_out.metrics.auc; });
   }
-  add("epochs", [](const SeedRun& r) {
-    return static_cast<double>(r.outcome.history.epochs.size());
-  });
+  add("epochs",
+      [](const SeedRun& r) { return static_cast<double>(r.outcome.history.epochs.size()); });
   add("minutes", [](const SeedRun& r) { return r.outcome.seconds / 60; });
   return out;
 }
@@ -63,8 +61,7 @@ std::vector<MetricSpread> seed_spreads(const std::vector<SeedRun>& runs) {
   return out;
 }
 
-std::string seed_table(const std::vector<SeedRun>& runs,
-                       const std::vector<MetricSpread>& spreads) {
+std::string seed_table(const std::vector<SeedRun>& runs, const std::vector<MetricSpread>& spreads) {
   const std::vector<Column> columns = seed_columns(runs);
   std::string text = "| seed |", rule = "|---|";
   for (const Column& c : columns) {

@@ -34,7 +34,7 @@ void check_report_folder(const std::string& dir, const std::vector<std::string>&
 
 void make_directory(const std::string& path) {
   if (path.empty()) throw Failure("an empty folder name");
-  for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);
     if (::mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST)
       throw Failure(prefix + ": cannot create the folder: " + std::strerror(errno));

@@ -42,17 +42,17 @@ EarlyStop parse_early_stop(const std::string& text) {
       stop.patience = -1;
     } else {
       ok = !digits.empty() && digits.size() < 6 &&
-           std::all_of(digits.begin(), digits.end(),
-                       [](char c) { return c >= '0' && c <= '9'; });
+           std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (ok) stop.patience = std::stoi(digits);
     }
   }
   if (!ok)
-    throw CLI::ValidationError("--early-stop", "expected auto, none, METRIC, METRIC:PATIENCE "
-                                               "or METRIC:auto with METRIC one of val_loss, "
-                                               "val_accuracy, val_balanced_accuracy, "
-                                               "val_auc; got '" +
-                                                   text + "'");
+    throw CLI::ValidationError("--early-stop",
+                               "expected auto, none, METRIC, METRIC:PATIENCE "
+                               "or METRIC:auto with METRIC one of val_loss, "
+                               "val_accuracy, val_balanced_accuracy, "
+                               "val_auc; got '" +
+                                   text + "'");
   stop.monitor = it->second;
   return stop;
 }
@@ -63,8 +63,9 @@ kcell_precision training_precision(const std::string& name) {
   if (name == "fp32") return KCELL_PRECISION_FP32;
   if (name == "bf16") return KCELL_PRECISION_BF16;
   if (name == "int8")
-    throw CLI::ValidationError("--precision", "int8 is for inference only (kcell eval or "
-                                              "predict --precision int8); train in fp32 or bf16");
+    throw CLI::ValidationError("--precision",
+                               "int8 is for inference only (kcell eval or "
+                               "predict --precision int8); train in fp32 or bf16");
   throw CLI::ValidationError("--precision", "expected fp32 or bf16, got '" + name + "'");
 }
 
@@ -121,13 +122,20 @@ kcell_augmentation parse_augment(const std::string& list) {
   while (start <= list.size()) {
     const size_t end = std::min(list.find('+', start), list.size());
     const std::string name = list.substr(start, end - start);
-    if (name == "hflip") a.hflip = 0.5;
-    else if (name == "vflip") a.vflip = 0.5;
-    else if (name == "rot90") a.rot90 = 0.75;
-    else if (name == "rotate") a.rotate = 0.5, a.rotate_degrees = 15;
-    else if (name == "shift") a.shift = 2;
-    else if (name == "jitter") a.brightness = 0.1, a.contrast = 0.1;
-    else if (name == "erase") a.erase = 0.25;
+    if (name == "hflip")
+      a.hflip = 0.5;
+    else if (name == "vflip")
+      a.vflip = 0.5;
+    else if (name == "rot90")
+      a.rot90 = 0.75;
+    else if (name == "rotate")
+      a.rotate = 0.5, a.rotate_degrees = 15;
+    else if (name == "shift")
+      a.shift = 2;
+    else if (name == "jitter")
+      a.brightness = 0.1, a.contrast = 0.1;
+    else if (name == "erase")
+      a.erase = 0.25;
     else
       throw CLI::ValidationError("--augment", "unknown augmentation '" + name +
                                                   "' (hflip, vflip, rot90, rotate, shift, "
@@ -219,10 +227,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 }
 
 std::vector<std::string> train_option_names() {
-  return {"model",   "epochs",    "batch",   "optimizer",     "lr",       "momentum",
-          "schedule", "warmup",   "weight-decay", "label-smoothing", "seed", "threads",
-          "precision", "augment", "class-weights", "balanced", "early-stop", "validate-every",
-          "decision", "class-names"};
+  return {"model",    "epochs",     "batch",          "optimizer",    "lr",
+          "momentum", "schedule",   "warmup",         "weight-decay", "label-smoothing",
+          "seed",     "threads",    "precision",      "augment",      "class-weights",
+          "balanced", "early-stop", "validate-every", "decision",     "class-names"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -248,15 +256,15 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   kcell_train_params params = kcell::default_train_params();
   params.epochs = o.epochs;
   params.batch_size = o.batch;
-  static const std::map<std::string, int32_t> optimizers = {
-      {"sgd", KCELL_OPTIMIZER_SGD}, {"adam", KCELL_OPTIMIZER_ADAM},
-      {"adamw", KCELL_OPTIMIZER_ADAMW}};
+  static const std::map<std::string, int32_t> optimizers = {{"sgd", KCELL_OPTIMIZER_SGD},
+                                                            {"adam", KCELL_OPTIMIZER_ADAM},
+                                                            {"adamw", KCELL_OPTIMIZER_ADAMW}};
   params.optimizer = optimizers.at(o.optimizer);
   params.learning_rate = effective_learning_rate(o);
   params.momentum = o.momentum;
-  static const std::map<std::string, int32_t> schedules = {
-      {"constant", KCELL_SCHEDULE_CONSTANT}, {"multistep", KCELL_SCHEDULE_MULTISTEP},
-      {"cosine", KCELL_SCHEDULE_COSINE}};
+  static const std::map<std::string, int32_t> schedules = {{"constant", KCELL_SCHEDULE_CONSTANT},
+                                                           {"multistep", KCELL_SCHEDULE_MULTISTEP},
+                                                           {"cosine", KCELL_SCHEDULE_COSINE}};
   params.schedule = schedules.at(o.schedule);
   params.warmup_epochs = o.schedule == "cosine" ? o.warmup : 0.0;  // the library cuts it
   params.weight_decay = effective_weight_decay(o);

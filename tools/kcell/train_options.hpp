@@ -19,11 +19,11 @@ namespace kcell_cli {
 // options; a test checks that make_train_params(TrainOptions{}) gives exactly those defaults.
 struct TrainOptions {
   std::string model = "reference";
-  int epochs = 0;            // 0: automatic, from the training split's size
+  int epochs = 0;  // 0: automatic, from the training split's size
   int batch = 128;
   std::string optimizer = "adamw";
-  double lr = 0;             // 0: 1e-3 for adam and adamw, 0.1 for sgd
-  double momentum = 0.9;     // sgd only
+  double lr = 0;          // 0: 1e-3 for adam and adamw, 0.1 for sgd
+  double momentum = 0.9;  // sgd only
   std::string schedule = "cosine";
   double warmup = -1;        // epochs of linear warm-up (cosine only); < 0: 5 % of the run
   double weight_decay = -1;  // < 0: 0.05 for adamw, 1e-4 for adam, 5e-4 for sgd
@@ -35,7 +35,7 @@ struct TrainOptions {
   std::string class_weights = "sqrt";
   bool balanced = false;
   std::string early_stop = "auto";
-  int validate_every = 0;    // 0: automatic
+  int validate_every = 0;         // 0: automatic
   std::string decision = "bias";  // bias (fitted on validation) or argmax
   std::string class_names = "auto";
 };

@@ -21,12 +21,13 @@ kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info) {
 TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset,
                             const DatasetInfo& info, bool quiet) {
   if (info.count(KCELL_SPLIT_TRAIN) == 0)
-    throw Failure(info.path + ": has no training split; train needs train_images and "
-                              "train_labels (val_* validates and test_* reports when present)");
+    throw Failure(info.path +
+                  ": has no training split; train needs train_images and "
+                  "train_labels (val_* validates and test_* reports when present)");
   if (info.classes < 2)
     throw Failure(info.path + ": needs labels of at least 2 classes to train on");
-  const std::vector<std::string> names = resolve_class_names(o.class_names, info.path,
-                                                             info.classes);
+  const std::vector<std::string> names =
+      resolve_class_names(o.class_names, info.path, info.classes);
   TrainingOutcome outcome{create_model(o, info), {}, 0};
   set_class_names(outcome.model, names);
 
@@ -34,8 +35,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   kcell_train_params params = make_train_params(o, storage);
   const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
   if (!has_val && params.monitor != KCELL_MONITOR_NONE && params.monitor != KCELL_MONITOR_AUTO) {
-    if (!quiet) std::printf("note: %s has no validation split; early stopping is off\n",
-                            info.path.c_str());
+    if (!quiet)
+      std::printf("note: %s has no validation split; early stopping is off\n", info.path.c_str());
     params.monitor = KCELL_MONITOR_NONE;
     params.patience = 0;
   }
@@ -54,15 +55,13 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   const auto start = std::chrono::steady_clock::now();
   try {
     in_context("training failed", [&] {
-      outcome.model.train(dataset, has_val ? &dataset : nullptr, params,
-                          &history, progress);
+      outcome.model.train(dataset, has_val ? &dataset : nullptr, params, &history, progress);
     });
   } catch (const Failure&) {
     if (display.terminal && !quiet) std::printf("\n");  // end the live bar's line
     throw;
   }
-  outcome.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.history = read_history(history);
   return outcome;
 }
@@ -71,11 +70,11 @@ void print_chosen_epoch(const RunHistory& history, const std::string& monitor) {
   const kcell_epoch_stats* s = history.chosen();
   if (!s || std::isnan(s->val_loss)) return;
   const bool best = history.best >= 0;
-  std::printf("kept epoch %d of %zu (%s): val loss %.4f  accuracy %.4f  balanced accuracy "
-              "%.4f  AUC %.4f  train-val gap %+.4f\n",
-              s->epoch + 1, history.epochs.size(),
-              best ? ("best " + monitor).c_str() : "the last", s->val_loss, s->val_accuracy,
-              s->val_balanced_accuracy, s->val_auc, s->train_val_gap);
+  std::printf(
+      "kept epoch %d of %zu (%s): val loss %.4f  accuracy %.4f  balanced accuracy "
+      "%.4f  AUC %.4f  train-val gap %+.4f\n",
+      s->epoch + 1, history.epochs.size(), best ? ("best " + monitor).c_str() : "the last",
+      s->val_loss, s->val_accuracy, s->val_balanced_accuracy, s->val_auc, s->train_val_gap);
 }
 
 }  // namespace kcell_cli
