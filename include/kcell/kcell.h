@@ -282,10 +282,19 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset *dataset, kcell_s
 typedef struct kcell_model kcell_model;
 
 /**
+ * @brief The preset name of the recommended network (`resnet8`): the one the kcell program
+ *        trains by default, with the recipe of kcell_train_params_default() (docs/recipe.md).
+ * @return A static string; never NULL.
+ */
+KCELL_API const char *kcell_recommended_architecture(void);
+
+/**
  * @brief Creates a model with freshly initialised weights.
  *
- * @param architecture A preset name (`reference`) or an architecture spec such as
- *                     `conv(32,3) bn relu maxpool(2) flatten dense` (docs/architecture.md).
+ * @param architecture A preset name (`resnet8`, `reference`, `resnet18`, `lenet5`; the
+ *                     recommended one is kcell_recommended_architecture()) or an
+ *                     architecture spec such as `conv(32,3) bn relu maxpool(2) flatten
+ *                     dense` (docs/architecture.md).
  * @param channels,height,width Input image shape.
  * @param num_classes  Number of output classes (2 or more).
  * @param seed         Seed of the weight initialisation.
@@ -431,6 +440,26 @@ typedef enum kcell_class_weighting {
 } kcell_class_weighting;
 
 /**
+ * How a model decides between classes: plain argmax, or argmax after a per-class bias on
+ * the logits fitted on the validation split (kcell_model_decision_bias()). Values of
+ * kcell_train_params::fit_decision_bias and of kcell_model_decision_rule().
+ */
+typedef enum kcell_decision {
+  KCELL_DECISION_ARGMAX = 0, /**< No bias: the class of the largest probability. */
+  KCELL_DECISION_AUTO = 1,   /**< Training only: ::KCELL_DECISION_BALANCED when the class
+                                  mixes of the training and validation splits differ beyond
+                                  chance (a chi-square test at p < 0.001: the priors at use
+                                  cannot be trusted either), else
+                                  ::KCELL_DECISION_VALIDATION_PRIORS. */
+  KCELL_DECISION_VALIDATION_PRIORS = 2, /**< Decisions under the validation split's class
+                                             shares (the bias undoes the loss weights and the
+                                             training split's priors). */
+  KCELL_DECISION_BALANCED = 3, /**< Decisions under equal class shares: for balanced
+                                    accuracy whatever the mix at use. */
+  KCELL_DECISION_GIVEN = 4     /**< A model's bias set by kcell_model_set_decision_bias(). */
+} kcell_decision;
+
+/**
  * Training settings. Fill with kcell_train_params_default() first: the defaults are the
  * recommended recipe (docs/recipe.md), the same as the kcell program's and Python's
  * Model.train(): AdamW, cosine with warm-up, flips and quarter turns, 1/sqrt(class count)
@@ -497,9 +526,11 @@ typedef struct kcell_train_params {
   int validate_every;          /**< Validate after every this many epochs and after the
                                     last; 0 (the default): automatic, at most about 50
                                     validations per run. */
-  int fit_decision_bias;       /**< Non-zero (the default): with validation data, fit the
-                                    model's decision bias on the validation split after
-                                    training (kcell_model_decision_bias()). */
+  int fit_decision_bias;       /**< A ::kcell_decision: with validation data, the decision
+                                    bias fitted on the validation split after training
+                                    (kcell_model_decision_bias()); ::KCELL_DECISION_AUTO
+                                    (the default, 1; older versions read any non-zero
+                                    value as "fit"), ::KCELL_DECISION_ARGMAX (0) for none. */
 } kcell_train_params;
 
 /**
@@ -888,8 +919,8 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int inde
  *
  * kcell_train() with validation data and `fit_decision_bias` fits it on the validation split
  * (the bias under which the mean predicted probability of each class equals its share of the
- * validation labels: argmax then decides under the validation class priors rather than the
- * training ones, docs/recipe.md); it is saved in model files. A model without one (new,
+ * validation labels, or 1/k for ::KCELL_DECISION_BALANCED: argmax then decides under those
+ * class priors rather than the training ones, docs/recipe.md); it is saved in model files. A model without one (new,
  * trained without validation, or loaded from an older file) decides by plain argmax.
  * @param model    The model.
  * @param bias     Receives the values; may be NULL when @p capacity is 0.
@@ -899,6 +930,16 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int inde
  */
 KCELL_API kcell_status kcell_model_decision_bias(const kcell_model *model, float *bias,
                                                  size_t capacity, size_t *count);
+
+/**
+ * @brief Tells how the model's decision bias came to be.
+ * @param model The model.
+ * @param rule  Receives a ::kcell_decision: ::KCELL_DECISION_ARGMAX without a bias,
+ *              ::KCELL_DECISION_VALIDATION_PRIORS or ::KCELL_DECISION_BALANCED when training
+ *              fitted it (files from before the rule was recorded: validation priors), or
+ *              ::KCELL_DECISION_GIVEN after kcell_model_set_decision_bias().
+ */
+KCELL_API kcell_status kcell_model_decision_rule(const kcell_model *model, int32_t *rule);
 
 /**
  * @brief Sets (or, with @p count 0, removes) the model's decision bias.

@@ -48,6 +48,9 @@ inline void check(kcell_status status) {
 /** The linked library's version, "MAJOR.MINOR.PATCH" (kcell_version()). */
 inline std::string version() { return kcell_version(); }
 
+/** The recommended network's preset name (kcell_recommended_architecture()). */
+inline std::string recommended_architecture() { return kcell_recommended_architecture(); }
+
 /** The linked library's version as KCELL_VERSION_NUMBER computes it (kcell_version_number()). */
 inline int version_number() { return kcell_version_number(); }
 
@@ -440,6 +443,12 @@ class Model {
     check(kcell_model_decision_bias(get(), bias.data(), bias.size(), &count));
     bias.resize(count);
     return bias;
+  }
+  /** How the decision bias came to be: a ::kcell_decision (kcell_model_decision_rule()). */
+  kcell_decision decision_rule() const {
+    int32_t rule = KCELL_DECISION_ARGMAX;
+    check(kcell_model_decision_rule(get(), &rule));
+    return static_cast<kcell_decision>(rule);
   }
   /** Sets the decision bias (one value per class), or removes it when @p bias is empty
    *  (kcell_model_set_decision_bias()). */

@@ -12,8 +12,8 @@
 #include "spec/summary.hpp"
 
 using kcell::Status;
-using kcell::api::guarded;
 using kcell::api::Access;
+using kcell::api::guarded;
 using kcell::api::InUse;
 using kcell::api::require;
 
@@ -70,8 +70,8 @@ KCELL_API kcell_status kcell_model_architecture(const kcell_model* model, char* 
   });
 }
 
-KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffer,
-                                           size_t capacity, size_t* needed) {
+KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffer, size_t capacity,
+                                           size_t* needed) {
   return guarded([&] {
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
@@ -82,8 +82,8 @@ KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffe
   });
 }
 
-KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float* mean,
-                                                 float* std, size_t capacity) {
+KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float* mean, float* std,
+                                                 size_t capacity) {
   return guarded([&] {
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
@@ -103,8 +103,8 @@ KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float
   });
 }
 
-KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
-                                                   const char* const* names, size_t count) {
+KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model, const char* const* names,
+                                                   size_t count) {
   return guarded([&] {
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
@@ -123,8 +123,8 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model,
   });
 }
 
-KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int index,
-                                              char* buffer, size_t capacity, size_t* needed) {
+KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int index, char* buffer,
+                                              size_t capacity, size_t* needed) {
   return guarded([&] {
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
@@ -145,6 +145,28 @@ KCELL_API kcell_status kcell_model_decision_bias(const kcell_model* model, float
     if (!b.empty()) require(bias, "bias");
     std::copy(b.begin(), b.end(), bias);
     *count = b.size();
+  });
+}
+
+KCELL_API kcell_status kcell_model_decision_rule(const kcell_model* model, int32_t* rule) {
+  return guarded([&] {
+    require(model, "model");
+    require(rule, "rule");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    switch (model->model->decision_rule()) {
+      case kcell::model::DecisionRule::argmax:
+        *rule = KCELL_DECISION_ARGMAX;
+        break;
+      case kcell::model::DecisionRule::validation_priors:
+        *rule = KCELL_DECISION_VALIDATION_PRIORS;
+        break;
+      case kcell::model::DecisionRule::balanced:
+        *rule = KCELL_DECISION_BALANCED;
+        break;
+      case kcell::model::DecisionRule::given:
+        *rule = KCELL_DECISION_GIVEN;
+        break;
+    }
   });
 }
 

@@ -45,6 +45,20 @@ kcell_schedule schedule_enum(kcell::train::ScheduleKind kind) {
   return KCELL_SCHEDULE_COSINE;
 }
 
+int decision_value(kcell::train::DecisionFit fit) {
+  switch (fit) {
+    case kcell::train::DecisionFit::none:
+      return KCELL_DECISION_ARGMAX;
+    case kcell::train::DecisionFit::validation_priors:
+      return KCELL_DECISION_VALIDATION_PRIORS;
+    case kcell::train::DecisionFit::balanced:
+      return KCELL_DECISION_BALANCED;
+    case kcell::train::DecisionFit::automatic:
+      break;
+  }
+  return KCELL_DECISION_AUTO;
+}
+
 void fill_defaults(kcell_augmentation& a);
 
 // The recipe's augmentation, owned by the library so that default params can point to it.
@@ -97,7 +111,7 @@ void fill_defaults(kcell_train_params& p) {
   p.resume = 0;
   p.precision = KCELL_PRECISION_FP32;
   p.validate_every = r.validate_every;
-  p.fit_decision_bias = r.fit_decision_bias ? 1 : 0;
+  p.fit_decision_bias = decision_value(r.decision);
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -193,6 +207,25 @@ kcell::nn::Precision precision_kind(int p) {
       break;
   }
   kcell::fail(Status::invalid_argument, "unknown precision " + std::to_string(p));
+}
+
+kcell::train::DecisionFit decision_fit(int d) {
+  switch (d) {
+    case KCELL_DECISION_ARGMAX:
+      return kcell::train::DecisionFit::none;
+    case KCELL_DECISION_AUTO:
+      return kcell::train::DecisionFit::automatic;
+    case KCELL_DECISION_VALIDATION_PRIORS:
+      return kcell::train::DecisionFit::validation_priors;
+    case KCELL_DECISION_BALANCED:
+      return kcell::train::DecisionFit::balanced;
+    default:
+      break;
+  }
+  kcell::fail(Status::invalid_argument,
+              "fit_decision_bias must be a kcell_decision: 0 (argmax), 1 (auto), 2 "
+              "(validation priors) or 3 (balanced), got " +
+                  std::to_string(d));
 }
 
 kcell::data::AugmentOptions augment_options(const kcell_augmentation& a) {
@@ -335,7 +368,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
     kcell::fail(Status::invalid_argument, "validate_every must be 0 (automatic) or more, got " +
                                               std::to_string(p.validate_every));
   c.validate_every = p.validate_every;
-  c.fit_decision_bias = p.fit_decision_bias != 0;
+  c.decision = decision_fit(p.fit_decision_bias);
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -368,6 +401,10 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
 }  // namespace kcell::api
 
 extern "C" {
+
+KCELL_API const char* kcell_recommended_architecture(void) {
+  return kcell::train::kRecommendedArchitecture;
+}
 
 KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params, size_t struct_size) {
   return init_with_defaults(params, struct_size, "params");

@@ -8,8 +8,8 @@
 
 namespace kcell::infer {
 
-std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels,
-                                     size_t n, int k) {
+std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels, size_t n,
+                                     int k, BiasTarget target_kind) {
   if (n == 0 || k < 2)
     fail(Status::invalid_argument, "a decision bias needs labelled rows of 2 or more classes");
   const size_t kk = static_cast<size_t>(k);
@@ -27,7 +27,9 @@ std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* 
       log_p[i * kk + c] = std::log(std::max(p, 1e-30));
     }
   }
-  for (double& t : target) t /= static_cast<double>(n + kk);
+  for (double& t : target)
+    t = target_kind == BiasTarget::equal_shares ? 1.0 / static_cast<double>(kk)
+                                                : t / static_cast<double>(n + kk);
 
   // Gradient descent: the gradient is mean_i softmax(z_i + b) - target, and the Hessian's
   // largest eigenvalue is at most 1/2, so a step of 2 always descends.

@@ -27,8 +27,7 @@ Model::Model(spec::Architecture architecture, int channels, int height, int widt
       num_classes_(num_classes),
       seed_(seed) {
   if (channels != 1 && channels != 3)
-    fail(Status::invalid_argument,
-         "channels must be 1 or 3, got " + std::to_string(channels));
+    fail(Status::invalid_argument, "channels must be 1 or 3, got " + std::to_string(channels));
   check_between(height, 1, 4096, "height");
   check_between(width, 1, 4096, "width");
   check_between(num_classes, 2, 65536, "class count");
@@ -40,8 +39,8 @@ Model::Model(spec::Architecture architecture, int channels, int height, int widt
     fail(Status::limit, "the architecture has " + std::to_string(params) +
                             " parameters; kcell models have at most " +
                             std::to_string(kMaxModelParams));
-  network_ = std::make_unique<nn::Network>(architecture_, channels, height, width,
-                                           num_classes, seed);
+  network_ =
+      std::make_unique<nn::Network>(architecture_, channels, height, width, num_classes, seed);
 }
 
 Model::~Model() = default;
@@ -55,10 +54,10 @@ void Model::set_normalization(Normalization normalization) {
   if (!normalization.empty() || !normalization.std.empty()) {
     const size_t c = static_cast<size_t>(channels_);
     if (normalization.mean.size() != c || normalization.std.size() != c)
-      fail(Status::invalid_argument,
-           "normalisation needs one mean and one std per channel (" + std::to_string(c) +
-               "), got " + std::to_string(normalization.mean.size()) + " and " +
-               std::to_string(normalization.std.size()));
+      fail(Status::invalid_argument, "normalisation needs one mean and one std per channel (" +
+                                         std::to_string(c) + "), got " +
+                                         std::to_string(normalization.mean.size()) + " and " +
+                                         std::to_string(normalization.std.size()));
     for (size_t i = 0; i < c; ++i)
       // |mean| <= 1e3 and std >= 1e-6 keep (pixel - mean) / std finite in float (the
       // trainer itself never stores a std below 1e-6).
@@ -73,13 +72,33 @@ void Model::set_normalization(Normalization normalization) {
   normalization_ = std::move(normalization);
 }
 
-void Model::set_decision_bias(std::vector<float> bias) {
+namespace {
+constexpr const char* kDecisionRuleNames[] = {"argmax", "validation_priors", "balanced", "given"};
+}
+
+const char* decision_rule_name(DecisionRule rule) {
+  return kDecisionRuleNames[static_cast<int>(rule)];
+}
+
+bool decision_rule_from_name(const std::string& name, DecisionRule* rule) {
+  for (int i = 0; i < 4; ++i)
+    if (name == kDecisionRuleNames[i]) {
+      *rule = static_cast<DecisionRule>(i);
+      return true;
+    }
+  return false;
+}
+
+void Model::set_decision_bias(std::vector<float> bias, DecisionRule rule) {
   if (!bias.empty() && bias.size() != static_cast<size_t>(num_classes_))
     fail(Status::invalid_argument, "a decision bias needs one value per class (" +
                                        std::to_string(num_classes_) + "), got " +
                                        std::to_string(bias.size()));
   for (float b : bias)
     if (!std::isfinite(b)) fail(Status::invalid_argument, "a decision bias must be finite");
+  if (!bias.empty() && rule == DecisionRule::argmax)
+    fail(Status::invalid_argument, "a decision bias cannot have the argmax rule");
+  decision_rule_ = bias.empty() ? DecisionRule::argmax : rule;
   decision_bias_ = std::move(bias);
 }
 

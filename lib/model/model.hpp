@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "spec/architecture.hpp"
 #include "nn/network.hpp"
+#include "spec/architecture.hpp"
 
 namespace kcell::infer {
 struct InferenceSlot;  // defined by lib/infer (model_engine.cpp), which model cannot see
@@ -41,6 +41,17 @@ struct TrainingSummary {
   // "learning_rate" = 0.001, "batch_size" = 128.
   std::map<std::string, std::variant<double, std::string>> parameters;
 };
+
+// How a model's decision bias came to be (kept in model files, reported by eval):
+//   argmax             no bias: the class of the largest probability;
+//   validation_priors  fitted so that decisions follow the validation split's class shares;
+//   balanced           fitted so that they follow equal shares (the best guess when the
+//                      priors shift between splits: balanced accuracy, not the mix, counts);
+//   given              set by the user.
+enum class DecisionRule { argmax, validation_priors, balanced, given };
+const char* decision_rule_name(DecisionRule rule);  // "argmax", "validation_priors", ...
+// The rule of that name; false if none has it.
+bool decision_rule_from_name(const std::string& name, DecisionRule* rule);
 
 // Most trainable parameters a model may have (ResNet-18 has 11M): 64M floats are 256 MB
 // of weights, about 1 GB with gradients and optimiser state. Status::limit above it.
@@ -84,8 +95,11 @@ class Model {
   // The decision rule: one bias per class added to the logits before softmax by prediction
   // and evaluation (fitted on validation by training, infer/decision_bias.hpp); empty for
   // plain argmax. Throws invalid_argument unless empty or num_classes() finite values.
+  // An empty bias makes the rule argmax whatever `rule` says; a bias with rule argmax
+  // is refused.
   const std::vector<float>& decision_bias() const { return decision_bias_; }
-  void set_decision_bias(std::vector<float> bias);
+  DecisionRule decision_rule() const { return decision_rule_; }
+  void set_decision_bias(std::vector<float> bias, DecisionRule rule = DecisionRule::given);
 
   const TrainingSummary& training_summary() const { return training_summary_; }
   void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
@@ -112,6 +126,7 @@ class Model {
   Normalization normalization_;
   std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
   std::vector<float> decision_bias_;
+  DecisionRule decision_rule_ = DecisionRule::argmax;
   TrainingSummary training_summary_;
   mutable InferenceState inference_state_;
 };

@@ -37,6 +37,7 @@ ModelMetadata metadata_of(Model& model, const std::string& kcell_version) {
   m.class_names = model.class_names();
   m.normalization = model.normalization();
   m.decision_bias = model.decision_bias();
+  m.decision_rule = model.decision_rule();
   m.training = model.training_summary();
   for (const nn::Param* p : model.network().params()) m.parameters.push_back(p->name);
   for (const nn::Buffer* b : model.network().buffers()) m.buffers.push_back(b->name);
@@ -73,7 +74,10 @@ std::string metadata_to_json(const ModelMetadata& m) {
   doc["num_classes"] = m.num_classes;
   doc["class_names"] = m.class_names;
   doc["normalization"] = normalization;
-  if (!m.decision_bias.empty()) doc["decision_bias"] = m.decision_bias;
+  if (!m.decision_bias.empty()) {
+    doc["decision_bias"] = m.decision_bias;
+    doc["decision_rule"] = decision_rule_name(m.decision_rule);
+  }
   doc["seed"] = m.seed;
   doc["tensors"] = Ordered::object();
   doc["tensors"]["parameters"] = m.parameters;
@@ -126,6 +130,16 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
   // Optional: files written before the decision rule existed have none.
   if (const auto bias = doc.find("decision_bias"); bias != doc.end() && !bias->is_null())
     m.decision_bias = r.floats(*bias, "decision_bias");
+  if (!m.decision_bias.empty()) {
+    m.decision_rule = DecisionRule::validation_priors;
+    if (const auto rule = doc.find("decision_rule"); rule != doc.end()) {
+      const std::string name = r.text(*rule, "decision_rule");
+      if (!decision_rule_from_name(name, &m.decision_rule) ||
+          m.decision_rule == DecisionRule::argmax)
+        fail(Status::format, where + ": decision_rule \"" + name +
+                                 "\" is not validation_priors, balanced or given");
+    }
+  }
 
   const json& tensors = r.object(doc, "tensors", "tensors");
   m.parameters =

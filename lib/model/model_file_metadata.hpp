@@ -16,14 +16,16 @@ inline constexpr char kMetadataMember[] = "kcell.json";
 
 struct ModelMetadata {
   int format_version = kModelFormatVersion;
-  std::string kcell_version;   // of the library that wrote the file
-  std::string architecture;    // canonical spec text
+  std::string kcell_version;  // of the library that wrote the file
+  std::string architecture;   // canonical spec text
   int channels = 0, height = 0, width = 0;
   int num_classes = 0;
-  uint64_t seed = 0;           // of the initial weights
+  uint64_t seed = 0;  // of the initial weights
   std::vector<std::string> class_names;
   Normalization normalization;
   std::vector<float> decision_bias;  // empty: plain argmax (and files before it existed)
+  // Files with a bias from before the rule was recorded fitted it to validation priors.
+  DecisionRule decision_rule = DecisionRule::argmax;
   TrainingSummary training;
   std::vector<std::string> parameters;  // tensor names, in network order
   std::vector<std::string> buffers;

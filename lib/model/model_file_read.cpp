@@ -80,7 +80,8 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   });
   as_format_error(where + ": normalization", [&] { model->set_normalization(meta.normalization); });
   as_format_error(where + ": class_names", [&] { model->set_class_names(meta.class_names); });
-  as_format_error(where + ": decision_bias", [&] { model->set_decision_bias(meta.decision_bias); });
+  as_format_error(where + ": decision_bias",
+                  [&] { model->set_decision_bias(meta.decision_bias, meta.decision_rule); });
   model->set_training_summary(meta.training);
 
   std::vector<nn::Param*> params = model->network().params();

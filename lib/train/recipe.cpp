@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/error.hpp"
+#include "spec/summary.hpp"
+
 namespace kcell::train {
 
 TrainConfig recommended_config() {
@@ -23,18 +26,33 @@ TrainConfig recommended_config() {
   c.early_stopping.monitor = Monitor::val_balanced_accuracy;
   c.early_stopping.patience = -1;  // automatic
   c.validate_every = 0;            // automatic
-  c.fit_decision_bias = true;
+  c.decision = DecisionFit::automatic;
   return c;
 }
 
-TrainConfig resolve_length(const TrainConfig& config, size_t train_count) {
+double relative_cost(const spec::Architecture& arch, int channels, int height, int width,
+                     int num_classes) {
+  try {
+    const double flops = static_cast<double>(
+        spec::summarize(arch, channels, height, width, num_classes).total_flops);
+    const double reference = static_cast<double>(
+        spec::summarize(spec::parse_architecture("reference"), channels, height, width, num_classes)
+            .total_flops);
+    return flops > 0.0 && reference > 0.0 ? flops / reference : 1.0;
+  } catch (const Error&) {
+    return 1.0;  // an input the reference does not fit (smaller than 4 px a side)
+  }
+}
+
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost) {
   TrainConfig c = config;
   const size_t batch = static_cast<size_t>(std::max(1, config.batch_size));
   const size_t steps = std::max<size_t>(1, (train_count + batch - 1) / batch);
   if (c.epochs == 0) {
     const size_t wanted = (kTargetSteps + steps - 1) / steps;
     int e = static_cast<int>(std::clamp<size_t>(wanted, kMinEpochs, kMaxEpochs));
-    e = std::min(e, static_cast<int>(std::max<size_t>(1, kMaxSteps / steps)));
+    const double budget = static_cast<double>(kMaxSteps) / std::max(1.0, cost);
+    e = std::min(e, std::max(1, static_cast<int>(budget / static_cast<double>(steps))));
     c.epochs = e;
   }
   if (c.epochs < 1) return c;  // the trainer reports the bad value

@@ -6,15 +6,17 @@
 
 #include <cstddef>
 
+#include "spec/architecture.hpp"
 #include "train/train_config.hpp"
 
 namespace kcell::train {
 
 // The length rule (docs/recipe.md). S = steps per epoch = ceil(train images / batch).
 //   epochs      E = clamp(ceil(kTargetSteps / S), kMinEpochs, kMaxEpochs), then at most
-//                   max(1, floor(kMaxSteps / S)): small sets get enough optimiser steps,
-//                   huge ones stay within a step budget (about 15 minutes on 2 cores for
-//                   TissueMNIST with the reference CNN).
+//                   max(1, floor(kMaxSteps / (S * cost))): small sets get enough optimiser
+//                   steps, huge ones stay within a compute budget (about 15 minutes on 2
+//                   cores for TissueMNIST). cost = the network's FLOPs per image relative to
+//                   the reference CNN's, at least 1 (relative_cost()).
 //   warm-up     5 % of the run's E*S steps; an explicit warm-up is cut to a fifth of them.
 //   validation  every V = max(1, round(E / kMaxValidations)) epochs, and after the last.
 //   patience    max(kMinPatience, ceil(validations / 4)) validations without improvement.
@@ -35,6 +37,14 @@ TrainConfig recommended_config();
 // `config` with its automatic settings (epochs 0, warmup_epochs < 0, validate_every 0,
 // patience < 0) replaced by the rule above for `train_count` training images. Explicit
 // settings stay, except a warm-up longer than a fifth of the run, which is shortened.
-TrainConfig resolve_length(const TrainConfig& config, size_t train_count);
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost = 1.0);
+
+// The recommended network: a preset name (spec/presets.cpp).
+inline constexpr char kRecommendedArchitecture[] = "resnet8";
+
+// FLOPs per image of `arch` relative to the reference CNN's, for that input and class count
+// (spec::summarize); 1 when either cannot be summarised.
+double relative_cost(const spec::Architecture& arch, int channels, int height, int width,
+                     int num_classes);
 
 }  // namespace kcell::train

@@ -60,6 +60,12 @@ struct TrainResult {
   bool stopped_early = false;
 };
 
+// The decision bias fitted after training (model::DecisionRule): none (plain argmax),
+// to the validation priors, to equal shares (balanced), or automatic: balanced when the
+// training and validation class mixes differ beyond chance (train/prior_shift.hpp), the
+// validation priors otherwise.
+enum class DecisionFit { none, automatic, validation_priors, balanced };
+
 // Neutral settings of the mechanism; train::recommended_config() (train/recipe.hpp) is the
 // recipe the front ends use.
 struct TrainConfig {
@@ -82,7 +88,7 @@ struct TrainConfig {
   double class_weight_power = 1.0;
   // With validation data: after training, fit the per-class decision bias on the
   // validation split (infer/decision_bias.hpp) and keep it in the model.
-  bool fit_decision_bias = false;
+  DecisionFit decision = DecisionFit::none;
   // Each epoch draws split-count images class-balanced with replacement instead of a
   // shuffle (train::balanced_indices).
   bool balanced_sampler = false;

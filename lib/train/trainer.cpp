@@ -11,24 +11,25 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "common/threads.hpp"
-#include "infer/decision_bias.hpp"
-#include "infer/model_engine.hpp"
 #include "infer/batcher.hpp"
+#include "infer/decision_bias.hpp"
+#include "infer/evaluate.hpp"
+#include "infer/metrics.hpp"
+#include "infer/model_engine.hpp"
+#include "model/normalization.hpp"
+#include "model/split_check.hpp"
 #include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
-#include "infer/evaluate.hpp"
 #include "train/finite.hpp"
 #include "train/last_good_state.hpp"
-#include "infer/metrics.hpp"
 #include "train/model_selection.hpp"
-#include "model/normalization.hpp"
-#include "common/rng.hpp"
+#include "train/prior_shift.hpp"
 #include "train/recipe.hpp"
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
-#include "model/split_check.hpp"
 
 namespace kcell::train {
 namespace {
@@ -47,8 +48,7 @@ constexpr uint64_t augment_stream = 0xA06E7;
                                   const std::string& what, int epoch, size_t batch) {
   last_good.restore(model.network());
   fail(Status::not_finite,
-       what + " at epoch " + std::to_string(epoch + 1) + ", batch " +
-           std::to_string(batch + 1) +
+       what + " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(batch + 1) +
            "; training stopped with the last weights whose loss and gradients were finite, "
            "from before the previous step (try a lower learning rate)");
 }
@@ -77,7 +77,8 @@ void adopt(model::Model& saved, model::Model& model) {
 // evaluating the kept model reproduces them), balanced accuracy and AUC from its
 // probabilities.
 void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) {
-  const infer::Evaluation e = infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
+  const infer::Evaluation e =
+      infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
   stats.val_loss = e.loss;
   stats.val_accuracy = e.accuracy;
   stats.train_val_gap = stats.train_accuracy - e.accuracy;
@@ -87,7 +88,8 @@ void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) 
   const bool finite = std::all_of(e.probabilities.begin(), e.probabilities.end(),
                                   [](float p) { return std::isfinite(p); });
   if (k <= infer::kMaxMetricClasses && finite) {
-    const infer::Metrics m = infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+    const infer::Metrics m =
+        infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     stats.val_balanced_accuracy = m.balanced_accuracy;
     stats.val_auc = m.auc;
   }
@@ -107,6 +109,42 @@ void check_early_stopping(const EarlyStopping& e, bool has_val) {
          "min_delta must be finite and 0 or more, got " + std::to_string(e.min_delta));
 }
 
+// The decision rule `fit` asks for, from the class counts of the two splits.
+model::DecisionRule chosen_rule(DecisionFit fit, const data::Split& train, const data::Split& val,
+                                int k) {
+  if (fit == DecisionFit::validation_priors) return model::DecisionRule::validation_priors;
+  if (fit == DecisionFit::balanced) return model::DecisionRule::balanced;
+  std::vector<size_t> train_counts(static_cast<size_t>(k)), val_counts(train_counts);
+  const auto count = [k](const data::Split& split, std::vector<size_t>& counts) {
+    for (size_t i = 0; i < split.count; ++i)
+      if (split.labels[i] >= 0 && split.labels[i] < k)
+        ++counts[static_cast<size_t>(split.labels[i])];
+  };
+  count(train, train_counts);
+  count(val, val_counts);
+  return class_priors_p_value(train_counts, val_counts) < kPriorShiftPValue
+             ? model::DecisionRule::balanced
+             : model::DecisionRule::validation_priors;
+}
+
+// Fits the model's decision bias on the validation split; diverged weights (NaN
+// probabilities) keep plain argmax.
+void fit_decision(model::Model& model, const data::Split& train, const data::Dataset& val,
+                  DecisionFit fit) {
+  const int k = model.num_classes();
+  const model::DecisionRule rule = chosen_rule(fit, train, val.split(data::SplitId::val), k);
+  const infer::Evaluation e =
+      infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
+  if (!std::all_of(e.probabilities.begin(), e.probabilities.end(),
+                   [](float p) { return std::isfinite(p); }))
+    return;
+  const infer::BiasTarget target = rule == model::DecisionRule::balanced
+                                       ? infer::BiasTarget::equal_shares
+                                       : infer::BiasTarget::label_shares;
+  model.set_decision_bias(
+      infer::fit_decision_bias(e.probabilities.data(), e.labels.data(), e.count, k, target), rule);
+}
+
 }  // namespace
 
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
@@ -114,10 +152,12 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   apply_threads(requested.num_threads);
   // Automatic lengths become numbers here, from the training split's size.
   const TrainConfig config =
-      resolve_length(requested, train.split(data::SplitId::train).count);
+      resolve_length(requested, train.split(data::SplitId::train).count,
+                     relative_cost(model.architecture(), model.channels(), model.height(),
+                                   model.width(), model.num_classes()));
   if (config.epochs < 1)
-    fail(Status::invalid_argument, "epochs must be 0 (automatic) or more, got " +
-                                       std::to_string(config.epochs));
+    fail(Status::invalid_argument,
+         "epochs must be 0 (automatic) or more, got " + std::to_string(config.epochs));
   if (config.batch_size < 1)
     fail(Status::invalid_argument,
          "batch size must be 1 or more, got " + std::to_string(config.batch_size));
@@ -138,9 +178,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
   // A run that continues from its checkpoint: read and checked whole before anything
   // changes; its normalisation is the one the run began with.
-  const Fingerprint fingerprint = config.checkpoint_path.empty()
-                                      ? Fingerprint{}
-                                      : run_fingerprint(model, train, val, config);
+  const Fingerprint fingerprint =
+      config.checkpoint_path.empty() ? Fingerprint{} : run_fingerprint(model, train, val, config);
   std::optional<Checkpoint> resumed;
   if (config.resume && file_exists(config.checkpoint_path))
     resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(), fingerprint,
@@ -149,10 +188,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const data::Split& split = train.split(data::SplitId::train);
   const bool first_run = model.normalization().empty();
   const model::Normalization normalization =
-      resumed     ? resumed->model->normalization()
-      : first_run ? model::compute_normalization(split, model.channels(),
-                                          static_cast<size_t>(model.height()) * model.width())
-                  : model.normalization();
+      resumed ? resumed->model->normalization()
+      : first_run
+          ? model::compute_normalization(split, model.channels(),
+                                         static_cast<size_t>(model.height()) * model.width())
+          : model.normalization();
 
   const int k = model.num_classes();
   infer::LossOptions loss_options = config.loss;
@@ -160,16 +200,16 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     if (!loss_options.class_weights.empty())
       fail(Status::invalid_argument,
            "give either explicit class weights or automatic ones, not both");
-    loss_options.class_weights = inverse_frequency_weights(split.labels.data(), split.count, k,
-                                                           config.class_weight_power);
+    loss_options.class_weights =
+        inverse_frequency_weights(split.labels.data(), split.count, k, config.class_weight_power);
   }
   const infer::SoftmaxCrossEntropy loss(k, loss_options);
   infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
-                  config.batch_size);
+                         config.batch_size);
   batcher.set_augmentation(config.augment);
   const size_t batches = batcher.num_batches();
-  const LearningRateSchedule schedule({config.schedule, config.learning_rate, config.epochs,
-                                       batches, config.warmup_epochs});
+  const LearningRateSchedule schedule(
+      {config.schedule, config.learning_rate, config.epochs, batches, config.warmup_epochs});
   LastGoodState last_good(params, net.buffers());
   // Rows of the largest batch: the batch size, or the whole split when that is smaller.
   const size_t rows = std::min(split.count, static_cast<size_t>(config.batch_size));
@@ -211,10 +251,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   for (int epoch = result.epochs_run; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const Clock::time_point start = Clock::now();
     const uint64_t epoch_seed = derive_seed(config.seed, static_cast<uint64_t>(epoch));
-    batcher.set_order(config.balanced_sampler
-                          ? balanced_indices(split.labels.data(), split.count, k, split.count,
-                                             epoch_seed)
-                          : shuffled_indices(split.count, epoch_seed));
+    batcher.set_order(config.balanced_sampler ? balanced_indices(split.labels.data(), split.count,
+                                                                 k, split.count, epoch_seed)
+                                              : shuffled_indices(split.count, epoch_seed));
     batcher.set_augment_seed(
         derive_seed(derive_seed(config.seed, augment_stream), static_cast<uint64_t>(epoch)));
     double loss_sum = 0.0, weight_sum = 0.0;
@@ -242,8 +281,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       // The step itself can overflow (or a resumed optimiser state hold NaN): the loss and
       // gradients of this batch were finite, the weights after the step may not be.
       if (!weights_finite(params, net.buffers()))
-        stop_not_finite(model, last_good, "a weight became NaN or infinite in the step", epoch,
-                        b);
+        stop_not_finite(model, last_good, "a weight became NaN or infinite in the step", epoch, b);
       net.weights_changed();
 
       loss_sum += l.sum;
@@ -316,15 +354,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   if (config.early_stopping.monitor != Monitor::none)
     summary.parameters["stopped_early"] = result.stopped_early ? 1.0 : 0.0;
   model.set_training_summary(summary);
-  if (config.fit_decision_bias && val && k <= infer::kMaxMetricClasses) {
-    const infer::Evaluation e =
-        infer::evaluate(model, *val, data::SplitId::val, infer::kEvaluationBatchSize, true);
-    // Diverged weights (NaN probabilities) keep plain argmax.
-    if (std::all_of(e.probabilities.begin(), e.probabilities.end(),
-                    [](float p) { return std::isfinite(p); }))
-      model.set_decision_bias(infer::fit_decision_bias(e.probabilities.data(),
-                                                       e.labels.data(), e.count, k));
-  }
+  if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses)
+    fit_decision(model, split, *val, config.decision);
   return result;
 }
 

@@ -52,6 +52,14 @@ static void t_kcell_version(void) {
   CHECK(kcell_version() != NULL && strlen(kcell_version()) >= 5);
 }
 
+static void t_kcell_recommended_architecture(void) {
+  kcell_model *model = NULL;
+  ++cases;
+  CHECK(strcmp(kcell_recommended_architecture(), "resnet8") == 0);
+  CHECK(kcell_model_create(kcell_recommended_architecture(), 1, 28, 28, 2, 1, &model) == KCELL_OK);
+  kcell_model_free(model);
+}
+
 static void t_kcell_version_number(void) {
   ++cases;
   CHECK(kcell_version_number() == KCELL_VERSION_NUMBER);
@@ -348,6 +356,8 @@ static void t_kcell_train(void) {
   TRAIN_WITH(num_threads, -2);
   TRAIN_WITH(monitor, (kcell_monitor)17);
   TRAIN_WITH(validate_every, -1); /* a negative patience is automatic */
+  TRAIN_WITH(fit_decision_bias, KCELL_DECISION_GIVEN); /* a model's rule, not a fit */
+  TRAIN_WITH(fit_decision_bias, -1);
   TRAIN_WITH2(min_delta, -0.5, monitor, KCELL_MONITOR_VAL_ACCURACY);
   TRAIN_WITH2(min_delta, NAN, monitor, KCELL_MONITOR_VAL_AUC);
   AUGMENT_WITH(struct_size, 0);
@@ -554,6 +564,18 @@ static void t_kcell_model_decision_bias(void) {
   CHECK(kcell_model_decision_bias(g_model, NULL, 0, &count) == KCELL_OK && count == 0);
 }
 
+static void t_kcell_model_decision_rule(void) {
+  const float good[CLASSES] = {0.5f, -0.5f};
+  int32_t rule = 77;
+  INVALID(kcell_model_decision_rule(NULL, &rule));
+  INVALID(kcell_model_decision_rule(g_model, NULL));
+  CHECK(rule == 77);
+  CHECK(kcell_model_set_decision_bias(g_model, good, CLASSES) == KCELL_OK);
+  CHECK(kcell_model_decision_rule(g_model, &rule) == KCELL_OK && rule == KCELL_DECISION_GIVEN);
+  CHECK(kcell_model_set_decision_bias(g_model, NULL, 0) == KCELL_OK);
+  CHECK(kcell_model_decision_rule(g_model, &rule) == KCELL_OK && rule == KCELL_DECISION_ARGMAX);
+}
+
 static void t_kcell_model_set_decision_bias(void) {
   const float bad[CLASSES] = {NAN, 0.f};
   const float good[CLASSES] = {0.f, 0.f};
@@ -655,6 +677,7 @@ typedef struct entry {
 
 static const entry table[] = {
     ENTRY(kcell_version),
+    ENTRY(kcell_recommended_architecture),
     ENTRY(kcell_version_number),
     ENTRY(kcell_status_string),
     ENTRY(kcell_last_error),
@@ -693,6 +716,7 @@ static const entry table[] = {
     ENTRY(kcell_model_set_class_names),
     ENTRY(kcell_model_class_name),
     ENTRY(kcell_model_decision_bias),
+    ENTRY(kcell_model_decision_rule),
     ENTRY(kcell_model_set_decision_bias),
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "infer/decision_bias.hpp"
+#include "train/prior_shift.hpp"
 #include "infer/predict.hpp"
 #include "model/model_file.hpp"
 #include "test_model_file_support.hpp"
@@ -147,4 +148,40 @@ TEST_CASE("the run length follows the number of optimiser steps") {
   const kcell::train::TrainConfig one = resolve_length(explicit_one, 3882);
   CHECK(one.epochs == 1);
   CHECK(one.warmup_epochs == doctest::Approx(0.2));
+}
+
+TEST_CASE("the prior-shift test passes same-mix splits and flags a shifted mix") {
+  using kcell::train::class_priors_p_value;
+  // PneumoniaMNIST's shortened training split (10 % normal) against its validation (26 %).
+  CHECK(class_priors_p_value({388, 3494}, {135, 389}) < kcell::train::kPriorShiftPValue);
+  // Same shares, different sizes: no evidence at all.
+  CHECK(class_priors_p_value({1000, 3000, 500}, {100, 300, 50}) > 0.99);
+  // A small wobble a random split makes is not enough either.
+  CHECK(class_priors_p_value({1000, 3000}, {110, 290}) > kcell::train::kPriorShiftPValue);
+  // Chi-square with 1 degree of freedom at 10.83 has p = 0.001: the approximation is close.
+  const double p = class_priors_p_value({600, 400}, {500, 500});  // chi2 = 20.2
+  CHECK(p < 1e-4);
+  CHECK(class_priors_p_value({5}, {7}) == 1.0);
+  CHECK(class_priors_p_value({0, 0}, {3, 4}) == 1.0);
+}
+
+TEST_CASE("a balanced decision bias makes the mean adjusted probabilities equal") {
+  // Probabilities that favour class 1 three to one on average.
+  std::vector<float> p;
+  std::vector<int32_t> y;
+  for (int i = 0; i < 400; ++i) {
+    const float q = i % 4 == 0 ? 0.6f : 0.1f;
+    p.push_back(q);
+    p.push_back(1.f - q);
+    y.push_back(i % 4 == 0 ? 0 : 1);
+  }
+  const std::vector<float> b = kcell::infer::fit_decision_bias(
+      p.data(), y.data(), 400, 2, kcell::infer::BiasTarget::equal_shares);
+  double mean0 = 0.0;
+  for (int i = 0; i < 400; ++i) {
+    const double a = std::log(p[2 * i]) + b[0], c = std::log(p[2 * i + 1]) + b[1];
+    mean0 += 1.0 / (1.0 + std::exp(c - a)) / 400.0;
+  }
+  CHECK(mean0 == doctest::Approx(0.5).epsilon(1e-4));
+  CHECK(b[0] > 0.f);
 }

@@ -27,7 +27,34 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
   e.per_class = std::move(details.per_class);
   e.confusion = std::move(details.confusion);
   e.decision_bias = in_context(where, [&] { return model.decision_bias(); });
+  e.decision_rule = in_context(where, [&] { return model.decision_rule(); });
   return e;
+}
+
+const char* decision_rule_name(kcell_decision rule) {
+  switch (rule) {
+    case KCELL_DECISION_VALIDATION_PRIORS:
+      return "validation_priors";
+    case KCELL_DECISION_BALANCED:
+      return "balanced";
+    case KCELL_DECISION_GIVEN:
+      return "given";
+    default:
+      return "argmax";
+  }
+}
+
+const char* decision_rule_text(kcell_decision rule) {
+  switch (rule) {
+    case KCELL_DECISION_VALIDATION_PRIORS:
+      return "class bias fitted to the validation priors";
+    case KCELL_DECISION_BALANCED:
+      return "class bias fitted on validation for equal priors";
+    case KCELL_DECISION_GIVEN:
+      return "class bias set by the user";
+    default:
+      return "plain argmax";
+  }
 }
 
 void print_evaluation(const Evaluation& e, bool per_class_table) {
@@ -36,7 +63,7 @@ void print_evaluation(const Evaluation& e, bool per_class_table) {
   std::printf("%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n", split,
               m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc);
   if (!e.decision_bias.empty()) {
-    std::printf("%s decision: class bias fitted on validation (", split);
+    std::printf("%s decision: %s (", split, decision_rule_text(e.decision_rule));
     for (size_t c = 0; c < e.decision_bias.size(); ++c)
       std::printf("%s%+.3f", c ? " " : "", e.decision_bias[c]);
     std::printf("); plain argmax: accuracy %.4f  balanced accuracy %.4f\n", m.argmax_accuracy,

@@ -19,12 +19,18 @@ struct Evaluation {
   std::string precision = "fp32";  // inference arithmetic the numbers came from
   // The model's decision bias (empty: plain argmax); metrics.argmax_* are without it.
   std::vector<float> decision_bias;
+  kcell_decision decision_rule = KCELL_DECISION_ARGMAX;
 
   size_t classes() const { return per_class.size(); }
   uint64_t cell(size_t truth, size_t predicted) const {
     return confusion[truth * classes() + predicted];
   }
 };
+
+// "argmax", "validation_priors", "balanced", "given" (the JSON and report spelling).
+const char* decision_rule_name(kcell_decision rule);
+// A phrase for the console: "class bias fitted to the validation priors", ...
+const char* decision_rule_text(kcell_decision rule);
 
 // Evaluates `model` on `split` of `dataset`; `where` prefixes error messages. Throws
 // Failure if the split is absent or unlabelled, or kcell reports a problem.

@@ -31,7 +31,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
           {"balanced_accuracy", e.metrics.balanced_accuracy},
           {"auc", e.metrics.auc},
           {"loss", e.metrics.loss},
-          {"decision", e.decision_bias.empty() ? "argmax" : "bias"},
+          {"decision", decision_rule_name(e.decision_rule)},
           {"decision_bias", e.decision_bias},
           {"argmax_accuracy", e.metrics.argmax_accuracy},
           {"argmax_balanced_accuracy", e.metrics.argmax_balanced_accuracy},

@@ -75,7 +75,7 @@ std::string cards(const ReportData& r) {
   out += card("accuracy", metric(m.accuracy), split + " split");
   if (!r.evaluation.decision_bias.empty())
     out += card("plain argmax accuracy", metric(m.argmax_accuracy),
-                "without the class bias fitted on validation");
+                std::string("without the ") + decision_rule_text(r.evaluation.decision_rule));
   out += card("balanced accuracy", metric(m.balanced_accuracy), "mean class recall");
   out += card("AUC", metric(m.auc), "macro one-vs-rest");
   out += card("loss", metric(m.loss), "cross-entropy");

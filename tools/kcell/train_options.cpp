@@ -107,6 +107,13 @@ CLI::Validator number_in(double lo, double hi, bool above = false) {
       "NUMBER in " + range);
 }
 
+int decision_value(const std::string& name) {
+  if (name == "argmax") return KCELL_DECISION_ARGMAX;
+  if (name == "validation" || name == "bias") return KCELL_DECISION_VALIDATION_PRIORS;
+  if (name == "balanced") return KCELL_DECISION_BALANCED;
+  return KCELL_DECISION_AUTO;
+}
+
 std::string number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
@@ -146,7 +153,8 @@ kcell_augmentation parse_augment(const std::string& list) {
 }
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
-  cmd.add_option("--model", o.model, "Preset (reference, lenet5, resnet18) or architecture spec")
+  cmd.add_option("--model", o.model,
+                 "Preset (resnet8, reference, resnet18, lenet5) or architecture spec")
       ->capture_default_str();
   cmd.add_option("--epochs", o.epochs,
                  "Passes over the training split; 0: automatic, about 2,000 optimiser steps "
@@ -216,9 +224,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd.add_option("--decision", o.decision,
-                 "Decision rule kept in the model: bias (a per-class logit bias fitted on the "
-                 "validation split so that decisions follow its class priors) or argmax")
-      ->check(CLI::IsMember({"bias", "argmax"}))
+                 "Decision rule kept in the model, a per-class logit bias fitted on the "
+                 "validation split: validation (decisions follow its class priors), balanced "
+                 "(equal priors, for balanced accuracy), auto (balanced when the training and "
+                 "validation class mixes differ beyond chance, else validation), or argmax "
+                 "(no bias)")
+      ->check(CLI::IsMember({"auto", "validation", "balanced", "argmax", "bias"}))
       ->capture_default_str();
   cmd.add_option("--class-names", o.class_names,
                  "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
@@ -284,7 +295,7 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   params.monitor = stop.monitor;
   params.patience = stop.patience;
   params.validate_every = o.validate_every;
-  params.fit_decision_bias = o.decision == "bias" ? 1 : 0;
+  params.fit_decision_bias = decision_value(o.decision);
   return params;
 }
 

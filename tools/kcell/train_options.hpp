@@ -18,7 +18,7 @@ namespace kcell_cli {
 // Defaults: the library's recipe (kcell_train_params_default(), docs/accuracy.md), spelt as
 // options; a test checks that make_train_params(TrainOptions{}) gives exactly those defaults.
 struct TrainOptions {
-  std::string model = "reference";
+  std::string model = kcell_recommended_architecture();
   int epochs = 0;  // 0: automatic, from the training split's size
   int batch = 128;
   std::string optimizer = "adamw";
@@ -35,8 +35,9 @@ struct TrainOptions {
   std::string class_weights = "sqrt";
   bool balanced = false;
   std::string early_stop = "auto";
-  int validate_every = 0;         // 0: automatic
-  std::string decision = "bias";  // bias (fitted on validation) or argmax
+  int validate_every = 0;  // 0: automatic
+  // auto, validation (alias bias), balanced or argmax: a ::kcell_decision.
+  std::string decision = "auto";
   std::string class_names = "auto";
 };
 

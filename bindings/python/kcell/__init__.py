@@ -46,7 +46,7 @@ __all__ = [
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
     "NotFiniteError", "Optimizer", "Precision", "Progress", "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "UnsupportedError", "check_output", "library_path",
+    "Status", "TrainParams", "UnsupportedError", "check_output", "library_path", "recommended_architecture",
     "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 
@@ -54,6 +54,12 @@ __all__ = [
 def version() -> str:
     """The linked library's version, "MAJOR.MINOR.PATCH" (``kcell_version``)."""
     return lib().kcell_version().decode("ascii")
+
+
+def recommended_architecture() -> str:
+    """The recommended network's preset name, the kcell program's default
+    (``kcell_recommended_architecture``): pass it to :meth:`Model.create`."""
+    return lib().kcell_recommended_architecture().decode("ascii")
 
 
 def version_number() -> int:

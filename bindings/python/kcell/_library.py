@@ -69,6 +69,7 @@ class Prototype(NamedTuple):
 # (required=False if the bindings must still work with libraries that predate it).
 PROTOTYPES: Dict[str, Prototype] = {
     "kcell_version": Prototype(c_char_p, []),
+    "kcell_recommended_architecture": Prototype(c_char_p, []),
     "kcell_version_number": Prototype(c_int, []),
     "kcell_status_string": Prototype(c_char_p, [s.c_enum]),
     "kcell_last_error": Prototype(c_char_p, []),
@@ -132,6 +133,7 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_set_class_names": Prototype(STATUS, [ModelPtr, POINTER(c_char_p), c_size_t]),
     "kcell_model_class_name": Prototype(STATUS, [ModelPtr, c_int, POINTER(c_char), c_size_t,
                                                  POINTER(c_size_t)]),
+    "kcell_model_decision_rule": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_int32)]),
     "kcell_model_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
                                                     POINTER(c_size_t)]),
     "kcell_model_set_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t]),

@@ -223,6 +223,14 @@ class Model(Handle):
         lib().kcell_model_decision_bias(self._handle(), values, k, byref(count))
         return tuple(values[:count.value]) if count.value else None
 
+    @property
+    def decision_rule(self) -> str:
+        """How :attr:`decision_bias` came to be (``kcell_model_decision_rule``): ``"argmax"``
+        (no bias), ``"validation_priors"``, ``"balanced"`` or ``"given"`` (set by hand)."""
+        rule = ctypes.c_int32()
+        lib().kcell_model_decision_rule(self._handle(), byref(rule))
+        return ("argmax", "auto", "validation_priors", "balanced", "given")[rule.value]
+
     @decision_bias.setter
     def decision_bias(self, bias: Optional[Sequence[float]]) -> None:
         values = [float(b) for b in bias] if bias is not None else []
