@@ -49,7 +49,7 @@ extern "C" {
  * @brief The version of the linked library, as "MAJOR.MINOR.PATCH".
  * @return A static string; never NULL.
  */
-KCELL_API const char *kcell_version(void);
+KCELL_API const char* kcell_version(void);
 
 /**
  * @brief The version of the linked library as KCELL_VERSION_NUMBER computes it.
@@ -88,7 +88,7 @@ typedef enum kcell_status {
  * @brief A short static description of a status, e.g. "format error".
  * @return Never NULL; "unknown status" for numbers this version does not know.
  */
-KCELL_API const char *kcell_status_string(kcell_status status);
+KCELL_API const char* kcell_status_string(kcell_status status);
 
 /**
  * @brief The message of the last failed kcell call on the calling thread.
@@ -97,7 +97,7 @@ KCELL_API const char *kcell_status_string(kcell_status status);
  * @return A string owned by the library, valid until the next kcell call on this thread;
  *         "" if no call has failed on this thread yet. Never NULL.
  */
-KCELL_API const char *kcell_last_error(void);
+KCELL_API const char* kcell_last_error(void);
 
 /** @} */
 
@@ -134,10 +134,10 @@ typedef enum kcell_split {
 
 /** Options for kcell_dataset_open(). Fill with kcell_open_options_default() first. */
 typedef struct kcell_open_options {
-  size_t struct_size;    /**< sizeof(kcell_open_options), set by the default function. */
-  int32_t num_classes;   /**< Class count; 0 infers it as the largest label + 1. */
-  double val_fraction;   /**< IDX folders: fraction of train kept as validation (1/12). */
-  uint64_t max_bytes;    /**< Largest array a file may declare, in bytes (8 GiB). */
+  size_t struct_size;  /**< sizeof(kcell_open_options), set by the default function. */
+  int32_t num_classes; /**< Class count; 0 infers it as the largest label + 1. */
+  double val_fraction; /**< IDX folders: fraction of train kept as validation (1/12). */
+  uint64_t max_bytes;  /**< Largest array a file may declare, in bytes (8 GiB). */
 } kcell_open_options;
 
 /**
@@ -150,13 +150,13 @@ typedef struct kcell_open_options {
  * @param options     The struct to fill.
  * @param struct_size Its size in bytes; at least sizeof(size_t).
  */
-KCELL_API kcell_status kcell_open_options_init(kcell_open_options *options, size_t struct_size);
+KCELL_API kcell_status kcell_open_options_init(kcell_open_options* options, size_t struct_size);
 
 /**
  * @brief Fills @p options with the defaults (kcell_open_options_init() with this header's size).
  * @param options The struct to fill.
  */
-static inline kcell_status kcell_open_options_default(kcell_open_options *options) {
+static inline kcell_status kcell_open_options_default(kcell_open_options* options) {
   return kcell_open_options_init(options, sizeof *options);
 }
 
@@ -165,7 +165,8 @@ static inline kcell_status kcell_open_options_default(kcell_open_options *option
  *
  * Accepted: a MedMNIST `.npz` (members `train_images`, `train_labels`, `val_images`,
  * `val_labels`, `test_images`, `test_labels`; a split may be absent, as in a file of test
- * images only, but a split present has both its members; labels (N,) or (N, 1)); a folder of MNIST-style IDX files
+ * images only, but a split present has both its members; labels (N,) or (N, 1)); a folder of
+ * MNIST-style IDX files
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
  * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1).
@@ -176,13 +177,13 @@ static inline kcell_status kcell_open_options_default(kcell_open_options *option
  * @return ::KCELL_ERROR_IO, ::KCELL_ERROR_FORMAT (the message names the member and the
  *         problem) or ::KCELL_ERROR_LIMIT on failure.
  */
-KCELL_API kcell_status kcell_dataset_open(const char *path, const kcell_open_options *options,
-                                          kcell_dataset **out);
+KCELL_API kcell_status kcell_dataset_open(const char* path, const kcell_open_options* options,
+                                          kcell_dataset** out);
 
 /** Images and labels of one split, for kcell_dataset_create(). */
 typedef struct kcell_split_buffers {
-  const uint8_t *images; /**< count × channels × height × width bytes, N×C×H×W order. */
-  const int32_t *labels; /**< count labels in [0, num_classes). */
+  const uint8_t* images; /**< count × channels × height × width bytes, N×C×H×W order. */
+  const int32_t* labels; /**< count labels in [0, num_classes). */
   size_t count;          /**< Number of images; 0 means the split is absent. */
 } kcell_split_buffers;
 
@@ -194,11 +195,10 @@ typedef struct kcell_split_buffers {
  * @param train,val,test Splits; NULL or a zero count means the split is absent.
  * @param out Receives the dataset; release with kcell_dataset_free().
  */
-KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
-                                            int num_classes, const kcell_split_buffers *train,
-                                            const kcell_split_buffers *val,
-                                            const kcell_split_buffers *test,
-                                            kcell_dataset **out);
+KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width, int num_classes,
+                                            const kcell_split_buffers* train,
+                                            const kcell_split_buffers* val,
+                                            const kcell_split_buffers* test, kcell_dataset** out);
 
 /**
  * @brief Releases a dataset. NULL is a no-op.
@@ -208,25 +208,24 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
  * them releases it. The handle must not be passed to any new call after this; one that is
  * (while the release waits) fails with ::KCELL_ERROR_INVALID_ARGUMENT.
  */
-KCELL_API void kcell_dataset_free(kcell_dataset *dataset);
+KCELL_API void kcell_dataset_free(kcell_dataset* dataset);
 
 /**
  * @brief Number of images in a split; 0 when the split is absent.
  */
-KCELL_API kcell_status kcell_dataset_count(const kcell_dataset *dataset, kcell_split split,
-                                           size_t *count);
+KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_split split,
+                                           size_t* count);
 
 /**
  * @brief The image shape shared by all splits. Any output pointer may be NULL.
  */
-KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset *dataset, int *channels,
-                                           int *height, int *width);
+KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset* dataset, int* channels, int* height,
+                                           int* width);
 
 /**
  * @brief Number of classes (0 for an unlabelled `.npy` stack).
  */
-KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset *dataset,
-                                                 int *num_classes);
+KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset* dataset, int* num_classes);
 
 /**
  * @brief Images per class in a split.
@@ -237,8 +236,8 @@ KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset *dataset,
  * @param capacity Number of elements @p counts can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                 if fewer than the class count.
  */
-KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset *dataset,
-                                                     kcell_split split, size_t *counts,
+KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset* dataset,
+                                                     kcell_split split, size_t* counts,
                                                      size_t capacity);
 
 /**
@@ -251,9 +250,9 @@ KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset *datase
  * @param capacity Bytes @p pixels can hold.
  * @param label    Receives the label (-1 when unlabelled); may be NULL.
  */
-KCELL_API kcell_status kcell_dataset_image(const kcell_dataset *dataset, kcell_split split,
-                                           size_t index, uint8_t *pixels, size_t capacity,
-                                           int32_t *label);
+KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_split split,
+                                           size_t index, uint8_t* pixels, size_t capacity,
+                                           int32_t* label);
 
 /** @} */
 
@@ -286,7 +285,7 @@ typedef struct kcell_model kcell_model;
  *        trains by default, with the recipe of kcell_train_params_default() (docs/recipe.md).
  * @return A static string; never NULL.
  */
-KCELL_API const char *kcell_recommended_architecture(void);
+KCELL_API const char* kcell_recommended_architecture(void);
 
 /**
  * @brief Creates a model with freshly initialised weights.
@@ -303,9 +302,9 @@ KCELL_API const char *kcell_recommended_architecture(void);
  *         ::KCELL_ERROR_LIMIT for an architecture of more than 2^26 (67,108,864) trainable
  *         parameters, counted before any weight is allocated.
  */
-KCELL_API kcell_status kcell_model_create(const char *architecture, int channels, int height,
+KCELL_API kcell_status kcell_model_create(const char* architecture, int channels, int height,
                                           int width, int num_classes, uint64_t seed,
-                                          kcell_model **out);
+                                          kcell_model** out);
 
 /**
  * @brief Releases a model. NULL is a no-op.
@@ -316,12 +315,12 @@ KCELL_API kcell_status kcell_model_create(const char *architecture, int channels
  * after this; one that is (while the release waits) fails with
  * ::KCELL_ERROR_INVALID_ARGUMENT.
  */
-KCELL_API void kcell_model_free(kcell_model *model);
+KCELL_API void kcell_model_free(kcell_model* model);
 
 /**
  * @brief Number of trainable parameters (weights, biases, batch-norm scales and shifts).
  */
-KCELL_API kcell_status kcell_model_num_params(const kcell_model *model, size_t *count);
+KCELL_API kcell_status kcell_model_num_params(const kcell_model* model, size_t* count);
 
 /** @} */
 
@@ -331,9 +330,9 @@ KCELL_API kcell_status kcell_model_num_params(const kcell_model *model, size_t *
 
 /** Optimisers. */
 typedef enum kcell_optimizer {
-  KCELL_OPTIMIZER_SGD = 0,   /**< SGD with optional (Nesterov) momentum. */
-  KCELL_OPTIMIZER_ADAM = 1,  /**< Adam; weight decay is L2 added to the gradient. */
-  KCELL_OPTIMIZER_ADAMW = 2  /**< AdamW; weight decay is decoupled from the gradient. */
+  KCELL_OPTIMIZER_SGD = 0,  /**< SGD with optional (Nesterov) momentum. */
+  KCELL_OPTIMIZER_ADAM = 1, /**< Adam; weight decay is L2 added to the gradient. */
+  KCELL_OPTIMIZER_ADAMW = 2 /**< AdamW; weight decay is decoupled from the gradient. */
 } kcell_optimizer;
 
 /** Learning-rate schedules. */
@@ -398,7 +397,7 @@ typedef struct kcell_augmentation {
  * @param augmentation The struct to fill.
  * @param struct_size  Its size in bytes; at least sizeof(size_t).
  */
-KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation *augmentation,
+KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation* augmentation,
                                                size_t struct_size);
 
 /**
@@ -406,20 +405,20 @@ KCELL_API kcell_status kcell_augmentation_init(kcell_augmentation *augmentation,
  *        header's size).
  * @param augmentation The struct to fill.
  */
-static inline kcell_status kcell_augmentation_default(kcell_augmentation *augmentation) {
+static inline kcell_status kcell_augmentation_default(kcell_augmentation* augmentation) {
   return kcell_augmentation_init(augmentation, sizeof *augmentation);
 }
 
 /** What the progress callback is told, after every batch. */
 typedef struct kcell_progress {
-  int epoch;          /**< 0-based epoch. */
-  int epochs;         /**< Total epochs planned. */
-  size_t batch;       /**< Batches done in this epoch (1-based). */
-  size_t batches;     /**< Batches per epoch. */
-  double loss;        /**< Mean training loss over this epoch so far. */
-  double accuracy;    /**< Training accuracy over this epoch so far. */
-  double seconds;     /**< Seconds since the epoch started. */
-  int phase;          /**< 0 while training, 1 after the epoch's validation (stats final). */
+  int epoch;           /**< 0-based epoch. */
+  int epochs;          /**< Total epochs planned. */
+  size_t batch;        /**< Batches done in this epoch (1-based). */
+  size_t batches;      /**< Batches per epoch. */
+  double loss;         /**< Mean training loss over this epoch so far. */
+  double accuracy;     /**< Training accuracy over this epoch so far. */
+  double seconds;      /**< Seconds since the epoch started. */
+  int phase;           /**< 0 while training, 1 after the epoch's validation (stats final). */
   double val_loss;     /**< Phase 1: validation loss of the epoch; NaN without validation. */
   double val_accuracy; /**< Phase 1: validation accuracy; NaN without validation. */
 } kcell_progress;
@@ -430,7 +429,7 @@ typedef struct kcell_progress {
  * Called on the thread that called kcell_train(). After a cancel, kcell_train() returns
  * ::KCELL_ERROR_CANCELLED and the model keeps the weights of the last completed batch.
  */
-typedef int (*kcell_progress_fn)(const kcell_progress *progress, void *user_data);
+typedef int (*kcell_progress_fn)(const kcell_progress* progress, void* user_data);
 
 /** kcell_train_params.auto_class_weights: loss weights computed from the training split. */
 typedef enum kcell_class_weighting {
@@ -445,18 +444,18 @@ typedef enum kcell_class_weighting {
  * kcell_train_params::fit_decision_bias and of kcell_model_decision_rule().
  */
 typedef enum kcell_decision {
-  KCELL_DECISION_ARGMAX = 0, /**< No bias: the class of the largest probability. */
-  KCELL_DECISION_AUTO = 1,   /**< Training only: ::KCELL_DECISION_BALANCED when the class
-                                  mixes of the training and validation splits differ beyond
-                                  chance (a chi-square test at p < 0.001: the priors at use
-                                  cannot be trusted either), else
-                                  ::KCELL_DECISION_VALIDATION_PRIORS. */
+  KCELL_DECISION_ARGMAX = 0,            /**< No bias: the class of the largest probability. */
+  KCELL_DECISION_AUTO = 1,              /**< Training only: ::KCELL_DECISION_BALANCED when the class
+                                             mixes of the training and validation splits differ beyond
+                                             chance (a chi-square test at p < 0.001: the priors at use
+                                             cannot be trusted either), else
+                                             ::KCELL_DECISION_VALIDATION_PRIORS. */
   KCELL_DECISION_VALIDATION_PRIORS = 2, /**< Decisions under the validation split's class
                                              shares (the bias undoes the loss weights and the
                                              training split's priors). */
-  KCELL_DECISION_BALANCED = 3, /**< Decisions under equal class shares: for balanced
-                                    accuracy whatever the mix at use. */
-  KCELL_DECISION_GIVEN = 4     /**< A model's bias set by kcell_model_set_decision_bias(). */
+  KCELL_DECISION_BALANCED = 3,          /**< Decisions under equal class shares: for balanced
+                                             accuracy whatever the mix at use. */
+  KCELL_DECISION_GIVEN = 4 /**< A model's bias set by kcell_model_set_decision_bias(). */
 } kcell_decision;
 
 /**
@@ -467,49 +466,49 @@ typedef enum kcell_decision {
  * and a run length that follows the data size.
  */
 typedef struct kcell_train_params {
-  size_t struct_size;          /**< sizeof(kcell_train_params), set by the default function. */
-  int epochs;                  /**< Passes over the training split; 0 (the default):
-                                    automatic, about 2,000 optimiser steps within 10 to 200
-                                    epochs and at most 12,000 steps (docs/recipe.md). */
-  int batch_size;              /**< Images per step (128). */
-  int32_t optimizer;           /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAMW). */
-  double learning_rate;        /**< Peak learning rate (1e-3). */
-  double momentum;             /**< SGD momentum (0.9). */
-  int nesterov;                /**< SGD: non-zero for Nesterov momentum (0). */
-  double beta1;                /**< Adam β1 (0.9). */
-  double beta2;                /**< Adam β2 (0.999). */
-  double epsilon;              /**< Adam ε (1e-8). */
-  double weight_decay;         /**< L2 (SGD, Adam) or decoupled (AdamW) decay (0.05). */
-  int decay_bias_and_norm;     /**< Non-zero to decay biases and batch-norm parameters too (0). */
-  int32_t schedule;            /**< A ::kcell_schedule (::KCELL_SCHEDULE_COSINE). */
-  double warmup_epochs;        /**< Cosine: linear warm-up length in epochs, cut to a fifth
-                                    of the run; negative (the default, -1): 5 % of it. */
-  const float *class_weights;  /**< NULL, or one loss weight per class (copied). */
-  double label_smoothing;      /**< Label smoothing ε in [0, 1) (0). */
-  uint64_t seed;               /**< Seeds shuffling and dropout (42). */
-  int num_threads;             /**< Compute threads; 0 for the kcell_set_num_threads() value. */
-  kcell_progress_fn progress;  /**< NULL, or called after every batch and epoch. */
-  void *progress_user_data;    /**< Passed to @ref progress. */
-  int32_t monitor;             /**< A ::kcell_monitor (::KCELL_MONITOR_AUTO: validation
-                                    balanced accuracy when there is validation data, none
-                                    otherwise); any other but NONE needs validation data,
-                                    and the model ends with the best epoch's weights. */
-  int patience;                /**< With a monitor: stop after this many validations
-                                    without improvement; 0 never stops early; negative
-                                    (the default, -1): a quarter of the run's validations,
-                                    at least 3. */
-  double min_delta;            /**< With a monitor: an improvement must exceed this (0). */
-  int auto_class_weights;      /**< A ::kcell_class_weighting: loss weights from the class
-                                    counts of the train split, mean 1 over the classes
-                                    present (absent ones 0); ignored when @ref
-                                    class_weights is given (::KCELL_CLASS_WEIGHTS_SQRT). */
-  int balanced_sampler;        /**< Non-zero: each epoch draws train-count images with
-                                    replacement, every class equally likely (0). */
-  const kcell_augmentation *augmentation; /**< NULL (no augmentation), or settings filled
+  size_t struct_size;         /**< sizeof(kcell_train_params), set by the default function. */
+  int epochs;                 /**< Passes over the training split; 0 (the default):
+                                   automatic, about 2,000 optimiser steps within 10 to 200
+                                   epochs and at most 12,000 steps (docs/recipe.md). */
+  int batch_size;             /**< Images per step (128). */
+  int32_t optimizer;          /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAMW). */
+  double learning_rate;       /**< Peak learning rate (1e-3). */
+  double momentum;            /**< SGD momentum (0.9). */
+  int nesterov;               /**< SGD: non-zero for Nesterov momentum (0). */
+  double beta1;               /**< Adam β1 (0.9). */
+  double beta2;               /**< Adam β2 (0.999). */
+  double epsilon;             /**< Adam ε (1e-8). */
+  double weight_decay;        /**< L2 (SGD, Adam) or decoupled (AdamW) decay (0.05). */
+  int decay_bias_and_norm;    /**< Non-zero to decay biases and batch-norm parameters too (0). */
+  int32_t schedule;           /**< A ::kcell_schedule (::KCELL_SCHEDULE_COSINE). */
+  double warmup_epochs;       /**< Cosine: linear warm-up length in epochs, cut to a fifth
+                                   of the run; negative (the default, -1): 5 % of it. */
+  const float* class_weights; /**< NULL, or one loss weight per class (copied). */
+  double label_smoothing;     /**< Label smoothing ε in [0, 1) (0). */
+  uint64_t seed;              /**< Seeds shuffling and dropout (42). */
+  int num_threads;            /**< Compute threads; 0 for the kcell_set_num_threads() value. */
+  kcell_progress_fn progress; /**< NULL, or called after every batch and epoch. */
+  void* progress_user_data;   /**< Passed to @ref progress. */
+  int32_t monitor;            /**< A ::kcell_monitor (::KCELL_MONITOR_AUTO: validation
+                                   balanced accuracy when there is validation data, none
+                                   otherwise); any other but NONE needs validation data,
+                                   and the model ends with the best epoch's weights. */
+  int patience;               /**< With a monitor: stop after this many validations
+                                   without improvement; 0 never stops early; negative
+                                   (the default, -1): a quarter of the run's validations,
+                                   at least 3. */
+  double min_delta;           /**< With a monitor: an improvement must exceed this (0). */
+  int auto_class_weights;     /**< A ::kcell_class_weighting: loss weights from the class
+                                   counts of the train split, mean 1 over the classes
+                                   present (absent ones 0); ignored when @ref
+                                   class_weights is given (::KCELL_CLASS_WEIGHTS_SQRT). */
+  int balanced_sampler;       /**< Non-zero: each epoch draws train-count images with
+                                   replacement, every class equally likely (0). */
+  const kcell_augmentation* augmentation; /**< NULL (no augmentation), or settings filled
                                     with kcell_augmentation_default() first (copied); by
                                     default the recipe's, library-owned: flips (0.5 each)
                                     and quarter turns (0.75). */
-  const char *checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
+  const char* checkpoint_path; /**< NULL, or a file rewritten atomically after every epoch
                                     with all kcell_train() needs to resume
                                     (docs/model-files.md); checked before training as
                                     kcell_check_output() does, and refused if it is the
@@ -543,45 +542,45 @@ typedef struct kcell_train_params {
  * @param params      The struct to fill.
  * @param struct_size Its size in bytes; at least sizeof(size_t).
  */
-KCELL_API kcell_status kcell_train_params_init(kcell_train_params *params, size_t struct_size);
+KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params, size_t struct_size);
 
 /**
  * @brief Fills @p params with the defaults (kcell_train_params_init() with this header's size).
  * @param params The struct to fill.
  */
-static inline kcell_status kcell_train_params_default(kcell_train_params *params) {
+static inline kcell_status kcell_train_params_default(kcell_train_params* params) {
   return kcell_train_params_init(params, sizeof *params);
 }
 
 /** Statistics of one training epoch, from kcell_history_epoch(). */
 typedef struct kcell_epoch_stats {
-  size_t struct_size;    /**< sizeof(kcell_epoch_stats); set it before calling. */
-  int epoch;             /**< 0-based epoch. */
-  double train_loss;     /**< Mean training loss (as seen during the epoch). */
-  double train_accuracy; /**< Training accuracy (as seen during the epoch). */
-  double val_loss;       /**< Validation loss; NaN without validation data. */
-  double val_accuracy;   /**< Validation accuracy; NaN without validation data. */
-  double learning_rate;  /**< Learning rate at the end of the epoch. */
-  double seconds;        /**< Wall time of the epoch, validation included. */
+  size_t struct_size;           /**< sizeof(kcell_epoch_stats); set it before calling. */
+  int epoch;                    /**< 0-based epoch. */
+  double train_loss;            /**< Mean training loss (as seen during the epoch). */
+  double train_accuracy;        /**< Training accuracy (as seen during the epoch). */
+  double val_loss;              /**< Validation loss; NaN without validation data. */
+  double val_accuracy;          /**< Validation accuracy; NaN without validation data. */
+  double learning_rate;         /**< Learning rate at the end of the epoch. */
+  double seconds;               /**< Wall time of the epoch, validation included. */
   double val_balanced_accuracy; /**< Mean per-class validation recall; NaN without
                                      validation data. */
-  double val_auc;        /**< Validation macro one-vs-rest ROC AUC (as MedMNIST); NaN
-                              without validation data or when no class has one. */
-  double train_val_gap;  /**< train_accuracy - val_accuracy: the overfitting signal; NaN
-                              without validation data. */
+  double val_auc;               /**< Validation macro one-vs-rest ROC AUC (as MedMNIST); NaN
+                                     without validation data or when no class has one. */
+  double train_val_gap;         /**< train_accuracy - val_accuracy: the overfitting signal; NaN
+                                     without validation data. */
 } kcell_epoch_stats;
 
 /** The per-epoch record of a kcell_train() call. Not thread-safe. */
 typedef struct kcell_history kcell_history;
 
 /** @brief Creates an empty history; release with kcell_history_free(). */
-KCELL_API kcell_status kcell_history_create(kcell_history **out);
+KCELL_API kcell_status kcell_history_create(kcell_history** out);
 
 /** @brief Releases a history. NULL is a no-op. */
-KCELL_API void kcell_history_free(kcell_history *history);
+KCELL_API void kcell_history_free(kcell_history* history);
 
 /** @brief Number of epochs recorded. */
-KCELL_API kcell_status kcell_history_count(const kcell_history *history, size_t *count);
+KCELL_API kcell_status kcell_history_count(const kcell_history* history, size_t* count);
 
 /**
  * @brief Copies the statistics of recorded epoch @p index (0-based).
@@ -592,8 +591,8 @@ KCELL_API kcell_status kcell_history_count(const kcell_history *history, size_t 
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for an index past the records or a `struct_size`
  *         below sizeof(size_t).
  */
-KCELL_API kcell_status kcell_history_epoch(const kcell_history *history, size_t index,
-                                           kcell_epoch_stats *stats);
+KCELL_API kcell_status kcell_history_epoch(const kcell_history* history, size_t index,
+                                           kcell_epoch_stats* stats);
 
 /**
  * @brief Which record holds the epoch whose weights the model kept.
@@ -603,8 +602,7 @@ KCELL_API kcell_status kcell_history_epoch(const kcell_history *history, size_t 
  *                the latest kcell_train() call that filled @p history, or -1 when that call
  *                had no monitor, failed, or no epoch had a finite monitored value.
  */
-KCELL_API kcell_status kcell_history_best_epoch(const kcell_history *history,
-                                                int *best);
+KCELL_API kcell_status kcell_history_best_epoch(const kcell_history* history, int* best);
 
 /**
  * @brief Trains @p model on the train split of @p train, validating on the validation
@@ -634,9 +632,9 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history *history,
  *         before the previous step); ::KCELL_ERROR_IO if a checkpoint cannot be written;
  *         ::KCELL_ERROR_BUSY if another call is using @p model (see Models: Threads).
  */
-KCELL_API kcell_status kcell_train(kcell_model *model, const kcell_dataset *train,
-                                   const kcell_dataset *val, const kcell_train_params *params,
-                                   kcell_history *history);
+KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* train,
+                                   const kcell_dataset* val, const kcell_train_params* params,
+                                   kcell_history* history);
 
 /** @} */
 
@@ -651,17 +649,17 @@ KCELL_API kcell_status kcell_train(kcell_model *model, const kcell_dataset *trai
 
 /** Summary metrics of a model on one split. */
 typedef struct kcell_metrics {
-  size_t struct_size; /**< sizeof(kcell_metrics); set it before calling kcell_evaluate(). */
-  size_t count;       /**< Images evaluated. */
-  double loss;        /**< Mean softmax cross-entropy (unweighted, no smoothing). */
-  double accuracy;    /**< Fraction classified correctly. */
+  size_t struct_size;       /**< sizeof(kcell_metrics); set it before calling kcell_evaluate(). */
+  size_t count;             /**< Images evaluated. */
+  double loss;              /**< Mean softmax cross-entropy (unweighted, no smoothing). */
+  double accuracy;          /**< Fraction classified correctly. */
   double balanced_accuracy; /**< Mean recall over the classes present in the labels;
                                  NaN from kcell_evaluate() for over 4096 classes. */
-  double auc;         /**< Macro one-vs-rest ROC AUC of the softmax probabilities, as
-                           MedMNIST computes it (ties count half); NaN when undefined
-                           (or, from kcell_evaluate(), for over 4096 classes). */
-  double argmax_accuracy; /**< @ref accuracy by plain argmax, without the model's decision
-                               bias (kcell_model_decision_bias()); equal to it without one. */
+  double auc;               /**< Macro one-vs-rest ROC AUC of the softmax probabilities, as
+                                 MedMNIST computes it (ties count half); NaN when undefined
+                                 (or, from kcell_evaluate(), for over 4096 classes). */
+  double argmax_accuracy;   /**< @ref accuracy by plain argmax, without the model's decision
+                                 bias (kcell_model_decision_bias()); equal to it without one. */
   double argmax_balanced_accuracy; /**< @ref balanced_accuracy by plain argmax. */
 } kcell_metrics;
 
@@ -683,8 +681,8 @@ typedef struct kcell_class_metrics {
  * @param split   A labelled split of it.
  * @param metrics Receives the metrics; set its `struct_size` first.
  */
-KCELL_API kcell_status kcell_evaluate(const kcell_model *model, const kcell_dataset *dataset,
-                                      kcell_split split, kcell_metrics *metrics);
+KCELL_API kcell_status kcell_evaluate(const kcell_model* model, const kcell_dataset* dataset,
+                                      kcell_split split, kcell_metrics* metrics);
 
 /**
  * @brief Evaluates @p model on one labelled split with per-class metrics and the confusion
@@ -706,11 +704,11 @@ KCELL_API kcell_status kcell_evaluate(const kcell_model *model, const kcell_data
  *                           fewer than k × k.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for more than 4096 classes.
  */
-KCELL_API kcell_status kcell_evaluate_details(const kcell_model *model,
-                                              const kcell_dataset *dataset, kcell_split split,
-                                              kcell_metrics *metrics,
-                                              kcell_class_metrics *per_class,
-                                              size_t per_class_capacity, uint64_t *confusion,
+KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
+                                              const kcell_dataset* dataset, kcell_split split,
+                                              kcell_metrics* metrics,
+                                              kcell_class_metrics* per_class,
+                                              size_t per_class_capacity, uint64_t* confusion,
                                               size_t confusion_capacity);
 
 /** @} */
@@ -751,7 +749,7 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model *model,
  * @param path  File to write; its folder must exist.
  * @return ::KCELL_ERROR_IO (the message names the path and the system's reason).
  */
-KCELL_API kcell_status kcell_model_save(const kcell_model *model, const char *path);
+KCELL_API kcell_status kcell_model_save(const kcell_model* model, const char* path);
 
 /**
  * @brief Saves @p model into memory that the library allocates: the bytes of a model file.
@@ -760,23 +758,24 @@ KCELL_API kcell_status kcell_model_save(const kcell_model *model, const char *pa
  * @param data  Receives the bytes; release them with kcell_free().
  * @param size  Receives their number.
  */
-KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model *model, void **data,
-                                                  size_t *size);
+KCELL_API kcell_status kcell_model_save_to_memory(const kcell_model* model, void** data,
+                                                  size_t* size);
 
 /**
  * @brief Loads a model file written by kcell_model_save(): a single model or an ensemble
  *        (kcell_model_member_count() tells).
  *
- * The whole file is checked (for an ensemble, every member and that they agree): the format version, the CRC of every archive member, that
- * every tensor the architecture needs is present as little-endian float32 in C order with
- * exactly the architecture's shape, and that there is nothing else.
+ * The whole file is checked (for an ensemble, every member and that they agree): the format
+ * version, the CRC of every archive member, that every tensor the architecture needs is present as
+ * little-endian float32 in C order with exactly the architecture's shape, and that there is nothing
+ * else.
  *
  * @param path File to read.
  * @param out  Receives the model; release with kcell_model_free().
  * @return ::KCELL_ERROR_IO if the file cannot be opened; ::KCELL_ERROR_FORMAT for anything
  *         wrong with its content (the message names the member and the problem).
  */
-KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
+KCELL_API kcell_status kcell_model_load(const char* path, kcell_model** out);
 
 /**
  * @brief Loads a model from the bytes of a model file in memory (which are not kept).
@@ -787,8 +786,8 @@ KCELL_API kcell_status kcell_model_load(const char *path, kcell_model **out);
  * @return ::KCELL_ERROR_FORMAT as kcell_model_load() does; messages call the buffer
  *         "<memory buffer>".
  */
-KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t size,
-                                                    kcell_model **out);
+KCELL_API kcell_status kcell_model_load_from_memory(const void* data, size_t size,
+                                                    kcell_model** out);
 
 /**
  * @brief Makes an ensemble of copies of @p count models: its predictions are the mean of
@@ -804,36 +803,36 @@ KCELL_API kcell_status kcell_model_load_from_memory(const void *data, size_t siz
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model
  *         or members that disagree (the message names the member and the difference).
  */
-KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model *const *models,
-                                                   size_t count, kcell_model **out);
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* models, size_t count,
+                                                   kcell_model** out);
 
 /**
  * @brief Number of member models: 1 for a single model, N for an ensemble of N.
  * @param model The model.
  * @param count Receives the number.
  */
-KCELL_API kcell_status kcell_model_member_count(const kcell_model *model, size_t *count);
+KCELL_API kcell_status kcell_model_member_count(const kcell_model* model, size_t* count);
 
 /**
  * @brief Releases memory that kcell allocated for the caller (kcell_model_save_to_memory()).
  * @param memory The memory; NULL is a no-op.
  */
-KCELL_API void kcell_free(void *memory);
+KCELL_API void kcell_free(void* memory);
 
 /** What a model is: its input, classes and training so far. */
 typedef struct kcell_model_info {
-  size_t struct_size;   /**< sizeof(kcell_model_info); set it before calling. */
-  int channels;         /**< Input channels (1 or 3). */
-  int height;           /**< Input height in pixels. */
-  int width;            /**< Input width in pixels. */
-  int num_classes;      /**< Number of classes. */
-  size_t num_params;    /**< Trainable parameters. */
-  int epochs_trained;   /**< Epochs completed over all training runs (0 for a new model). */
-  int best_epoch;       /**< 0-based epoch, counted over all runs, whose weights the model
-                             holds after a run with a monitor; -1 if unknown or the last
-                             run had none. */
-  double val_loss;      /**< Validation loss after the last epoch; NaN if unknown. */
-  double val_accuracy;  /**< Validation accuracy after the last epoch; NaN if unknown. */
+  size_t struct_size;  /**< sizeof(kcell_model_info); set it before calling. */
+  int channels;        /**< Input channels (1 or 3). */
+  int height;          /**< Input height in pixels. */
+  int width;           /**< Input width in pixels. */
+  int num_classes;     /**< Number of classes. */
+  size_t num_params;   /**< Trainable parameters. */
+  int epochs_trained;  /**< Epochs completed over all training runs (0 for a new model). */
+  int best_epoch;      /**< 0-based epoch, counted over all runs, whose weights the model
+                            holds after a run with a monitor; -1 if unknown or the last
+                            run had none. */
+  double val_loss;     /**< Validation loss after the last epoch; NaN if unknown. */
+  double val_accuracy; /**< Validation accuracy after the last epoch; NaN if unknown. */
 } kcell_model_info;
 
 /**
@@ -843,7 +842,7 @@ typedef struct kcell_model_info {
  * @param info  Receives the description; set its `struct_size` first. Only the fields that
  *              fit in that size are written.
  */
-KCELL_API kcell_status kcell_model_get_info(const kcell_model *model, kcell_model_info *info);
+KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_model_info* info);
 
 /**
  * @brief Copies the model's architecture as canonical spec text (presets written out).
@@ -854,8 +853,8 @@ KCELL_API kcell_status kcell_model_get_info(const kcell_model *model, kcell_mode
  * @param needed   NULL, or receives the bytes the text needs with its NUL, also when the
  *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
  */
-KCELL_API kcell_status kcell_model_architecture(const kcell_model *model, char *buffer,
-                                                size_t capacity, size_t *needed);
+KCELL_API kcell_status kcell_model_architecture(const kcell_model* model, char* buffer,
+                                                size_t capacity, size_t* needed);
 
 /**
  * @brief Copies a Keras-style summary of the model: one line per layer with its output
@@ -867,8 +866,8 @@ KCELL_API kcell_status kcell_model_architecture(const kcell_model *model, char *
  * @param needed   NULL, or receives the bytes the text needs with its NUL, also when the
  *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
  */
-KCELL_API kcell_status kcell_model_summary(const kcell_model *model, char *buffer,
-                                           size_t capacity, size_t *needed);
+KCELL_API kcell_status kcell_model_summary(const kcell_model* model, char* buffer, size_t capacity,
+                                           size_t* needed);
 
 /**
  * @brief Copies the input normalisation: x = (pixel / 255 - mean[c]) / std[c] per channel,
@@ -882,8 +881,8 @@ KCELL_API kcell_status kcell_model_summary(const kcell_model *model, char *buffe
  * @param capacity Floats @p mean and @p std can each hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                 if fewer than the channel count.
  */
-KCELL_API kcell_status kcell_model_normalization(const kcell_model *model, float *mean,
-                                                 float *std, size_t capacity);
+KCELL_API kcell_status kcell_model_normalization(const kcell_model* model, float* mean, float* std,
+                                                 size_t capacity);
 
 /**
  * @brief Names the classes; model files keep the names. Until set they are "0" .. "k-1".
@@ -897,8 +896,8 @@ KCELL_API kcell_status kcell_model_normalization(const kcell_model *model, float
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for a wrong count or a name that is empty, too long
  *         or not UTF-8.
  */
-KCELL_API kcell_status kcell_model_set_class_names(kcell_model *model,
-                                                   const char *const *names, size_t count);
+KCELL_API kcell_status kcell_model_set_class_names(kcell_model* model, const char* const* names,
+                                                   size_t count);
 
 /**
  * @brief Copies the name of class @p index.
@@ -910,8 +909,8 @@ KCELL_API kcell_status kcell_model_set_class_names(kcell_model *model,
  * @param needed   NULL, or receives the bytes the name needs with its NUL, also when the
  *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
  */
-KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int index,
-                                              char *buffer, size_t capacity, size_t *needed);
+KCELL_API kcell_status kcell_model_class_name(const kcell_model* model, int index, char* buffer,
+                                              size_t capacity, size_t* needed);
 
 /**
  * @brief Copies the model's decision bias: one value per class that prediction and
@@ -920,16 +919,17 @@ KCELL_API kcell_status kcell_model_class_name(const kcell_model *model, int inde
  * kcell_train() with validation data and `fit_decision_bias` fits it on the validation split
  * (the bias under which the mean predicted probability of each class equals its share of the
  * validation labels, or 1/k for ::KCELL_DECISION_BALANCED: argmax then decides under those
- * class priors rather than the training ones, docs/recipe.md); it is saved in model files. A model without one (new,
- * trained without validation, or loaded from an older file) decides by plain argmax.
+ * class priors rather than the training ones, docs/recipe.md); it is saved in model files. A model
+ * without one (new, trained without validation, or loaded from an older file) decides by plain
+ * argmax.
  * @param model    The model.
  * @param bias     Receives the values; may be NULL when @p capacity is 0.
  * @param capacity Floats @p bias can hold (the class count; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                 otherwise, when the model has a bias).
  * @param count    Receives the class count, or 0 when the model has no bias.
  */
-KCELL_API kcell_status kcell_model_decision_bias(const kcell_model *model, float *bias,
-                                                 size_t capacity, size_t *count);
+KCELL_API kcell_status kcell_model_decision_bias(const kcell_model* model, float* bias,
+                                                 size_t capacity, size_t* count);
 
 /**
  * @brief Tells how the model's decision bias came to be.
@@ -939,7 +939,7 @@ KCELL_API kcell_status kcell_model_decision_bias(const kcell_model *model, float
  *              fitted it (files from before the rule was recorded: validation priors), or
  *              ::KCELL_DECISION_GIVEN after kcell_model_set_decision_bias().
  */
-KCELL_API kcell_status kcell_model_decision_rule(const kcell_model *model, int32_t *rule);
+KCELL_API kcell_status kcell_model_decision_rule(const kcell_model* model, int32_t* rule);
 
 /**
  * @brief Sets (or, with @p count 0, removes) the model's decision bias.
@@ -950,7 +950,7 @@ KCELL_API kcell_status kcell_model_decision_rule(const kcell_model *model, int32
  * @param count The class count, or 0.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for another count or a non-finite value.
  */
-KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model *model, const float *bias,
+KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model* model, const float* bias,
                                                      size_t count);
 
 /** @} */
@@ -1004,9 +1004,8 @@ typedef enum kcell_layout {
  * @param capacity      Floats @p probabilities can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                      if fewer than @p count × class count.
  */
-KCELL_API kcell_status kcell_predict(const kcell_model *model, const uint8_t *images,
-                                     size_t count, kcell_layout layout, float *probabilities,
-                                     size_t capacity);
+KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images, size_t count,
+                                     kcell_layout layout, float* probabilities, size_t capacity);
 
 /**
  * @brief Predicts class probabilities for @p count float images already normalised.
@@ -1022,8 +1021,8 @@ KCELL_API kcell_status kcell_predict(const kcell_model *model, const uint8_t *im
  *         message names the image and element; nothing is written), since the network's
  *         ReLU and max-pooling would turn it into finite, meaningless probabilities.
  */
-KCELL_API kcell_status kcell_predict_normalized(const kcell_model *model, const float *images,
-                                                size_t count, float *probabilities,
+KCELL_API kcell_status kcell_predict_normalized(const kcell_model* model, const float* images,
+                                                size_t count, float* probabilities,
                                                 size_t capacity);
 
 /**
@@ -1052,7 +1051,7 @@ KCELL_API kcell_status kcell_predict_normalized(const kcell_model *model, const 
  *         a calibration of the current weights, and for a value that is no
  *         ::kcell_precision.
  */
-KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
+KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
                                                            kcell_precision precision);
 
 /**
@@ -1079,8 +1078,7 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model *model,
  *         split, images of another shape than the model's input, or a model that computes
  *         non-finite values on them.
  */
-KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model *model,
-                                                  const kcell_dataset *dataset,
+KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model, const kcell_dataset* dataset,
                                                   kcell_split split, size_t max_images);
 
 /** @} */
@@ -1107,7 +1105,7 @@ KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model *model,
  * @return ::KCELL_ERROR_IO (the message names the path and the reason; the previous
  *         file, if any, is unchanged); ::KCELL_ERROR_INVALID_ARGUMENT for NULL or "".
  */
-KCELL_API kcell_status kcell_write_file(const char *path, const void *data, size_t size);
+KCELL_API kcell_status kcell_write_file(const char* path, const void* data, size_t size);
 
 /**
  * @brief Checks before any work that @p path can be written and is none of the inputs.
@@ -1124,7 +1122,7 @@ KCELL_API kcell_status kcell_write_file(const char *path, const void *data, size
  * @return ::KCELL_ERROR_IO for a path that cannot be written (one line naming the path and
  *         the reason); ::KCELL_ERROR_INVALID_ARGUMENT for NULL, "" or an output that is an input.
  */
-KCELL_API kcell_status kcell_check_output(const char *path, const char *const *inputs,
+KCELL_API kcell_status kcell_check_output(const char* path, const char* const* inputs,
                                           size_t count);
 
 /** @} */

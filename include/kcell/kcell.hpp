@@ -27,7 +27,7 @@ namespace kcell {
 class Error : public std::runtime_error {
  public:
   /** Makes an error from a status and message. */
-  Error(kcell_status status, const std::string &message)
+  Error(kcell_status status, const std::string& message)
       : std::runtime_error(message), status_(status) {}
   /** The status the C call returned. */
   kcell_status status() const noexcept { return status_; }
@@ -85,26 +85,29 @@ inline kcell_train_params default_train_params() {
 }
 
 /** Writes @p size bytes to the file @p path atomically (kcell_write_file()). */
-inline void write_file(const std::string &path, const void *data, size_t size) {
+inline void write_file(const std::string& path, const void* data, size_t size) {
   check(kcell_write_file(path.c_str(), data, size));
 }
 
 /** Checks before any work that @p path can be written and is none of @p inputs
  *  (kcell_check_output()). */
-inline void check_output(const std::string &path, const std::vector<std::string> &inputs) {
-  std::vector<const char *> pointers;
+inline void check_output(const std::string& path, const std::vector<std::string>& inputs) {
+  std::vector<const char*> pointers;
   pointers.reserve(inputs.size());
-  for (const std::string &input : inputs) pointers.push_back(input.c_str());
+  for (const std::string& input : inputs) pointers.push_back(input.c_str());
   check(kcell_check_output(path.c_str(), pointers.empty() ? nullptr : pointers.data(),
                            pointers.size()));
 }
 
 /** The name the C API uses for a split: "train", "val" or "test" ("?" for another number). */
-inline const char *split_name(kcell_split split) noexcept {
+inline const char* split_name(kcell_split split) noexcept {
   switch (split) {
-    case KCELL_SPLIT_TRAIN: return "train";
-    case KCELL_SPLIT_VAL: return "val";
-    case KCELL_SPLIT_TEST: return "test";
+    case KCELL_SPLIT_TRAIN:
+      return "train";
+    case KCELL_SPLIT_VAL:
+      return "val";
+    case KCELL_SPLIT_TEST:
+      return "test";
   }
   return "?";
 }
@@ -112,20 +115,20 @@ inline const char *split_name(kcell_split split) noexcept {
 /** The images and labels of one split for Dataset::create(), pointing into @p images and
  *  @p labels (which must stay alive until the call; the library copies them). The count is
  *  the number of labels. */
-inline kcell_split_buffers split_buffers(const std::vector<uint8_t> &images,
-                                         const std::vector<int32_t> &labels) noexcept {
+inline kcell_split_buffers split_buffers(const std::vector<uint8_t>& images,
+                                         const std::vector<int32_t>& labels) noexcept {
   return kcell_split_buffers{images.data(), labels.data(), labels.size()};
 }
 
 namespace detail {
-template <class T, void (*Free)(T *)>
+template <class T, void (*Free)(T*)>
 struct Deleter {
-  void operator()(T *p) const noexcept { Free(p); }
+  void operator()(T* p) const noexcept { Free(p); }
 };
 
 // Text from a function of the (buffer, capacity, needed) kind: asks for the size, then copies.
 template <class Copy>
-std::string copy_text(Copy &&copy) {
+std::string copy_text(Copy&& copy) {
   size_t needed = 0;
   const kcell_status sized = copy(nullptr, 0, &needed);
   if (sized != KCELL_ERROR_BUFFER_TOO_SMALL) check(sized);
@@ -141,17 +144,17 @@ std::string copy_text(Copy &&copy) {
 class Dataset {
  public:
   /** Opens a file or folder (kcell_dataset_open()); NULL @p options for the defaults. */
-  explicit Dataset(const std::string &path, const kcell_open_options *options = nullptr) {
-    kcell_dataset *raw = nullptr;
+  explicit Dataset(const std::string& path, const kcell_open_options* options = nullptr) {
+    kcell_dataset* raw = nullptr;
     check(kcell_dataset_open(path.c_str(), options, &raw));
     handle_.reset(raw);
   }
   /** Makes a dataset from caller memory, which is copied (kcell_dataset_create()); NULL
    *  for an absent split. See split_buffers(). */
   static Dataset create(int channels, int height, int width, int num_classes,
-                        const kcell_split_buffers *train, const kcell_split_buffers *val = nullptr,
-                        const kcell_split_buffers *test = nullptr) {
-    kcell_dataset *raw = nullptr;
+                        const kcell_split_buffers* train, const kcell_split_buffers* val = nullptr,
+                        const kcell_split_buffers* test = nullptr) {
+    kcell_dataset* raw = nullptr;
     check(kcell_dataset_create(channels, height, width, num_classes, train, val, test, &raw));
     return Dataset(raw);
   }
@@ -174,7 +177,7 @@ class Dataset {
     return chw;
   }
   /** One image's C×H×W bytes and its label (kcell_dataset_image()). */
-  std::vector<uint8_t> image(kcell_split split, size_t index, int32_t *label = nullptr) const {
+  std::vector<uint8_t> image(kcell_split split, size_t index, int32_t* label = nullptr) const {
     const auto chw = shape();
     std::vector<uint8_t> pixels(static_cast<size_t>(chw[0]) * chw[1] * chw[2]);
     check(kcell_dataset_image(get(), split, index, pixels.data(), pixels.size(), label));
@@ -193,10 +196,10 @@ class Dataset {
     return counts;
   }
   /** The C handle, still owned by this object. */
-  kcell_dataset *get() const noexcept { return handle_.get(); }
+  kcell_dataset* get() const noexcept { return handle_.get(); }
 
  private:
-  explicit Dataset(kcell_dataset *raw) { handle_.reset(raw); }
+  explicit Dataset(kcell_dataset* raw) { handle_.reset(raw); }
   std::unique_ptr<kcell_dataset, detail::Deleter<kcell_dataset, kcell_dataset_free>> handle_;
 };
 
@@ -205,7 +208,7 @@ class History {
  public:
   /** Creates an empty history (kcell_history_create()). */
   History() {
-    kcell_history *raw = nullptr;
+    kcell_history* raw = nullptr;
     check(kcell_history_create(&raw));
     handle_.reset(raw);
   }
@@ -237,7 +240,7 @@ class History {
     return best;
   }
   /** The C handle, still owned by this object. */
-  kcell_history *get() const noexcept { return handle_.get(); }
+  kcell_history* get() const noexcept { return handle_.get(); }
 
  private:
   std::unique_ptr<kcell_history, detail::Deleter<kcell_history, kcell_history_free>> handle_;
@@ -246,7 +249,7 @@ class History {
 /** Told after every batch and epoch of Model::train(); returns true to cancel training (as
  *  a non-zero return of ::kcell_progress_fn does). An exception it throws cancels training
  *  and is rethrown by Model::train() once kcell_train() has returned. */
-using ProgressCallback = std::function<bool(const kcell_progress &)>;
+using ProgressCallback = std::function<bool(const kcell_progress&)>;
 
 /** Everything kcell_evaluate_details() reports about one split. */
 struct EvaluationDetails {
@@ -266,27 +269,27 @@ struct Normalization {
 class Model {
  public:
   /** Creates a model (kcell_model_create()). */
-  Model(const std::string &architecture, int channels, int height, int width, int num_classes,
+  Model(const std::string& architecture, int channels, int height, int width, int num_classes,
         uint64_t seed = 42) {
-    kcell_model *raw = nullptr;
-    check(kcell_model_create(architecture.c_str(), channels, height, width, num_classes, seed,
-                             &raw));
+    kcell_model* raw = nullptr;
+    check(
+        kcell_model_create(architecture.c_str(), channels, height, width, num_classes, seed, &raw));
     handle_.reset(raw);
   }
   /** Loads a model file (kcell_model_load()). */
-  static Model load(const std::string &path) {
-    kcell_model *raw = nullptr;
+  static Model load(const std::string& path) {
+    kcell_model* raw = nullptr;
     check(kcell_model_load(path.c_str(), &raw));
     return Model(raw);
   }
   /** An ensemble of @p members, which are copied (kcell_model_ensemble_create()). */
-  static Model ensemble(const std::vector<const Model *> &members) {
-    std::vector<const kcell_model *> handles;
+  static Model ensemble(const std::vector<const Model*>& members) {
+    std::vector<const kcell_model*> handles;
     handles.reserve(members.size());
-    for (const Model *m : members) handles.push_back(m ? m->get() : nullptr);
-    kcell_model *raw = nullptr;
-    check(kcell_model_ensemble_create(handles.empty() ? nullptr : handles.data(),
-                                      handles.size(), &raw));
+    for (const Model* m : members) handles.push_back(m ? m->get() : nullptr);
+    kcell_model* raw = nullptr;
+    check(kcell_model_ensemble_create(handles.empty() ? nullptr : handles.data(), handles.size(),
+                                      &raw));
     return Model(raw);
   }
   /** Number of members of an ensemble, 1 for a single model (kcell_model_member_count()). */
@@ -296,65 +299,63 @@ class Model {
     return n;
   }
   /** Loads a model from the bytes of a model file (kcell_model_load_from_memory()). */
-  static Model load_from_memory(const void *data, size_t size) {
-    kcell_model *raw = nullptr;
+  static Model load_from_memory(const void* data, size_t size) {
+    kcell_model* raw = nullptr;
     check(kcell_model_load_from_memory(data, size, &raw));
     return Model(raw);
   }
   /** Loads a model from the bytes of a model file (kcell_model_load_from_memory()). */
-  static Model load_from_memory(const std::vector<uint8_t> &bytes) {
+  static Model load_from_memory(const std::vector<uint8_t>& bytes) {
     return load_from_memory(bytes.data(), bytes.size());
   }
 
   /** Trains on @p train, validating on @p val if given (kcell_train()). A @p progress
    *  callback replaces the one in @p params for this call. */
-  void train(const Dataset &train, const Dataset *val, const kcell_train_params &params,
-             History *history = nullptr, const ProgressCallback &progress = nullptr) {
+  void train(const Dataset& train, const Dataset* val, const kcell_train_params& params,
+             History* history = nullptr, const ProgressCallback& progress = nullptr) {
     kcell_train_params p = params;
     Bridge bridge{&progress, nullptr};
     if (progress) {
       p.progress = &Bridge::call;
       p.progress_user_data = &bridge;
     }
-    const kcell_status status = kcell_train(get(), train.get(), val ? val->get() : nullptr,
-                                            &p, history ? history->get() : nullptr);
+    const kcell_status status = kcell_train(get(), train.get(), val ? val->get() : nullptr, &p,
+                                            history ? history->get() : nullptr);
     if (bridge.error) std::rethrow_exception(bridge.error);
     check(status);
   }
   /** Metrics on one split (kcell_evaluate()). */
-  kcell_metrics evaluate(const Dataset &data, kcell_split split) const {
+  kcell_metrics evaluate(const Dataset& data, kcell_split split) const {
     kcell_metrics metrics{};
     metrics.struct_size = sizeof metrics;
     check(kcell_evaluate(get(), data.get(), split, &metrics));
     return metrics;
   }
   /** Metrics, per-class metrics and confusion matrix on one split (kcell_evaluate_details()). */
-  EvaluationDetails evaluate_details(const Dataset &data, kcell_split split) const {
+  EvaluationDetails evaluate_details(const Dataset& data, kcell_split split) const {
     const size_t k = static_cast<size_t>(info().num_classes);
     EvaluationDetails out{};
     out.metrics.struct_size = sizeof out.metrics;
     out.per_class.resize(k);
     out.confusion.resize(k * k);
     check(kcell_evaluate_details(get(), data.get(), split, &out.metrics, out.per_class.data(),
-                                 out.per_class.size(), out.confusion.data(),
-                                 out.confusion.size()));
+                                 out.per_class.size(), out.confusion.data(), out.confusion.size()));
     return out;
   }
 
   /** Class probabilities, count × classes, for uint8 images (kcell_predict()). */
-  std::vector<float> predict(const uint8_t *images, size_t count,
+  std::vector<float> predict(const uint8_t* images, size_t count,
                              kcell_layout layout = KCELL_LAYOUT_NCHW) const {
     std::vector<float> probabilities(count * static_cast<size_t>(info().num_classes));
-    check(kcell_predict(get(), images, count, layout, probabilities.data(),
-                        probabilities.size()));
+    check(kcell_predict(get(), images, count, layout, probabilities.data(), probabilities.size()));
     return probabilities;
   }
   /** Class probabilities, count × classes, for normalised float images
    *  (kcell_predict_normalized()). */
-  std::vector<float> predict_normalized(const float *images, size_t count) const {
+  std::vector<float> predict_normalized(const float* images, size_t count) const {
     std::vector<float> probabilities(count * static_cast<size_t>(info().num_classes));
-    check(kcell_predict_normalized(get(), images, count, probabilities.data(),
-                                   probabilities.size()));
+    check(
+        kcell_predict_normalized(get(), images, count, probabilities.data(), probabilities.size()));
     return probabilities;
   }
   /** Arithmetic of later predictions and evaluations (kcell_model_set_inference_precision()). */
@@ -363,19 +364,19 @@ class Model {
   }
   /** Calibrates int8 inference on the first @p max_images images of @p split (0: all)
    *  (kcell_model_calibrate_int8()). */
-  void calibrate_int8(const Dataset &data, kcell_split split, size_t max_images = 0) {
+  void calibrate_int8(const Dataset& data, kcell_split split, size_t max_images = 0) {
     check(kcell_model_calibrate_int8(get(), data.get(), split, max_images));
   }
 
   /** Saves to a file, atomically replacing it (kcell_model_save()). */
-  void save(const std::string &path) const { check(kcell_model_save(get(), path.c_str())); }
+  void save(const std::string& path) const { check(kcell_model_save(get(), path.c_str())); }
   /** The bytes of a model file (kcell_model_save_to_memory(), then kcell_free()). */
   std::vector<uint8_t> save_to_memory() const {
-    void *data = nullptr;
+    void* data = nullptr;
     size_t size = 0;
     check(kcell_model_save_to_memory(get(), &data, &size));
     const std::unique_ptr<void, detail::Deleter<void, kcell_free>> owner(data);
-    const auto *bytes = static_cast<const uint8_t *>(data);
+    const auto* bytes = static_cast<const uint8_t*>(data);
     return std::vector<uint8_t>(bytes, bytes + size);
   }
 
@@ -394,13 +395,13 @@ class Model {
   }
   /** The architecture as canonical spec text (kcell_model_architecture()). */
   std::string architecture() const {
-    return detail::copy_text([this](char *buffer, size_t capacity, size_t *needed) {
+    return detail::copy_text([this](char* buffer, size_t capacity, size_t* needed) {
       return kcell_model_architecture(get(), buffer, capacity, needed);
     });
   }
   /** A Keras-style summary, one line per layer (kcell_model_summary()). */
   std::string summary() const {
-    return detail::copy_text([this](char *buffer, size_t capacity, size_t *needed) {
+    return detail::copy_text([this](char* buffer, size_t capacity, size_t* needed) {
       return kcell_model_summary(get(), buffer, capacity, needed);
     });
   }
@@ -413,16 +414,16 @@ class Model {
   }
   /** Names the classes in label order; empty restores "0" .. "k-1"
    *  (kcell_model_set_class_names()). */
-  void set_class_names(const std::vector<std::string> &names) {
-    std::vector<const char *> pointers;
+  void set_class_names(const std::vector<std::string>& names) {
+    std::vector<const char*> pointers;
     pointers.reserve(names.size());
-    for (const std::string &name : names) pointers.push_back(name.c_str());
+    for (const std::string& name : names) pointers.push_back(name.c_str());
     check(kcell_model_set_class_names(get(), pointers.empty() ? nullptr : pointers.data(),
                                       pointers.size()));
   }
   /** The name of class @p index (kcell_model_class_name()). */
   std::string class_name(int index) const {
-    return detail::copy_text([this, index](char *buffer, size_t capacity, size_t *needed) {
+    return detail::copy_text([this, index](char* buffer, size_t capacity, size_t* needed) {
       return kcell_model_class_name(get(), index, buffer, capacity, needed);
     });
   }
@@ -452,21 +453,20 @@ class Model {
   }
   /** Sets the decision bias (one value per class), or removes it when @p bias is empty
    *  (kcell_model_set_decision_bias()). */
-  void set_decision_bias(const std::vector<float> &bias) {
-    check(kcell_model_set_decision_bias(get(), bias.empty() ? nullptr : bias.data(),
-                                        bias.size()));
+  void set_decision_bias(const std::vector<float>& bias) {
+    check(kcell_model_set_decision_bias(get(), bias.empty() ? nullptr : bias.data(), bias.size()));
   }
 
   /** The C handle, still owned by this object. */
-  kcell_model *get() const noexcept { return handle_.get(); }
+  kcell_model* get() const noexcept { return handle_.get(); }
 
  private:
   // Calls the std::function from C: no exception may unwind through kcell_train().
   struct Bridge {
-    const ProgressCallback *callback;
+    const ProgressCallback* callback;
     std::exception_ptr error;
-    static int call(const kcell_progress *progress, void *user_data) noexcept {
-      Bridge &self = *static_cast<Bridge *>(user_data);
+    static int call(const kcell_progress* progress, void* user_data) noexcept {
+      Bridge& self = *static_cast<Bridge*>(user_data);
       try {
         return (*self.callback)(*progress) ? 1 : 0;
       } catch (...) {
@@ -476,7 +476,7 @@ class Model {
     }
   };
 
-  explicit Model(kcell_model *raw) { handle_.reset(raw); }
+  explicit Model(kcell_model* raw) { handle_.reset(raw); }
   std::unique_ptr<kcell_model, detail::Deleter<kcell_model, kcell_model_free>> handle_;
 };
 

@@ -12,8 +12,8 @@
 namespace {
 
 using kcell::Status;
-using kcell::api::guarded;
 using kcell::api::Access;
+using kcell::api::guarded;
 using kcell::api::InUse;
 using kcell::api::require;
 namespace data = kcell::data;
@@ -51,8 +51,7 @@ data::SplitView view_of(const kcell_split_buffers* buffers) {
 
 extern "C" {
 
-KCELL_API kcell_status kcell_open_options_init(kcell_open_options* options,
-                                               size_t struct_size) {
+KCELL_API kcell_status kcell_open_options_init(kcell_open_options* options, size_t struct_size) {
   return guarded([&] {
     require(options, "options");
     data::OpenOptions defaults;
@@ -89,9 +88,7 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
   });
 }
 
-KCELL_API void kcell_dataset_free(kcell_dataset* dataset) {
-  kcell::api::release_handle(dataset);
-}
+KCELL_API void kcell_dataset_free(kcell_dataset* dataset) { kcell::api::release_handle(dataset); }
 
 KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_split split,
                                            size_t* count) {

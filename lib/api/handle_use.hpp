@@ -26,7 +26,7 @@ class UseState {
 // Frees `handle` now, or marks it so that the call using it frees it when it
 // returns.
 template <class Handle>
-void release_handle(Handle *handle) {
+void release_handle(Handle* handle) {
   if (!handle) return;
   const uint64_t old = handle->use.bits.fetch_or(UseState::kFreed, std::memory_order_acq_rel);
   if ((old & UseState::kFreed) == 0 && (old & UseState::kCount) == 0) delete handle;
@@ -40,10 +40,10 @@ enum class Access { shared, exclusive };
 template <class Handle>
 class InUse {
  public:
-  InUse(const Handle *handle, const char *what, Access access)
-      : handle_(const_cast<Handle *>(handle)) {
+  InUse(const Handle* handle, const char* what, Access access)
+      : handle_(const_cast<Handle*>(handle)) {
     if (!handle_) return;
-    std::atomic<uint64_t> &bits = handle_->use.bits;
+    std::atomic<uint64_t>& bits = handle_->use.bits;
     if (access == Access::shared) {
       const uint64_t old = bits.fetch_add(1, std::memory_order_acq_rel);
       step_ = 1;
@@ -59,8 +59,8 @@ class InUse {
     } while (!bits.compare_exchange_weak(old, UseState::kExclusive | 1, std::memory_order_acq_rel));
     step_ = UseState::kExclusive | 1;
   }
-  InUse(const InUse &) = delete;
-  InUse &operator=(const InUse &) = delete;
+  InUse(const InUse&) = delete;
+  InUse& operator=(const InUse&) = delete;
   ~InUse() { leave(); }
 
  private:
@@ -70,7 +70,7 @@ class InUse {
     if ((old & UseState::kFreed) && (old & UseState::kCount) == 1) delete handle_;
     handle_ = nullptr;
   }
-  [[noreturn]] void refuse(uint64_t old, const char *what) {
+  [[noreturn]] void refuse(uint64_t old, const char* what) {
     leave();
     if (old & UseState::kFreed)
       fail(Status::invalid_argument,
@@ -83,7 +83,7 @@ class InUse {
                                     "alone"));
   }
 
-  Handle *handle_;
+  Handle* handle_;
   uint64_t step_ = 0;
 };
 

@@ -3,11 +3,11 @@
 
 #include "api/guard.hpp"
 #include "api/handles.hpp"
-#include "spec/architecture.hpp"
 #include "model/model.hpp"
+#include "spec/architecture.hpp"
 
-using kcell::api::guarded;
 using kcell::api::Access;
+using kcell::api::guarded;
 using kcell::api::InUse;
 using kcell::api::require;
 
@@ -21,8 +21,7 @@ KCELL_API kcell_status kcell_model_create(const char* architecture, int channels
     require(out, "out");
     auto handle = std::make_unique<kcell_model>();
     handle->model = std::make_unique<kcell::model::Model>(
-        kcell::spec::parse_architecture(architecture), channels, height, width, num_classes,
-        seed);
+        kcell::spec::parse_architecture(architecture), channels, height, width, num_classes, seed);
     *out = handle.release();
   });
 }

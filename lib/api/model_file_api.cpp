@@ -14,8 +14,8 @@
 #include "model/model_file.hpp"
 
 using kcell::Status;
-using kcell::api::guarded;
 using kcell::api::Access;
+using kcell::api::guarded;
 using kcell::api::InUse;
 using kcell::api::require;
 
@@ -76,8 +76,8 @@ KCELL_API kcell_status kcell_model_load_from_memory(const void* data, size_t siz
   });
 }
 
-KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* models,
-                                                   size_t count, kcell_model** out) {
+KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* models, size_t count,
+                                                   kcell_model** out) {
   return guarded([&] {
     require(out, "out");
     if (count > 0) require(models, "models");
@@ -88,8 +88,7 @@ KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* mod
       if (models[i] == nullptr)
         kcell::fail(Status::invalid_argument, "models[" + std::to_string(i) + "] is NULL");
       for (kcell::model::Model* m : models[i]->members()) {
-        const std::vector<uint8_t> bytes =
-            kcell::model::save_model_to_memory(*m, kcell_version());
+        const std::vector<uint8_t> bytes = kcell::model::save_model_to_memory(*m, kcell_version());
         members.push_back(kcell::model::load_model_from_memory(bytes.data(), bytes.size()));
       }
     }

@@ -6,17 +6,17 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/threads.hpp"
+#include "infer/calibrate.hpp"
 #include "infer/ensemble_predict.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "infer/calibrate.hpp"
 
 using kcell::Status;
-using kcell::api::guarded;
-using kcell::api::raw_enum;
 using kcell::api::Access;
+using kcell::api::guarded;
 using kcell::api::InUse;
+using kcell::api::raw_enum;
 using kcell::api::require;
 
 namespace {
@@ -31,32 +31,30 @@ void check_output(const kcell_model* model, const void* images, size_t count,
   const size_t k = static_cast<size_t>(model->model->num_classes());
   size_t needed = 0;
   if (__builtin_mul_overflow(count, k, &needed) || capacity < needed)
-    kcell::fail(Status::buffer_too_small,
-                "probabilities holds " + std::to_string(capacity) + " floats; " +
-                    std::to_string(count) + " images of " + std::to_string(k) +
-                    " classes need " + std::to_string(count) + " x " + std::to_string(k));
+    kcell::fail(Status::buffer_too_small, "probabilities holds " + std::to_string(capacity) +
+                                              " floats; " + std::to_string(count) + " images of " +
+                                              std::to_string(k) + " classes need " +
+                                              std::to_string(count) + " x " + std::to_string(k));
 }
 
 }  // namespace
 
 extern "C" {
 
-KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images,
-                                     size_t count, kcell_layout layout, float* probabilities,
-                                     size_t capacity) {
+KCELL_API kcell_status kcell_predict(const kcell_model* model, const uint8_t* images, size_t count,
+                                     kcell_layout layout, float* probabilities, size_t capacity) {
   return guarded([&] {
     const int value = raw_enum(layout);
     if (value != KCELL_LAYOUT_NCHW && value != KCELL_LAYOUT_NHWC)
-      kcell::fail(Status::invalid_argument,
-                  "unknown layout " + std::to_string(value) +
-                      "; use KCELL_LAYOUT_NCHW or KCELL_LAYOUT_NHWC");
+      kcell::fail(Status::invalid_argument, "unknown layout " + std::to_string(value) +
+                                                "; use KCELL_LAYOUT_NCHW or KCELL_LAYOUT_NHWC");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
     check_output(model, images, count, probabilities, capacity);
     kcell::apply_threads(0);
-    kcell::infer::predict_mean(model->members(), images, count,
-                               value == KCELL_LAYOUT_NHWC ? kcell::infer::Layout::nhwc
-                                                          : kcell::infer::Layout::nchw,
-                               probabilities);
+    kcell::infer::predict_mean(
+        model->members(), images, count,
+        value == KCELL_LAYOUT_NHWC ? kcell::infer::Layout::nhwc : kcell::infer::Layout::nchw,
+        probabilities);
   });
 }
 
@@ -99,8 +97,7 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
   });
 }
 
-KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model,
-                                                  const kcell_dataset* dataset,
+KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model, const kcell_dataset* dataset,
                                                   kcell_split split, size_t max_images) {
   return guarded([&] {
     require(model, "model");

@@ -85,19 +85,32 @@ KCELL_API const char* kcell_status_string(kcell_status status) {
   static_assert(sizeof value == sizeof status, "kcell_status is passed as an int");
   std::memcpy(&value, &status, sizeof value);
   switch (value) {
-    case KCELL_OK: return "ok";
-    case KCELL_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case KCELL_ERROR_IO: return "input/output error";
-    case KCELL_ERROR_FORMAT: return "format error";
-    case KCELL_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case KCELL_ERROR_LIMIT: return "size limit exceeded";
-    case KCELL_ERROR_BUFFER_TOO_SMALL: return "buffer too small";
-    case KCELL_ERROR_UNSUPPORTED: return "unsupported";
-    case KCELL_ERROR_CANCELLED: return "cancelled";
-    case KCELL_ERROR_BUSY: return "handle busy";
-    case KCELL_ERROR_NOT_FINITE: return "non-finite values in training";
-    case KCELL_ERROR_SPEC: return "architecture spec error";
-    case KCELL_ERROR_INTERNAL: return "internal error";
+    case KCELL_OK:
+      return "ok";
+    case KCELL_ERROR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case KCELL_ERROR_IO:
+      return "input/output error";
+    case KCELL_ERROR_FORMAT:
+      return "format error";
+    case KCELL_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case KCELL_ERROR_LIMIT:
+      return "size limit exceeded";
+    case KCELL_ERROR_BUFFER_TOO_SMALL:
+      return "buffer too small";
+    case KCELL_ERROR_UNSUPPORTED:
+      return "unsupported";
+    case KCELL_ERROR_CANCELLED:
+      return "cancelled";
+    case KCELL_ERROR_BUSY:
+      return "handle busy";
+    case KCELL_ERROR_NOT_FINITE:
+      return "non-finite values in training";
+    case KCELL_ERROR_SPEC:
+      return "architecture spec error";
+    case KCELL_ERROR_INTERNAL:
+      return "internal error";
   }
   return "unknown status";
 }

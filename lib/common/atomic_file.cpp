@@ -19,19 +19,19 @@
 namespace kcell {
 namespace {
 
-[[noreturn]] void io_error(const std::string &path, const std::string &what, int err) {
+[[noreturn]] void io_error(const std::string& path, const std::string& what, int err) {
   fail(Status::io, path + ": " + what + " (" + std::strerror(err) +
                        "); the previous file, if any, is unchanged");
 }
 
 // "dir/name" -> {"dir", "name"}; "name" -> {".", "name"}.
-std::pair<std::string, std::string> split_path(const std::string &path) {
+std::pair<std::string, std::string> split_path(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return {".", path};
   return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
 }
 
-const char *kind_of(mode_t mode) {
+const char* kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a folder";
   if (S_ISLNK(mode)) return "a symbolic link";
   if (S_ISCHR(mode)) return "a character device";
@@ -43,7 +43,7 @@ const char *kind_of(mode_t mode) {
 
 // The checks shared by the preflight and the writer. Returns whether the target
 // exists (then `st` is its lstat).
-bool check_target(const std::string &path, struct stat &st) {
+bool check_target(const std::string& path, struct stat& st) {
   if (path.empty()) fail(Status::invalid_argument, "the file path is empty");
   const auto name = split_path(path).second;
   if (name.empty() || name == "." || name == "..")
@@ -65,7 +65,7 @@ bool check_target(const std::string &path, struct stat &st) {
 
 // The temporary's name: ".<name>.kcell-tmp-<suffix>", with `name` cut so the
 // whole fits.
-std::string temporary_name(const std::string &name, const std::string &suffix) {
+std::string temporary_name(const std::string& name, const std::string& suffix) {
   const std::string tail = ".kcell-tmp-" + suffix;
   const size_t room = kMaxFileNameBytes - 1 - tail.size();
   return "." + name.substr(0, std::min(name.size(), room)) + tail;
@@ -84,7 +84,7 @@ uint64_t random_bits() {
 // Creates a new, empty temporary file next to the target. O_EXCL|O_NOFOLLOW:
 // whatever already has that name (a file, or a link planted to redirect the
 // write) is never opened.
-int create_temporary(const std::string &folder, const std::string &name, std::string &temp) {
+int create_temporary(const std::string& folder, const std::string& name, std::string& temp) {
   static std::atomic<uint64_t> counter{0};
   for (int attempt = 0; attempt < 100; ++attempt) {
     char random[17];
@@ -101,7 +101,7 @@ int create_temporary(const std::string &folder, const std::string &name, std::st
 }
 
 // Returns 0 or the errno of the failed write.
-int write_all(int fd, const uint8_t *p, size_t size) {
+int write_all(int fd, const uint8_t* p, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, p, size);
     if (n < 0) {
@@ -118,7 +118,7 @@ int write_all(int fd, const uint8_t *p, size_t size) {
 // Flushes the folder's entry for the renamed file. Some file systems cannot
 // fsync a folder (EINVAL); the rename itself is done by then, so that is not an
 // error.
-void sync_folder(const std::string &path, const std::string &folder) {
+void sync_folder(const std::string& path, const std::string& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   const int rc = ::fsync(fd);
@@ -131,13 +131,13 @@ void sync_folder(const std::string &path, const std::string &folder) {
 
 // The path with its folder resolved (the file itself need not exist); empty if
 // the folder cannot be resolved.
-std::string resolved(const std::string &path) {
+std::string resolved(const std::string& path) {
   const auto [folder, name] = split_path(path);
-  char *real = ::realpath(folder.c_str(), nullptr);
+  char* real = ::realpath(folder.c_str(), nullptr);
   if (!real) return "";
   std::string out = std::string(real) + "/" + name;
   std::free(real);
-  if (char *full = ::realpath(out.c_str(), nullptr)) {  // a link as the last part
+  if (char* full = ::realpath(out.c_str(), nullptr)) {  // a link as the last part
     out = full;
     std::free(full);
   }
@@ -146,7 +146,7 @@ std::string resolved(const std::string &path) {
 
 }  // namespace
 
-void write_file_atomically(const std::string &path, const void *data, size_t size) {
+void write_file_atomically(const std::string& path, const void* data, size_t size) {
   struct stat target {};
   const bool exists = check_target(path, target);
   const auto [folder, name] = split_path(path);
@@ -167,7 +167,7 @@ void write_file_atomically(const std::string &path, const void *data, size_t siz
       step = "cannot copy the permissions of the file it replaces";
     }
   }
-  if (err == 0) err = write_all(fd, static_cast<const uint8_t *>(data), size);
+  if (err == 0) err = write_all(fd, static_cast<const uint8_t*>(data), size);
   if (err == 0 && ::fsync(fd) != 0) {
     err = errno;
     step = "cannot flush to disk";
@@ -197,7 +197,7 @@ void write_file_atomically(const std::string &path, const void *data, size_t siz
   sync_folder(path, folder);
 }
 
-void check_output_file(const std::string &path, const std::vector<std::string> &inputs) {
+void check_output_file(const std::string& path, const std::vector<std::string>& inputs) {
   struct stat target {};
   const bool exists = check_target(path, target);
   const std::string folder = split_path(path).first;
@@ -210,7 +210,7 @@ void check_output_file(const std::string &path, const std::vector<std::string> &
     fail(Status::io,
          path + ": the folder " + folder + " is not writable (" + std::strerror(errno) + ")");
   const std::string out_resolved = resolved(path);
-  for (const std::string &input : inputs) {
+  for (const std::string& input : inputs) {
     if (input.empty()) continue;
     struct stat in {};
     const bool same_inode = exists && ::stat(input.c_str(), &in) == 0 &&

@@ -27,8 +27,8 @@ void clamp01(float* image, size_t n) {
 }  // namespace
 
 bool AugmentOptions::any() const {
-  return hflip > 0 || vflip > 0 || rot90 > 0 || (rotate > 0 && rotate_degrees > 0) ||
-         shift > 0 || brightness > 0 || contrast > 0 || erase > 0;
+  return hflip > 0 || vflip > 0 || rot90 > 0 || (rotate > 0 && rotate_degrees > 0) || shift > 0 ||
+         brightness > 0 || contrast > 0 || erase > 0;
 }
 
 void flip_horizontal(float* image, int c, int h, int w) {
@@ -82,9 +82,8 @@ void rotate_degrees(float* image, int c, int h, int w, float degrees, float* scr
         auto at = [&](int yy, int xx) {
           return (xx < 0 || yy < 0 || xx >= w || yy >= h) ? 0.f : src[yy * w + xx];
         };
-        image[ch * plane + y * w + x] =
-            (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
-            fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+        image[ch * plane + y * w + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+                                        fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       }
     }
   }

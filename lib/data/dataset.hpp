@@ -27,15 +27,14 @@ struct Dataset {
   const Split& split(SplitId id) const { return splits[static_cast<int>(id)]; }
   Split& split(SplitId id) { return splits[static_cast<int>(id)]; }
   size_t image_bytes() const {
-    return static_cast<size_t>(channels) * static_cast<size_t>(height) *
-           static_cast<size_t>(width);
+    return static_cast<size_t>(channels) * static_cast<size_t>(height) * static_cast<size_t>(width);
   }
 };
 
 struct OpenOptions {
-  int num_classes = 0;              // 0: infer as largest label + 1
-  double val_fraction = 1.0 / 12.0; // IDX folders: tail of train kept as validation
-  uint64_t max_bytes = 8ull << 30;  // largest array a file may declare
+  int num_classes = 0;               // 0: infer as largest label + 1
+  double val_fraction = 1.0 / 12.0;  // IDX folders: tail of train kept as validation
+  uint64_t max_bytes = 8ull << 30;   // largest array a file may declare
 };
 
 // Opens a .npz, .npy or IDX folder, detected from the content. Throws kcell::Error.

@@ -82,9 +82,8 @@ Dataset dataset_from_buffers(int channels, int height, int width, int num_classe
     // caller's mistake, not something to try to allocate.
     if (__builtin_mul_overflow(view.count, image_bytes, &bytes) ||
         bytes > split_image_bytes_limit())
-      fail(Status::invalid_argument, name + ".count is too large: " +
-                                         std::to_string(view.count) + " images of " +
-                                         std::to_string(image_bytes) +
+      fail(Status::invalid_argument, name + ".count is too large: " + std::to_string(view.count) +
+                                         " images of " + std::to_string(image_bytes) +
                                          " bytes do not fit in memory");
     for (size_t i = 0; i < view.count; ++i) {
       if (view.labels[i] < 0 || view.labels[i] > kMaxLabel) {

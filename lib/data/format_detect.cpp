@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "io/file_source.hpp"
 #include "data/idx_reader.hpp"
+#include "io/file_source.hpp"
 #include "io/npy_header.hpp"
 
 namespace kcell::data {

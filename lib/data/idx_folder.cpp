@@ -7,8 +7,8 @@
 #include "common/error.hpp"
 #include "data/bulk_buffer.hpp"
 #include "data/dataset_build.hpp"
-#include "io/file_source.hpp"
 #include "data/idx_reader.hpp"
+#include "io/file_source.hpp"
 
 namespace kcell::data {
 namespace {

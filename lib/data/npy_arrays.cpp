@@ -16,8 +16,8 @@ constexpr uint64_t kTransposeBufferBytes = 1u << 20;
 int checked_dimension(uint64_t value, const char* name, const std::string& where,
                       const io::NpyHeader& header) {
   if (value == 0 || value > static_cast<uint64_t>(INT_MAX)) {
-    fail(Status::format,
-         where + ": images of shape " + io::shape_string(header.shape) + " have an invalid " + name);
+    fail(Status::format, where + ": images of shape " + io::shape_string(header.shape) +
+                             " have an invalid " + name);
   }
   return static_cast<int>(value);
 }
@@ -74,10 +74,12 @@ uint64_t label_vector_count(const io::NpyHeader& header, const std::string& wher
   return s[0];
 }
 
-void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header, uint64_t max_bytes) {
+void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header,
+                        uint64_t max_bytes) {
   io::check_npy_limit(header, max_bytes, source.name());
-  io::check_remaining(source, header.payload_bytes,
-                  "shape " + io::shape_string(header.shape) + " of dtype '" + header.dtype.descr + "'");
+  io::check_remaining(
+      source, header.payload_bytes,
+      "shape " + io::shape_string(header.shape) + " of dtype '" + header.dtype.descr + "'");
 }
 
 std::vector<uint8_t> read_image_payload(io::ByteSource& source, const io::NpyHeader& header,

@@ -44,6 +44,7 @@ std::vector<int32_t> read_label_payload(io::ByteSource& source, const io::NpyHea
 
 // Throws a format error unless the payload the header declares matches the bytes present
 // (exactly, when the source knows its size), and a limit error above max_bytes.
-void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header, uint64_t max_bytes);
+void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header,
+                        uint64_t max_bytes);
 
 }  // namespace kcell::data

@@ -1,7 +1,7 @@
 #include "data/npy_stack.hpp"
 
-#include "io/file_source.hpp"
 #include "data/npy_arrays.hpp"
+#include "io/file_source.hpp"
 #include "io/npy_header.hpp"
 
 namespace kcell::data {

@@ -50,17 +50,19 @@ void find_split_members(const io::ZipArchive& zip, std::array<SplitHeaders, 3>& 
     h.images_member = member_name(zip, split + "_images");
     h.labels_member = member_name(zip, split + "_labels");
     if (h.images_member.empty() != h.labels_member.empty()) {
-      fail(Status::format, zip.path() + ": missing member " + split +
-                               (h.images_member.empty() ? "_images" : "_labels") +
-                               ".npy (the " + split + " split has " +
-                               (h.images_member.empty() ? "labels but no images" : "images but no labels") + ")");
+      fail(Status::format,
+           zip.path() + ": missing member " + split +
+               (h.images_member.empty() ? "_images" : "_labels") + ".npy (the " + split +
+               " split has " +
+               (h.images_member.empty() ? "labels but no images" : "images but no labels") + ")");
     }
     any = any || h.present();
   }
   if (!any) {
-    fail(Status::format, zip.path() + ": no split found (a MedMNIST .npz has train_images, "
-                                      "train_labels, val_images, val_labels, test_images and "
-                                      "test_labels, or some of these pairs)");
+    fail(Status::format, zip.path() +
+                             ": no split found (a MedMNIST .npz has train_images, "
+                             "train_labels, val_images, val_labels, test_images and "
+                             "test_labels, or some of these pairs)");
   }
 }
 
@@ -72,7 +74,8 @@ io::NpyHeader peek_header(io::ZipArchive& zip, const std::string& member, uint64
 }
 
 // The archive is read twice; a file rewritten in between must not slip past the checks.
-void require_unchanged(const io::NpyHeader& now, const io::NpyHeader& before, const std::string& where) {
+void require_unchanged(const io::NpyHeader& now, const io::NpyHeader& before,
+                       const std::string& where) {
   if (now.shape != before.shape || now.dtype.descr != before.dtype.descr ||
       now.fortran_order != before.fortran_order)
     fail(Status::io, where + ": the file changed while it was being read");

@@ -24,8 +24,8 @@ Batcher::Batcher(const data::Split& split, int channels, int height, int width,
       normalizer_(normalization, channels,
                   static_cast<size_t>(height) * static_cast<size_t>(width)) {
   if (batch_size < 1)
-    fail(Status::invalid_argument, "batch size must be 1 or more, got " +
-                                       std::to_string(batch_size));
+    fail(Status::invalid_argument,
+         "batch size must be 1 or more, got " + std::to_string(batch_size));
   if (split.images.size() < split.count * image_size_ || split.labels.size() < split.count)
     fail(Status::internal, "split holds fewer images or labels than its count says");
   for (int c = 0; c < channels; ++c) {
@@ -49,8 +49,8 @@ void Batcher::reserve_rows() {
 void Batcher::set_order(std::vector<size_t> order) {
   for (size_t i : order)
     if (i >= split_.count)
-      fail(Status::internal, "batch order names image " + std::to_string(i) + " of " +
-                                 std::to_string(split_.count));
+      fail(Status::internal,
+           "batch order names image " + std::to_string(i) + " of " + std::to_string(split_.count));
   order_ = std::move(order);
   reserve_rows();
 }
@@ -60,8 +60,7 @@ namespace {
 void check_probability(float p, const char* name) {
   if (!(p >= 0.f && p <= 1.f))
     fail(Status::invalid_argument, std::string("augmentation ") + name +
-                                       " probability must be in [0, 1], got " +
-                                       std::to_string(p));
+                                       " probability must be in [0, 1], got " + std::to_string(p));
 }
 
 void check_strength(float v, float limit, const char* name) {
@@ -82,11 +81,13 @@ void Batcher::set_augmentation(const data::AugmentOptions& o) {
   check_strength(o.brightness, 1.f, "brightness");
   check_strength(o.contrast, 1.f, "contrast");
   if (o.erase > 0.f && !(o.erase_max_area > 0.f && o.erase_max_area <= 1.f))
-    fail(Status::invalid_argument, "augmentation erase_max_area must be in (0, 1], got " +
-                                       std::to_string(o.erase_max_area));
+    fail(Status::invalid_argument,
+         "augmentation erase_max_area must be in (0, 1], got " + std::to_string(o.erase_max_area));
   if (o.shift < 0 || o.shift >= std::max(height_, width_))
-    fail(Status::invalid_argument, "augmentation shift must be 0 or more and below the image "
-                                   "side, got " + std::to_string(o.shift));
+    fail(Status::invalid_argument,
+         "augmentation shift must be 0 or more and below the image "
+         "side, got " +
+             std::to_string(o.shift));
   augment_options_ = o;
   augment_ = o.any();
 }

@@ -55,8 +55,8 @@ class Batcher {
   int batch_size_;
   model::PixelNormalizer normalizer_;
   std::vector<size_t> order_;
-  std::vector<float> images_;   // rows × C × H × W
-  std::vector<int32_t> labels_; // rows
+  std::vector<float> images_;    // rows × C × H × W
+  std::vector<int32_t> labels_;  // rows
   bool augment_ = false;
   data::AugmentOptions augment_options_;
   uint64_t augment_seed_ = 0;

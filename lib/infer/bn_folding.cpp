@@ -12,8 +12,8 @@ void fold_batch_norm(std::vector<float>& weight, std::vector<float>& bias,
   const size_t out = bn.gamma.size();
   if (out == 0 || bn.beta.size() != out || bn.mean.size() != out || bn.var.size() != out ||
       weight.size() % out != 0 || (!bias.empty() && bias.size() != out))
-    fail(Status::internal, "batch norm of " + std::to_string(out) +
-                               " channels does not fit the layer it follows");
+    fail(Status::internal,
+         "batch norm of " + std::to_string(out) + " channels does not fit the layer it follows");
   if (bias.empty()) bias.assign(out, 0.f);
   const size_t per_output = weight.size() / out;
   for (size_t o = 0; o < out; ++o) {

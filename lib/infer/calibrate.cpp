@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "infer/model_engine.hpp"
 #include "infer/batcher.hpp"
+#include "infer/model_engine.hpp"
 #include "model/split_check.hpp"
 
 namespace kcell::infer {
@@ -13,8 +13,8 @@ void calibrate_int8(model::Model& model, const data::Dataset& dataset, data::Spl
   model::check_split_fits(model, dataset, id, model::split_description(id), /*labels_used=*/false);
   const data::Split& split = dataset.split(id);
   const size_t count = max_images == 0 ? split.count : std::min(split.count, max_images);
-  Batcher batcher(split, model.channels(), model.height(), model.width(),
-                  model.normalization(), 256);
+  Batcher batcher(split, model.channels(), model.height(), model.width(), model.normalization(),
+                  256);
   const auto engine = infer::calibration_engine(model);
   infer::ValueRanges ranges;
   size_t done = 0;

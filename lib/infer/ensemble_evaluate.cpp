@@ -9,8 +9,8 @@
 
 namespace kcell::infer {
 
-Evaluation evaluate_mean(const std::vector<model::Model*>& members,
-                         const data::Dataset& dataset, data::SplitId split, int batch_size) {
+Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::Dataset& dataset,
+                         data::SplitId split, int batch_size) {
   if (members.size() == 1) return evaluate(*members[0], dataset, split, batch_size, true);
   std::vector<std::vector<float>> each;
   Evaluation out;

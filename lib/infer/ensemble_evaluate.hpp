@@ -9,7 +9,7 @@
 namespace kcell::infer {
 
 // One member gives evaluate()'s result. Probabilities are always kept (count × k).
-Evaluation evaluate_mean(const std::vector<model::Model*>& members,
-                         const data::Dataset& dataset, data::SplitId split, int batch_size);
+Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::Dataset& dataset,
+                         data::SplitId split, int batch_size);
 
 }  // namespace kcell::infer

@@ -30,11 +30,10 @@ void mean_of_rows(const std::vector<std::vector<float>>& arrays, float* out) {
   }
 }
 
-void predict_mean(const std::vector<model::Model*>& members, const uint8_t* images,
-                  size_t count, Layout layout, float* probabilities) {
-  mean_over_members(members, count, probabilities, [&](model::Model& m, float* out) {
-    predict(m, images, count, layout, out);
-  });
+void predict_mean(const std::vector<model::Model*>& members, const uint8_t* images, size_t count,
+                  Layout layout, float* probabilities) {
+  mean_over_members(members, count, probabilities,
+                    [&](model::Model& m, float* out) { predict(m, images, count, layout, out); });
 }
 
 void predict_normalized_mean(const std::vector<model::Model*>& members, const float* images,

@@ -13,8 +13,8 @@ namespace kcell::infer {
 
 // As predict() for each member, then averaged per image and class. One member gives
 // exactly predict()'s numbers. The members must agree as check_ensemble_members requires.
-void predict_mean(const std::vector<model::Model*>& members, const uint8_t* images,
-                  size_t count, Layout layout, float* probabilities);
+void predict_mean(const std::vector<model::Model*>& members, const uint8_t* images, size_t count,
+                  Layout layout, float* probabilities);
 
 // The same from already normalised floats (predict_normalized).
 void predict_normalized_mean(const std::vector<model::Model*>& members, const float* images,

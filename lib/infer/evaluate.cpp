@@ -1,8 +1,8 @@
 #include "infer/evaluate.hpp"
 
-#include "infer/model_engine.hpp"
 #include "infer/batcher.hpp"
 #include "infer/loss.hpp"
+#include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
 #include "model/split_check.hpp"
 
@@ -29,8 +29,8 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   model::check_split_fits(model, dataset, id, model::split_description(id));
   const data::Split& split = dataset.split(id);
   const int k = model.num_classes();
-  Batcher batcher(split, model.channels(), model.height(), model.width(),
-                  model.normalization(), batch_size);
+  Batcher batcher(split, model.channels(), model.height(), model.width(), model.normalization(),
+                  batch_size);
   const SoftmaxCrossEntropy loss(k, {});
 
   Evaluation out;
@@ -61,8 +61,8 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
       for (int i = 0; i < n; ++i)
         for (int c = 0; c < k; ++c) logits[static_cast<size_t>(i) * k + c] += bias[c];
     }
-    float* rows = keep_probabilities ? out.probabilities.data() + done * static_cast<size_t>(k)
-                                     : nullptr;
+    float* rows =
+        keep_probabilities ? out.probabilities.data() + done * static_cast<size_t>(k) : nullptr;
     const BatchLoss l = loss.compute(logits.data(), batcher.labels(), n, nullptr, rows);
     sum += l.sum;
     correct += l.correct;
@@ -70,9 +70,9 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   }
   out.loss = sum / static_cast<double>(out.count);
   out.accuracy = static_cast<double>(correct) / static_cast<double>(out.count);
-  out.plain_accuracy =
-      bias.empty() ? out.accuracy
-                   : static_cast<double>(plain_correct) / static_cast<double>(out.count);
+  out.plain_accuracy = bias.empty()
+                           ? out.accuracy
+                           : static_cast<double>(plain_correct) / static_cast<double>(out.count);
   return out;
 }
 

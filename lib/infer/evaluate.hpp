@@ -23,7 +23,7 @@ struct Evaluation {
   std::vector<float> probabilities;  // count × classes, only when asked for
   // Without the decision bias; only when asked for and the model has one.
   std::vector<float> plain_probabilities;
-  std::vector<int32_t> labels;       // count labels, only when probabilities are kept
+  std::vector<int32_t> labels;  // count labels, only when probabilities are kept
 };
 
 // Checks the split (see check_split_fits) and evaluates it in order, with the model's

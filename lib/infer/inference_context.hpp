@@ -25,9 +25,9 @@ class InferenceContext {
   // convolution, a residual add, a lone ReLU) run in f32.
   // `threads` is recorded only: the primitives take their work split from the thread
   // count in effect while they are created (omp_get_max_threads()), so it must be that.
-  InferenceContext(const InferenceGraph& graph, WeightStore& weights,
-                   const dnnl::engine& engine, int64_t n, int threads,
-                   dnnl::memory::data_type type, const ValueRanges* ranges = nullptr);
+  InferenceContext(const InferenceGraph& graph, WeightStore& weights, const dnnl::engine& engine,
+                   int64_t n, int threads, dnnl::memory::data_type type,
+                   const ValueRanges* ranges = nullptr);
   InferenceContext(const InferenceContext&) = delete;
   InferenceContext& operator=(const InferenceContext&) = delete;
 
@@ -59,10 +59,10 @@ class InferenceContext {
   int threads_;
   dnnl::stream stream_;
   std::vector<float> input_buffer_;
-  dnnl::memory input_;              // plain, over the images run() is given
-  std::vector<dnnl::memory> slots_; // activation storage, reused along the graph
+  dnnl::memory input_;               // plain, over the images run() is given
+  std::vector<dnnl::memory> slots_;  // activation storage, reused along the graph
   dnnl::memory scratchpad_;
-  std::vector<nn::Exec> execs_;     // in order
+  std::vector<nn::Exec> execs_;                                      // in order
   std::vector<std::vector<std::pair<int, dnnl::memory>>> produced_;  // per exec: values
   std::vector<std::pair<int, int>> same_values_;  // (value, value it holds unchanged)
   size_t num_values_ = 0;

@@ -18,9 +18,12 @@ namespace {
 
 dnnl::memory::data_type data_type(Precision p) {
   switch (p) {
-    case Precision::bf16: return dnnl::memory::data_type::bf16;
-    case Precision::int8: return dnnl::memory::data_type::s8;
-    default: return dnnl::memory::data_type::f32;
+    case Precision::bf16:
+      return dnnl::memory::data_type::bf16;
+    case Precision::int8:
+      return dnnl::memory::data_type::s8;
+    default:
+      return dnnl::memory::data_type::f32;
   }
 }
 
@@ -53,8 +56,8 @@ InferenceEngine::InferenceEngine(model::Model& model, Precision precision, uint6
       version_(version),
       ranges_(std::move(ranges)),
       weights_(graph_, engine_) {
-  if (precision == Precision::int8 && (ranges_.lo.size() != graph_.values.size() ||
-                                       ranges_.hi.size() != graph_.values.size()))
+  if (precision == Precision::int8 &&
+      (ranges_.lo.size() != graph_.values.size() || ranges_.hi.size() != graph_.values.size()))
     fail(Status::internal, "int8 inference without a calibration of every value");
 }
 

@@ -8,9 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <dnnl.hpp>
+#include <functional>
 #include <list>
 #include <memory>
-#include <functional>
 #include <mutex>
 
 #include "infer/inference_context.hpp"
@@ -106,7 +106,7 @@ class InferenceEngine : public std::enable_shared_from_this<InferenceEngine> {
   const ValueRanges ranges_;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   WeightStore weights_;
-  mutable std::mutex mutex_;                       // guards idle_ only
+  mutable std::mutex mutex_;                           // guards idle_ only
   std::list<std::unique_ptr<InferenceContext>> idle_;  // most recently returned first
 };
 

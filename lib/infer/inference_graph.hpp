@@ -19,11 +19,11 @@ enum class PoolKind { max, avg };
 
 struct Step {
   StepKind kind = StepKind::relu;
-  std::string name;    // where it came from, e.g. "3.block.conv2" (for messages)
-  int input = 0;       // value read
-  int output = 0;      // value written
-  int residual = -1;   // conv: value added to the result before the ReLU, or -1
-  bool relu = false;   // conv, dense, batch_norm: ReLU applied to the result
+  std::string name;   // where it came from, e.g. "3.block.conv2" (for messages)
+  int input = 0;      // value read
+  int output = 0;     // value written
+  int residual = -1;  // conv: value added to the result before the ReLU, or -1
+  bool relu = false;  // conv, dense, batch_norm: ReLU applied to the result
 
   // conv: square kernel, equal stride and zero padding on both axes
   int64_t kernel = 0, stride = 1, pad = 0;

@@ -17,9 +17,9 @@ SoftmaxCrossEntropy::SoftmaxCrossEntropy(int num_classes, LossOptions options)
     weights_.assign(static_cast<size_t>(k_), 1.f);
   } else {
     if (options.class_weights.size() != static_cast<size_t>(k_))
-      fail(Status::invalid_argument,
-           "class weights: expected " + std::to_string(k_) + " weights, got " +
-               std::to_string(options.class_weights.size()));
+      fail(Status::invalid_argument, "class weights: expected " + std::to_string(k_) +
+                                         " weights, got " +
+                                         std::to_string(options.class_weights.size()));
     weights_ = std::move(options.class_weights);
   }
   weight_total_ = 0.0;

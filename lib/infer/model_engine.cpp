@@ -34,8 +34,7 @@ const char* const kNotCalibrated =
     "kcell_model_calibrate_int8() (again after training)";
 
 bool calibrated(const model::Model& model, const InferenceSlot& slot) {
-  return !slot.calibration_lo.empty() &&
-         slot.calibration_generation == model.weights_generation();
+  return !slot.calibration_lo.empty() && slot.calibration_generation == model.weights_generation();
 }
 
 }  // namespace
@@ -74,7 +73,8 @@ void set_calibration(model::Model& model, const InferenceEngine& engine, ValueRa
   slot.calibration_lo = std::move(ranges.lo);
   slot.calibration_hi = std::move(ranges.hi);
   slot.calibration_generation = engine.weights_version();
-  if (slot.precision == Precision::int8) slot.engine.reset();  // the next call quantises with the new ranges
+  if (slot.precision == Precision::int8)
+    slot.engine.reset();  // the next call quantises with the new ranges
 }
 
 bool precision_supported(Precision precision) {

@@ -32,7 +32,6 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
 // Softmax of n rows of k logits (plus `bias`, k values, when not NULL: the model's decision
 // bias), computed as the training loss computes its probabilities (exp(z - logsumexp(z))
 // in double), so predict and evaluate agree bit for bit.
-void softmax_rows(const float* logits, size_t n, int k, float* out,
-                  const float* bias = nullptr);
+void softmax_rows(const float* logits, size_t n, int k, float* out, const float* bias = nullptr);
 
 }  // namespace kcell::infer

@@ -28,8 +28,8 @@ void* WeightStore::packed(size_t step, const dnnl::memory::desc& want) {
                          : nn::compat::inference_attr(false, false);
   const auto pd = nn::compat::make_reorder_pd(engine_, plain.get_desc(), want, attr);
   dnnl::memory scratch(pd.scratchpad_desc(), engine_);
-  dnnl::reorder(pd).execute(stream, {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, out},
-                                     {DNNL_ARG_SCRATCHPAD, scratch}});
+  dnnl::reorder(pd).execute(
+      stream, {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, out}, {DNNL_ARG_SCRATCHPAD, scratch}});
   stream.wait();
   packed_[step].push_back({want, out});
   return out.get_data_handle();

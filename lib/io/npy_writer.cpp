@@ -29,11 +29,10 @@ std::vector<uint8_t> npy_float32(const std::vector<int64_t>& shape, const float*
   }
   if (product != count)
     fail(Status::internal, "npy_float32: shape " + io::shape_string(dims) + " holds " +
-                               std::to_string(product) + " values, given " +
-                               std::to_string(count));
+                               std::to_string(product) + " values, given " + std::to_string(count));
 
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
-                       io::shape_string(dims) + ", }";
+  std::string header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + io::shape_string(dims) + ", }";
   // Spaces, then a newline, up to the next multiple of 64 (numpy's own layout).
   const size_t unpadded = kPreamble + header.size() + 1;
   header.append((kAlignment - unpadded % kAlignment) % kAlignment, ' ');

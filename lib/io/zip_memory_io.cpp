@@ -49,10 +49,17 @@ long ZCALLBACK seek_stream(voidpf, voidpf stream, ZPOS64_T offset, int origin) {
   MemoryZipStream& s = of(stream);
   uint64_t base = 0;
   switch (origin) {
-    case ZLIB_FILEFUNC_SEEK_SET: base = 0; break;
-    case ZLIB_FILEFUNC_SEEK_CUR: base = s.position; break;
-    case ZLIB_FILEFUNC_SEEK_END: base = length(s); break;
-    default: return -1;
+    case ZLIB_FILEFUNC_SEEK_SET:
+      base = 0;
+      break;
+    case ZLIB_FILEFUNC_SEEK_CUR:
+      base = s.position;
+      break;
+    case ZLIB_FILEFUNC_SEEK_END:
+      base = length(s);
+      break;
+    default:
+      return -1;
   }
   if (offset > UINT64_MAX - base) return -1;
   const uint64_t target = base + offset;

@@ -20,11 +20,10 @@ struct ZipWriter::State {
 namespace {
 
 // minizip reports a failed memory write like any other error; the stream knows which.
-[[noreturn]] void zip_failed(const io::MemoryZipStream& stream, const std::string& what,
-                             int rc) {
+[[noreturn]] void zip_failed(const io::MemoryZipStream& stream, const std::string& what, int rc) {
   if (stream.out_of_memory) fail(Status::out_of_memory, "out of memory writing the model archive");
-  fail(Status::internal, "writing the model archive: " + what + " failed (minizip error " +
-                             std::to_string(rc) + ")");
+  fail(Status::internal,
+       "writing the model archive: " + what + " failed (minizip error " + std::to_string(rc) + ")");
 }
 
 }  // namespace

@@ -13,9 +13,9 @@
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
 #include "io/zip_members.hpp"
+#include "io/zip_writer.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "io/zip_writer.hpp"
 
 namespace kcell::model {
 namespace {
@@ -38,11 +38,9 @@ std::string manifest_json(size_t count, const std::string& kcell_version) {
 
 // The manifest's member names when kcell.json is an ensemble manifest; empty for a
 // single model's metadata (which read_model then checks in full).
-std::vector<std::string> ensemble_member_names(const std::string& text,
-                                               const std::string& where) {
+std::vector<std::string> ensemble_member_names(const std::string& text, const std::string& where) {
   const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (!doc.is_object() || !doc.contains("format") || doc["format"] != kEnsembleFormat)
-    return {};
+  if (!doc.is_object() || !doc.contains("format") || doc["format"] != kEnsembleFormat) return {};
   const auto version = doc.find("format_version");
   if (version == doc.end() || !version->is_number_integer() || *version != kEnsembleFormatVersion)
     fail(Status::format, where + ": ensemble file format version " +
@@ -61,8 +59,8 @@ std::vector<std::string> ensemble_member_names(const std::string& text,
   std::vector<std::string> names;
   for (size_t i = 0; i < members->size(); ++i) {
     if ((*members)[i] != member_name(i))
-      fail(Status::format, where + ": members[" + std::to_string(i) + "] must be \"" +
-                               member_name(i) + "\"");
+      fail(Status::format,
+           where + ": members[" + std::to_string(i) + "] must be \"" + member_name(i) + "\"");
     names.push_back(member_name(i));
   }
   return names;
@@ -106,21 +104,19 @@ Members read_models(io::ZipArchive& zip) {
 
 void check_ensemble_members(const std::vector<const Model*>& members) {
   if (members.empty() || members.size() > kMaxEnsembleMembers)
-    fail(Status::invalid_argument, "an ensemble needs 1 to " +
-                                       std::to_string(kMaxEnsembleMembers) + " models, not " +
-                                       std::to_string(members.size()));
+    fail(Status::invalid_argument, "an ensemble needs 1 to " + std::to_string(kMaxEnsembleMembers) +
+                                       " models, not " + std::to_string(members.size()));
   const Model& first = *members[0];
   for (size_t i = 1; i < members.size(); ++i) {
     const Model& m = *members[i];
     const std::string which = "ensemble member " + std::to_string(i);
     if (m.channels() != first.channels() || m.height() != first.height() ||
         m.width() != first.width())
-      fail(Status::invalid_argument, which + " takes " + std::to_string(m.channels()) + "x" +
-                                         std::to_string(m.height()) + "x" +
-                                         std::to_string(m.width()) + " images, member 0 " +
-                                         std::to_string(first.channels()) + "x" +
-                                         std::to_string(first.height()) + "x" +
-                                         std::to_string(first.width()));
+      fail(Status::invalid_argument,
+           which + " takes " + std::to_string(m.channels()) + "x" + std::to_string(m.height()) +
+               "x" + std::to_string(m.width()) + " images, member 0 " +
+               std::to_string(first.channels()) + "x" + std::to_string(first.height()) + "x" +
+               std::to_string(first.width()));
     if (m.num_classes() != first.num_classes())
       fail(Status::invalid_argument, which + " has " + std::to_string(m.num_classes()) +
                                          " classes, member 0 " +
@@ -130,8 +126,9 @@ void check_ensemble_members(const std::vector<const Model*>& members) {
     if (m.normalization().mean != first.normalization().mean ||
         m.normalization().std != first.normalization().std)
       fail(Status::invalid_argument,
-           which + " normalises its input differently from member 0 (members must be "
-                   "trained on the same training images)");
+           which +
+               " normalises its input differently from member 0 (members must be "
+               "trained on the same training images)");
   }
 }
 

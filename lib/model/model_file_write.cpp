@@ -1,10 +1,10 @@
 // Saving: metadata first (so tools listing the zip see it at once), then every parameter
 // and buffer as a .npy member.
 #include "common/atomic_file.hpp"
-#include "model/model_file.hpp"
-#include "model/model_file_metadata.hpp"
 #include "io/npy_writer.hpp"
 #include "io/zip_writer.hpp"
+#include "model/model_file.hpp"
+#include "model/model_file_metadata.hpp"
 
 namespace kcell::model {
 namespace {

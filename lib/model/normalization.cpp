@@ -49,8 +49,7 @@ PixelNormalizer::PixelNormalizer(const model::Normalization& normalization, int 
   for (int c = 0; c < channels; ++c) {
     const double mean = normalization.empty() ? 0.0 : normalization.mean[c];
     const double sd = normalization.empty() ? 1.0 : normalization.std[c];
-    for (int v = 0; v < 256; ++v)
-      table_[c][v] = static_cast<float>((v / 255.0 - mean) / sd);
+    for (int v = 0; v < 256; ++v) table_[c][v] = static_cast<float>((v / 255.0 - mean) / sd);
   }
 }
 

@@ -13,18 +13,16 @@ std::string shape_text(int c, int h, int w) {
 
 }  // namespace
 
-void check_split_fits(const model::Model& model, const data::Dataset& dataset,
-                      data::SplitId id, const char* what, bool labels_used) {
+void check_split_fits(const model::Model& model, const data::Dataset& dataset, data::SplitId id,
+                      const char* what, bool labels_used) {
   const data::Split& split = dataset.split(id);
-  if (split.count == 0)
-    fail(Status::invalid_argument, std::string("the dataset has no ") + what);
+  if (split.count == 0) fail(Status::invalid_argument, std::string("the dataset has no ") + what);
   if (dataset.channels != model.channels() || dataset.height != model.height() ||
       dataset.width != model.width())
-    fail(Status::invalid_argument,
-         std::string(what) + ": images are " +
-             shape_text(dataset.channels, dataset.height, dataset.width) +
-             " but the model takes " +
-             shape_text(model.channels(), model.height(), model.width()));
+    fail(Status::invalid_argument, std::string(what) + ": images are " +
+                                       shape_text(dataset.channels, dataset.height, dataset.width) +
+                                       " but the model takes " +
+                                       shape_text(model.channels(), model.height(), model.width()));
   if (split.images.size() < split.count * dataset.image_bytes() ||
       split.labels.size() < split.count)
     fail(Status::internal, std::string(what) + ": fewer images or labels than its count");
@@ -35,9 +33,8 @@ void check_split_fits(const model::Model& model, const data::Dataset& dataset,
     if (label < 0 || label >= classes)
       fail(Status::invalid_argument,
            std::string(what) + ": image " + std::to_string(i) + " has label " +
-               std::to_string(label) +
-               (label < 0 ? " (unlabelled)" : "") + ", outside the model's " +
-               std::to_string(classes) + " classes");
+               std::to_string(label) + (label < 0 ? " (unlabelled)" : "") +
+               ", outside the model's " + std::to_string(classes) + " classes");
   }
 }
 

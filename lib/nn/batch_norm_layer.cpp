@@ -39,13 +39,14 @@ class BatchNormPlan : public LayerPlan {
     count_ = ctx.n * L_.shape_.h * L_.shape_.w;
     if (ctx.training && count_ < 2) {
       fail(Status::invalid_argument,
-           L_.name_ + ": batch normalisation in training needs more than one value per "
-                      "channel, got a batch of " + std::to_string(ctx.n));
+           L_.name_ +
+               ": batch normalisation in training needs more than one value per "
+               "channel, got a batch of " +
+               std::to_string(ctx.n));
     }
     flags_ = normalization_flags::use_scale | normalization_flags::use_shift;
     if (L_.fused_relu_) flags_ |= normalization_flags::fuse_norm_relu;
-    const auto fwd_flags =
-        ctx.training ? flags_ : flags_ | normalization_flags::use_global_stats;
+    const auto fwd_flags = ctx.training ? flags_ : flags_ | normalization_flags::use_global_stats;
     fwd_pd_ = compat::make_bn_fwd_pd(ctx.engine, ctx.forward_prop(), src.get_desc(),
                                      BatchNormLayer::kEps, fwd_flags);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
@@ -61,14 +62,13 @@ class BatchNormPlan : public LayerPlan {
       mean_ = running_mean_.memory();
       var_ = running_var_.memory();
     }
-    fwd_ = Exec(dnnl::batch_normalization_forward(fwd_pd_),
-                {{DNNL_ARG_SRC, src_},
-                 {DNNL_ARG_DST, dst_},
-                 {DNNL_ARG_SCALE, scale_.memory()},
-                 {DNNL_ARG_SHIFT, shift_.memory()},
-                 {DNNL_ARG_MEAN, mean_},
-                 {DNNL_ARG_VARIANCE, var_},
-                 {DNNL_ARG_WORKSPACE, workspace_}});
+    fwd_ = Exec(dnnl::batch_normalization_forward(fwd_pd_), {{DNNL_ARG_SRC, src_},
+                                                             {DNNL_ARG_DST, dst_},
+                                                             {DNNL_ARG_SCALE, scale_.memory()},
+                                                             {DNNL_ARG_SHIFT, shift_.memory()},
+                                                             {DNNL_ARG_MEAN, mean_},
+                                                             {DNNL_ARG_VARIANCE, var_},
+                                                             {DNNL_ARG_WORKSPACE, workspace_}});
   }
 
   memory dst() const override { return dst_; }
@@ -92,27 +92,26 @@ class BatchNormPlan : public LayerPlan {
     // The diff tensors share the data layout; the scale/shift gradients need the primitive
     // to run even when nobody reads diff_src.
     const memory::desc data_md = src_.get_desc();
-    auto pd = compat::make_bn_bwd_pd(ctx_.engine, data_md, data_md, BatchNormLayer::kEps,
-                                     flags_, fwd_pd_);
+    auto pd = compat::make_bn_bwd_pd(ctx_.engine, data_md, data_md, BatchNormLayer::kEps, flags_,
+                                     fwd_pd_);
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
     // In place (oneDNN supports it) when diff_dst is ours to overwrite: a converted copy
     // always is.
-    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd
-                                                   : memory(pd.diff_src_desc(), ctx_.engine);
+    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd : memory(pd.diff_src_desc(), ctx_.engine);
     diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
     diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
-    bwd_ = Exec(dnnl::batch_normalization_backward(pd),
-                {{DNNL_ARG_SRC, src_},
-                 {DNNL_ARG_MEAN, mean_},
-                 {DNNL_ARG_VARIANCE, var_},
-                 {DNNL_ARG_DIFF_DST, dd},
-                 {DNNL_ARG_SCALE, scale_.memory()},
-                 {DNNL_ARG_SHIFT, shift_.memory()},
-                 {DNNL_ARG_WORKSPACE, workspace_},
-                 {DNNL_ARG_DIFF_SRC, diff_src_},
-                 {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
-                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+    bwd_ =
+        Exec(dnnl::batch_normalization_backward(pd), {{DNNL_ARG_SRC, src_},
+                                                      {DNNL_ARG_MEAN, mean_},
+                                                      {DNNL_ARG_VARIANCE, var_},
+                                                      {DNNL_ARG_DIFF_DST, dd},
+                                                      {DNNL_ARG_SCALE, scale_.memory()},
+                                                      {DNNL_ARG_SHIFT, shift_.memory()},
+                                                      {DNNL_ARG_WORKSPACE, workspace_},
+                                                      {DNNL_ARG_DIFF_SRC, diff_src_},
+                                                      {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
+                                                      {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
     return diff_src_;
   }
 
@@ -152,8 +151,7 @@ class BatchNormPlan : public LayerPlan {
   Exec fwd_, bwd_;
 };
 
-std::unique_ptr<LayerPlan> BatchNormLayer::make_plan(const PlanContext& ctx,
-                                                     const memory& src) {
+std::unique_ptr<LayerPlan> BatchNormLayer::make_plan(const PlanContext& ctx, const memory& src) {
   return std::make_unique<BatchNormPlan>(*this, ctx, src);
 }
 

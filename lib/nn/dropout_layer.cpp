@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "nn/bf16.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
-#include "common/rng.hpp"
 
 namespace kcell::nn {
 
@@ -55,8 +55,7 @@ struct BF16 {
 // keep[i] = 1 for the elements of pairs [begin, end) that survive, 0 for those dropped:
 // one 64-bit hash of the pair's index decides both of its elements (32 bits each).
 KCELL_AVX512_CLONE
-void hash_keep_mask(uint8_t* keep, int64_t begin, int64_t end, uint64_t key,
-                    uint32_t drop_below) {
+void hash_keep_mask(uint8_t* keep, int64_t begin, int64_t end, uint64_t key, uint32_t drop_below) {
   for (int64_t j = begin; j < end; ++j) {
     const uint64_t h = mix64(key + static_cast<uint64_t>(j) * kGolden);
     keep[2 * j] = static_cast<uint32_t>(h) >= drop_below;
@@ -67,15 +66,13 @@ void hash_keep_mask(uint8_t* keep, int64_t begin, int64_t end, uint64_t key,
 // The mask of `count` elements (keep holds an even number of bytes, count rounded up).
 // It depends on the element index only, so it is the same for either element type and
 // any thread count.
-void make_keep_mask(std::vector<uint8_t>& keep, int64_t count, uint64_t key,
-                    uint32_t drop_below) {
+void make_keep_mask(std::vector<uint8_t>& keep, int64_t count, uint64_t key, uint32_t drop_below) {
   const int64_t pairs = (count + 1) / 2;
   keep.resize(static_cast<size_t>(2 * pairs));
 #pragma omp parallel
   {
     const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-    hash_keep_mask(keep.data(), pairs * t / threads, pairs * (t + 1) / threads, key,
-                   drop_below);
+    hash_keep_mask(keep.data(), pairs * t / threads, pairs * (t + 1) / threads, key, drop_below);
   }
 }
 
@@ -100,8 +97,7 @@ void apply_keep_mask(const memory& in, const memory& out, const std::vector<uint
                      int64_t count, float scale) {
   if (compat::md_type(in.get_desc()) == memory::data_type::bf16) {
     apply_keep_mask<BF16>(static_cast<const uint16_t*>(in.get_data_handle()),
-                          static_cast<uint16_t*>(out.get_data_handle()), keep.data(), count,
-                          scale);
+                          static_cast<uint16_t*>(out.get_data_handle()), keep.data(), count, scale);
   } else {
     apply_keep_mask<F32>(data_of(in), data_of(out), keep.data(), count, scale);
   }
@@ -109,8 +105,7 @@ void apply_keep_mask(const memory& in, const memory& out, const std::vector<uint
 
 }  // namespace
 
-DropoutLayer::DropoutLayer(const std::string& name, Shape in, double rate,
-                           uint64_t layer_index)
+DropoutLayer::DropoutLayer(const std::string& name, Shape in, double rate, uint64_t layer_index)
     : shape_(in), rate_(rate), layer_index_(layer_index) {
   if (!(rate >= 0.0 && rate < 1.0)) {
     fail(Status::spec, name + ": dropout rate must be in [0, 1), got " + std::to_string(rate));
@@ -139,8 +134,7 @@ class DropoutPlan : public LayerPlan {
     apply_keep_mask(src_, dst_, keep_, count_, scale_);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src,
-                        bool diff_dst_free) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool diff_dst_free) override {
     if (!need_diff_src) return memory();
     // The mask is indexed by buffer offset, so the gradient must share dst's layout.
     diff_dst_ = in_layout(diff_dst, dst_.get_desc(), ctx_.engine, diff_dst_convert_,

@@ -18,8 +18,7 @@ class DropoutLayer : public Layer {
  public:
   DropoutLayer(const std::string& name, Shape in, double rate, uint64_t layer_index);
   Shape out_shape() const override { return shape_; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
 
  private:
   friend class DropoutPlan;

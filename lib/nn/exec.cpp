@@ -18,8 +18,8 @@ Exec::Exec(dnnl::primitive prim, std::initializer_list<std::pair<int, dnnl::memo
 }
 
 void Exec::run(dnnl::stream& s) const {
-  dnnl_status_t st = dnnl_primitive_execute(prim_.get(), s.get(),
-                                            static_cast<int>(args_.size()), args_.data());
+  dnnl_status_t st =
+      dnnl_primitive_execute(prim_.get(), s.get(), static_cast<int>(args_.size()), args_.data());
   if (st != dnnl_success) {
     throw dnnl::error(st, "could not execute a primitive");
   }
@@ -40,11 +40,10 @@ dnnl::memory in_layout(const dnnl::memory& given, const dnnl::memory::desc& want
   return out;
 }
 
-dnnl::memory over(const dnnl::memory::desc& md, const dnnl::engine& eng,
-                  std::vector<float>& v) {
+dnnl::memory over(const dnnl::memory::desc& md, const dnnl::engine& eng, std::vector<float>& v) {
   if (md.get_size() != v.size() * sizeof(float)) {
-    fail(Status::internal, "tensor of " + std::to_string(v.size()) +
-                               " floats does not match its oneDNN descriptor");
+    fail(Status::internal,
+         "tensor of " + std::to_string(v.size()) + " floats does not match its oneDNN descriptor");
   }
   return dnnl::memory(md, eng, v.data());
 }

@@ -46,8 +46,7 @@ dnnl::memory in_layout(const dnnl::memory& given, const dnnl::memory::desc& want
 
 // A memory of md over the floats of v (which must hold md's size); rebind() after v may
 // have been reallocated.
-dnnl::memory over(const dnnl::memory::desc& md, const dnnl::engine& eng,
-                  std::vector<float>& v);
+dnnl::memory over(const dnnl::memory::desc& md, const dnnl::engine& eng, std::vector<float>& v);
 inline void rebind(dnnl::memory& m, std::vector<float>& v) { m.set_data_handle(v.data()); }
 
 // Float pointer of a memory owned by a primitive plan.

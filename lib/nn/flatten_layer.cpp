@@ -30,8 +30,7 @@ class FlattenPlan : public LayerPlan {
 
   memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
     if (!need_diff_src) return memory();
-    diff_flat_ = in_layout(diff_dst, flat_, ctx_.engine, diff_convert_,
-                           ctx_.layout_conversions);
+    diff_flat_ = in_layout(diff_dst, flat_, ctx_.engine, diff_convert_, ctx_.layout_conversions);
     diff_src_ = memory(plain4_, ctx_.engine, diff_flat_.get_data_handle());
     return diff_src_;
   }

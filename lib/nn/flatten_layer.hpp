@@ -12,8 +12,7 @@ class FlattenLayer : public Layer {
  public:
   explicit FlattenLayer(Shape in) : in_(in) {}
   Shape out_shape() const override { return Shape{in_.size(), 1, 1, true}; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
 
  private:
   Shape in_;

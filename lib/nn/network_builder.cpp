@@ -1,6 +1,7 @@
 #include "nn/network_builder.hpp"
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "nn/basic_block_layer.hpp"
 #include "nn/batch_norm_layer.hpp"
 #include "nn/conv_layer.hpp"
@@ -8,7 +9,6 @@
 #include "nn/dropout_layer.hpp"
 #include "nn/flatten_layer.hpp"
 #include "nn/pool_layer.hpp"
-#include "common/rng.hpp"
 #include "nn/relu_layer.hpp"
 
 namespace kcell::nn {
@@ -30,15 +30,13 @@ std::unique_ptr<Layer> make_layer(const spec::Architecture& arch, size_t i, Shap
   switch (spec.kind) {
     case LayerKind::conv: {
       const int pad = spec.pad < 0 ? spec.kernel / 2 : spec.pad;
-      return std::make_unique<ConvLayer>(index + ".conv", in,
-                                         ConvGeometry{spec.out, spec.kernel, spec.stride, pad,
-                                                      spec.bias},
-                                         rng);
+      return std::make_unique<ConvLayer>(
+          index + ".conv", in, ConvGeometry{spec.out, spec.kernel, spec.stride, pad, spec.bias},
+          rng);
     }
     case LayerKind::batch_norm:
       return std::make_unique<BatchNormLayer>(index + ".bn", in,
-                                              fuse_bn_relu && next_is &&
-                                                  next == LayerKind::relu);
+                                              fuse_bn_relu && next_is && next == LayerKind::relu);
     case LayerKind::relu:
       if (fuse_bn_relu && i > 0 && arch.layers[i - 1].kind == LayerKind::batch_norm) {
         return std::make_unique<PassthroughLayer>(in);  // done by the bn before it
@@ -61,14 +59,12 @@ std::unique_ptr<Layer> make_layer(const spec::Architecture& arch, size_t i, Shap
       return std::make_unique<FlattenLayer>(in);
     case LayerKind::dense:
       return std::make_unique<DenseLayer>(index + ".dense", in,
-                                          spec.out > 0 ? spec.out : num_classes, spec.bias,
-                                          rng);
+                                          spec.out > 0 ? spec.out : num_classes, spec.bias, rng);
     case LayerKind::basic_block:
       if (spec.out <= 0 || spec.stride <= 0) {
         fail(Status::spec, index + ".block: channels and stride must be positive");
       }
-      return std::make_unique<BasicBlockLayer>(index + ".block", in, spec.out, spec.stride,
-                                               rng);
+      return std::make_unique<BasicBlockLayer>(index + ".block", in, spec.out, spec.stride, rng);
   }
   fail(Status::spec, "layer " + index + ": unknown layer kind");
 }
@@ -85,8 +81,7 @@ BuiltLayers build_layers(const spec::Architecture& arch, Shape input, int num_cl
     out.layers.push_back(make_layer(arch, i, shape, num_classes, rng, fuse_bn_relu));
     shape = out.layers.back()->out_shape();
     if (shape.size() > kMaxActivation) {
-      fail(Status::limit, "layer " + std::to_string(i) + " makes " +
-                              std::to_string(shape.size()) +
+      fail(Status::limit, "layer " + std::to_string(i) + " makes " + std::to_string(shape.size()) +
                               " values per image, more than kcell supports");
     }
   }
@@ -94,9 +89,8 @@ BuiltLayers build_layers(const spec::Architecture& arch, Shape input, int num_cl
   if (!logits) {
     fail(Status::spec, "the architecture ends with " + std::to_string(shape.c) + "x" +
                            std::to_string(shape.h) + "x" + std::to_string(shape.w) +
-                           " values per image; a classifier of " +
-                           std::to_string(num_classes) + " classes needs " +
-                           std::to_string(num_classes) + " (end with dense)");
+                           " values per image; a classifier of " + std::to_string(num_classes) +
+                           " classes needs " + std::to_string(num_classes) + " (end with dense)");
   }
   out.output = shape;
   return out;

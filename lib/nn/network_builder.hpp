@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "spec/architecture.hpp"
 #include "nn/layer.hpp"
+#include "spec/architecture.hpp"
 
 namespace kcell::nn {
 

@@ -35,23 +35,21 @@ class PoolPlan : public LayerPlan {
  public:
   PoolPlan(PoolLayer& layer, const PlanContext& ctx, const memory& src)
       : L_(layer), ctx_(ctx), src_(src) {
-    alg_ = L_.kind_ == PoolKind::max ? algorithm::pooling_max
-                                     : algorithm::pooling_avg_exclude_padding;
+    alg_ =
+        L_.kind_ == PoolKind::max ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
     strides_ = {L_.sh_, L_.sw_};
     kernel_ = {L_.kh_, L_.kw_};
     pad_ = {0, 0};
     fwd_pd_ = compat::make_pool_fwd_pd(ctx.engine, ctx.forward_prop(), alg_, src.get_desc(),
-                                       compat::any_md(L_.out_.dims(ctx.n), ctx.act_type),
-                                       strides_,
+                                       compat::any_md(L_.out_.dims(ctx.n), ctx.act_type), strides_,
                                        kernel_, pad_, pad_);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
     // Max pooling in training records the argmax for backward.
     if (ctx.training && alg_ == algorithm::pooling_max) {
       workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
     }
-    fwd_ = Exec(dnnl::pooling_forward(fwd_pd_), {{DNNL_ARG_SRC, src_},
-                                                 {DNNL_ARG_DST, dst_},
-                                                 {DNNL_ARG_WORKSPACE, workspace_}});
+    fwd_ = Exec(dnnl::pooling_forward(fwd_pd_),
+                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_WORKSPACE, workspace_}});
   }
 
   memory dst() const override { return dst_; }

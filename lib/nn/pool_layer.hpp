@@ -17,8 +17,7 @@ class PoolLayer : public Layer {
   // kernel / stride are ignored for global_avg. name is used in error messages.
   PoolLayer(const std::string& name, Shape in, PoolKind kind, int64_t kernel, int64_t stride);
   Shape out_shape() const override { return out_; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
 
  private:
   friend class PoolPlan;

@@ -13,8 +13,8 @@ namespace {
 class ReluPlan : public LayerPlan {
  public:
   ReluPlan(const PlanContext& ctx, const memory& src) : ctx_(ctx), src_(src) {
-    fwd_pd_ = compat::make_eltwise_fwd_pd(ctx.engine, ctx.forward_prop(),
-                                          algorithm::eltwise_relu, src.get_desc(), 0.f, 0.f);
+    fwd_pd_ = compat::make_eltwise_fwd_pd(ctx.engine, ctx.forward_prop(), algorithm::eltwise_relu,
+                                          src.get_desc(), 0.f, 0.f);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
     fwd_ = Exec(dnnl::eltwise_forward(fwd_pd_), {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}});
   }
@@ -22,19 +22,17 @@ class ReluPlan : public LayerPlan {
   memory dst() const override { return dst_; }
   void forward(dnnl::stream& s) override { fwd_.run(s); }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src,
-                        bool diff_dst_free) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool diff_dst_free) override {
     if (!need_diff_src) return memory();
     const memory::desc md = src_.get_desc();
-    auto pd = compat::make_eltwise_bwd_pd(ctx_.engine, algorithm::eltwise_relu, md, md, 0.f,
-                                          0.f, fwd_pd_);
+    auto pd = compat::make_eltwise_bwd_pd(ctx_.engine, algorithm::eltwise_relu, md, md, 0.f, 0.f,
+                                          fwd_pd_);
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
     diff_src_ = diff_dst_free || diff_dst_convert_ ? dd  // in place
                                                    : memory(pd.diff_src_desc(), ctx_.engine);
-    bwd_ = Exec(dnnl::eltwise_backward(pd), {{DNNL_ARG_SRC, src_},
-                                             {DNNL_ARG_DIFF_DST, dd},
-                                             {DNNL_ARG_DIFF_SRC, diff_src_}});
+    bwd_ = Exec(dnnl::eltwise_backward(pd),
+                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, diff_src_}});
     return diff_src_;
   }
 

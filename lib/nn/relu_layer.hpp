@@ -9,8 +9,7 @@ class ReluLayer : public Layer {
  public:
   explicit ReluLayer(Shape in) : shape_(in) {}
   Shape out_shape() const override { return shape_; }
-  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx,
-                                       const dnnl::memory& src) override;
+  std::unique_ptr<LayerPlan> make_plan(const PlanContext& ctx, const dnnl::memory& src) override;
 
  private:
   Shape shape_;

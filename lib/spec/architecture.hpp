@@ -7,22 +7,22 @@
 namespace kcell::spec {
 
 enum class LayerKind {
-  conv,           // conv(out, kernel[, stride[, pad]]) with bias unless bias=false
-  batch_norm,     // bn
-  relu,           // relu
-  max_pool,       // maxpool(kernel[, stride]) stride defaults to kernel
-  avg_pool,       // avgpool(kernel[, stride])
-  global_avg_pool,// gap
-  dropout,        // dropout(rate)
-  flatten,        // flatten
-  dense,          // dense(units) or dense: units = class count
-  basic_block,    // res(out[, stride]): ResNet basic block, projection shortcut when needed
+  conv,             // conv(out, kernel[, stride[, pad]]) with bias unless bias=false
+  batch_norm,       // bn
+  relu,             // relu
+  max_pool,         // maxpool(kernel[, stride]) stride defaults to kernel
+  avg_pool,         // avgpool(kernel[, stride])
+  global_avg_pool,  // gap
+  dropout,          // dropout(rate)
+  flatten,          // flatten
+  dense,            // dense(units) or dense: units = class count
+  basic_block,      // res(out[, stride]): ResNet basic block, projection shortcut when needed
 };
 
 struct LayerSpec {
   LayerKind kind = LayerKind::relu;
-  int out = 0;       // conv / basic_block channels, dense units; 0 on dense: class count
-  int kernel = 0;    // conv and pool window
+  int out = 0;     // conv / basic_block channels, dense units; 0 on dense: class count
+  int kernel = 0;  // conv and pool window
   int stride = 1;
   int pad = -1;      // conv: -1 means kernel / 2 ("same" for odd kernels)
   bool bias = true;  // conv / dense
@@ -30,7 +30,7 @@ struct LayerSpec {
 };
 
 struct Architecture {
-  std::string text;              // the canonical spec text
+  std::string text;  // the canonical spec text
   std::vector<LayerSpec> layers;
 };
 

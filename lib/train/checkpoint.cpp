@@ -12,13 +12,13 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "io/json_reader.hpp"
+#include "io/npy_writer.hpp"
 #include "io/printable.hpp"
 #include "io/zip_archive.hpp"
 #include "io/zip_members.hpp"
+#include "io/zip_writer.hpp"
 #include "model/model_file.hpp"
 #include "model/tensor_values.hpp"
-#include "io/npy_writer.hpp"
-#include "io/zip_writer.hpp"
 
 namespace kcell::train {
 namespace {
@@ -115,11 +115,12 @@ void write_checkpoint(const std::string& path, model::Model& model, const RunSta
       {"epochs_done", state.history.size()},
       {"epochs_before", state.epochs_before},
       {"dropout_step", state.dropout_step},
-      {"optimizer", {{"steps", state.optimizer.steps},
-                     {"buffers", state.optimizer.tensors.size()}}},
-      {"tracker", {{"best_epoch", state.tracker.best_epoch},
-                   {"best", number(state.tracker.best)},
-                   {"since_best", state.tracker.since_best}}},
+      {"optimizer",
+       {{"steps", state.optimizer.steps}, {"buffers", state.optimizer.tensors.size()}}},
+      {"tracker",
+       {{"best_epoch", state.tracker.best_epoch},
+        {"best", number(state.tracker.best)},
+        {"since_best", state.tracker.since_best}}},
       {"best_weights", has_best},
       {"history", history}};
   const std::string text = doc.dump(2) + "\n";
@@ -154,15 +155,16 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
                            int max_epochs) {
   io::ZipArchive zip(path);
   if (!zip.has_member(kStateMember))
-    fail(Status::format, path + ": not a kcell checkpoint (it has no " +
-                             std::string(kStateMember) + " member)");
-  const std::vector<uint8_t> text = io::read_member_bytes(zip, kStateMember, kMaxStateBytes, "the member");
+    fail(Status::format,
+         path + ": not a kcell checkpoint (it has no " + std::string(kStateMember) + " member)");
+  const std::vector<uint8_t> text =
+      io::read_member_bytes(zip, kStateMember, kMaxStateBytes, "the member");
   const std::string where = path + ": " + kStateMember;
   const json doc = io::parse_json_object(std::string(text.begin(), text.end()), where);
   const StateReader r(where);
   if (r.text(doc, "format") != kFormat)
-    fail(Status::format, path + ": not a kcell checkpoint (format '" +
-                             io::printable(r.text(doc, "format")) + "')");
+    fail(Status::format,
+         path + ": not a kcell checkpoint (format '" + io::printable(r.text(doc, "format")) + "')");
   const int64_t version = r.integer(doc, "format_version", 0, INT32_MAX);
   if (version != kFormatVersion)
     fail(Status::format, path + ": checkpoint format version " + std::to_string(version) +
@@ -208,7 +210,8 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   for (size_t i = 0; i < history.size(); ++i) {
     const json& h = history[i];
     EpochStats e;
-    e.epoch = static_cast<int>(r.integer(h, "epoch", static_cast<int64_t>(i), static_cast<int64_t>(i)));
+    e.epoch =
+        static_cast<int>(r.integer(h, "epoch", static_cast<int64_t>(i), static_cast<int64_t>(i)));
     e.train_loss = r.number(h, "train_loss");
     e.train_accuracy = r.number(h, "train_accuracy");
     e.val_loss = r.number(h, "val_loss");
@@ -234,11 +237,11 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
     if (expected.count(member) == 0)
       fail(Status::format, path + ": unexpected member '" + io::printable(member) + "'");
   for (const std::string& member : expected)
-    if (!zip.has_member(member)) fail(Status::format, path + ": member '" + member + "' is missing");
+    if (!zip.has_member(member))
+      fail(Status::format, path + ": member '" + member + "' is missing");
 
   const std::vector<uint8_t> model_file =
-      io::read_member_bytes(zip, kModelMember, std::numeric_limits<uint64_t>::max(),
-                              "the member");
+      io::read_member_bytes(zip, kModelMember, std::numeric_limits<uint64_t>::max(), "the member");
   try {
     c.model = model::load_model_from_memory(model_file.data(), model_file.size());
   } catch (const Error& e) {

@@ -20,12 +20,12 @@ namespace kcell::train {
 // whole model file). The shuffles, balanced draws, augmentation and learning rate of an
 // epoch derive from (seed, epoch) alone, so nothing more is needed to continue.
 struct RunState {
-  int epochs_before = 0;         // the model's epochs_trained when the run began
+  int epochs_before = 0;            // the model's epochs_trained when the run began
   std::vector<EpochStats> history;  // one record per completed epoch of the run
-  uint64_t dropout_step = 0;     // Network::dropout_step() after the last epoch
+  uint64_t dropout_step = 0;        // Network::dropout_step() after the last epoch
   BestEpochTracker::State tracker;
   OptimizerState optimizer;
-  WeightSnapshot best_weights;   // empty unless a monitor has found a best epoch
+  WeightSnapshot best_weights;  // empty unless a monitor has found a best epoch
 };
 
 // Writes `model` and `state` to `path` atomically (common/atomic_file.hpp): a crash while

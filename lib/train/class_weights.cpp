@@ -7,8 +7,7 @@
 
 namespace kcell::train {
 
-std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, int k,
-                                             double power) {
+std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, int k, double power) {
   if (n == 0) fail(Status::invalid_argument, "automatic class weights need training images");
   std::vector<size_t> counts(static_cast<size_t>(k), 0);
   for (size_t i = 0; i < n; ++i) {

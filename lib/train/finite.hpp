@@ -14,7 +14,6 @@ bool all_finite(const float* values, size_t count);
 bool gradients_finite(const std::vector<nn::Param*>& params);
 
 // True when every parameter value and every buffer (running statistic) is finite.
-bool weights_finite(const std::vector<nn::Param*>& params,
-                    const std::vector<nn::Buffer*>& buffers);
+bool weights_finite(const std::vector<nn::Param*>& params, const std::vector<nn::Buffer*>& buffers);
 
 }  // namespace kcell::train

@@ -60,8 +60,7 @@ void copy_out(const std::vector<T*>& from, std::vector<std::vector<float>>& to) 
 
 template <class T>
 void copy_in(const std::vector<std::vector<float>>& from, const std::vector<T*>& to) {
-  if (from.size() != to.size())
-    fail(Status::internal, "weight snapshot does not fit the network");
+  if (from.size() != to.size()) fail(Status::internal, "weight snapshot does not fit the network");
   for (size_t i = 0; i < to.size(); ++i) {
     if (from[i].size() != to[i]->value.size())
       fail(Status::internal, "weight snapshot of " + to[i]->name + " has the wrong size");

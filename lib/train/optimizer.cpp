@@ -11,7 +11,8 @@ namespace kcell::train {
 namespace {
 
 void check_range(double value, double low, double high, bool high_open, const char* name) {
-  const bool ok = std::isfinite(value) && value >= low && (high_open ? value < high : value <= high);
+  const bool ok =
+      std::isfinite(value) && value >= low && (high_open ? value < high : value <= high);
   if (!ok)
     fail(Status::invalid_argument, std::string(name) + " must be in [" + std::to_string(low) +
                                        ", " + std::to_string(high) + (high_open ? ")" : "]") +
@@ -22,10 +23,9 @@ void check_range(double value, double low, double high, bool high_open, const ch
 
 void check_state_fits(const OptimizerState& state, const OptimizerState& like) {
   if (state.tensors.size() != like.tensors.size())
-    fail(Status::invalid_argument, "the optimizer state has " +
-                                       std::to_string(state.tensors.size()) +
-                                       " buffers; this optimizer has " +
-                                       std::to_string(like.tensors.size()));
+    fail(Status::invalid_argument,
+         "the optimizer state has " + std::to_string(state.tensors.size()) +
+             " buffers; this optimizer has " + std::to_string(like.tensors.size()));
   for (size_t i = 0; i < state.tensors.size(); ++i)
     if (state.tensors[i].size() != like.tensors[i].size())
       fail(Status::invalid_argument, "optimizer buffer " + std::to_string(i) + " holds " +
@@ -46,8 +46,7 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config,
   for (const nn::Param* p : params)
     if (p->grad.size() != p->value.size())
       fail(Status::internal, "parameter " + p->name + " has " + std::to_string(p->grad.size()) +
-                                 " gradients for " + std::to_string(p->value.size()) +
-                                 " values");
+                                 " gradients for " + std::to_string(p->value.size()) + " values");
   switch (config.kind) {
     case OptimizerKind::sgd:
       check_range(config.momentum, 0.0, 1.0, true, "momentum");
@@ -61,11 +60,10 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config,
       if (!(std::isfinite(config.epsilon) && config.epsilon > 0.0))
         fail(Status::invalid_argument,
              "epsilon must be above 0, got " + std::to_string(config.epsilon));
-      return std::make_unique<Adam>(config, std::move(params),
-                                    config.kind == OptimizerKind::adamw);
+      return std::make_unique<Adam>(config, std::move(params), config.kind == OptimizerKind::adamw);
   }
-  fail(Status::invalid_argument, "unknown optimizer " +
-                                     std::to_string(static_cast<int>(config.kind)));
+  fail(Status::invalid_argument,
+       "unknown optimizer " + std::to_string(static_cast<int>(config.kind)));
 }
 
 }  // namespace kcell::train

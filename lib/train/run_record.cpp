@@ -9,29 +9,40 @@ namespace {
 
 const char* optimizer_name(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::sgd: return "sgd";
-    case OptimizerKind::adam: return "adam";
-    case OptimizerKind::adamw: return "adamw";
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::adam:
+      return "adam";
+    case OptimizerKind::adamw:
+      return "adamw";
   }
   return "unknown";
 }
 
 const char* schedule_name(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::constant: return "constant";
-    case ScheduleKind::multistep: return "multistep";
-    case ScheduleKind::cosine: return "cosine";
+    case ScheduleKind::constant:
+      return "constant";
+    case ScheduleKind::multistep:
+      return "multistep";
+    case ScheduleKind::cosine:
+      return "cosine";
   }
   return "unknown";
 }
 
 const char* monitor_name(Monitor m) {
   switch (m) {
-    case Monitor::none: return "none";
-    case Monitor::val_loss: return "val_loss";
-    case Monitor::val_accuracy: return "val_accuracy";
-    case Monitor::val_balanced_accuracy: return "val_balanced_accuracy";
-    case Monitor::val_auc: return "val_auc";
+    case Monitor::none:
+      return "none";
+    case Monitor::val_loss:
+      return "val_loss";
+    case Monitor::val_accuracy:
+      return "val_accuracy";
+    case Monitor::val_balanced_accuracy:
+      return "val_balanced_accuracy";
+    case Monitor::val_auc:
+      return "val_auc";
   }
   return "unknown";
 }

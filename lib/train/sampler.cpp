@@ -5,8 +5,8 @@
 
 namespace kcell::train {
 
-std::vector<size_t> balanced_indices(const int32_t* labels, size_t n, int num_classes,
-                                     size_t count, uint64_t seed) {
+std::vector<size_t> balanced_indices(const int32_t* labels, size_t n, int num_classes, size_t count,
+                                     uint64_t seed) {
   std::vector<std::vector<size_t>> by_class(static_cast<size_t>(num_classes));
   for (size_t i = 0; i < n; ++i) {
     const int32_t y = labels[i];

@@ -20,8 +20,8 @@ LearningRateSchedule::LearningRateSchedule(const ScheduleConfig& config) : confi
   if (config.steps_per_epoch < 1)
     fail(Status::invalid_argument, "an epoch needs at least one step");
   if (!(config.warmup_epochs >= 0.0 && config.warmup_epochs <= config.epochs))
-    fail(Status::invalid_argument, "warm-up epochs must be in [0, epochs], got " +
-                                       std::to_string(config.warmup_epochs));
+    fail(Status::invalid_argument,
+         "warm-up epochs must be in [0, epochs], got " + std::to_string(config.warmup_epochs));
   switch (config.kind) {
     case ScheduleKind::constant:
     case ScheduleKind::multistep:
@@ -48,9 +48,8 @@ double LearningRateSchedule::at(int epoch, size_t step) const {
       return lr;
     }
     case ScheduleKind::cosine: {
-      const double t =
-          static_cast<double>(epoch) * static_cast<double>(config_.steps_per_epoch) +
-          static_cast<double>(step);
+      const double t = static_cast<double>(epoch) * static_cast<double>(config_.steps_per_epoch) +
+                       static_cast<double>(step);
       const double w = warmup_steps_;
       if (t < w) return r * (t + 1.0) / w;
       const double span = total_steps_ - w;

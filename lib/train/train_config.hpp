@@ -7,8 +7,8 @@
 #include <string>
 
 #include "data/augment.hpp"
-#include "nn/network.hpp"
 #include "infer/loss.hpp"
+#include "nn/network.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
 
@@ -31,15 +31,15 @@ struct Progress {
 
 struct EpochStats {
   int epoch = 0;
-  double train_loss = 0.0;      // as seen during the epoch (running, training mode)
+  double train_loss = 0.0;  // as seen during the epoch (running, training mode)
   double train_accuracy = 0.0;
-  double val_loss = 0.0;        // NaN without validation data
+  double val_loss = 0.0;  // NaN without validation data
   double val_accuracy = 0.0;
   double val_balanced_accuracy = 0.0;  // NaN without validation data
-  double val_auc = 0.0;         // macro one-vs-rest AUC; NaN without validation or undefined
-  double train_val_gap = 0.0;   // train_accuracy - val_accuracy, the overfitting signal
-  double learning_rate = 0.0;   // of the epoch's last step
-  double seconds = 0.0;         // validation included
+  double val_auc = 0.0;                // macro one-vs-rest AUC; NaN without validation or undefined
+  double train_val_gap = 0.0;          // train_accuracy - val_accuracy, the overfitting signal
+  double learning_rate = 0.0;          // of the epoch's last step
+  double seconds = 0.0;                // validation included
 };
 
 // Which validation number picks the best epoch (and may stop training early).
@@ -47,16 +47,16 @@ enum class Monitor { none, val_loss, val_accuracy, val_balanced_accuracy, val_au
 
 struct EarlyStopping {
   Monitor monitor = Monitor::none;  // none: the model keeps the last epoch's weights
-  int patience = 0;  // stop after this many validations without improvement; 0: never;
-                     // < 0: automatic (train/recipe.hpp)
-  double min_delta = 0.0;   // an improvement must beat the best by more than this
+  int patience = 0;        // stop after this many validations without improvement; 0: never;
+                           // < 0: automatic (train/recipe.hpp)
+  double min_delta = 0.0;  // an improvement must beat the best by more than this
 };
 
 // What a completed train() call did.
 struct TrainResult {
-  int epochs_run = 0;       // epochs completed in this call
-  int best_epoch = -1;      // 0-based epoch of this call whose weights the model holds; -1
-                            // without a monitor
+  int epochs_run = 0;   // epochs completed in this call
+  int best_epoch = -1;  // 0-based epoch of this call whose weights the model holds; -1
+                        // without a monitor
   bool stopped_early = false;
 };
 
@@ -93,8 +93,8 @@ struct TrainConfig {
   // shuffle (train::balanced_indices).
   bool balanced_sampler = false;
   data::AugmentOptions augment;  // training batches only; nothing enabled by default
-  uint64_t seed = 42;    // shuffling, sampling, augmentation and dropout
-  int num_threads = 0;   // 0: the kcell_set_num_threads() value
+  uint64_t seed = 42;            // shuffling, sampling, augmentation and dropout
+  int num_threads = 0;           // 0: the kcell_set_num_threads() value
   // Arithmetic of the training steps (validation stays fp32). bf16 needs AVX-512 BF16:
   // train() throws Status::unsupported before changing the model otherwise.
   nn::Precision precision = nn::Precision::fp32;

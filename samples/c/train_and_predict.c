@@ -10,22 +10,22 @@
 #include <stdlib.h>
 
 /* Prints kcell's message for a failed call and returns 1. */
-static int report(const char *what, kcell_status status) {
+static int report(const char* what, kcell_status status) {
   fprintf(stderr, "%s: %s (%s)\n", what, kcell_last_error(), kcell_status_string(status));
   return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s DATA [EPOCHS] [MODEL_FILE]\n", argv[0]);
     return 2;
   }
-  const char *model_path = argc > 3 ? argv[3] : "model.kcell";
-  kcell_dataset *data = NULL;
+  const char* model_path = argc > 3 ? argv[3] : "model.kcell";
+  kcell_dataset* data = NULL;
   kcell_model *model = NULL, *loaded = NULL;
-  uint8_t *images = NULL;
-  float *probs = NULL;
-  int32_t *labels = NULL;
+  uint8_t* images = NULL;
+  float* probs = NULL;
+  int32_t* labels = NULL;
   kcell_status status;
   int rc = 1;
 
@@ -45,8 +45,7 @@ int main(int argc, char **argv) {
 
   kcell_metrics test;
   test.struct_size = sizeof test;
-  if ((status = kcell_evaluate(model, data, KCELL_SPLIT_TEST, &test)) != KCELL_OK)
-    goto fail_train;
+  if ((status = kcell_evaluate(model, data, KCELL_SPLIT_TEST, &test)) != KCELL_OK) goto fail_train;
   printf("test accuracy %.4f on %zu images\n", test.accuracy, test.count);
 
   if ((status = kcell_model_save(model, model_path)) != KCELL_OK) goto fail_train;
@@ -67,8 +66,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < count; ++i)
     kcell_dataset_image(data, KCELL_SPLIT_TEST, i, images + i * image_bytes, image_bytes,
                         &labels[i]);
-  status = kcell_predict(loaded, images, count, KCELL_LAYOUT_NCHW, probs,
-                         count * (size_t)classes);
+  status = kcell_predict(loaded, images, count, KCELL_LAYOUT_NCHW, probs, count * (size_t)classes);
   if (status != KCELL_OK) {
     report("predict", status);
     goto done;

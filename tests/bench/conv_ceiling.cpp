@@ -47,11 +47,16 @@ bool parse(int argc, char** argv, Options& o) {
     if (i + 1 >= argc) return false;
     const long value = std::atol(argv[++i]);
     if (value <= 0) return false;
-    if (flag == "--batch") o.batch = value;
-    else if (flag == "--channels") o.channels = value;
-    else if (flag == "--size") o.size = value;
-    else if (flag == "--reps") o.reps = static_cast<int>(value);
-    else return false;
+    if (flag == "--batch")
+      o.batch = value;
+    else if (flag == "--channels")
+      o.channels = value;
+    else if (flag == "--size")
+      o.size = value;
+    else if (flag == "--reps")
+      o.reps = static_cast<int>(value);
+    else
+      return false;
   }
   return true;
 }
@@ -69,14 +74,14 @@ int main(int argc, char** argv) {
   }
   const memory::data_type type = o.bf16 ? memory::data_type::bf16 : memory::data_type::f32;
   const bool supported = !o.bf16 || compat::cpu_has_bf16();
-  std::printf("{\"what\": \"conv_ceiling\", \"type\": \"%s\", \"algorithm\": \"%s\", "
-              "\"supported\": %s, "
-              "\"shape\": \"%lldx%lldx%lldx%lld, 3x3, pad 1, %lld out\", \"threads\": %d",
-              o.bf16 ? "bf16" : "f32", o.winograd ? "winograd" : "direct",
-              supported ? "true" : "false",
-              static_cast<long long>(o.batch), static_cast<long long>(o.channels),
-              static_cast<long long>(o.size), static_cast<long long>(o.size),
-              static_cast<long long>(o.channels), omp_get_max_threads());
+  std::printf(
+      "{\"what\": \"conv_ceiling\", \"type\": \"%s\", \"algorithm\": \"%s\", "
+      "\"supported\": %s, "
+      "\"shape\": \"%lldx%lldx%lldx%lld, 3x3, pad 1, %lld out\", \"threads\": %d",
+      o.bf16 ? "bf16" : "f32", o.winograd ? "winograd" : "direct", supported ? "true" : "false",
+      static_cast<long long>(o.batch), static_cast<long long>(o.channels),
+      static_cast<long long>(o.size), static_cast<long long>(o.size),
+      static_cast<long long>(o.channels), omp_get_max_threads());
   if (!supported) {
     std::printf("}\n");
     return 0;
@@ -88,8 +93,8 @@ int main(int argc, char** argv) {
     const memory::dims wei_dims{o.channels, o.channels, 3, 3};
     const auto pd = compat::make_conv_fwd_pd(
         eng, dnnl::prop_kind::forward_inference, compat::any_md(src_dims, type),
-        compat::any_md(wei_dims, type), memory::desc(), compat::any_md(src_dims, type),
-        {1, 1}, {1, 1}, {1, 1},
+        compat::any_md(wei_dims, type), memory::desc(), compat::any_md(src_dims, type), {1, 1},
+        {1, 1}, {1, 1},
         o.winograd ? compat::ConvAlgorithm::winograd : compat::ConvAlgorithm::direct);
     memory src(pd.src_desc(), eng), wei(pd.weights_desc(), eng), dst(pd.dst_desc(), eng);
     // Small non-zero values: denormals or NaNs would distort the timing.
@@ -112,12 +117,13 @@ int main(int argc, char** argv) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(seconds.begin(), seconds.end());
-    const double flops = 2.0 * static_cast<double>(o.batch * o.channels * o.channels * 9 *
-                                                   o.size * o.size);
-    std::printf(", \"flops_per_run\": %.0f, \"best_gflops\": %.1f, \"median_gflops\": %.1f, "
-                "\"implementation\": \"%s\"}\n",
-                flops, flops / seconds.front() / 1e9, flops / seconds[seconds.size() / 2] / 1e9,
-                pd.impl_info_str());
+    const double flops =
+        2.0 * static_cast<double>(o.batch * o.channels * o.channels * 9 * o.size * o.size);
+    std::printf(
+        ", \"flops_per_run\": %.0f, \"best_gflops\": %.1f, \"median_gflops\": %.1f, "
+        "\"implementation\": \"%s\"}\n",
+        flops, flops / seconds.front() / 1e9, flops / seconds[seconds.size() / 2] / 1e9,
+        pd.impl_info_str());
   } catch (const dnnl::error& e) {
     std::printf("}\n");
     std::fprintf(stderr, "oneDNN error: %s\n", e.what());

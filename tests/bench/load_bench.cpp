@@ -29,8 +29,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "open failed: %s\n", kcell_last_error());
       return 1;
     }
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     images = 0;
     for (kcell_split s : {KCELL_SPLIT_TRAIN, KCELL_SPLIT_VAL, KCELL_SPLIT_TEST}) {
       size_t n = 0;

@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <vector>
 
-#include "spec/architecture.hpp"
-#include "nn/network.hpp"
 #include "common/rng.hpp"
+#include "nn/network.hpp"
+#include "spec/architecture.hpp"
 
 using kcell::spec::Architecture;
 using kcell::spec::LayerKind;
@@ -41,14 +41,17 @@ Architecture reference() {
   using K = LayerKind;
   Architecture a;
   a.text = "reference";
-  a.layers = {spec(K::conv, 32, 3), spec(K::batch_norm), spec(K::relu),
-              spec(K::conv, 32, 3), spec(K::batch_norm), spec(K::relu),
+  a.layers = {spec(K::conv, 32, 3),    spec(K::batch_norm),
+              spec(K::relu),           spec(K::conv, 32, 3),
+              spec(K::batch_norm),     spec(K::relu),
               spec(K::max_pool, 0, 2), spec(K::dropout, 0, 0, 0.25f),
-              spec(K::conv, 64, 3), spec(K::batch_norm), spec(K::relu),
-              spec(K::conv, 64, 3), spec(K::batch_norm), spec(K::relu),
+              spec(K::conv, 64, 3),    spec(K::batch_norm),
+              spec(K::relu),           spec(K::conv, 64, 3),
+              spec(K::batch_norm),     spec(K::relu),
               spec(K::max_pool, 0, 2), spec(K::dropout, 0, 0, 0.25f),
-              spec(K::flatten), spec(K::dense, 256), spec(K::relu),
-              spec(K::dropout, 0, 0, 0.5f), spec(K::dense)};
+              spec(K::flatten),        spec(K::dense, 256),
+              spec(K::relu),           spec(K::dropout, 0, 0, 0.5f),
+              spec(K::dense)};
   return a;
 }
 

@@ -163,8 +163,8 @@ void report(const Model& m, const Options& o, int batch, std::vector<double> ms)
       "\"classes\":%d,\"threads\":%d,\"precision\":\"%s\",\"batch\":%d,\"calls\":%zu,"
       "\"median_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_ms\":%.4f,"
       "\"images_per_s\":%.1f,\"images_per_s_mean\":%.1f}\n",
-      m.name.c_str(), m.info.channels, m.info.height, m.info.width, m.info.num_classes,
-      o.threads, o.precision.c_str(), batch, ms.size(), median, at(0.1), at(0.9),
+      m.name.c_str(), m.info.channels, m.info.height, m.info.width, m.info.num_classes, o.threads,
+      o.precision.c_str(), batch, ms.size(), median, at(0.1), at(0.9),
       total / static_cast<double>(ms.size()), batch * 1e3 / median,
       batch * 1e3 * static_cast<double>(ms.size()) / total);
   std::fflush(stdout);
@@ -176,8 +176,8 @@ bool calibrate(Model& m, const std::vector<uint8_t>& images, size_t count) {
   const kcell_split_buffers split = {images.data(), labels.data(), count};
   kcell_dataset* data = nullptr;
   const bool ok =
-      check(kcell_dataset_create(m.info.channels, m.info.height, m.info.width,
-                                 m.info.num_classes, &split, nullptr, nullptr, &data),
+      check(kcell_dataset_create(m.info.channels, m.info.height, m.info.width, m.info.num_classes,
+                                 &split, nullptr, nullptr, &data),
             "calibration images") &&
       check(kcell_model_calibrate_int8(m.handle, data, KCELL_SPLIT_TRAIN, 0), "calibration");
   kcell_dataset_free(data);
@@ -185,8 +185,8 @@ bool calibrate(Model& m, const std::vector<uint8_t>& images, size_t count) {
 }
 
 bool measure(Model& m, const Options& o) {
-  const size_t image = static_cast<size_t>(m.info.channels) *
-                       static_cast<size_t>(m.info.height) * static_cast<size_t>(m.info.width);
+  const size_t image = static_cast<size_t>(m.info.channels) * static_cast<size_t>(m.info.height) *
+                       static_cast<size_t>(m.info.width);
   const size_t k = static_cast<size_t>(m.info.num_classes);
   int largest = 64;  // distinct images cycled through by the latency loop
   for (int b : o.batches) largest = std::max(largest, b);
@@ -198,8 +198,7 @@ bool measure(Model& m, const Options& o) {
     x ^= x << 17;
     px = static_cast<uint8_t>(x >> 56);
   }
-  if (o.precision == "int8" && !calibrate(m, images, static_cast<size_t>(largest)))
-    return false;
+  if (o.precision == "int8" && !calibrate(m, images, static_cast<size_t>(largest))) return false;
   if (o.precision != "fp32" &&
       !check(kcell_model_set_inference_precision(
                  m.handle, o.precision == "bf16" ? KCELL_PRECISION_BF16 : KCELL_PRECISION_INT8),
@@ -246,15 +245,14 @@ int main(int argc, char** argv) {
   if (parsed != 0) return parsed == 1 ? 0 : 2;
   if (!check(kcell_set_num_threads(o.threads), "threads")) return 1;
 
-  std::vector<std::string> names = o.model_file.empty() ? o.presets
-                                                        : std::vector<std::string>{o.model_file};
+  std::vector<std::string> names =
+      o.model_file.empty() ? o.presets : std::vector<std::string>{o.model_file};
   for (const std::string& name : names) {
     Model m;
     m.name = name;
     const kcell_status s =
         o.model_file.empty()
-            ? kcell_model_create(name.c_str(), o.channels, o.size, o.size, o.classes, 1,
-                                 &m.handle)
+            ? kcell_model_create(name.c_str(), o.channels, o.size, o.size, o.classes, 1, &m.handle)
             : kcell_model_load(name.c_str(), &m.handle);
     if (!check(s, name.c_str())) return 1;
     m.info.struct_size = sizeof m.info;

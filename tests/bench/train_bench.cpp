@@ -53,16 +53,26 @@ bool parse(int argc, char** argv, Options& o) {
     }
     if (i + 1 >= argc) return false;
     const char* v = argv[++i];
-    if (flag == "--data") o.data = v;
-    else if (flag == "--model") o.model = v;
-    else if (flag == "--precision") o.precision = v;
-    else if (flag == "--batch") o.batch = std::atoi(v);
-    else if (flag == "--threads") o.threads = std::atoi(v);
-    else if (flag == "--epochs") o.epochs = std::atoi(v);
-    else if (flag == "--batches") o.batches = std::atoi(v);
-    else if (flag == "--warmup") o.warmup = std::atoi(v);
-    else if (flag == "--limit") o.limit = std::strtoull(v, nullptr, 10);
-    else return false;
+    if (flag == "--data")
+      o.data = v;
+    else if (flag == "--model")
+      o.model = v;
+    else if (flag == "--precision")
+      o.precision = v;
+    else if (flag == "--batch")
+      o.batch = std::atoi(v);
+    else if (flag == "--threads")
+      o.threads = std::atoi(v);
+    else if (flag == "--epochs")
+      o.epochs = std::atoi(v);
+    else if (flag == "--batches")
+      o.batches = std::atoi(v);
+    else if (flag == "--warmup")
+      o.warmup = std::atoi(v);
+    else if (flag == "--limit")
+      o.limit = std::strtoull(v, nullptr, 10);
+    else
+      return false;
   }
   return !o.data.empty() && o.batch > 0 && o.threads > 0 && o.epochs > 0 && o.batches >= 0 &&
          o.warmup >= 0 && (o.precision == "fp32" || o.precision == "bf16");
@@ -112,9 +122,9 @@ kcell_dataset* first_images(const kcell_dataset* full, size_t limit) {
   std::vector<uint8_t> pixels(limit * image);
   std::vector<int32_t> labels(limit);
   for (size_t i = 0; i < limit; ++i)
-    if (failed(kcell_dataset_image(full, KCELL_SPLIT_TRAIN, i, &pixels[i * image], image,
-                                   &labels[i]),
-               "copying an image"))
+    if (failed(
+            kcell_dataset_image(full, KCELL_SPLIT_TRAIN, i, &pixels[i * image], image, &labels[i]),
+            "copying an image"))
       return nullptr;
   kcell_split_buffers train{pixels.data(), labels.data(), limit};
   kcell_dataset* out = nullptr;
@@ -160,8 +170,8 @@ int main(int argc, char** argv) {
   // Forward FLOPs per image as the model summary counts them (docs/architecture.md).
   long long flops = 0;
   try {
-    flops = kcell::spec::summarize(kcell::spec::parse_architecture(o.model), c, h, w, k)
-                .total_flops;
+    flops =
+        kcell::spec::summarize(kcell::spec::parse_architecture(o.model), c, h, w, k).total_flops;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "summary failed: %s\n", e.what());
     return 1;
@@ -184,8 +194,8 @@ int main(int argc, char** argv) {
   params.progress_user_data = &timing;
 
   const Clock::time_point train_start = Clock::now();
-  const kcell_status st = kcell_train(model, subset ? subset : data,
-                                      o.validate ? data : nullptr, &params, nullptr);
+  const kcell_status st =
+      kcell_train(model, subset ? subset : data, o.validate ? data : nullptr, &params, nullptr);
   const double train_seconds = seconds_since(train_start);
   if (st != KCELL_ERROR_CANCELLED && failed(st, "training")) return 1;
 
@@ -206,13 +216,13 @@ int main(int argc, char** argv) {
     int8_test_accuracy = m.accuracy;
   }
 
-  std::printf("{\"what\": \"kcell_train\", \"model\": \"%s\", \"precision\": \"%s\", "
-              "\"params\": %zu, \"forward_flops_per_image\": %lld, \"batch\": %d, "
-              "\"threads\": %d, \"train_images\": %zu, \"open_seconds\": %.3f, "
-              "\"images_per_s\": %.1f, \"epoch_seconds\": [",
-              o.model.c_str(), o.precision.c_str(), params_count,
-              flops, o.batch, o.threads, n_train,
-              open_seconds, timing.steady_images_per_s);
+  std::printf(
+      "{\"what\": \"kcell_train\", \"model\": \"%s\", \"precision\": \"%s\", "
+      "\"params\": %zu, \"forward_flops_per_image\": %lld, \"batch\": %d, "
+      "\"threads\": %d, \"train_images\": %zu, \"open_seconds\": %.3f, "
+      "\"images_per_s\": %.1f, \"epoch_seconds\": [",
+      o.model.c_str(), o.precision.c_str(), params_count, flops, o.batch, o.threads, n_train,
+      open_seconds, timing.steady_images_per_s);
   for (size_t i = 0; i < timing.epoch_seconds.size(); ++i)
     std::printf("%s%.3f", i ? ", " : "", timing.epoch_seconds[i]);
   std::printf("], \"train_call_seconds\": %.3f, \"peak_rss_mb\": %.1f", train_seconds,

@@ -30,8 +30,7 @@ int on_progress(const kcell_progress* p, void* user) {
     if (p->batch % 50 == 0 || p->batch == p->batches) {
       std::fprintf(stderr, "\r  epoch %d batch %zu/%zu loss %.4f acc %.4f  %.0f images/s   ",
                    p->epoch + 1, p->batch, p->batches, p->loss, p->accuracy,
-                   static_cast<double>(p->batch * static_cast<size_t>(t->batch_size)) /
-                       p->seconds);
+                   static_cast<double>(p->batch * static_cast<size_t>(t->batch_size)) / p->seconds);
     }
   } else {
     // The history already holds this epoch when phase 1 is reported.
@@ -40,10 +39,11 @@ int on_progress(const kcell_progress* p, void* user) {
     s.struct_size = sizeof s;
     kcell_history_epoch(t->history, static_cast<size_t>(p->epoch), &s);
     t->total_train_seconds += t->train_seconds;
-    std::printf("epoch %2d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s  "
-                "%.0f train images/s\n",
-                p->epoch + 1, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
-                s.seconds, static_cast<double>(t->images_per_epoch) / t->train_seconds);
+    std::printf(
+        "epoch %2d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s  "
+        "%.0f train images/s\n",
+        p->epoch + 1, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy, s.seconds,
+        static_cast<double>(t->images_per_epoch) / t->train_seconds);
     std::fflush(stdout);
   }
   return 0;
@@ -62,10 +62,14 @@ int main(int argc, char** argv) {
   std::string dir = "/usr/share/datasets/fashion-mnist";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--epochs") epochs = std::atoi(argv[i + 1]);
-    else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
-    else if (flag == "--batch") batch = std::atoi(argv[i + 1]);
-    else if (flag == "--data") dir = argv[i + 1];
+    if (flag == "--epochs")
+      epochs = std::atoi(argv[i + 1]);
+    else if (flag == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else if (flag == "--batch")
+      batch = std::atoi(argv[i + 1]);
+    else if (flag == "--data")
+      dir = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -78,9 +82,10 @@ int main(int argc, char** argv) {
   kcell_dataset_count(data, KCELL_SPLIT_TRAIN, &n_train);
   kcell_dataset_count(data, KCELL_SPLIT_VAL, &n_val);
   kcell_dataset_count(data, KCELL_SPLIT_TEST, &n_test);
-  std::printf("Fashion-MNIST: %zu train, %zu val, %zu test; reference, batch %d, Adam 1e-3, "
-              "weight decay 1e-4, %d threads, %d epochs\n",
-              n_train, n_val, n_test, batch, threads, epochs);
+  std::printf(
+      "Fashion-MNIST: %zu train, %zu val, %zu test; reference, batch %d, Adam 1e-3, "
+      "weight decay 1e-4, %d threads, %d epochs\n",
+      n_train, n_val, n_test, batch, threads, epochs);
 
   kcell_model* model = nullptr;
   if (check(kcell_model_create("reference", 1, 28, 28, 10, 1, &model), "creating the model"))

@@ -4,12 +4,12 @@
  * refused with a clear status and message and leaves the model as it was. */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
@@ -18,13 +18,13 @@
 #define EPOCHS 3
 
 /* Dropout, batch norm and augmentation: every kind of state a run carries. */
-static const char *SPEC =
+static const char* SPEC =
     "conv(4,3) bn relu maxpool(2) dropout(0.25) flatten dense(8) relu dropout(0.5) dense";
-static const char *CKPT_FULL = "c_api_checkpoint_full.ckpt";
-static const char *CKPT_CUT = "c_api_checkpoint_cut.ckpt";
-static const char *CKPT_BAD = "c_api_checkpoint_bad.ckpt";
+static const char* CKPT_FULL = "c_api_checkpoint_full.ckpt";
+static const char* CKPT_CUT = "c_api_checkpoint_cut.ckpt";
+static const char* CKPT_BAD = "c_api_checkpoint_bad.ckpt";
 
-static kcell_dataset *g_data = NULL;
+static kcell_dataset* g_data = NULL;
 
 /* Cancels at the phase-1 report of epoch `cancel_epoch` (after its checkpoint), or at the
  * `cancel_batch`-th batch of that epoch when cancel_batch > 0. */
@@ -33,8 +33,8 @@ typedef struct canceller {
   size_t cancel_batch;
 } canceller;
 
-static int cancel_at(const kcell_progress *p, void *user) {
-  const canceller *c = (const canceller *)user;
+static int cancel_at(const kcell_progress* p, void* user) {
+  const canceller* c = (const canceller*)user;
   if (p->epoch != c->cancel_epoch) return 0;
   if (c->cancel_batch == 0) return p->phase == 1;
   return p->phase == 0 && p->batch == c->cancel_batch;
@@ -43,7 +43,7 @@ static int cancel_at(const kcell_progress *p, void *user) {
 /* The augmentation default_params points to. */
 static kcell_augmentation augmentation;
 
-static void default_params(kcell_train_params *p) {
+static void default_params(kcell_train_params* p) {
   kcell_train_params_default(p);
   kcell_augmentation_default(&augmentation);
   p->epochs = EPOCHS;
@@ -57,18 +57,18 @@ static void default_params(kcell_train_params *p) {
   p->augmentation = &augmentation;
 }
 
-static kcell_model *new_model(void) {
-  kcell_model *m = NULL;
+static kcell_model* new_model(void) {
+  kcell_model* m = NULL;
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 2, 5, &m) == KCELL_OK);
   return m;
 }
 
 typedef struct bytes {
-  void *data;
+  void* data;
   size_t size;
 } bytes;
 
-static bytes saved(const kcell_model *m) {
+static bytes saved(const kcell_model* m) {
   bytes b = {NULL, 0};
   CHECK(kcell_model_save_to_memory(m, &b.data, &b.size) == KCELL_OK);
   return b;
@@ -81,7 +81,7 @@ static int same_bytes(bytes a, bytes b) {
 /* Every field but the wall time. NaN equals NaN. */
 static int same_double(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
 
-static int same_history(const kcell_history *a, const kcell_history *b) {
+static int same_history(const kcell_history* a, const kcell_history* b) {
   size_t n = 0, m = 0, i;
   int best_a = -2, best_b = -3;
   if (kcell_history_count(a, &n) != KCELL_OK || kcell_history_count(b, &m) != KCELL_OK || n != m)
@@ -106,9 +106,9 @@ static int same_history(const kcell_history *a, const kcell_history *b) {
 }
 
 /* Trains a fresh model with `p`, returns its bytes and fills `history` (if given). */
-static bytes train_fresh(const kcell_train_params *p, kcell_history *history,
+static bytes train_fresh(const kcell_train_params* p, kcell_history* history,
                          kcell_status expected) {
-  kcell_model *m = new_model();
+  kcell_model* m = new_model();
   bytes b;
   kcell_status status = kcell_train(m, g_data, g_data, p, history);
   if (status != expected)
@@ -122,9 +122,9 @@ static bytes train_fresh(const kcell_train_params *p, kcell_history *history,
 /* Trains with checkpoints in CKPT_CUT until `cut` cancels the run (NULL: resumes
  * CKPT_FULL, a finished run, instead), then resumes from that checkpoint with a fresh model,
  * as a new process would: the model bytes and history must equal the uninterrupted run's. */
-static void resumes_to(canceller *cut, bytes full, const kcell_history *full_history) {
+static void resumes_to(canceller* cut, bytes full, const kcell_history* full_history) {
   kcell_train_params p;
-  kcell_history *history = NULL;
+  kcell_history* history = NULL;
   bytes resumed;
   if (cut) {
     bytes stopped;
@@ -147,15 +147,15 @@ static void resumes_to(canceller *cut, bytes full, const kcell_history *full_his
   kcell_free(resumed.data);
 }
 
-static int file_exists(const char *path) {
-  FILE *f = fopen(path, "rb");
+static int file_exists(const char* path) {
+  FILE* f = fopen(path, "rb");
   if (f) fclose(f);
   return f != NULL;
 }
 
 /* Copies `from` to `to`, XOR-ing byte `flip_at` (when below the size) and keeping only
  * `keep` bytes (when below the size). */
-static void damaged_copy(const char *from, const char *to, long flip_at, long keep) {
+static void damaged_copy(const char* from, const char* to, long flip_at, long keep) {
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   long i = 0;
   int c;
@@ -169,8 +169,8 @@ static void damaged_copy(const char *from, const char *to, long flip_at, long ke
   fclose(out);
 }
 
-static long file_size(const char *path) {
-  FILE *f = fopen(path, "rb");
+static long file_size(const char* path) {
+  FILE* f = fopen(path, "rb");
   long n;
   if (!f) return -1;
   fseek(f, 0, SEEK_END);
@@ -181,10 +181,10 @@ static long file_size(const char *path) {
 
 /* Resuming from `path` must fail with `status` and a message containing `needle`, and
  * leave the model untouched. */
-static void refused(const char *path, const kcell_train_params *base, kcell_status status,
-                    const char *needle) {
+static void refused(const char* path, const kcell_train_params* base, kcell_status status,
+                    const char* needle) {
   kcell_train_params p = *base;
-  kcell_model *m = new_model();
+  kcell_model* m = new_model();
   bytes before = saved(m), after;
   kcell_status got;
   p.checkpoint_path = path;
@@ -266,7 +266,7 @@ int main(void) {
   damaged_copy(CKPT_FULL, CKPT_BAD, 200, -1); /* inside checkpoint.json */
   refused(CKPT_BAD, &p, KCELL_ERROR_FORMAT, CKPT_BAD);
   {
-    kcell_model *m = new_model();
+    kcell_model* m = new_model();
     CHECK(kcell_model_save(m, CKPT_BAD) == KCELL_OK);
     kcell_model_free(m);
   }

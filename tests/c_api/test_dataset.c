@@ -2,23 +2,22 @@
  * check NULL arguments, bad files and small buffers fail cleanly with a message. */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <stdio.h>
 #include <string.h>
-
+#include "check.h"
 
 /* The formula tests/fixtures/data/make_fixtures.py writes pixels with. */
 static unsigned char fixture_pixel(int split, int n, int y, int x, int c) {
   return (unsigned char)((50 * split + 7 * n + 5 * y + 3 * x + 40 * c) % 256);
 }
 
-static void fixture_path(char *out, size_t size, const char *name) {
+static void fixture_path(char* out, size_t size, const char* name) {
   snprintf(out, size, "%s/data/%s", KCELL_FIXTURES_DIR, name);
 }
 
 static void test_open_and_query(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   size_t count = 0;
   int channels = 0, height = 0, width = 0, classes = 0;
   size_t histogram[3] = {0, 0, 0};
@@ -66,7 +65,7 @@ static void test_open_and_query(void) {
 static void test_options(void) {
   char path[1024];
   kcell_open_options options;
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   int classes = 0;
   size_t count = 0;
   /* What a caller built against an older header with fewer fields would pass. */
@@ -92,7 +91,7 @@ static void test_options(void) {
 
   older.struct_size = sizeof older;
   older.num_classes = 5;
-  CHECK(kcell_dataset_open(path, (const kcell_open_options *)(const void *)&older, &d) == KCELL_OK);
+  CHECK(kcell_dataset_open(path, (const kcell_open_options*)(const void*)&older, &d) == KCELL_OK);
   CHECK(kcell_dataset_num_classes(d, &classes) == KCELL_OK && classes == 5);
   /* val_fraction was not in the older struct: the default 1/12 applies. */
   CHECK(kcell_dataset_count(d, KCELL_SPLIT_VAL, &count) == KCELL_OK && count == 2);
@@ -111,7 +110,7 @@ static void test_options(void) {
 
 static void test_bad_files(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   fixture_path(path, sizeof path, "negative_label.npz");
   CHECK(kcell_dataset_open(path, NULL, &d) == KCELL_ERROR_FORMAT);
   CHECK(strstr(kcell_last_error(), "test_labels.npy") != NULL);
@@ -128,7 +127,7 @@ static void test_bad_files(void) {
 
 static void test_unlabelled_stack(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   int classes = -1;
   int32_t label = 0;
   size_t count = 0;
@@ -147,7 +146,7 @@ static void test_create(void) {
   int32_t labels[4] = {0, 3, 1, 3};
   int32_t bad_labels[4] = {0, -1, 1, 3};
   kcell_split_buffers train, test;
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   unsigned char pixels[4];
   int32_t label = -1;
   size_t histogram[4], count = 0;
@@ -187,7 +186,7 @@ static void test_create(void) {
 }
 
 static void test_null_arguments(void) {
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   size_t count = 0;
   int value = 0;
   char path[1024];

@@ -6,20 +6,20 @@
  * (label "concurrency") and under AddressSanitizer, which would see a use after free. */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <pthread.h>
 #include <string.h>
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define CLASSES 3
 #define EPOCHS 2
 
-static const char *SPEC = "conv(4,3) relu maxpool(2) flatten dense";
+static const char* SPEC = "conv(4,3) relu maxpool(2) flatten dense";
 
 typedef struct probe {
-  kcell_model *model;
-  kcell_dataset *data;
+  kcell_model* model;
+  kcell_dataset* data;
   int calls;
   kcell_status nested_train, nested_predict, after_free;
   /* the other-thread case */
@@ -29,7 +29,7 @@ typedef struct probe {
   int started, finished;
 } probe;
 
-static kcell_status try_predict(kcell_model *model) {
+static kcell_status try_predict(kcell_model* model) {
   uint8_t image[SIDE * SIDE];
   float p[CLASSES];
   memset(image, 100, sizeof image);
@@ -37,7 +37,7 @@ static kcell_status try_predict(kcell_model *model) {
 }
 
 /* What the misuse looks like from inside (callback) or outside (thread) the training. */
-static void misuse(probe *p) {
+static void misuse(probe* p) {
   kcell_model_info info;
   p->nested_train = kcell_train(p->model, p->data, NULL, NULL, NULL);
   p->nested_predict = try_predict(p->model);
@@ -47,8 +47,8 @@ static void misuse(probe *p) {
   p->after_free = kcell_model_get_info(p->model, &info); /* memory kept: a clear refusal */
 }
 
-static void *other_thread(void *arg) {
-  probe *p = (probe *)arg;
+static void* other_thread(void* arg) {
+  probe* p = (probe*)arg;
   pthread_mutex_lock(&p->lock);
   while (!p->started) pthread_cond_wait(&p->changed, &p->lock);
   pthread_mutex_unlock(&p->lock);
@@ -60,8 +60,8 @@ static void *other_thread(void *arg) {
   return NULL;
 }
 
-static int on_progress(const kcell_progress *progress, void *user) {
-  probe *p = (probe *)user;
+static int on_progress(const kcell_progress* progress, void* user) {
+  probe* p = (probe*)user;
   (void)progress;
   if (p->calls++ != 0) return 0;
   if (!p->use_thread) {
@@ -79,7 +79,7 @@ static int on_progress(const kcell_progress *progress, void *user) {
 static void run(int use_thread) {
   probe p;
   kcell_train_params params;
-  kcell_history *history = NULL;
+  kcell_history* history = NULL;
   pthread_t thread;
   size_t epochs = 0;
   kcell_status status;
@@ -112,7 +112,7 @@ static void run(int use_thread) {
 }
 
 static void busy_message_names_the_rule(void) {
-  kcell_model *model = NULL;
+  kcell_model* model = NULL;
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &model) == KCELL_OK);
   CHECK(strcmp(kcell_status_string(KCELL_ERROR_BUSY), "handle busy") == 0);
   CHECK(try_predict(model) == KCELL_OK); /* shared use leaves nothing behind */

@@ -6,25 +6,25 @@
  * a new function cannot be added without saying how it treats bad arguments. */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
 
 #define SIDE 4
 #define PIXELS (SIDE * SIDE)
 #define CLASSES 2
 
 static int cases = 0;
-static kcell_dataset *g_data = NULL;
-static kcell_model *g_model = NULL;
-static kcell_history *g_history = NULL;
+static kcell_dataset* g_data = NULL;
+static kcell_model* g_model = NULL;
+static kcell_history* g_history = NULL;
 static uint8_t g_images[8 * PIXELS];
 static int32_t g_labels[8];
-static const char *g_model_path = "c_api_invalid_arguments.kcell";
+static const char* g_model_path = "c_api_invalid_arguments.kcell";
 
-static void expect_status(kcell_status got, kcell_status want, const char *call, int line) {
+static void expect_status(kcell_status got, kcell_status want, const char* call, int line) {
   ++cases;
   if (got != want) {
     fprintf(stderr, "%s:%d: %s gave %s (%s), expected %s\n", __FILE__, line, call,
@@ -43,7 +43,7 @@ static void expect_status(kcell_status got, kcell_status want, const char *call,
 /* A capacity that is too small has its own status. */
 #define TOO_SMALL(call) expect_status((call), KCELL_ERROR_BUFFER_TOO_SMALL, #call, __LINE__)
 
-static const uint8_t *g_pixels(void) { return g_images; }
+static const uint8_t* g_pixels(void) { return g_images; }
 
 /* ---- one function per header function ------------------------------------------------ */
 
@@ -53,7 +53,7 @@ static void t_kcell_version(void) {
 }
 
 static void t_kcell_recommended_architecture(void) {
-  kcell_model *model = NULL;
+  kcell_model* model = NULL;
   ++cases;
   CHECK(strcmp(kcell_recommended_architecture(), "resnet8") == 0);
   CHECK(kcell_model_create(kcell_recommended_architecture(), 1, 28, 28, 2, 1, &model) == KCELL_OK);
@@ -93,9 +93,9 @@ static void t_kcell_open_options_init(void) {
 }
 
 static void t_kcell_dataset_open(void) {
-  kcell_dataset *out = NULL;
+  kcell_dataset* out = NULL;
   kcell_open_options options;
-  const char *path = KCELL_FIXTURES_DIR "/data/medmnist_compressed.npz";
+  const char* path = KCELL_FIXTURES_DIR "/data/medmnist_compressed.npz";
   INVALID(kcell_dataset_open(NULL, NULL, &out));
   INVALID(kcell_dataset_open(path, NULL, NULL));
   kcell_open_options_default(&options);
@@ -117,7 +117,7 @@ static void t_kcell_dataset_open(void) {
 }
 
 static void t_kcell_dataset_create(void) {
-  kcell_dataset *out = NULL;
+  kcell_dataset* out = NULL;
   kcell_split_buffers train, no_images, no_labels, bad_label;
   int32_t labels[8];
   train.images = g_images;
@@ -198,8 +198,8 @@ static void t_kcell_dataset_image(void) {
 }
 
 static void t_kcell_model_create(void) {
-  kcell_model *out = NULL;
-  const char *spec = "flatten dense";
+  kcell_model* out = NULL;
+  const char* spec = "flatten dense";
   INVALID(kcell_model_create(NULL, 1, SIDE, SIDE, CLASSES, 1, &out));
   INVALID(kcell_model_create(spec, 1, SIDE, SIDE, CLASSES, 1, NULL));
   INVALID(kcell_model_create(spec, 0, SIDE, SIDE, CLASSES, 1, &out));
@@ -278,11 +278,11 @@ static void t_kcell_history_best_epoch(void) {
 }
 
 /* The model's bytes, to check that a refused call changed nothing. */
-static char *model_bytes(size_t *size) {
-  void *data = NULL;
-  char *copy;
+static char* model_bytes(size_t* size) {
+  void* data = NULL;
+  char* copy;
   if (kcell_model_save_to_memory(g_model, &data, size) != KCELL_OK) return NULL;
-  copy = (char *)malloc(*size);
+  copy = (char*)malloc(*size);
   if (copy) memcpy(copy, data, *size);
   kcell_free(data);
   return copy;
@@ -294,7 +294,7 @@ static void t_kcell_train(void) {
   size_t before_size = 0, after_size = 0, records = 77;
   char *before = model_bytes(&before_size), *after;
   float weights[CLASSES] = {1.f, -1.f};
-  kcell_dataset *no_val = NULL;
+  kcell_dataset* no_val = NULL;
   kcell_split_buffers train;
   train.images = g_images;
   train.labels = g_labels;
@@ -302,23 +302,23 @@ static void t_kcell_train(void) {
   CHECK(kcell_dataset_create(1, SIDE, SIDE, 0, &train, NULL, NULL, &no_val) == KCELL_OK);
 
 /* One bad field (with another set so that the field matters). */
-#define TRAIN_WITH2(field, value, other, other_value)               \
-  do {                                                              \
-    kcell_train_params_default(&p);                                 \
-    p.epochs = 1;                                                   \
-    p.batch_size = 4;                                               \
-    p.other = other_value;                                          \
-    p.field = value;                                                \
-    INVALID(kcell_train(g_model, g_data, g_data, &p, g_history));   \
+#define TRAIN_WITH2(field, value, other, other_value)             \
+  do {                                                            \
+    kcell_train_params_default(&p);                               \
+    p.epochs = 1;                                                 \
+    p.batch_size = 4;                                             \
+    p.other = other_value;                                        \
+    p.field = value;                                              \
+    INVALID(kcell_train(g_model, g_data, g_data, &p, g_history)); \
   } while (0)
 #define TRAIN_WITH(field, value) TRAIN_WITH2(field, value, epochs, 1)
 /* One bad augmentation field (with another set so that the field matters). */
-#define AUGMENT_WITH2(field, value, other, other_value)             \
-  do {                                                              \
-    kcell_augmentation_default(&augmentation);                      \
-    augmentation.other = other_value;                               \
-    augmentation.field = value;                                     \
-    TRAIN_WITH(augmentation, &augmentation);                        \
+#define AUGMENT_WITH2(field, value, other, other_value) \
+  do {                                                  \
+    kcell_augmentation_default(&augmentation);          \
+    augmentation.other = other_value;                   \
+    augmentation.field = value;                         \
+    TRAIN_WITH(augmentation, &augmentation);            \
   } while (0)
 #define AUGMENT_WITH(field, value) AUGMENT_WITH2(field, value, hflip, 0.0)
 
@@ -355,7 +355,7 @@ static void t_kcell_train(void) {
   TRAIN_WITH(label_smoothing, NAN);
   TRAIN_WITH(num_threads, -2);
   TRAIN_WITH(monitor, (kcell_monitor)17);
-  TRAIN_WITH(validate_every, -1); /* a negative patience is automatic */
+  TRAIN_WITH(validate_every, -1);                      /* a negative patience is automatic */
   TRAIN_WITH(fit_decision_bias, KCELL_DECISION_GIVEN); /* a model's rule, not a fit */
   TRAIN_WITH(fit_decision_bias, -1);
   TRAIN_WITH2(min_delta, -0.5, monitor, KCELL_MONITOR_VAL_ACCURACY);
@@ -420,16 +420,16 @@ static void t_kcell_evaluate_details(void) {
   uint64_t confusion[CLASSES * CLASSES];
   m.struct_size = sizeof m;
   m.count = 77;
-  INVALID(kcell_evaluate_details(NULL, g_data, KCELL_SPLIT_VAL, &m, per_class, CLASSES,
-                                 confusion, CLASSES * CLASSES));
-  INVALID(kcell_evaluate_details(g_model, NULL, KCELL_SPLIT_VAL, &m, per_class, CLASSES,
-                                 confusion, CLASSES * CLASSES));
+  INVALID(kcell_evaluate_details(NULL, g_data, KCELL_SPLIT_VAL, &m, per_class, CLASSES, confusion,
+                                 CLASSES * CLASSES));
+  INVALID(kcell_evaluate_details(g_model, NULL, KCELL_SPLIT_VAL, &m, per_class, CLASSES, confusion,
+                                 CLASSES * CLASSES));
   INVALID(kcell_evaluate_details(g_model, g_data, (kcell_split)-2, &m, per_class, CLASSES,
                                  confusion, CLASSES * CLASSES));
   INVALID(kcell_evaluate_details(g_model, g_data, KCELL_SPLIT_VAL, NULL, per_class, CLASSES,
                                  confusion, CLASSES * CLASSES));
-  TOO_SMALL(kcell_evaluate_details(g_model, g_data, KCELL_SPLIT_VAL, &m, per_class, 1,
-                                   confusion, CLASSES * CLASSES));
+  TOO_SMALL(kcell_evaluate_details(g_model, g_data, KCELL_SPLIT_VAL, &m, per_class, 1, confusion,
+                                   CLASSES * CLASSES));
   TOO_SMALL(kcell_evaluate_details(g_model, g_data, KCELL_SPLIT_VAL, &m, per_class, CLASSES,
                                    confusion, 3));
   m.struct_size = 1;
@@ -443,23 +443,23 @@ static void t_kcell_model_save(void) {
 }
 
 static void t_kcell_model_save_to_memory(void) {
-  void *data = (void *)g_images;
+  void* data = (void*)g_images;
   size_t size = 77;
   INVALID(kcell_model_save_to_memory(NULL, &data, &size));
   INVALID(kcell_model_save_to_memory(g_model, NULL, &size));
   INVALID(kcell_model_save_to_memory(g_model, &data, NULL));
-  CHECK(data == (void *)g_images && size == 77);
+  CHECK(data == (void*)g_images && size == 77);
 }
 
 static void t_kcell_model_load(void) {
-  kcell_model *out = NULL;
+  kcell_model* out = NULL;
   INVALID(kcell_model_load(NULL, &out));
   INVALID(kcell_model_load(g_model_path, NULL));
   CHECK(out == NULL);
 }
 
 static void t_kcell_model_load_from_memory(void) {
-  kcell_model *out = NULL;
+  kcell_model* out = NULL;
   INVALID(kcell_model_load_from_memory(NULL, 100, &out));
   INVALID(kcell_model_load_from_memory(g_images, sizeof g_images, NULL));
   CHECK(out == NULL);
@@ -511,12 +511,12 @@ static void t_kcell_model_normalization(void) {
 }
 
 static void t_kcell_model_set_class_names(void) {
-  const char *good[CLASSES] = {"healthy", "sick"};
-  const char *with_null[CLASSES] = {"healthy", NULL};
-  const char *with_empty[CLASSES] = {"healthy", ""};
-  const char *not_utf8[CLASSES] = {"healthy", "\xff\xfe"};
+  const char* good[CLASSES] = {"healthy", "sick"};
+  const char* with_null[CLASSES] = {"healthy", NULL};
+  const char* with_empty[CLASSES] = {"healthy", ""};
+  const char* not_utf8[CLASSES] = {"healthy", "\xff\xfe"};
   char long_name[300];
-  const char *too_long[CLASSES];
+  const char* too_long[CLASSES];
   char name[64];
   memset(long_name, 'a', sizeof long_name - 1);
   long_name[sizeof long_name - 1] = '\0';
@@ -558,8 +558,8 @@ static void t_kcell_model_decision_bias(void) {
   TOO_SMALL(kcell_model_decision_bias(g_model, bias, CLASSES - 1, &count));
   INVALID(kcell_model_decision_bias(g_model, NULL, CLASSES, &count));
   CHECK(bias[0] == 77.f);
-  CHECK(kcell_model_decision_bias(g_model, bias, CLASSES, &count) == KCELL_OK &&
-        count == CLASSES && bias[0] == 0.5f && bias[1] == -0.5f);
+  CHECK(kcell_model_decision_bias(g_model, bias, CLASSES, &count) == KCELL_OK && count == CLASSES &&
+        bias[0] == 0.5f && bias[1] == -0.5f);
   CHECK(kcell_model_set_decision_bias(g_model, NULL, 0) == KCELL_OK);
   CHECK(kcell_model_decision_bias(g_model, NULL, 0, &count) == KCELL_OK && count == 0);
 }
@@ -593,8 +593,8 @@ static void t_kcell_predict(void) {
   INVALID(kcell_predict(g_model, g_pixels(), 1, (kcell_layout)-1, probabilities, CLASSES));
   INVALID(kcell_predict(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, NULL, CLASSES));
   TOO_SMALL(kcell_predict(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, probabilities, 1));
-  TOO_SMALL(kcell_predict(g_model, g_pixels(), (size_t)-1 / 2 + 1, KCELL_LAYOUT_NCHW,
-                          probabilities, CLASSES));
+  TOO_SMALL(kcell_predict(g_model, g_pixels(), (size_t)-1 / 2 + 1, KCELL_LAYOUT_NCHW, probabilities,
+                          CLASSES));
   CHECK(probabilities[0] == 77.f && probabilities[1] == 77.f);
   VALID(kcell_predict(g_model, NULL, 0, KCELL_LAYOUT_NCHW, NULL, 0));
 }
@@ -627,14 +627,14 @@ static void t_kcell_model_calibrate_int8(void) {
 }
 
 static void t_kcell_model_ensemble_create(void) {
-  const kcell_model *models[2] = {NULL, NULL};
-  kcell_model *out = (kcell_model *)&out;
+  const kcell_model* models[2] = {NULL, NULL};
+  kcell_model* out = (kcell_model*)&out;
   models[0] = g_model;
   INVALID(kcell_model_ensemble_create(models, 1, NULL));
   INVALID(kcell_model_ensemble_create(NULL, 1, &out));
   INVALID(kcell_model_ensemble_create(models, 0, &out));
   INVALID(kcell_model_ensemble_create(models, 2, &out)); /* models[1] is NULL */
-  CHECK(out == (kcell_model *)&out);
+  CHECK(out == (kcell_model*)&out);
 }
 
 static void t_kcell_model_member_count(void) {
@@ -650,13 +650,13 @@ static void t_kcell_write_file(void) {
   INVALID(kcell_write_file(NULL, bytes, sizeof bytes));
   INVALID(kcell_write_file("c_api_invalid_arguments.bin", NULL, sizeof bytes));
   INVALID(kcell_write_file("", bytes, sizeof bytes));
-  expect_status(kcell_write_file("no-such-folder-kcell/x.bin", bytes, sizeof bytes),
-                KCELL_ERROR_IO, "write_file into a missing folder", __LINE__);
+  expect_status(kcell_write_file("no-such-folder-kcell/x.bin", bytes, sizeof bytes), KCELL_ERROR_IO,
+                "write_file into a missing folder", __LINE__);
   VALID(kcell_write_file("c_api_invalid_arguments.bin", NULL, 0));
 }
 
 static void t_kcell_check_output(void) {
-  const char *inputs[2] = {NULL, "c_api_invalid_arguments.out"};
+  const char* inputs[2] = {NULL, "c_api_invalid_arguments.out"};
   INVALID(kcell_check_output(NULL, NULL, 0));
   INVALID(kcell_check_output("", NULL, 0));
   INVALID(kcell_check_output("c_api_invalid_arguments.out", NULL, 1));
@@ -669,11 +669,12 @@ static void t_kcell_check_output(void) {
 /* ---- the table ------------------------------------------------------------------------ */
 
 typedef struct entry {
-  const char *name;
+  const char* name;
   void (*run)(void);
 } entry;
 
-#define ENTRY(fn) {#fn, t_##fn}
+#define ENTRY(fn) \
+  { #fn, t_##fn }
 
 static const entry table[] = {
     ENTRY(kcell_version),
@@ -729,7 +730,7 @@ static const entry table[] = {
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 
-static const entry *find_entry(const char *name) {
+static const entry* find_entry(const char* name) {
   size_t i;
   for (i = 0; i < TABLE_SIZE; ++i)
     if (strcmp(table[i].name, name) == 0) return &table[i];
@@ -742,7 +743,7 @@ static size_t check_table_covers_header(void) {
   char line[1024];
   char seen[TABLE_SIZE];
   size_t found = 0, i;
-  FILE *header = fopen(KCELL_HEADER, "r");
+  FILE* header = fopen(KCELL_HEADER, "r");
   memset(seen, 0, sizeof seen);
   if (header == NULL) {
     fprintf(stderr, "cannot open %s\n", KCELL_HEADER);
@@ -750,10 +751,10 @@ static size_t check_table_covers_header(void) {
     return 0;
   }
   while (fgets(line, sizeof line, header)) {
-    const char *api = strstr(line, "KCELL_API ");
+    const char* api = strstr(line, "KCELL_API ");
     const char *paren, *end, *start;
     char name[128];
-    const entry *e;
+    const entry* e;
     if (api == NULL || strstr(line, "#define") || strstr(line, "#") == line) continue;
     paren = strchr(api, '(');
     if (paren == NULL) {
@@ -785,8 +786,7 @@ static size_t check_table_covers_header(void) {
   fclose(header);
   for (i = 0; i < TABLE_SIZE; ++i)
     if (!seen[i]) {
-      fprintf(stderr, "the table has %s, which %s does not declare\n", table[i].name,
-              KCELL_HEADER);
+      fprintf(stderr, "the table has %s, which %s does not declare\n", table[i].name, KCELL_HEADER);
       ++failures;
     }
   return found;

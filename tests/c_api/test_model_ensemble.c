@@ -3,26 +3,26 @@
  * tests in bindings/python/tests/test_ensembles.py cover the file format's errors.) */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
 #define N 30
 #define CLASSES 3
 
-static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
-static const char *PATH = "c_api_test_model_ensemble.kcell";
+static const char* SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
+static const char* PATH = "c_api_test_model_ensemble.kcell";
 
 int main(void) {
   static uint8_t images[N * PIXELS];
   static int32_t labels[N];
   static float p0[N * CLASSES], p1[N * CLASSES], mean[N * CLASSES], loaded_p[N * CLASSES];
   kcell_split_buffers train;
-  kcell_dataset *data = NULL;
+  kcell_dataset* data = NULL;
   kcell_model *members[2] = {NULL, NULL}, *ensemble = NULL, *loaded = NULL;
   kcell_train_params params;
   size_t count = 0, i;
@@ -43,8 +43,7 @@ int main(void) {
   CHECK(kcell_predict(members[0], images, N, KCELL_LAYOUT_NCHW, p0, N * CLASSES) == KCELL_OK);
   CHECK(kcell_predict(members[1], images, N, KCELL_LAYOUT_NCHW, p1, N * CLASSES) == KCELL_OK);
 
-  CHECK(kcell_model_ensemble_create((const kcell_model *const *)members, 2, &ensemble) ==
-        KCELL_OK);
+  CHECK(kcell_model_ensemble_create((const kcell_model* const*)members, 2, &ensemble) == KCELL_OK);
   CHECK(kcell_model_member_count(ensemble, &count) == KCELL_OK && count == 2);
   CHECK(kcell_model_member_count(members[0], &count) == KCELL_OK && count == 1);
   CHECK(kcell_predict(ensemble, images, N, KCELL_LAYOUT_NCHW, mean, N * CLASSES) == KCELL_OK);
@@ -60,7 +59,7 @@ int main(void) {
 
   CHECK(kcell_train(loaded, data, NULL, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(strstr(kcell_last_error(), "ensemble") != NULL);
-  CHECK(kcell_model_ensemble_create((const kcell_model *const *)members, 0, &ensemble) ==
+  CHECK(kcell_model_ensemble_create((const kcell_model* const*)members, 0, &ensemble) ==
         KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_model_member_count(NULL, &count) == KCELL_ERROR_INVALID_ARGUMENT);
 

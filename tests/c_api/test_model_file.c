@@ -3,14 +3,13 @@
  * trains further, damaged input is a format error, and every argument is checked. */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
@@ -18,10 +17,10 @@
 #define N_TEST 30
 #define CLASSES 3
 
-static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
-static const char *PATH = "c_api_test_model_file.kcell";
+static const char* SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
+static const char* PATH = "c_api_test_model_file.kcell";
 
-static double accuracy_of(kcell_model *model, const kcell_dataset *data) {
+static double accuracy_of(kcell_model* model, const kcell_dataset* data) {
   kcell_metrics metrics;
   memset(&metrics, 0, sizeof metrics);
   metrics.struct_size = sizeof metrics;
@@ -35,16 +34,16 @@ int main(void) {
   static float probs[N_TEST * CLASSES], probs_file[N_TEST * CLASSES],
       probs_memory[N_TEST * CLASSES], normalized[N_TEST * PIXELS];
   float mean[1], std_dev[1];
-  const char *names[CLASSES] = {"dark", "grey", "bright"};
+  const char* names[CLASSES] = {"dark", "grey", "bright"};
   kcell_split_buffers train, test;
-  kcell_dataset *data = NULL;
+  kcell_dataset* data = NULL;
   kcell_model *model = NULL, *from_file = NULL, *from_memory = NULL, *bad = NULL;
   kcell_train_params params;
   kcell_model_info info;
-  void *bytes = NULL;
+  void* bytes = NULL;
   size_t size = 0, needed = 0, i;
   char text[4096], small[4];
-  unsigned char *damaged;
+  unsigned char* damaged;
 
   train = synthetic_split(train_images, train_labels, N_TRAIN, PIXELS, CLASSES, 1u);
   test = synthetic_split(test_images, test_labels, N_TEST, PIXELS, CLASSES, 2u);
@@ -58,8 +57,8 @@ int main(void) {
   params.learning_rate = 0.01;
   params.num_threads = 1;
   CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
-  CHECK(kcell_predict(model, test_images, N_TEST, KCELL_LAYOUT_NCHW, probs,
-                      N_TEST * CLASSES) == KCELL_OK);
+  CHECK(kcell_predict(model, test_images, N_TEST, KCELL_LAYOUT_NCHW, probs, N_TEST * CLASSES) ==
+        KCELL_OK);
 
   /* Through a file and through memory: the same probabilities to the bit, the same
    * accuracy, the same names. */
@@ -82,14 +81,13 @@ int main(void) {
   /* Probabilities sum to 1; normalised floats made with the model's normalisation give
    * the same answers as the bytes. */
   for (i = 0; i < N_TEST; ++i)
-    CHECK(fabs(probs[i * CLASSES] + probs[i * CLASSES + 1] + probs[i * CLASSES + 2] - 1.0) <
-          1e-5);
+    CHECK(fabs(probs[i * CLASSES] + probs[i * CLASSES + 1] + probs[i * CLASSES + 2] - 1.0) < 1e-5);
   CHECK(kcell_model_normalization(from_file, mean, std_dev, 1) == KCELL_OK);
   CHECK(mean[0] > 0.0f && mean[0] < 1.0f && std_dev[0] > 0.0f);
   for (i = 0; i < N_TEST * PIXELS; ++i)
     normalized[i] = (float)((test_images[i] / 255.0 - (double)mean[0]) / (double)std_dev[0]);
-  CHECK(kcell_predict_normalized(from_file, normalized, N_TEST, probs_file,
-                                 N_TEST * CLASSES) == KCELL_OK);
+  CHECK(kcell_predict_normalized(from_file, normalized, N_TEST, probs_file, N_TEST * CLASSES) ==
+        KCELL_OK);
   CHECK(memcmp(probs, probs_file, sizeof probs) == 0);
   CHECK(kcell_model_normalization(from_file, mean, std_dev, 0) == KCELL_ERROR_BUFFER_TOO_SMALL);
 
@@ -137,7 +135,7 @@ int main(void) {
   CHECK(accuracy_of(from_memory, data) >= 0.0);
 
   /* Damaged files: truncated, a flipped byte in the middle; a missing file. */
-  damaged = (unsigned char *)malloc(size);
+  damaged = (unsigned char*)malloc(size);
   if (!damaged) return 1;
   memcpy(damaged, bytes, size);
   CHECK(kcell_model_load_from_memory(damaged, size - 1, &bad) == KCELL_ERROR_FORMAT);
@@ -154,8 +152,8 @@ int main(void) {
   CHECK(strstr(kcell_last_error(), "no/such/folder/model.kcell") != NULL);
 
   /* Prediction arguments. */
-  CHECK(kcell_predict(model, test_images, N_TEST, KCELL_LAYOUT_NCHW, probs,
-                      N_TEST * CLASSES - 1) == KCELL_ERROR_BUFFER_TOO_SMALL);
+  CHECK(kcell_predict(model, test_images, N_TEST, KCELL_LAYOUT_NCHW, probs, N_TEST * CLASSES - 1) ==
+        KCELL_ERROR_BUFFER_TOO_SMALL);
   CHECK(kcell_predict(model, test_images, N_TEST, (kcell_layout)7, probs, N_TEST * CLASSES) ==
         KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_predict(model, NULL, 0, KCELL_LAYOUT_NCHW, NULL, 0) == KCELL_OK);

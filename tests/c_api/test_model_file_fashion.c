@@ -19,13 +19,13 @@
 #define PIXELS (28 * 28)
 #define MODEL_PATH "c_api_fashion_model.kcell"
 
-static int fail(const char *what) {
+static int fail(const char* what) {
   fprintf(stderr, "%s failed: %s\n", what, kcell_last_error());
   return 1;
 }
 
 /* The first N_TRAIN training and N_TEST test images, as a dataset of their own. */
-static kcell_dataset *fashion_subset(void) {
+static kcell_dataset* fashion_subset(void) {
   static uint8_t images[(N_TRAIN + N_TEST) * PIXELS];
   static int32_t labels[N_TRAIN + N_TEST];
   kcell_dataset *full = NULL, *subset = NULL;
@@ -38,8 +38,7 @@ static kcell_dataset *fashion_subset(void) {
   }
   for (i = 0; i < N_TRAIN + N_TEST && s == KCELL_OK; ++i)
     s = kcell_dataset_image(full, i < N_TRAIN ? KCELL_SPLIT_TRAIN : KCELL_SPLIT_TEST,
-                            i < N_TRAIN ? i : i - N_TRAIN, images + i * PIXELS, PIXELS,
-                            &labels[i]);
+                            i < N_TRAIN ? i : i - N_TRAIN, images + i * PIXELS, PIXELS, &labels[i]);
   kcell_dataset_free(full);
   if (s != KCELL_OK) {
     fail("kcell_dataset_image");
@@ -56,8 +55,8 @@ static kcell_dataset *fashion_subset(void) {
   return subset;
 }
 
-static int evaluate(kcell_model *model, kcell_metrics *metrics) {
-  kcell_dataset *data = fashion_subset();
+static int evaluate(kcell_model* model, kcell_metrics* metrics) {
+  kcell_dataset* data = fashion_subset();
   kcell_status s;
   if (!data) return 1;
   memset(metrics, 0, sizeof *metrics);
@@ -68,8 +67,8 @@ static int evaluate(kcell_model *model, kcell_metrics *metrics) {
 }
 
 /* The second process: load, evaluate, compare with what the first one measured. */
-static int load_and_compare(const char *path, const char *accuracy, const char *loss) {
-  kcell_model *model = NULL;
+static int load_and_compare(const char* path, const char* accuracy, const char* loss) {
+  kcell_model* model = NULL;
   kcell_metrics metrics;
   double want_accuracy = strtod(accuracy, NULL), want_loss = strtod(loss, NULL);
   if (kcell_model_load(path, &model) != KCELL_OK) return fail("kcell_model_load");
@@ -78,24 +77,23 @@ static int load_and_compare(const char *path, const char *accuracy, const char *
   printf("loaded in process %ld: accuracy %.4f loss %.6f\n", (long)getpid(), metrics.accuracy,
          metrics.loss);
   if (metrics.accuracy != want_accuracy || metrics.loss != want_loss) {
-    fprintf(stderr, "mismatch: saved model gave accuracy %a loss %a, loaded %a %a\n",
-            want_accuracy, want_loss, metrics.accuracy, metrics.loss);
+    fprintf(stderr, "mismatch: saved model gave accuracy %a loss %a, loaded %a %a\n", want_accuracy,
+            want_loss, metrics.accuracy, metrics.loss);
     return 1;
   }
   return 0;
 }
 
-int main(int argc, char **argv) {
-  kcell_dataset *train;
-  kcell_model *model = NULL;
+int main(int argc, char** argv) {
+  kcell_dataset* train;
+  kcell_model* model = NULL;
   kcell_train_params params;
   kcell_metrics metrics;
   char accuracy[64], loss[64];
   pid_t child;
   int status = 0;
 
-  if (argc == 5 && strcmp(argv[1], "load") == 0)
-    return load_and_compare(argv[2], argv[3], argv[4]);
+  if (argc == 5 && strcmp(argv[1], "load") == 0) return load_and_compare(argv[2], argv[3], argv[4]);
 
   train = fashion_subset();
   if (!train) return 1;
@@ -127,10 +125,10 @@ int main(int argc, char **argv) {
   child = fork();
   if (child < 0) return fail("fork");
   if (child == 0) {
-    char *args[6];
+    char* args[6];
     args[0] = argv[0];
-    args[1] = (char *)"load";
-    args[2] = (char *)MODEL_PATH;
+    args[1] = (char*)"load";
+    args[2] = (char*)MODEL_PATH;
     args[3] = accuracy;
     args[4] = loss;
     args[5] = NULL;

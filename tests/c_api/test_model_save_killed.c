@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L /* fork, kill, nanosleep, mkdir */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,20 +15,21 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "check.h"
 
 #define ROUNDS 16
 
-static const char *DIR_NAME = "c_api_model_save_killed";
-static const char *PATH = "c_api_model_save_killed/model.kcell";
+static const char* DIR_NAME = "c_api_model_save_killed";
+static const char* PATH = "c_api_model_save_killed/model.kcell";
 
 typedef struct bytes {
-  void *data;
+  void* data;
   size_t size;
 } bytes;
 
-static bytes read_file(const char *path) {
+static bytes read_file(const char* path) {
   bytes b = {NULL, 0};
-  FILE *f = fopen(path, "rb");
+  FILE* f = fopen(path, "rb");
   long n;
   if (f == NULL) return b;
   fseek(f, 0, SEEK_END);
@@ -47,8 +47,8 @@ static int same(bytes a, bytes b) {
 
 /* Files in the folder other than the model: temporary files of killed saves (removed). */
 static int remove_temporaries(void) {
-  DIR *d = opendir(DIR_NAME);
-  struct dirent *e;
+  DIR* d = opendir(DIR_NAME);
+  struct dirent* e;
   int removed = 0;
   char path[512];
   if (d == NULL) return 0;
@@ -87,7 +87,7 @@ int main(void) {
     struct timespec wait;
     int status = 0;
     bytes now;
-    kcell_model *loaded = NULL;
+    kcell_model* loaded = NULL;
     const pid_t child = fork();
     CHECK(child >= 0);
     if (child < 0) break;
@@ -112,9 +112,10 @@ int main(void) {
     free(now.data);
     interrupted += remove_temporaries() > 0;
   }
-  printf("%d kills: the file held the first model %d times and the second %d times; %d kills "
-         "landed inside a save (a temporary file was left)\n",
-         ROUNDS, saw_a, saw_b, interrupted);
+  printf(
+      "%d kills: the file held the first model %d times and the second %d times; %d kills "
+      "landed inside a save (a temporary file was left)\n",
+      ROUNDS, saw_a, saw_b, interrupted);
 
   remove(PATH);
   rmdir(DIR_NAME);

@@ -3,28 +3,27 @@
  * name when asked for. */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <stdio.h>
 #include <string.h>
+#include "check.h"
 
-static void fixture_path(char *out, size_t size, const char *name) {
+static void fixture_path(char* out, size_t size, const char* name) {
   snprintf(out, size, "%s/data/%s", KCELL_FIXTURES_DIR, name);
 }
 
-static kcell_model *small_model(const kcell_dataset *d) {
+static kcell_model* small_model(const kcell_dataset* d) {
   int channels = 0, height = 0, width = 0, classes = 0;
-  kcell_model *m = NULL;
+  kcell_model* m = NULL;
   CHECK(kcell_dataset_shape(d, &channels, &height, &width) == KCELL_OK);
   CHECK(kcell_dataset_num_classes(d, &classes) == KCELL_OK);
-  CHECK(kcell_model_create("flatten dense", channels, height, width, classes, 7, &m) ==
-        KCELL_OK);
+  CHECK(kcell_model_create("flatten dense", channels, height, width, classes, 7, &m) == KCELL_OK);
   return m;
 }
 
 static void test_only_the_test_split_evaluates_and_predicts(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
-  kcell_model *m = NULL;
+  kcell_dataset* d = NULL;
+  kcell_model* m = NULL;
   kcell_train_params params;
   kcell_metrics metrics;
   size_t count = 99;
@@ -63,8 +62,8 @@ static void test_only_the_test_split_evaluates_and_predicts(void) {
 
 static void test_train_and_val_without_test_train(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
-  kcell_model *m = NULL;
+  kcell_dataset* d = NULL;
+  kcell_model* m = NULL;
   kcell_train_params params;
   kcell_metrics metrics;
   size_t count = 99;
@@ -94,7 +93,7 @@ static void test_train_and_val_without_test_train(void) {
 
 static void test_a_split_without_its_labels_is_still_refused(void) {
   char path[1024];
-  kcell_dataset *d = NULL;
+  kcell_dataset* d = NULL;
   fixture_path(path, sizeof path, "missing_split.npz");
   CHECK(kcell_dataset_open(path, NULL, &d) == KCELL_ERROR_FORMAT);
   CHECK(strstr(kcell_last_error(), "missing member val_labels.npy") != NULL);

@@ -9,13 +9,13 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "check.h"
 
 #define SIDE 16
 #define PIXELS (SIDE * SIDE)
@@ -24,7 +24,7 @@
 #define MAX_IMAGES 300 /* more than one internal batch of 256 */
 #define REQUESTS 8
 
-static const char *SPEC = "conv(8,3) bn relu maxpool(2) conv(16,3) bn relu gap dense";
+static const char* SPEC = "conv(8,3) bn relu maxpool(2) conv(16,3) bn relu gap dense";
 
 /* A request: `count` images from `first`, in `layout`, or as normalised floats. */
 typedef struct request {
@@ -32,15 +32,19 @@ typedef struct request {
   int layout; /* KCELL_LAYOUT_NCHW, KCELL_LAYOUT_NHWC, or -1: kcell_predict_normalized */
 } request;
 
-static const request requests[REQUESTS] = {
-    {0, 1, KCELL_LAYOUT_NCHW},   {5, 3, KCELL_LAYOUT_NHWC},   {17, 64, KCELL_LAYOUT_NCHW},
-    {1, 256, KCELL_LAYOUT_NCHW}, {0, 300, KCELL_LAYOUT_NHWC}, {40, 33, -1},
-    {299, 1, -1},                {100, 128, KCELL_LAYOUT_NHWC}};
+static const request requests[REQUESTS] = {{0, 1, KCELL_LAYOUT_NCHW},
+                                           {5, 3, KCELL_LAYOUT_NHWC},
+                                           {17, 64, KCELL_LAYOUT_NCHW},
+                                           {1, 256, KCELL_LAYOUT_NCHW},
+                                           {0, 300, KCELL_LAYOUT_NHWC},
+                                           {40, 33, -1},
+                                           {299, 1, -1},
+                                           {100, 128, KCELL_LAYOUT_NHWC}};
 
-static kcell_model *g_model = NULL;
+static kcell_model* g_model = NULL;
 static uint8_t g_nchw[MAX_IMAGES * PIXELS], g_nhwc[MAX_IMAGES * PIXELS];
 static float g_normalized[MAX_IMAGES * PIXELS];
-static float *g_expected[REQUESTS];
+static float* g_expected[REQUESTS];
 static int g_compute_threads = 1;
 static double g_seconds = 2.0;
 
@@ -61,7 +65,7 @@ static long heap_in_use_kb(void) {
 #endif
 }
 
-static kcell_status run(const request *r, float *out) {
+static kcell_status run(const request* r, float* out) {
   const size_t capacity = r->count * CLASSES;
   if (r->layout < 0)
     return kcell_predict_normalized(g_model, g_normalized + r->first * PIXELS, r->count, out,
@@ -77,14 +81,14 @@ typedef struct worker {
   double stop_at;
 } worker;
 
-static void *work(void *arg) {
-  worker *w = (worker *)arg;
+static void* work(void* arg) {
+  worker* w = (worker*)arg;
   static float scratch[THREADS][MAX_IMAGES * CLASSES];
-  float *out = scratch[w->index];
+  float* out = scratch[w->index];
   unsigned k = (unsigned)w->index * 3u;
   if (kcell_set_num_threads(g_compute_threads) != KCELL_OK) ++w->errors;
   do { /* at least one call, however slow the machine (or the sanitizer) */
-    const request *r = &requests[k++ % REQUESTS];
+    const request* r = &requests[k++ % REQUESTS];
     memset(out, 0xff, r->count * CLASSES * sizeof(float));
     if (run(r, out) != KCELL_OK) {
       if (w->errors++ == 0) fprintf(stderr, "thread %d: %s\n", w->index, kcell_last_error());
@@ -96,7 +100,7 @@ static void *work(void *arg) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   pthread_t threads[THREADS];
   worker workers[THREADS];
   float mean[1], std_dev[1];
@@ -122,7 +126,7 @@ int main(int argc, char **argv) {
   /* What one thread gets, with the same compute threads per call as the workers. */
   CHECK(kcell_set_num_threads(g_compute_threads) == KCELL_OK);
   for (i = 0; i < REQUESTS; ++i) {
-    g_expected[i] = (float *)malloc(requests[i].count * CLASSES * sizeof(float));
+    g_expected[i] = (float*)malloc(requests[i].count * CLASSES * sizeof(float));
     CHECK(g_expected[i] != NULL && run(&requests[i], g_expected[i]) == KCELL_OK);
   }
   if (failures) return 1;
@@ -150,10 +154,11 @@ int main(int argc, char **argv) {
     if (t == 1) heap_half = heap_in_use_kb();
   }
   heap_end = heap_in_use_kb();
-  printf("%d threads x %.1f s: %ld predict calls, %.0f per second; heap in use %ld kB "
-         "after warm-up, %ld kB half-way, %ld kB at the end\n",
-         THREADS, g_seconds, calls, (double)calls / (now_seconds() - began), heap_warm,
-         heap_half, heap_end);
+  printf(
+      "%d threads x %.1f s: %ld predict calls, %.0f per second; heap in use %ld kB "
+      "after warm-up, %ld kB half-way, %ld kB at the end\n",
+      THREADS, g_seconds, calls, (double)calls / (now_seconds() - began), heap_warm, heap_half,
+      heap_end);
   /* Long runs only: short ones (and sanitizer runs, whose allocators hold on to freed
    * memory) are checked for leaks by LeakSanitizer instead. On a loaded machine the
    * context pool can still add a context or two in the second half (up to about 1 MB

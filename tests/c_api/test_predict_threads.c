@@ -1,15 +1,15 @@
 /* One model shared by threads from C99 with POSIX threads: 8 threads predicting at once (in
  * both pixel layouts and from normalised floats) each get the bits a single thread gets,
- * while other threads evaluate, save and calibrate (int8) the same model. Then: predictions follow further
- * training, and equal those of the model saved and loaded again, also after fine-tuning a
+ * while other threads evaluate, save and calibrate (int8) the same model. Then: predictions follow
+ * further training, and equal those of the model saved and loaded again, also after fine-tuning a
  * loaded model. */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 12
 #define PIXELS (SIDE * SIDE)
@@ -21,10 +21,10 @@
 /* Thread t predicts 1 + 37 t images: 260 for the last, more than one batch of 256. */
 #define MAX_IMAGES (1 + 37 * (THREADS - 1))
 
-static const char *SPEC = "conv(8,3) bn relu res(8) res(16,stride=2) gap dense";
+static const char* SPEC = "conv(8,3) bn relu res(8) res(16,stride=2) gap dense";
 
-static float *predict_all(kcell_model *model, const uint8_t *images, size_t count) {
-  float *p = (float *)malloc(count * CLASSES * sizeof(float));
+static float* predict_all(kcell_model* model, const uint8_t* images, size_t count) {
+  float* p = (float*)malloc(count * CLASSES * sizeof(float));
   if (p && kcell_predict(model, images, count, KCELL_LAYOUT_NCHW, p, count * CLASSES) != KCELL_OK) {
     free(p);
     p = NULL;
@@ -32,13 +32,13 @@ static float *predict_all(kcell_model *model, const uint8_t *images, size_t coun
   return p;
 }
 
-static int same_floats(const float *a, const float *b, size_t n) {
+static int same_floats(const float* a, const float* b, size_t n) {
   return a && b && memcmp(a, b, n * sizeof(float)) == 0;
 }
 
 typedef struct job {
-  kcell_model *model;
-  const kcell_dataset *data;
+  kcell_model* model;
+  const kcell_dataset* data;
   int kind; /* 0 NCHW bytes, 1 NHWC bytes, 2 normalised floats, 3 evaluate, 4 save,
                5 and 6 calibrate int8 */
   size_t count;
@@ -52,10 +52,10 @@ typedef struct job {
   int errors;     /* calls that failed */
 } job;
 
-static kcell_status run_once(job *j) {
+static kcell_status run_once(job* j) {
   kcell_status s = KCELL_OK;
   kcell_metrics m;
-  void *bytes = NULL;
+  void* bytes = NULL;
   size_t size = 0;
   switch (j->kind) {
     case 0:
@@ -86,7 +86,7 @@ static kcell_status run_once(job *j) {
   }
 }
 
-static int result_matches(const job *j) {
+static int result_matches(const job* j) {
   if (j->kind <= 2) return same_floats(j->got, j->expected, j->count * CLASSES);
   if (j->kind == 3)
     return memcmp(j->got, &j->expected_metrics.loss, sizeof(double)) == 0 &&
@@ -95,8 +95,8 @@ static int result_matches(const job *j) {
   return 1; /* a calibration: its status is the result */
 }
 
-static void *worker(void *arg) {
-  job *j = (job *)arg;
+static void* worker(void* arg) {
+  job* j = (job*)arg;
   int r;
   for (r = 0; r < REPEATS; ++r) {
     if (run_once(j) != KCELL_OK)
@@ -109,16 +109,16 @@ static void *worker(void *arg) {
 
 #define JOBS (THREADS + 4) /* the predicting threads, an evaluation, a save, 2 calibrations */
 
-static void test_threads(kcell_model *model, const kcell_dataset *data) {
+static void test_threads(kcell_model* model, const kcell_dataset* data) {
   static job jobs[JOBS];
   pthread_t threads[JOBS];
   float mean = 0.f, std = 0.f;
   size_t i, t;
-  void *bytes = NULL;
+  void* bytes = NULL;
 
   CHECK(kcell_model_normalization(model, &mean, &std, 1) == KCELL_OK);
   for (t = 0; t < JOBS; ++t) {
-    job *j = &jobs[t];
+    job* j = &jobs[t];
     j->model = model;
     j->data = data;
     j->kind = t < THREADS ? (int)(t % 3) : (int)(t - THREADS + 3);
@@ -146,17 +146,16 @@ static void test_threads(kcell_model *model, const kcell_dataset *data) {
   for (t = 0; t < JOBS; ++t) {
     if (jobs[t].errors || jobs[t].mismatches)
       fprintf(stderr, "thread %u (kind %d): %d errors, %d mismatches; last error: %s\n",
-              (unsigned)t, jobs[t].kind, jobs[t].errors, jobs[t].mismatches,
-              kcell_last_error());
+              (unsigned)t, jobs[t].kind, jobs[t].errors, jobs[t].mismatches, kcell_last_error());
     CHECK(jobs[t].errors == 0);
     CHECK(jobs[t].mismatches == 0);
   }
 }
 
-static kcell_model *reloaded(const kcell_model *model) {
-  void *bytes = NULL;
+static kcell_model* reloaded(const kcell_model* model) {
+  void* bytes = NULL;
   size_t size = 0;
-  kcell_model *out = NULL;
+  kcell_model* out = NULL;
   CHECK(kcell_model_save_to_memory(model, &bytes, &size) == KCELL_OK);
   CHECK(kcell_model_load_from_memory(bytes, size, &out) == KCELL_OK);
   kcell_free(bytes);
@@ -164,11 +163,11 @@ static kcell_model *reloaded(const kcell_model *model) {
 }
 
 /* Trains one more epoch; the predictions must move and equal a fresh load's. */
-static void check_follows_training(kcell_model *model, const kcell_dataset *data,
-                                   const kcell_train_params *params, const uint8_t *images,
+static void check_follows_training(kcell_model* model, const kcell_dataset* data,
+                                   const kcell_train_params* params, const uint8_t* images,
                                    size_t count) {
   float *before = predict_all(model, images, count), *after = NULL, *loaded_p = NULL;
-  kcell_model *loaded = NULL;
+  kcell_model* loaded = NULL;
   CHECK(kcell_train(model, data, NULL, params, NULL) == KCELL_OK);
   after = predict_all(model, images, count);
   CHECK(before && after && !same_floats(before, after, count * CLASSES));
@@ -183,7 +182,7 @@ static void check_follows_training(kcell_model *model, const kcell_dataset *data
 
 int main(void) {
   static uint8_t images[40 * PIXELS];
-  kcell_dataset *data = synthetic_dataset(SIDE, CLASSES, N_TRAIN, N_VAL);
+  kcell_dataset* data = synthetic_dataset(SIDE, CLASSES, N_TRAIN, N_VAL);
   kcell_model *model = NULL, *loaded = NULL;
   kcell_train_params params;
   float *p_model = NULL, *p_loaded = NULL;

@@ -1,11 +1,10 @@
 /* The header as plain C99: version, status strings and the last-error message. */
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
+#include "check.h"
 
 int main(void) {
   char expected[32];
@@ -26,7 +25,7 @@ int main(void) {
      functions: nothing past its size is written. */
   {
     unsigned char buffer[sizeof(kcell_train_params) + 16];
-    kcell_train_params *params = (kcell_train_params *)(void *)buffer;
+    kcell_train_params* params = (kcell_train_params*)(void*)buffer;
     const size_t older = offsetof(kcell_train_params, batch_size);
     memset(buffer, 0xAB, sizeof buffer);
     CHECK(kcell_train_params_init(params, older) == KCELL_OK);
@@ -38,7 +37,7 @@ int main(void) {
   }
   {
     unsigned char buffer[sizeof(kcell_augmentation) + 16];
-    kcell_augmentation *augmentation = (kcell_augmentation *)(void *)buffer;
+    kcell_augmentation* augmentation = (kcell_augmentation*)(void*)buffer;
     const size_t older = offsetof(kcell_augmentation, vflip);
     memset(buffer, 0xAB, sizeof buffer);
     CHECK(kcell_augmentation_init(augmentation, older) == KCELL_OK);

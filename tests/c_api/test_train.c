@@ -3,13 +3,12 @@
  * metrics, class imbalance options and augmentation. */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
@@ -17,7 +16,7 @@
 #define N_VAL 16
 #define N_TEST 16
 
-static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
+static const char* SPEC = "conv(4,3) bn relu maxpool(2) flatten dense";
 
 typedef struct counter {
   int batches;   /* phase-0 calls */
@@ -27,8 +26,8 @@ typedef struct counter {
   int val_seen;  /* phase-1 calls with finite validation numbers */
 } counter;
 
-static int on_progress(const kcell_progress *p, void *user) {
-  counter *c = (counter *)user;
+static int on_progress(const kcell_progress* p, void* user) {
+  counter* c = (counter*)user;
   if (p->phase == 0) {
     ++c->batches;
     if (p->batch < 1 || p->batch > p->batches || !(p->loss >= 0.0)) c->ok = 0;
@@ -53,7 +52,7 @@ int main(void) {
   kcell_split_buffers train, val, test;
   kcell_dataset *data = NULL, *no_val = NULL;
   kcell_model *model = NULL, *bad = NULL;
-  kcell_history *history = NULL;
+  kcell_history* history = NULL;
   kcell_train_params params;
   kcell_epoch_stats stats;
   kcell_augmentation augmentation;
@@ -129,7 +128,7 @@ int main(void) {
      * gets the fields that fit and no byte past them; one built against a newer header
      * (a larger struct) gets this library's fields and learns their size. */
     unsigned char buffer[sizeof(kcell_epoch_stats) + 16];
-    kcell_epoch_stats *older = (kcell_epoch_stats *)(void *)buffer;
+    kcell_epoch_stats* older = (kcell_epoch_stats*)(void*)buffer;
     const size_t size = offsetof(kcell_epoch_stats, train_accuracy);
     memset(buffer, 0xAB, sizeof buffer);
     older->struct_size = size;
@@ -312,12 +311,10 @@ int main(void) {
   params.label_smoothing = 0.0;
   CHECK(kcell_train(model, data, no_val, &params, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(strstr(kcell_last_error(), "validation") != NULL);
-  CHECK(kcell_evaluate(model, no_val, KCELL_SPLIT_TEST, &metrics) ==
-        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, no_val, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_evaluate(model, data, (kcell_split)5, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
   metrics.struct_size = 0;
-  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, &metrics) ==
-        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
 
   /* NULL arguments. */
   CHECK(kcell_model_create(NULL, 1, SIDE, SIDE, 2, 1u, &bad) == KCELL_ERROR_INVALID_ARGUMENT);
@@ -335,8 +332,7 @@ int main(void) {
   CHECK(kcell_history_best_epoch(NULL, &best) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_history_best_epoch(history, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_evaluate(NULL, data, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
-  CHECK(kcell_evaluate(model, NULL, KCELL_SPLIT_TEST, &metrics) ==
-        KCELL_ERROR_INVALID_ARGUMENT);
+  CHECK(kcell_evaluate(model, NULL, KCELL_SPLIT_TEST, &metrics) == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(kcell_evaluate(model, data, KCELL_SPLIT_TEST, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
 
   /* A spec that does not parse, and shapes the model cannot take. */

@@ -6,9 +6,9 @@
 
 #include <kcell/kcell.h>
 
-#include "check.h"
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
@@ -18,8 +18,8 @@ int main(void) {
   static uint8_t images[COUNT * PIXELS];
   static int32_t labels[COUNT];
   kcell_split_buffers train;
-  kcell_dataset *data = NULL;
-  kcell_model *model = NULL;
+  kcell_dataset* data = NULL;
+  kcell_model* model = NULL;
   kcell_model_info info;
   kcell_train_params params;
   size_t i;

@@ -3,31 +3,31 @@
  * its last good weights (all finite, predictions finite). */
 #include <kcell/kcell.h>
 
-#include "check.h"
-#include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
+#include "synthetic.h"
 
 #define SIDE 8
 #define PIXELS (SIDE * SIDE)
 #define N_TRAIN 64
 #define N_VAL 16
 
-static const char *SPEC = "conv(4,3) bn relu maxpool(2) flatten dense(16) relu dense";
+static const char* SPEC = "conv(4,3) bn relu maxpool(2) flatten dense(16) relu dense";
 
 /* The model's bytes after the latest two steps the progress callback saw (it runs after
  * every step, on the training thread, while the model is not being changed). */
 typedef struct last_steps {
-  kcell_model *model;
+  kcell_model* model;
   void *latest, *previous;
   size_t latest_size, previous_size;
   int batches;
 } last_steps;
 
-static int keep_last_steps(const kcell_progress *progress, void *user) {
-  last_steps *g = (last_steps *)user;
+static int keep_last_steps(const kcell_progress* progress, void* user) {
+  last_steps* g = (last_steps*)user;
   if (progress->phase != 0) return 0;
   kcell_free(g->previous);
   g->previous = g->latest;
@@ -40,7 +40,7 @@ static int keep_last_steps(const kcell_progress *progress, void *user) {
   return 0;
 }
 
-static int all_finite(const float *v, size_t n) {
+static int all_finite(const float* v, size_t n) {
   size_t i;
   for (i = 0; i < n; ++i)
     if (!isfinite(v[i])) return 0;
@@ -48,12 +48,12 @@ static int all_finite(const float *v, size_t n) {
 }
 
 /* The model after training with a learning rate of 1e6: finite weights and predictions. */
-static void check_finite_model(kcell_model *model, const kcell_dataset *data,
-                               const uint8_t *val_images) {
+static void check_finite_model(kcell_model* model, const kcell_dataset* data,
+                               const uint8_t* val_images) {
   static float probabilities[N_VAL * 2];
   kcell_metrics metrics;
-  CHECK(kcell_predict(model, val_images, N_VAL, KCELL_LAYOUT_NCHW, probabilities,
-                      N_VAL * 2) == KCELL_OK);
+  CHECK(kcell_predict(model, val_images, N_VAL, KCELL_LAYOUT_NCHW, probabilities, N_VAL * 2) ==
+        KCELL_OK);
   CHECK(all_finite(probabilities, N_VAL * 2));
   metrics.struct_size = sizeof metrics;
   CHECK(kcell_evaluate(model, data, KCELL_SPLIT_VAL, &metrics) == KCELL_OK);
@@ -64,13 +64,13 @@ static void check_finite_model(kcell_model *model, const kcell_dataset *data,
  * KCELL_ERROR_NOT_FINITE, and the model goes back to where it was before step b - 1 (the
  * weights step b used came from step b - 1, so they are the bad ones): the state the
  * callback saw after step b - 2. */
-static void divergence_stops_with_the_last_good_weights(const kcell_dataset *data, int nesterov,
-                                                        const uint8_t *val_images) {
-  kcell_model *model = NULL;
+static void divergence_stops_with_the_last_good_weights(const kcell_dataset* data, int nesterov,
+                                                        const uint8_t* val_images) {
+  kcell_model* model = NULL;
   kcell_train_params params;
   last_steps steps = {NULL, NULL, NULL, 0, 0, 0};
   kcell_status status;
-  void *after = NULL;
+  void* after = NULL;
   size_t after_size = 0;
 
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 2, 3, &model) == KCELL_OK);
@@ -106,9 +106,9 @@ static void divergence_stops_with_the_last_good_weights(const kcell_dataset *dat
 
 /* Adam's steps are bounded by the learning rate, so at 1e6 its loss grows huge but may stay
  * finite. Whether it stops or not, the model it leaves has finite weights and predictions. */
-static void adam_at_1e6_leaves_a_finite_model(const kcell_dataset *data, kcell_optimizer which,
-                                              const uint8_t *val_images) {
-  kcell_model *model = NULL;
+static void adam_at_1e6_leaves_a_finite_model(const kcell_dataset* data, kcell_optimizer which,
+                                              const uint8_t* val_images) {
+  kcell_model* model = NULL;
   kcell_train_params params;
   kcell_status status;
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, 2, 3, &model) == KCELL_OK);
@@ -129,7 +129,7 @@ static void adam_at_1e6_leaves_a_finite_model(const kcell_dataset *data, kcell_o
 
 int main(void) {
   static uint8_t val_images[N_VAL * PIXELS];
-  kcell_dataset *data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
+  kcell_dataset* data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
 
   CHECK(data != NULL);
   fill_synthetic(val_images, NULL, N_VAL, PIXELS, 2, 2u);

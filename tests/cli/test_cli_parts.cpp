@@ -79,15 +79,16 @@ TEST_CASE("heat colours run from near white to dark blue") {
 TEST_CASE("escape and shorten keep SVG text valid") {
   CHECK(svg::escape("a<b & \"c\"") == "a&lt;b &amp; &quot;c&quot;");
   CHECK(svg::shorten("short", 10) == "short");
-  CHECK(svg::shorten("Collecting Duct, Connecting Tubule", 10) == "Collectin…");  // 10 characters with the ellipsis
+  CHECK(svg::shorten("Collecting Duct, Connecting Tubule", 10) ==
+        "Collectin…");                          // 10 characters with the ellipsis
   CHECK(svg::shorten("ÄÖÜäöüß", 4) == "ÄÖÜ…");  // never cuts inside a character
   CHECK(svg::coord(12.50) == "12.5");
   CHECK(svg::coord(-0.001) == "0");
 }
 
 TEST_CASE("a grid splits entries at spaces and values at commas outside parentheses") {
-  const auto axes = parse_grid(
-      {"lr=1e-3,3e-4 model=reference,conv(8,3) bn relu flatten dense", "augment=none"});
+  const auto axes =
+      parse_grid({"lr=1e-3,3e-4 model=reference,conv(8,3) bn relu flatten dense", "augment=none"});
   REQUIRE(axes.size() == 3);
   CHECK(axes[0].key == "lr");
   CHECK(axes[0].values == std::vector<std::string>{"1e-3", "3e-4"});
@@ -130,10 +131,8 @@ TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") 
   TrainParamStorage storage;
   CHECK(make_train_params(o, storage).precision == KCELL_PRECISION_BF16);
   CHECK(parse_grid({"precision=fp32,bf16"}).at(0).values.size() == 2);
-  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}),
-                  CLI::ValidationError);
-  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "fp16"}}),
-                  CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "int8"}}), CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"precision", "fp16"}}), CLI::ValidationError);
 }
 
 TEST_CASE("int8 inference needs a calibration set and --calibrate needs int8") {
@@ -229,9 +228,9 @@ TEST_CASE("class names are printed with control characters escaped") {
 }
 
 TEST_CASE("a sweep grid of more than the limit of runs fails before building any") {
-  const std::vector<kcell_cli::GridAxis> axes = kcell_cli::parse_grid(
-      {"lr=1,2,3,4,5,6,7,8,9,10", "seed=1,2,3,4,5,6,7,8,9,10", "epochs=1,2,3,4,5,6,7,8,9,10",
-       "batch=1,2"});
+  const std::vector<kcell_cli::GridAxis> axes =
+      kcell_cli::parse_grid({"lr=1,2,3,4,5,6,7,8,9,10", "seed=1,2,3,4,5,6,7,8,9,10",
+                             "epochs=1,2,3,4,5,6,7,8,9,10", "batch=1,2"});
   CHECK_THROWS_AS(kcell_cli::grid_combinations(axes), CLI::ValidationError);
   CHECK(kcell_cli::grid_combinations(kcell_cli::parse_grid({"lr=1,2", "seed=1,2"})).size() == 4);
 }

@@ -97,7 +97,7 @@ TEST_CASE("the default structs are the library's defaults") {
   CHECK(a.erase_max_area == 0.25);
   const kcell_train_params p = kcell::default_train_params();
   CHECK(p.struct_size == sizeof(kcell_train_params));
-  CHECK(p.epochs == 0);  // the recipe's automatic length
+  CHECK(p.epochs == 0);                // the recipe's automatic length
   REQUIRE(p.augmentation != nullptr);  // the recipe's flips and quarter turns
   CHECK(p.augmentation->hflip == 0.5);
 }
@@ -115,8 +115,8 @@ TEST_CASE("a dataset from arrays has the images, labels and counts it was given"
   CHECK(data.class_histogram(KCELL_SPLIT_TRAIN) == std::vector<size_t>{3, 3, 3});
   int32_t label = -7;
   const std::vector<uint8_t> pixels = data.image(KCELL_SPLIT_TEST, 2, &label);
-  CHECK(pixels == std::vector<uint8_t>(test.images.begin() + 2 * kPixels,
-                                       test.images.begin() + 3 * kPixels));
+  CHECK(pixels ==
+        std::vector<uint8_t>(test.images.begin() + 2 * kPixels, test.images.begin() + 3 * kPixels));
   CHECK(label == test.labels[2]);
   CHECK(data.label(KCELL_SPLIT_TRAIN, 4) == train.labels[4]);
 }
@@ -145,8 +145,10 @@ TEST_CASE("the progress callback is a std::function: it sees every batch and can
   kcell::History history;
   size_t batches = 0, epochs_done = 0;
   model.train(data, &data, quick_params(), &history, [&](const kcell_progress& p) {
-    if (p.phase == 0) ++batches;
-    else ++epochs_done;
+    if (p.phase == 0)
+      ++batches;
+    else
+      ++epochs_done;
     return false;
   });
   CHECK(batches == 2 * 3);  // 24 images in batches of 8, two epochs

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "io/memory_source.hpp"
 #include "data/npy_arrays.hpp"
-#include "io/npy_header.hpp"
 #include "data/npy_stack.hpp"
 #include "fuzz_support.hpp"
+#include "io/memory_source.hpp"
+#include "io/npy_header.hpp"
 
 using kcell::Status;
 using namespace kcell::data;

@@ -35,8 +35,7 @@ bool rejects_cleanly(std::initializer_list<Status> allowed, Body&& body) {
     bool ok = false;
     for (Status s : allowed) ok = ok || e.status() == s;
     if (!ok)
-      bug("unexpected status " + std::to_string(static_cast<int>(e.status())) + ": " +
-          e.what());
+      bug("unexpected status " + std::to_string(static_cast<int>(e.status())) + ": " + e.what());
     if (std::string(e.what()).empty()) bug("an error without a message");
     return true;
   } catch (const std::exception& e) {

@@ -13,9 +13,9 @@
 #define N_IMAGES 12
 #define CLASSES 3
 
-static int write_file(const char *folder, const char *name, const void *data, size_t size) {
+static int write_file(const char* folder, const char* name, const void* data, size_t size) {
   char path[4096];
-  FILE *f;
+  FILE* f;
   size_t written;
   snprintf(path, sizeof path, "%s/%s", folder, name);
   f = fopen(path, "wb");
@@ -27,22 +27,22 @@ static int write_file(const char *folder, const char *name, const void *data, si
   return fclose(f) == 0 && written == size;
 }
 
-static int fail(const char *what) {
+static int fail(const char* what) {
   fprintf(stderr, "%s failed: %s\n", what, kcell_last_error());
   return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   static uint8_t images[N_TRAIN * PIXELS];
   static int32_t labels[N_TRAIN];
   static float probs[N_IMAGES * CLASSES];
-  const char *names[CLASSES] = {"dark", "grey", "bright"};
+  const char* names[CLASSES] = {"dark", "grey", "bright"};
   char path[4096];
   unsigned state = 12345u;
   size_t i, p;
   kcell_split_buffers train;
-  kcell_dataset *data = NULL;
-  kcell_model *model = NULL;
+  kcell_dataset* data = NULL;
+  kcell_model* model = NULL;
   kcell_train_params params;
 
   if (argc != 2) {
@@ -61,8 +61,8 @@ int main(int argc, char **argv) {
   train.count = N_TRAIN;
   if (kcell_dataset_create(1, SIDE, SIDE, CLASSES, &train, NULL, NULL, &data) != KCELL_OK)
     return fail("kcell_dataset_create");
-  if (kcell_model_create("conv(4,3) bn relu maxpool(2) flatten dense(6) relu dense", 1, SIDE,
-                         SIDE, CLASSES, 11u, &model) != KCELL_OK)
+  if (kcell_model_create("conv(4,3) bn relu maxpool(2) flatten dense(6) relu dense", 1, SIDE, SIDE,
+                         CLASSES, 11u, &model) != KCELL_OK)
     return fail("kcell_model_create");
   if (kcell_model_set_class_names(model, names, CLASSES) != KCELL_OK)
     return fail("kcell_model_set_class_names");

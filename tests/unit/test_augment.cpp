@@ -48,7 +48,8 @@ TEST_CASE("four quarter turns are the identity and one turns counter-clockwise l
   }
   CHECK(image == original);
 
-  std::vector<float> small = {1, 2, 3, 4, 5, 6, 7, 8, 9};  // numpy.rot90 gives 3 6 9 / 2 5 8 / 1 4 7
+  std::vector<float> small = {1, 2, 3, 4, 5,
+                              6, 7, 8, 9};  // numpy.rot90 gives 3 6 9 / 2 5 8 / 1 4 7
   std::vector<float> tmp(9);
   rotate_quarter_turns(small.data(), 1, 3, 3, 1, tmp.data());
   CHECK(small == std::vector<float>{3, 6, 9, 2, 5, 8, 1, 4, 7});

@@ -20,18 +20,18 @@ using kcell::test::check_error;
 
 namespace {
 
-std::string fresh(const std::string &name) {
+std::string fresh(const std::string& name) {
   const std::string dir = std::string(KCELL_TEST_TMP_DIR) + "/" + name;
   REQUIRE(std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str()) == 0);
   return dir;
 }
 
-std::string text_of(const std::string &path) {
+std::string text_of(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-void write(const std::string &path, const std::string &text) {
+void write(const std::string& path, const std::string& text) {
   kcell::write_file_atomically(path, text.data(), text.size());
 }
 
@@ -69,7 +69,7 @@ TEST_CASE(
     "guessable name") {
   const std::string dir = fresh("atomic_planted");
   write(dir + "/precious", "precious");
-  for (const char *planted : {"/out.json.tmp", "/.out.json.kcell-tmp-0-0-0"})
+  for (const char* planted : {"/out.json.tmp", "/.out.json.kcell-tmp-0-0-0"})
     REQUIRE(::symlink((dir + "/precious").c_str(), (dir + planted).c_str()) == 0);
   write(dir + "/out.json", "new");
   CHECK(text_of(dir + "/precious") == "precious");

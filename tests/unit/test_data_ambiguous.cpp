@@ -35,8 +35,8 @@ TEST_CASE("an npz holding both train_images and train_images.npy is refused as a
   members["train_images"] = members["val_images.npy"];
   const std::string path = fresh("ambiguous_npz") + "/both.npz";
   const std::vector<uint8_t> zip = kcell::test::write_members(members);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(zip.data()),
-                                              static_cast<std::streamsize>(zip.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(zip.data()), static_cast<std::streamsize>(zip.size()));
   check_error([&] { kcell::data::open_dataset(path, {}); }, Status::format,
               "both members train_images and train_images.npy", "ambiguous");
 }

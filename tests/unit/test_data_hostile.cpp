@@ -36,7 +36,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
 }
 
@@ -155,8 +156,8 @@ TEST_CASE("labels beyond 255 in a wide dtype are refused above a given class cou
   const std::string path = write_npz("wide_labels.npz", {{"test_labels.npy", labels}});
   kcell::data::OpenOptions options;
   options.num_classes = 8;
-  check_error([&] { kcell::data::open_dataset(path, options); }, Status::format,
-              "test_labels.npy", "label 300");
+  check_error([&] { kcell::data::open_dataset(path, options); }, Status::format, "test_labels.npy",
+              "label 300");
   // Without a class count, 300 is a class index like any other (up to 65535).
   CHECK(kcell::data::open_dataset(path, {}).num_classes == 301);
 }
@@ -174,8 +175,8 @@ TEST_CASE("an IDX file with a wrong magic number in a folder is refused naming i
   std::vector<uint8_t> images = read_bytes(dir + "/t10k-images-idx3-ubyte");
   images[0] = 0x1f;  // IDX files start with two zero bytes
   write_bytes(dir + "/t10k-images-idx3-ubyte", images);
-  check_error([&] { kcell::data::open_dataset(dir, {}); }, Status::format,
-              "t10k-images-idx3-ubyte", "bad magic");
+  check_error([&] { kcell::data::open_dataset(dir, {}); }, Status::format, "t10k-images-idx3-ubyte",
+              "bad magic");
 }
 
 TEST_CASE("an IDX count larger than the data present is refused before reading") {

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "infer/decision_bias.hpp"
-#include "train/prior_shift.hpp"
 #include "infer/predict.hpp"
 #include "model/model_file.hpp"
 #include "test_model_file_support.hpp"
+#include "train/prior_shift.hpp"
 #include "train/recipe.hpp"
 
 namespace {
@@ -105,8 +105,9 @@ TEST_CASE("the decision bias round-trips through a model file and prediction app
   const std::vector<uint8_t> plain = kcell::model::save_model_to_memory(*model, "t");
   auto old_style = kcell::model::load_model_from_memory(plain.data(), plain.size());
   CHECK(old_style->decision_bias().empty());  // a file without one loads as plain argmax
-  CHECK(kcell::test::as_text(kcell::test::read_members(plain)["kcell.json"]).find(
-            "decision_bias") == std::string::npos);
+  CHECK(
+      kcell::test::as_text(kcell::test::read_members(plain)["kcell.json"]).find("decision_bias") ==
+      std::string::npos);
 
   std::vector<uint8_t> image(model->input_size(), 100);
   std::vector<float> before(3), after(3);

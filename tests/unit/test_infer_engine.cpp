@@ -150,7 +150,8 @@ TEST_CASE("a context is reused by the next call of the same batch size") {
 }
 
 TEST_CASE("predictions follow changed weights: the engine is rebuilt") {
-  auto m = kcell::test::model_with_statistics("conv(4,3) bn relu maxpool(2) flatten dense", 1, 8, 3);
+  auto m =
+      kcell::test::model_with_statistics("conv(4,3) bn relu maxpool(2) flatten dense", 1, 8, 3);
   const std::vector<uint8_t> images = random_images(6, m->input_size(), 60);
   const std::vector<float> before = engine_probabilities(*m, images);
   const auto old_engine = kcell::infer::inference_engine(*m);

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "infer/bn_folding.hpp"
 #include "common/rng.hpp"
+#include "infer/bn_folding.hpp"
 
 using kcell::infer::BatchNormStats;
 using kcell::infer::fold_batch_norm;
@@ -53,9 +53,7 @@ void check_fold(bool with_bias) {
 
 }  // namespace
 
-TEST_CASE("a folded batch norm computes the batch norm of the layer's output") {
-  check_fold(true);
-}
+TEST_CASE("a folded batch norm computes the batch norm of the layer's output") { check_fold(true); }
 
 TEST_CASE("a layer without bias gets a bias from the batch norm's shift and mean") {
   check_fold(false);

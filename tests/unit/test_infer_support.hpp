@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "common/rng.hpp"
 #include "infer/predict.hpp"
 #include "model/model.hpp"
-#include "common/rng.hpp"
 #include "model/normalization.hpp"
 
 namespace kcell::test {
@@ -23,11 +23,11 @@ namespace kcell::test {
 // Default-initialised weights (as PyTorch's), batch norms with scales in [0.5, 1.5], shifts
 // in [-0.2, 0.2], running means in [-0.3, 0.3] and variances in [0.3, 2], and a
 // normalisation that is not the identity.
-inline std::unique_ptr<model::Model> model_with_statistics(const std::string& spec,
-                                                           int channels, int side, int classes,
+inline std::unique_ptr<model::Model> model_with_statistics(const std::string& spec, int channels,
+                                                           int side, int classes,
                                                            uint64_t seed = 5) {
-  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side,
-                                          side, classes, seed);
+  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side, side,
+                                          classes, seed);
   kcell::SplitMix64 rng(seed * 977 + 3);
   auto uniform = [&](double lo, double hi) {
     return static_cast<float>(lo + (hi - lo) * rng.uniform01());
@@ -59,8 +59,8 @@ inline std::vector<uint8_t> random_images(size_t count, size_t image_bytes, uint
 }
 
 // N × C × H × W → N × H × W × C.
-inline std::vector<uint8_t> to_nhwc(const std::vector<uint8_t>& nchw, size_t count,
-                                    int channels, size_t pixels) {
+inline std::vector<uint8_t> to_nhwc(const std::vector<uint8_t>& nchw, size_t count, int channels,
+                                    size_t pixels) {
   std::vector<uint8_t> out(nchw.size());
   const size_t c_count = static_cast<size_t>(channels);
   for (size_t n = 0; n < count; ++n)
@@ -81,8 +81,7 @@ inline std::vector<float> normalized(const model::Model& m, const std::vector<ui
 
 // Probabilities of the training network's inference forward (unfolded batch norms), run in
 // batches of at most 64 images to keep its memory small.
-inline std::vector<float> network_probabilities(model::Model& m,
-                                                const std::vector<uint8_t>& nchw) {
+inline std::vector<float> network_probabilities(model::Model& m, const std::vector<uint8_t>& nchw) {
   const std::vector<float> x = normalized(m, nchw);
   const size_t count = nchw.size() / m.input_size(), k = static_cast<size_t>(m.num_classes());
   std::vector<float> out(count * k);
@@ -104,8 +103,7 @@ inline std::vector<float> engine_probabilities(model::Model& m, const std::vecto
 }
 
 inline bool same_bits_of(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](float x, float y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](float x, float y) {
            return std::memcmp(&x, &y, sizeof x) == 0;
          });
 }

@@ -9,9 +9,9 @@
 
 #include "io/memory_source.hpp"
 #include "io/npy_header.hpp"
+#include "io/npy_writer.hpp"
 #include "model/model_file.hpp"
 #include "model/model_file_metadata.hpp"
-#include "io/npy_writer.hpp"
 #include "test_data_support.hpp"
 #include "test_model_file_support.hpp"
 #include "train/trainer.hpp"
@@ -39,11 +39,15 @@ std::vector<uint8_t> with_member(const std::string& name, const std::vector<uint
 }
 
 std::vector<uint8_t> with_json_edit(const std::string& from, const std::string& to) {
-  const std::string json = kcell::test::as_text(kcell::test::read_members(small_file())["kcell.json"]);
-  return with_member("kcell.json", kcell::test::as_bytes(kcell::test::replace_once(json, from, to)));
+  const std::string json =
+      kcell::test::as_text(kcell::test::read_members(small_file())["kcell.json"]);
+  return with_member("kcell.json",
+                     kcell::test::as_bytes(kcell::test::replace_once(json, from, to)));
 }
 
-std::string temp_path(const std::string& name) { return std::string(KCELL_TEST_TMP_DIR) + "/" + name; }
+std::string temp_path(const std::string& name) {
+  return std::string(KCELL_TEST_TMP_DIR) + "/" + name;
+}
 
 }  // namespace
 
@@ -108,15 +112,19 @@ TEST_CASE("npy_float32 writes version 1.0 headers that the strict reader parses,
   CHECK(h.shape == std::vector<uint64_t>{3});
   CHECK(source.position() % 64 == 0);
   CHECK(npy.size() == source.position() + 12);
-  check_error([&] { kcell::io::npy_float32({2, 2}, v.data(), v.size()); }, Status::internal,
-              "(2, 2)");
+  check_error(
+      [&] {
+        kcell::io::npy_float32({2, 2}, v.data(), v.size());
+      },
+      Status::internal, "(2, 2)");
 }
 
 TEST_CASE("the metadata is JSON with the documented fields; unknown numbers are null") {
   auto model = kcell::test::make_test_model();
   kcell::model::TrainingSummary summary;  // nothing known yet
   model->set_training_summary(summary);
-  const std::string json = kcell::model::metadata_to_json(kcell::model::metadata_of(*model, "9.9.9"));
+  const std::string json =
+      kcell::model::metadata_to_json(kcell::model::metadata_of(*model, "9.9.9"));
   for (const char* part :
        {"\"format\": \"kcell-model\"", "\"format_version\": 1", "\"kcell_version\": \"9.9.9\"",
         "\"architecture\": \"conv(4,3) bn relu maxpool(2) flatten dense\"", "\"channels\": 1",
@@ -134,8 +142,11 @@ TEST_CASE("class names default to 0..k-1 and must be k valid UTF-8 names") {
   CHECK(m.class_names() == std::vector<std::string>{"0", "1", "2"});
   check_error([&] { m.set_class_names({"a", "b"}); }, Status::invalid_argument, "3 class names");
   check_error([&] { m.set_class_names({"a", "", "c"}); }, Status::invalid_argument, "class name 1");
-  check_error([&] { m.set_class_names({"a", "b", "\xff"}); }, Status::invalid_argument,
-              "class name 2", "UTF-8");
+  check_error(
+      [&] {
+        m.set_class_names({"a", "b", "\xff"});
+      },
+      Status::invalid_argument, "class name 2", "UTF-8");
   check_error([&] { m.class_name(3); }, Status::invalid_argument, "class index 3");
   m.set_class_names({"x", "y", "z"});
   CHECK(m.class_name(2) == "z");
@@ -148,7 +159,8 @@ TEST_CASE("a model is read back from a memory zip exactly as from the same bytes
   const std::string path = temp_path("same_bytes.kcell");
   {
     std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   kcell::io::ZipArchive from_file(path);
   kcell::io::ZipArchive from_memory(bytes.data(), bytes.size(), "<mem>");
@@ -167,8 +179,10 @@ TEST_CASE("every truncated prefix of a model file is rejected with a format erro
       load_model_from_memory(bytes.data(), n);
       MESSAGE("a prefix of " << n << " bytes loaded");
     } catch (const kcell::Error& e) {
-      if (e.status() == Status::format) ++rejected;
-      else MESSAGE("prefix " << n << ": " << e.what());
+      if (e.status() == Status::format)
+        ++rejected;
+      else
+        MESSAGE("prefix " << n << ": " << e.what());
     }
   }
   CHECK(rejected == bytes.size());
@@ -228,9 +242,12 @@ TEST_CASE("an unknown format version is rejected with a message naming it") {
 
 TEST_CASE("a tensor whose shape differs from the architecture's is rejected naming both") {
   const std::vector<float> v(4 * 1 * 3 * 2, 0.5f);
-  check_error([&] { load(with_member("0.conv.weight.npy", kcell::io::npy_float32({4, 1, 3, 2}, v.data(), v.size()))); },
-              Status::format, "0.conv.weight.npy", "shape (4, 1, 3, 2)",
-              "architecture needs (4, 1, 3, 3)");
+  check_error(
+      [&] {
+        load(with_member("0.conv.weight.npy",
+                         kcell::io::npy_float32({4, 1, 3, 2}, v.data(), v.size())));
+      },
+      Status::format, "0.conv.weight.npy", "shape (4, 1, 3, 2)", "architecture needs (4, 1, 3, 3)");
   // The metadata claims another input size: the tensors no longer fit the architecture.
   check_error([&] { load(with_json_edit("\"height\": 8", "\"height\": 10")); }, Status::format,
               "5.dense.weight.npy", "shape (3, 64)", "(3, 80)");
@@ -242,8 +259,11 @@ TEST_CASE("missing, unexpected, float64 and Fortran-order members are each rejec
   check_error([&] { load(kcell::test::write_members(members)); }, Status::format,
               "1.bn.running_var.npy", "missing");
 
-  check_error([&] { load(with_member("extra.npy", {1, 2, 3})); }, Status::format,
-              "unexpected member 'extra.npy'");
+  check_error(
+      [&] {
+        load(with_member("extra.npy", {1, 2, 3}));
+      },
+      Status::format, "unexpected member 'extra.npy'");
 
   // Four float64 values: the bytes of eight float32 zeros under a '<f8' (4,) header.
   std::vector<uint8_t> f64 = kcell::io::npy_float32({8}, std::vector<float>(8, 0.f).data(), 8);
@@ -266,14 +286,19 @@ TEST_CASE("missing, unexpected, float64 and Fortran-order members are each rejec
 }
 
 TEST_CASE("bad metadata is rejected naming the field") {
-  check_error([&] { load(with_member("kcell.json", kcell::test::as_bytes("{\"format_version\": 1,"))); },
-              Status::format, "kcell.json", "not valid JSON");
+  check_error(
+      [&] { load(with_member("kcell.json", kcell::test::as_bytes("{\"format_version\": 1,"))); },
+      Status::format, "kcell.json", "not valid JSON");
   check_error([&] { load(with_json_edit("\"num_classes\": 3", "\"num_classes\": 1")); },
               Status::format, "'num_classes'", "outside [2, 65536]");
   check_error([&] { load(with_json_edit("\"channels\": 1", "\"channels\": \"one\"")); },
               Status::format, "'input.channels' must be an integer");
-  check_error([&] { load(with_json_edit("\"architecture\": \"conv(4,3)", "\"architecture\": \"conv(4,3) frobnicate")); },
-              Status::format, "kcell.json: architecture", "frobnicate");
+  check_error(
+      [&] {
+        load(with_json_edit("\"architecture\": \"conv(4,3)",
+                            "\"architecture\": \"conv(4,3) frobnicate"));
+      },
+      Status::format, "kcell.json: architecture", "frobnicate");
   check_error([&] { load(with_json_edit("\"class_names\": [", "\"class_names\": [\"extra\",")); },
               Status::format, "class_names", "3 class names");
   check_error([&] { load(with_json_edit("\"std\": [", "\"std\": [-1.0,")); }, Status::format,
@@ -290,11 +315,13 @@ TEST_CASE("bad metadata is rejected naming the field") {
 }
 
 TEST_CASE("an architecture too large for the file's bytes is rejected before it is built") {
-  check_error([&] {
-    load(with_json_edit("\"architecture\": \"conv(4,3) bn relu maxpool(2) flatten dense\"",
-                        "\"architecture\": \"conv(4,3) bn relu maxpool(2) flatten dense(65536) "
-                        "dense(65536) dense\""));
-  }, Status::format, "parameters, more than the file's");
+  check_error(
+      [&] {
+        load(with_json_edit("\"architecture\": \"conv(4,3) bn relu maxpool(2) flatten dense\"",
+                            "\"architecture\": \"conv(4,3) bn relu maxpool(2) flatten dense(65536) "
+                            "dense(65536) dense\""));
+      },
+      Status::format, "parameters, more than the file's");
 }
 
 TEST_CASE("files that are missing or not zips give io and format errors") {

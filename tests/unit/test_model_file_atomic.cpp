@@ -102,7 +102,8 @@ TEST_CASE("a save that runs out of space keeps the previous file and removes its
     } catch (const kcell::Error& e) {
       const std::string message = e.what();
       if (e.status() != Status::io) return 12;
-      if (message.find(path) == std::string::npos || message.find("cannot write") == std::string::npos)
+      if (message.find(path) == std::string::npos ||
+          message.find("cannot write") == std::string::npos)
         return 13;
       return 0;
     }

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <thread>
 
+#include "infer/evaluate.hpp"
 #include "infer/predict.hpp"
 #include "model/model_file.hpp"
 #include "test_model_file_support.hpp"
-#include "infer/evaluate.hpp"
 
 using kcell::infer::Layout;
 using kcell::test::kTestVersion;
@@ -115,7 +115,8 @@ TEST_CASE("more images than one batch give the rows predicting them alone gives"
 }
 
 TEST_CASE("8 threads predicting with one model at once get the answers of one thread") {
-  auto model = kcell::test::make_test_model("conv(8,3) bn relu maxpool(2) flatten dense", 1, 16, 5, 8);
+  auto model =
+      kcell::test::make_test_model("conv(8,3) bn relu maxpool(2) flatten dense", 1, 16, 5, 8);
   std::vector<std::vector<uint8_t>> inputs;
   std::vector<std::vector<float>> expected;
   for (int t = 0; t < 8; ++t) {
@@ -134,5 +135,6 @@ TEST_CASE("8 threads predicting with one model at once get the answers of one th
       for (int repeat = 0; repeat < 5; ++repeat) got[t] = predict(*model, inputs[t]);
     });
   for (std::thread& th : threads) th.join();
-  for (int t = 0; t < 8; ++t) CHECK_MESSAGE(kcell::test::same_bits(got[t], expected[t]), "thread " << t);
+  for (int t = 0; t < 8; ++t)
+    CHECK_MESSAGE(kcell::test::same_bits(got[t], expected[t]), "thread " << t);
 }

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "common/rng.hpp"
 #include "io/byte_source.hpp"
 #include "io/zip_archive.hpp"
-#include "spec/architecture.hpp"
-#include "model/model.hpp"
 #include "io/zip_writer.hpp"
-#include "common/rng.hpp"
+#include "model/model.hpp"
+#include "spec/architecture.hpp"
 
 namespace kcell::test {
 
@@ -32,8 +32,8 @@ inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) 
 inline std::unique_ptr<model::Model> make_test_model(const char* spec = kSmallSpec,
                                                      int channels = 1, int side = 8,
                                                      int classes = 3, uint64_t seed = 7) {
-  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side,
-                                          side, classes, seed);
+  auto m = std::make_unique<model::Model>(spec::parse_architecture(spec), channels, side, side,
+                                          classes, seed);
   kcell::SplitMix64 rng(seed * 31 + 1);
   for (nn::Param* p : m->network().params())
     for (float& v : p->value) v = static_cast<float>(rng.uniform01() - 0.5);
@@ -77,7 +77,8 @@ inline void check_same_model(model::Model& a, model::Model& b) {
   }
   const auto ba = a.network().buffers(), bb = b.network().buffers();
   REQUIRE(ba.size() == bb.size());
-  for (size_t i = 0; i < ba.size(); ++i) CHECK_MESSAGE(same_bits(ba[i]->value, bb[i]->value), ba[i]->name);
+  for (size_t i = 0; i < ba.size(); ++i)
+    CHECK_MESSAGE(same_bits(ba[i]->value, bb[i]->value), ba[i]->name);
   CHECK(same_bits(a.normalization().mean, b.normalization().mean));
   CHECK(same_bits(a.normalization().std, b.normalization().std));
   CHECK(a.class_names() == b.class_names());

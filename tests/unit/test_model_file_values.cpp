@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "model/model_file.hpp"
 #include "io/npy_writer.hpp"
+#include "model/model_file.hpp"
 #include "test_data_support.hpp"
 #include "test_model_file_support.hpp"
 
@@ -55,8 +55,11 @@ kcell::test::Members with_metadata(const std::string& pointer, const nlohmann::j
 TEST_CASE("a model file with a NaN or infinite weight is refused naming the tensor") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  check_error([&] { load(with_value("0.conv.weight", {4, 1, 3, 3}, 36, nan)); }, Status::format,
-              "0.conv.weight.npy", "NaN");
+  check_error(
+      [&] {
+        load(with_value("0.conv.weight", {4, 1, 3, 3}, 36, nan));
+      },
+      Status::format, "0.conv.weight.npy", "NaN");
   check_error([&] { load(with_value("0.conv.bias", {4}, 4, -inf)); }, Status::format,
               "0.conv.bias.npy", "infinite");
 }
@@ -73,6 +76,9 @@ TEST_CASE("a model file whose std would overflow the normalisation is refused") 
 
 TEST_CASE("a model file with a tab, newline or escape in a class name is refused") {
   for (const char* name : {"a\tb", "two\nlines", "\x1b[31mred"})
-    check_error([&] { load(with_metadata("/class_names", {"x", name, "z"})); }, Status::format,
-                "class_names", "control character");
+    check_error(
+        [&] {
+          load(with_metadata("/class_names", {"x", name, "z"}));
+        },
+        Status::format, "class_names", "control character");
 }

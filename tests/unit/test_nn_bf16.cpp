@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "spec/architecture.hpp"
+#include "infer/evaluate.hpp"
 #include "model/model.hpp"
 #include "nn/bf16.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/network.hpp"
+#include "spec/architecture.hpp"
 #include "test_nn_support.hpp"
 #include "test_train_support.hpp"
-#include "infer/evaluate.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -134,8 +134,7 @@ TEST_CASE("switching the training precision drops cached training plans only") {
   logits(net, x, 4, true);
   CHECK(net.cached_plans() == 2);
   if (!kcell::nn::compat::cpu_has_bf16()) {
-    CHECK(status_of([&] { net.set_training_precision(Precision::bf16); }) ==
-          Status::unsupported);
+    CHECK(status_of([&] { net.set_training_precision(Precision::bf16); }) == Status::unsupported);
     CHECK(net.training_precision() == Precision::fp32);
     CHECK(net.cached_plans() == 2);
     return;
@@ -155,8 +154,8 @@ TEST_CASE("the trainer learns an easy problem in bf16 as well as in fp32") {
   const kcell::data::Dataset data = kcell_test::make_train_dataset(96, 48, 3);
   auto run = [&](Precision precision) {
     kcell::model::Model model(
-        kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"), 1, 8,
-        8, 3, 2);
+        kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"), 1, 8, 8, 3,
+        2);
     kcell::train::TrainConfig config;
     config.epochs = 6;
     config.batch_size = 16;

@@ -47,7 +47,8 @@ struct Threads {
 
 }  // namespace
 
-TEST_CASE("3x3 stride-1 f32 convolutions of 16 to 128 channels run Winograd forward and backward data") {
+TEST_CASE(
+    "3x3 stride-1 f32 convolutions of 16 to 128 channels run Winograd forward and backward data") {
   Threads two(2);
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   for (const Conv& c : {Conv{8, 32, 32, 28, 3, 1}, Conv{2, 16, 64, 14, 3, 1},
@@ -58,13 +59,13 @@ TEST_CASE("3x3 stride-1 f32 convolutions of 16 to 128 channels run Winograd forw
     CHECK(winograd(fwd.impl_info_str()));
     CHECK(winograd(forward(eng, c, prop_kind::forward_inference).impl_info_str()));
     const auto data = compat::make_conv_bwd_data_pd(
-        eng, fwd.src_desc(), compat::any_md(compat::md_dims(fwd.weights_desc())),
-        fwd.dst_desc(), {1, 1}, {1, 1}, {1, 1}, fwd);
+        eng, fwd.src_desc(), compat::any_md(compat::md_dims(fwd.weights_desc())), fwd.dst_desc(),
+        {1, 1}, {1, 1}, {1, 1}, fwd);
     CHECK(winograd(data.impl_info_str()));
     // Backward weights is not faster with Winograd here: direct.
     const auto weights = compat::make_conv_bwd_weights_pd(
-        eng, fwd.src_desc(), compat::any_md(compat::md_dims(fwd.weights_desc())),
-        memory::desc(), fwd.dst_desc(), {1, 1}, {1, 1}, {1, 1}, fwd);
+        eng, fwd.src_desc(), compat::any_md(compat::md_dims(fwd.weights_desc())), memory::desc(),
+        fwd.dst_desc(), {1, 1}, {1, 1}, {1, 1}, fwd);
     CHECK_FALSE(winograd(weights.impl_info_str()));
   }
 }
@@ -73,12 +74,12 @@ TEST_CASE("convolutions outside Winograd's range run direct") {
   Threads two(2);
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   const std::vector<Conv> direct = {
-      {8, 1, 32, 28, 3, 1},     // one input channel
-      {8, 32, 8, 28, 3, 1},     // few output channels
-      {8, 256, 256, 7, 3, 1},   // many channels: transformed weights too large
-      {8, 32, 64, 28, 3, 2},    // strided
-      {8, 32, 64, 28, 1, 1},    // 1x1
-      {1, 32, 32, 28, 3, 1},    // fewer images than threads
+      {8, 1, 32, 28, 3, 1},    // one input channel
+      {8, 32, 8, 28, 3, 1},    // few output channels
+      {8, 256, 256, 7, 3, 1},  // many channels: transformed weights too large
+      {8, 32, 64, 28, 3, 2},   // strided
+      {8, 32, 64, 28, 1, 1},   // 1x1
+      {1, 32, 32, 28, 3, 1},   // fewer images than threads
   };
   for (const Conv& c : direct) {
     CAPTURE(c.n);
@@ -102,8 +103,8 @@ TEST_CASE("Winograd and direct convolutions agree to float rounding") {
   const Conv c{4, 32, 32, 12, 3, 1};
   const memory::desc src_plain = compat::plain_md({c.n, c.in, c.size, c.size});
   const memory::desc wei_plain = compat::plain_md({c.out, c.in, 3, 3});
-  std::vector<float> src = kcell::nn::test::random_vector(
-      static_cast<size_t>(c.n * c.in * c.size * c.size), 5);
+  std::vector<float> src =
+      kcell::nn::test::random_vector(static_cast<size_t>(c.n * c.in * c.size * c.size), 5);
   std::vector<float> wei =
       kcell::nn::test::random_vector(static_cast<size_t>(c.out * c.in * 9), 6, -0.1, 0.1);
   std::vector<std::vector<float>> results;

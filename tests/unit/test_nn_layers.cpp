@@ -57,11 +57,11 @@ TEST_CASE("conv backward matches finite differences for input, weight and bias")
     ConvGeometry g;
   };
   const Case cases[] = {
-      {{3, 5, 5}, {4, 3, 1, 1, true}},     // same padding
-      {{3, 6, 6}, {5, 3, 2, 0, false}},    // strided, valid, no bias
-      {{2, 4, 4}, {3, 1, 1, 0, true}},     // 1x1
-      {{16, 4, 4}, {16, 3, 1, 1, true}},   // channel counts that get blocked layouts
-      {{32, 6, 6}, {32, 3, 1, 1, true}},   // Winograd forward and backward data
+      {{3, 5, 5}, {4, 3, 1, 1, true}},    // same padding
+      {{3, 6, 6}, {5, 3, 2, 0, false}},   // strided, valid, no bias
+      {{2, 4, 4}, {3, 1, 1, 0, true}},    // 1x1
+      {{16, 4, 4}, {16, 3, 1, 1, true}},  // channel counts that get blocked layouts
+      {{32, 6, 6}, {32, 3, 1, 1, true}},  // Winograd forward and backward data
   };
   for (const Case& c : cases) {
     kcell::SplitMix64 rng(11);
@@ -118,8 +118,8 @@ TEST_CASE("max pooling backward routes the gradient to each window's maximum") {
     Shape in;
     int64_t k, s;
   };
-  const Case cases[] = {{{2, 4, 4}, 2, 2}, {{3, 5, 5}, 3, 2}, {{2, 5, 5}, 2, 2},
-                        {{16, 4, 4}, 2, 2}};
+  const Case cases[] = {
+      {{2, 4, 4}, 2, 2}, {{3, 5, 5}, 3, 2}, {{2, 5, 5}, 2, 2}, {{16, 4, 4}, 2, 2}};
   for (const Case& c : cases) {
     PoolLayer pool("2.maxpool", c.in, PoolKind::max, c.k, c.s);
     LayerHarness h(pool, c.in, 2);
@@ -247,11 +247,11 @@ TEST_CASE("basic block with projection names its parameters by branch") {
   block.collect(params, buffers);
   std::vector<std::string> names;
   for (Param* p : params) names.push_back(p->name);
-  CHECK(names == std::vector<std::string>{
-                     "3.block.conv1.weight", "3.block.bn1.weight", "3.block.bn1.bias",
-                     "3.block.conv2.weight", "3.block.bn2.weight", "3.block.bn2.bias",
-                     "3.block.shortcut.conv.weight", "3.block.shortcut.bn.weight",
-                     "3.block.shortcut.bn.bias"});
+  CHECK(names ==
+        std::vector<std::string>{"3.block.conv1.weight", "3.block.bn1.weight", "3.block.bn1.bias",
+                                 "3.block.conv2.weight", "3.block.bn2.weight", "3.block.bn2.bias",
+                                 "3.block.shortcut.conv.weight", "3.block.shortcut.bn.weight",
+                                 "3.block.shortcut.bn.bias"});
   CHECK(params[0]->shape == std::vector<int64_t>{8, 4, 3, 3});
   CHECK(params[6]->shape == std::vector<int64_t>{8, 4, 1, 1});
   CHECK(buffers.size() == 6);

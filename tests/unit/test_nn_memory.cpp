@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "spec/architecture.hpp"
 #include "nn/network.hpp"
+#include "spec/architecture.hpp"
 #include "test_nn_support.hpp"
 
 using kcell::nn::Network;

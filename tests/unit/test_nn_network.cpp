@@ -81,14 +81,13 @@ Architecture arch(std::initializer_list<LayerSpec> layers) {
 }
 
 Architecture reference() {
-  return arch({conv(32, 3), bn(), relu(), conv(32, 3), bn(), relu(), maxpool(2),
-               dropout(0.25f), conv(64, 3), bn(), relu(), conv(64, 3), bn(), relu(),
-               maxpool(2), dropout(0.25f), flatten(), dense(256), relu(), dropout(0.5f),
-               dense()});
+  return arch({conv(32, 3), bn(),           relu(),      conv(32, 3),    bn(),      relu(),
+               maxpool(2),  dropout(0.25f), conv(64, 3), bn(),           relu(),    conv(64, 3),
+               bn(),        relu(),         maxpool(2),  dropout(0.25f), flatten(), dense(256),
+               relu(),      dropout(0.5f),  dense()});
 }
 
-std::vector<float> copy_logits(Network& net, const std::vector<float>& x, int n,
-                               bool training) {
+std::vector<float> copy_logits(Network& net, const std::vector<float>& x, int n, bool training) {
   const float* p = net.forward(x.data(), n, training);
   return std::vector<float>(p, p + static_cast<size_t>(n) * net.num_classes());
 }
@@ -110,8 +109,9 @@ void check_network_gradients(Network& net, const std::vector<float>& x, int n, d
   net.backward(r.data());
   for (Param* p : net.params()) {
     const std::vector<float> analytic = p->grad;
-    GradCheck c = check_gradient(p->value, analytic, objective, [&] { net.weights_changed(); },
-                                 eps, spread_indices(p->value.size(), 40));
+    GradCheck c = check_gradient(
+        p->value, analytic, objective, [&] { net.weights_changed(); }, eps,
+        spread_indices(p->value.size(), 40));
     INFO(p->name << " rel error " << c.rel_error << " of gradient norm " << c.scale);
     // A bias right before batch norm has a zero gradient (the normalisation removes it):
     // then only float noise is left to compare, so the test is absolute.
@@ -125,16 +125,16 @@ TEST_CASE("a conv-bn-relu-maxpool-dense network's gradients match finite differe
   for (bool fuse : {true, false}) {
     NetworkOptions options;
     options.fuse_bn_relu = fuse;
-    Network net(arch({conv(4, 3), bn(), relu(), maxpool(2), flatten(), dense()}), 2, 6, 6, 5,
-                101, options);
+    Network net(arch({conv(4, 3), bn(), relu(), maxpool(2), flatten(), dense()}), 2, 6, 6, 5, 101,
+                options);
     const std::vector<float> x = random_vector(3 * 2 * 6 * 6, 102);
     check_network_gradients(net, x, 3, 3e-4, false);
   }
 }
 
 TEST_CASE("fusing batch norm with relu does not change outputs or gradients") {
-  const Architecture a = arch({conv(8, 3), bn(), relu(), conv(8, 3), bn(), relu(), flatten(),
-                               dense()});
+  const Architecture a =
+      arch({conv(8, 3), bn(), relu(), conv(8, 3), bn(), relu(), flatten(), dense()});
   NetworkOptions unfused;
   unfused.fuse_bn_relu = false;
   Network fused_net(a, 1, 5, 5, 3, 7), plain_net(a, 1, 5, 5, 3, 7, unfused);
@@ -155,16 +155,16 @@ TEST_CASE("fusing batch norm with relu does not change outputs or gradients") {
 }
 
 TEST_CASE("a network with dropout keeps one mask between its forward and backward") {
-  Network net(arch({conv(4, 3), relu(), dropout(0.3f), flatten(), dense(6), relu(),
-                    dropout(0.5f), dense()}),
+  Network net(arch({conv(4, 3), relu(), dropout(0.3f), flatten(), dense(6), relu(), dropout(0.5f),
+                    dense()}),
               1, 5, 5, 3, 103);
   const std::vector<float> x = random_vector(2 * 25, 104);
   check_network_gradients(net, x, 2, 3e-4, true);
 }
 
 TEST_CASE("a residual network (blocks, global average pooling) has correct gradients") {
-  Network net(arch({conv(8, 3), bn(), relu(), res(8), res(16, 2), gap(), dense()}), 3, 6, 6,
-              4, 105);
+  Network net(arch({conv(8, 3), bn(), relu(), res(8), res(16, 2), gap(), dense()}), 3, 6, 6, 4,
+              105);
   const std::vector<float> x = random_vector(2 * 3 * 36, 106);
   check_network_gradients(net, x, 2, 3e-4, false);
 }
@@ -205,8 +205,7 @@ TEST_CASE("batch norm running statistics follow PyTorch: momentum 0.1, unbiased 
   // A second step moves the running values again: 0.9 old + 0.1 batch.
   copy_logits(net, x, 2, true);
   CHECK(bufs[0]->value[0] == doctest::Approx(0.9 * 0.35 + 0.35));
-  CHECK(bufs[1]->value[1] ==
-        doctest::Approx(0.9 * (0.9 + 0.1 * 32.0 / 3.0) + 0.1 * 32.0 / 3.0));
+  CHECK(bufs[1]->value[1] == doctest::Approx(0.9 * (0.9 + 0.1 * 32.0 / 3.0) + 0.1 * 32.0 / 3.0));
   // Inference normalises with the running statistics and leaves them alone.
   const float rm = bufs[0]->value[0], rv = bufs[1]->value[0];
   const std::vector<float> z = copy_logits(net, x, 2, false);
@@ -339,8 +338,8 @@ TEST_CASE("weights_changed makes the next forward use the new parameter values")
 }
 
 TEST_CASE("the same seed gives bit-identical weights, logits and gradients") {
-  const Architecture a = arch({conv(8, 3), bn(), relu(), maxpool(2), dropout(0.25f),
-                               flatten(), dense(16), relu(), dense()});
+  const Architecture a = arch({conv(8, 3), bn(), relu(), maxpool(2), dropout(0.25f), flatten(),
+                               dense(16), relu(), dense()});
   Network n1(a, 1, 8, 8, 3, 23), n2(a, 1, 8, 8, 3, 23), n3(a, 1, 8, 8, 3, 24);
   const std::vector<float> x = random_vector(4 * 64, 25);
   const std::vector<float> r = random_vector(4 * 3, 26);
@@ -378,12 +377,11 @@ TEST_CASE("reference architecture: parameter names, shapes and count") {
   std::vector<std::string> names;
   for (Param* p : net.params()) names.push_back(p->name);
   CHECK(names == std::vector<std::string>{
-                     "0.conv.weight", "0.conv.bias", "1.bn.weight", "1.bn.bias",
-                     "3.conv.weight", "3.conv.bias", "4.bn.weight", "4.bn.bias",
-                     "8.conv.weight", "8.conv.bias", "9.bn.weight", "9.bn.bias",
-                     "11.conv.weight", "11.conv.bias", "12.bn.weight", "12.bn.bias",
-                     "17.dense.weight", "17.dense.bias", "20.dense.weight",
-                     "20.dense.bias"});
+                     "0.conv.weight",   "0.conv.bias",   "1.bn.weight",     "1.bn.bias",
+                     "3.conv.weight",   "3.conv.bias",   "4.bn.weight",     "4.bn.bias",
+                     "8.conv.weight",   "8.conv.bias",   "9.bn.weight",     "9.bn.bias",
+                     "11.conv.weight",  "11.conv.bias",  "12.bn.weight",    "12.bn.bias",
+                     "17.dense.weight", "17.dense.bias", "20.dense.weight", "20.dense.bias"});
   CHECK(net.params()[16]->shape == std::vector<int64_t>{256, 3136});
   CHECK(net.params()[18]->shape == std::vector<int64_t>{10, 256});
   CHECK(net.buffers().size() == 8);
@@ -415,11 +413,11 @@ TEST_CASE("initialisation follows PyTorch's defaults: U(+-1/sqrt(fan_in)), bn 1 
     }
   };
   auto params = net.params();
-  check_uniform(*params[0], 9);         // 0.conv.weight, fan_in 1*3*3
-  check_uniform(*params[1], 9);         // 0.conv.bias
-  check_uniform(*params[4], 32 * 9);    // 3.conv.weight
-  check_uniform(*params[16], 3136);     // 17.dense.weight
-  check_uniform(*params[19], 256);      // 20.dense.bias
+  check_uniform(*params[0], 9);       // 0.conv.weight, fan_in 1*3*3
+  check_uniform(*params[1], 9);       // 0.conv.bias
+  check_uniform(*params[4], 32 * 9);  // 3.conv.weight
+  check_uniform(*params[16], 3136);   // 17.dense.weight
+  check_uniform(*params[19], 256);    // 20.dense.bias
   CHECK(params[2]->value == std::vector<float>(32, 1.f));
   CHECK(params[3]->value == std::vector<float>(32, 0.f));
   CHECK(!params[3]->is_weight);
@@ -437,19 +435,23 @@ TEST_CASE("network construction rejects architectures that do not fit") {
     return kcell::Status::ok;
   };
   using kcell::Status;
-  CHECK(status_of([] { Network(arch({conv(4, 3), flatten()}), 1, 4, 4, 10, 1); }) ==
-        Status::spec);  // 64 outputs, 10 classes
-  CHECK(status_of([] { Network(arch({conv(4, 7, 1, 0), flatten(), dense()}), 1, 4, 4, 3, 1); }) ==
-        Status::spec);  // kernel larger than the image
+  CHECK(status_of([] {
+          Network(arch({conv(4, 3), flatten()}), 1, 4, 4, 10, 1);
+        }) == Status::spec);  // 64 outputs, 10 classes
+  CHECK(status_of([] {
+          Network(arch({conv(4, 7, 1, 0), flatten(), dense()}), 1, 4, 4, 3, 1);
+        }) == Status::spec);  // kernel larger than the image
   CHECK(status_of([] { Network(arch({}), 1, 4, 4, 3, 1); }) == Status::spec);
-  CHECK(status_of([] { Network(arch({dropout(1.f), flatten(), dense()}), 1, 4, 4, 3, 1); }) ==
-        Status::spec);
-  CHECK(status_of([] { Network(arch({flatten(), conv(4, 3), dense()}), 1, 4, 4, 3, 1); }) ==
-        Status::spec);
-  CHECK(status_of([] { Network(arch({dense()}), 0, 4, 4, 3, 1); }) ==
-        Status::invalid_argument);
-  CHECK(status_of([] { Network(arch({maxpool(8), flatten(), dense()}), 1, 4, 4, 3, 1); }) ==
-        Status::spec);
+  CHECK(status_of([] {
+          Network(arch({dropout(1.f), flatten(), dense()}), 1, 4, 4, 3, 1);
+        }) == Status::spec);
+  CHECK(status_of([] {
+          Network(arch({flatten(), conv(4, 3), dense()}), 1, 4, 4, 3, 1);
+        }) == Status::spec);
+  CHECK(status_of([] { Network(arch({dense()}), 0, 4, 4, 3, 1); }) == Status::invalid_argument);
+  CHECK(status_of([] {
+          Network(arch({maxpool(8), flatten(), dense()}), 1, 4, 4, 3, 1);
+        }) == Status::spec);
 }
 
 TEST_CASE("network use errors: backward first, null input, batch norm on one value") {

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "common/rng.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/exec.hpp"
 #include "nn/layer.hpp"
-#include "common/rng.hpp"
 
 namespace kcell::nn::test {
 
@@ -115,7 +115,7 @@ struct GradCheck {
   double rel_error = 0;  // ||analytic - numeric|| / max(||analytic||, ||numeric||)
   double scale = 0;      // max(||analytic||, ||numeric||)
   size_t checked = 0;
-  size_t skipped = 0;    // elements whose perturbation crossed a kink (detect_kinks)
+  size_t skipped = 0;  // elements whose perturbation crossed a kink (detect_kinks)
 };
 
 // Central differences of objective() for values[i], i in `indices` (all when empty), with
@@ -147,8 +147,7 @@ inline GradCheck check_gradient(std::vector<float>& values, const std::vector<fl
     changed();
     if (detect_kinks) {
       const double right = (jp - j0) / up, left = (j0 - jm) / -down;
-      if (std::fabs(right - left) > kink_tol * std::max(std::fabs(right), std::fabs(left)) +
-                                        1e-3) {
+      if (std::fabs(right - left) > kink_tol * std::max(std::fabs(right), std::fabs(left)) + 1e-3) {
         ++result.skipped;
         continue;
       }
@@ -192,8 +191,8 @@ inline std::vector<size_t> spread_indices(size_t size, size_t count) {
 
 // Checks dJ/dparam for every parameter of a layer run through the harness; backward() must
 // have run. Returns the worst relative error.
-inline double check_layer_params(Layer& layer, LayerHarness& h, double eps,
-                                 size_t max_elems = 60, bool detect_kinks = false) {
+inline double check_layer_params(Layer& layer, LayerHarness& h, double eps, size_t max_elems = 60,
+                                 bool detect_kinks = false) {
   std::vector<Param*> params;
   std::vector<Buffer*> buffers;
   layer.collect(params, buffers);

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "infer/batcher.hpp"
 #include "model/normalization.hpp"
-#include "common/rng.hpp"
 
 using kcell::data::Split;
-using kcell::model::Normalization;
 using kcell::infer::Batcher;
+using kcell::model::Normalization;
 
 namespace {
 

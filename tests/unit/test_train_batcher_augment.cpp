@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/rng.hpp"
 #include "data/augment.hpp"
 #include "infer/batcher.hpp"
-#include "common/rng.hpp"
 
 using kcell::data::AugmentOptions;
 using kcell::data::Split;
-using kcell::model::Normalization;
 using kcell::infer::Batcher;
+using kcell::model::Normalization;
 
 namespace {
 

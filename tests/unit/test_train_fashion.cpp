@@ -8,9 +8,9 @@
 #include <string>
 
 #include "data/dataset.hpp"
-#include "spec/architecture.hpp"
-#include "model/model.hpp"
 #include "infer/evaluate.hpp"
+#include "model/model.hpp"
+#include "spec/architecture.hpp"
 #include "train/trainer.hpp"
 
 namespace {

@@ -15,8 +15,8 @@ namespace {
 
 // Logits and labels of a 3×4 batch; expected numbers come from
 // torch.nn.functional.cross_entropy in float64 (torch 1.13).
-const std::vector<float> logits3x4 = {0.5f, -1.0f, 2.0f,  0.25f, 3.0f,  0.0f,
-                                      -2.0f, 1.0f, -0.5f, 1.5f,  0.5f, -1.0f};
+const std::vector<float> logits3x4 = {0.5f,  -1.0f, 2.0f,  0.25f, 3.0f, 0.0f,
+                                      -2.0f, 1.0f,  -0.5f, 1.5f,  0.5f, -1.0f};
 const std::vector<int32_t> labels3 = {0, 3, 1};
 
 // Central finite differences of the mean loss with respect to each logit.
@@ -62,12 +62,10 @@ TEST_CASE("cross-entropy with class weights and label smoothing matches PyTorch"
   const BatchLoss l = loss.compute(logits3x4.data(), labels3.data(), 3, d.data(), nullptr);
   CHECK(l.loss == doctest::Approx(1.580048272301989).epsilon(1e-6));
   CHECK(l.weight == doctest::Approx(1.0 + 3.0 + 2.0));
-  const double expected[12] = {-0.12685424968926295, -0.0022391093591245465,
-                               0.12032242731881275,  0.008770931729574752,
-                               0.39611794210191625,  0.01159566385003178,
-                               0.0006137631450990411, -0.4083273690970471,
-                               0.02375607558549345,  -0.10201062439614109,
-                               0.07381854953145911,  0.004435999279188499};
+  const double expected[12] = {-0.12685424968926295,  -0.0022391093591245465, 0.12032242731881275,
+                               0.008770931729574752,  0.39611794210191625,    0.01159566385003178,
+                               0.0006137631450990411, -0.4083273690970471,    0.02375607558549345,
+                               -0.10201062439614109,  0.07381854953145911,    0.004435999279188499};
   for (int i = 0; i < 12; ++i) CHECK(d[i] == doctest::Approx(expected[i]).epsilon(1e-5));
 }
 
@@ -76,12 +74,10 @@ TEST_CASE("label smoothing without weights matches PyTorch's smoothed target") {
   std::vector<float> d(12);
   const BatchLoss l = loss.compute(logits3x4.data(), labels3.data(), 3, d.data(), nullptr);
   CHECK(l.loss == doctest::Approx(1.6310226167406063).epsilon(1e-6));
-  const double expected[12] = {-0.23192172490527926, -0.005195186244626599,
-                               0.2137441769138436,   0.023372734236062277,
-                               0.2630081691541773,   -0.002742476494883181,
-                               -0.01478223244592789, -0.24548346021336626,
-                               0.01178963116992963,  -0.07306815225084441,
-                               0.06068557064777149,  0.0005929504331432686};
+  const double expected[12] = {-0.23192172490527926, -0.005195186244626599, 0.2137441769138436,
+                               0.023372734236062277, 0.2630081691541773,    -0.002742476494883181,
+                               -0.01478223244592789, -0.24548346021336626,  0.01178963116992963,
+                               -0.07306815225084441, 0.06068557064777149,   0.0005929504331432686};
   for (int i = 0; i < 12; ++i) CHECK(d[i] == doctest::Approx(expected[i]).epsilon(1e-5));
 }
 
@@ -141,16 +137,21 @@ TEST_CASE("bad loss settings and labels are rejected with invalid_argument") {
     return kcell::Status::ok;
   };
   using kcell::Status;
-  CHECK(status_of([] { SoftmaxCrossEntropy(3, LossOptions{{1.f, 1.f}, 0.f}); }) ==
-        Status::invalid_argument);
-  CHECK(status_of([] { SoftmaxCrossEntropy(2, LossOptions{{1.f, -1.f}, 0.f}); }) ==
-        Status::invalid_argument);
-  CHECK(status_of([] { SoftmaxCrossEntropy(2, LossOptions{{0.f, 0.f}, 0.f}); }) ==
-        Status::invalid_argument);
-  CHECK(status_of([] { SoftmaxCrossEntropy(2, LossOptions{{}, 1.f}); }) ==
-        Status::invalid_argument);
-  CHECK(status_of([] { SoftmaxCrossEntropy(2, LossOptions{{}, -0.1f}); }) ==
-        Status::invalid_argument);
+  CHECK(status_of([] {
+          SoftmaxCrossEntropy(3, LossOptions{{1.f, 1.f}, 0.f});
+        }) == Status::invalid_argument);
+  CHECK(status_of([] {
+          SoftmaxCrossEntropy(2, LossOptions{{1.f, -1.f}, 0.f});
+        }) == Status::invalid_argument);
+  CHECK(status_of([] {
+          SoftmaxCrossEntropy(2, LossOptions{{0.f, 0.f}, 0.f});
+        }) == Status::invalid_argument);
+  CHECK(status_of([] {
+          SoftmaxCrossEntropy(2, LossOptions{{}, 1.f});
+        }) == Status::invalid_argument);
+  CHECK(status_of([] {
+          SoftmaxCrossEntropy(2, LossOptions{{}, -0.1f});
+        }) == Status::invalid_argument);
   CHECK(status_of([] {
           const SoftmaxCrossEntropy loss(2, {});
           const float z[] = {0.f, 1.f};

@@ -23,8 +23,8 @@ struct Result {
 Result run(const OptimizerConfig& config, double lr) {
   Param w{"w", {3}, {0.5f, -1.0f, 2.0f}, std::vector<float>(3), true};
   Param b{"b", {2}, {0.1f, -0.2f}, std::vector<float>(2), false};
-  const std::vector<std::vector<float>> gw = {{0.3f, -0.2f, 0.05f}, {0.1f, 0.4f, -0.3f},
-                                              {-0.25f, 0.15f, 0.2f}};
+  const std::vector<std::vector<float>> gw = {
+      {0.3f, -0.2f, 0.05f}, {0.1f, 0.4f, -0.3f}, {-0.25f, 0.15f, 0.2f}};
   const std::vector<std::vector<float>> gb = {{0.02f, -0.5f}, {0.3f, 0.1f}, {-0.1f, 0.05f}};
   auto optimizer = kcell::train::make_optimizer(config, {&w, &b});
   for (size_t s = 0; s < 3; ++s) {

@@ -78,6 +78,5 @@ TEST_CASE("schedule settings out of range are rejected with invalid_argument") {
   CHECK(status_of({ScheduleKind::constant, 1e-3, 0, 100, 0.0}) == Status::invalid_argument);
   CHECK(status_of({ScheduleKind::cosine, 1e-3, 10, 100, 11.0}) == Status::invalid_argument);
   CHECK(status_of({ScheduleKind::cosine, 1e-3, 10, 100, -1.0}) == Status::invalid_argument);
-  CHECK(status_of({static_cast<ScheduleKind>(9), 1e-3, 10, 100, 0.0}) ==
-        Status::invalid_argument);
+  CHECK(status_of({static_cast<ScheduleKind>(9), 1e-3, 10, 100, 0.0}) == Status::invalid_argument);
 }

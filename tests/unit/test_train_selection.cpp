@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "spec/architecture.hpp"
-#include "model/model.hpp"
-#include "train/class_weights.hpp"
-#include "infer/evaluate.hpp"
-#include "train/model_selection.hpp"
 #include "common/rng.hpp"
-#include "train/trainer.hpp"
+#include "infer/evaluate.hpp"
+#include "model/model.hpp"
+#include "spec/architecture.hpp"
 #include "test_train_support.hpp"
+#include "train/class_weights.hpp"
+#include "train/model_selection.hpp"
+#include "train/trainer.hpp"
 
 using kcell::data::Dataset;
 using kcell::data::SplitId;
@@ -27,10 +27,9 @@ using kcell::train::TrainConfig;
 
 namespace {
 
-
 Model make_model(uint64_t seed) {
-  return Model(kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"),
-               1, 8, 8, 3, seed);
+  return Model(kcell::spec::parse_architecture("conv(4,3) bn relu maxpool(2) flatten dense"), 1, 8,
+               8, 3, seed);
 }
 
 TrainConfig config_with(Monitor monitor, int epochs, int patience) {
@@ -52,8 +51,7 @@ std::vector<std::vector<float>> weights_of(Model& m) {
   return out;
 }
 
-bool same_bits(const std::vector<std::vector<float>>& a,
-               const std::vector<std::vector<float>>& b) {
+bool same_bits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].size() != b[i].size() ||

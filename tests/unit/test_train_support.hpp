@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "data/dataset.hpp"
 #include "common/rng.hpp"
+#include "data/dataset.hpp"
 
 namespace kcell_test {
 

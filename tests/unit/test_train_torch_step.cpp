@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "spec/architecture.hpp"
-#include "nn/network.hpp"
 #include "infer/loss.hpp"
+#include "nn/network.hpp"
+#include "spec/architecture.hpp"
 #include "train/optimizer.hpp"
 
 namespace {
@@ -106,8 +106,8 @@ void run_case(const std::string& name) {
   net.weights_changed();
 
   kcell::train::OptimizerConfig config;
-  config.kind = static_cast<kcell::train::OptimizerKind>(
-      static_cast<int>(scalar(f, "config.optimizer")));
+  config.kind =
+      static_cast<kcell::train::OptimizerKind>(static_cast<int>(scalar(f, "config.optimizer")));
   config.momentum = scalar(f, "config.momentum");
   config.nesterov = scalar(f, "config.nesterov") != 0.0;
   config.beta1 = scalar(f, "config.beta1");
@@ -116,9 +116,9 @@ void run_case(const std::string& name) {
   config.weight_decay = scalar(f, "config.weight_decay");
   config.decay_bias_and_norm = scalar(f, "config.decay_all") != 0.0;
   auto optimizer = kcell::train::make_optimizer(config, params);
-  const kcell::infer::SoftmaxCrossEntropy loss(
-      3, {as_float(get(f, "config.class_weights")),
-          static_cast<float>(scalar(f, "config.smoothing"))});
+  const kcell::infer::SoftmaxCrossEntropy loss(3,
+                                               {as_float(get(f, "config.class_weights")),
+                                                static_cast<float>(scalar(f, "config.smoothing"))});
   const double lr = scalar(f, "config.lr");
 
   for (int step = 0; step < 2; ++step) {

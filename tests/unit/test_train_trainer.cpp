@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "spec/architecture.hpp"
-#include "model/model.hpp"
+#include "common/rng.hpp"
 #include "infer/evaluate.hpp"
 #include "infer/loss.hpp"
-#include "common/rng.hpp"
-#include "train/trainer.hpp"
+#include "model/model.hpp"
+#include "spec/architecture.hpp"
 #include "test_train_support.hpp"
+#include "train/trainer.hpp"
 
 using kcell::Status;
 using kcell::data::Dataset;
@@ -28,7 +28,6 @@ using kcell::train::TrainConfig;
 namespace {
 
 const char* small_spec = "conv(4,3) bn relu maxpool(2) dropout(0.25) flatten dense";
-
 
 Model make_model(uint64_t seed, const char* spec = small_spec) {
   return Model(kcell::spec::parse_architecture(spec), 1, 8, 8, 3, seed);

@@ -36,9 +36,8 @@ kcell::Model open_model(const SummaryCommand& c, bool from_file, bool shape_give
   if (c.what.find('/') != std::string::npos ||
       (c.what.size() > 6 && c.what.compare(c.what.size() - 6, 6, ".kcell") == 0))
     throw Failure(c.what + ": no such model file");  // a path, not a spec
-  return in_context("'" + c.what + "' is neither a model file nor a preset or spec", [&] {
-    return kcell::Model(c.what, c.channels, c.size, c.size, c.classes, 0);
-  });
+  return in_context("'" + c.what + "' is neither a model file nor a preset or spec",
+                    [&] { return kcell::Model(c.what, c.channels, c.size, c.size, c.classes, 0); });
 }
 
 void run_summary(const SummaryCommand& c, bool shape_given) {
@@ -64,7 +63,8 @@ void add_summary_command(CLI::App& app) {
       "\nFor a preset or spec the input is --channels × --size × --size with --classes\n"
       "classes (default 1×28×28, 8 classes: TissueMNIST); a model file has its own.");
   auto c = std::make_shared<SummaryCommand>();
-  cmd->add_option("MODEL", c->what, "A preset (reference, lenet5, resnet18), a spec or a model file")
+  cmd->add_option("MODEL", c->what,
+                  "A preset (reference, lenet5, resnet18), a spec or a model file")
       ->required();
   auto* channels = cmd->add_option("--channels", c->channels, "Input channels: 1 or 3")
                        ->check(CLI::IsMember({1, 3}))

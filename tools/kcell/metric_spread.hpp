@@ -13,7 +13,7 @@ namespace kcell_cli {
 struct MetricSpread {
   std::string name;  // e.g. "test_accuracy"
   double mean = 0;
-  double sd = 0;     // sample standard deviation (n - 1); NaN for one value
+  double sd = 0;  // sample standard deviation (n - 1); NaN for one value
   size_t n = 0;
 };
 

@@ -28,9 +28,8 @@ Image8 read_png(const std::string& path, int height, int width) {
   if (static_cast<int>(png.height) != height || static_cast<int>(png.width) != width) {
     png_image_free(&png);
     throw Failure(path + ": the image is " + std::to_string(png.width) + "×" +
-                  std::to_string(png.height) + " pixels; the model takes " +
-                  std::to_string(width) + "×" + std::to_string(height) +
-                  " (resize it first; kcell does not resample)");
+                  std::to_string(png.height) + " pixels; the model takes " + std::to_string(width) +
+                  "×" + std::to_string(height) + " (resize it first; kcell does not resample)");
   }
   Image8 image;
   image.channels = (png.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;

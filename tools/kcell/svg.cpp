@@ -11,12 +11,23 @@ std::string escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -44,8 +55,10 @@ double nice_number(double x, bool round) {
   const double exponent = std::floor(std::log10(x));
   const double fraction = x / std::pow(10.0, exponent);
   double nice;
-  if (round) nice = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10;
-  else nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+  if (round)
+    nice = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10;
+  else
+    nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
   return nice * std::pow(10.0, exponent);
 }
 
@@ -71,8 +84,8 @@ Ticks nice_ticks(double lo, double hi, int target) {
 
 Ticks epoch_ticks(int n, int target) {
   Ticks ticks;
-  const int step = std::max(1, static_cast<int>(nice_number(
-                                   std::max(1.0, static_cast<double>(n) / target), true)));
+  const int step = std::max(
+      1, static_cast<int>(nice_number(std::max(1.0, static_cast<double>(n) / target), true)));
   ticks.values.push_back(1);
   for (int v = step; v <= n; v += step)
     if (v > 1) ticks.values.push_back(v);

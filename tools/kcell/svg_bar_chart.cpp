@@ -19,9 +19,11 @@ std::string render_recall_bars(const Evaluation& e) {
   const double height = bottom + 44;
   auto x_of = [&](double v) { return left + bar_width * std::clamp(v, 0.0, 1.0); };
 
-  std::string out = "<svg class=\"chart recall-bars\" xmlns=\"http://www.w3.org/2000/svg\" "
-                    "width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " +
-                    coord(width) + " " + coord(height) + "\" role=\"img\" aria-label=\"Recall per class\" font-size=\"12\">";
+  std::string out =
+      "<svg class=\"chart recall-bars\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"" +
+      coord(width) + "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " +
+      coord(height) + "\" role=\"img\" aria-label=\"Recall per class\" font-size=\"12\">";
   out += "<title>Recall per class (share of each true class classified correctly)</title>";
   out += "<g class=\"axes\" font-size=\"11\" fill=\"" + std::string(kMuted) + "\">";
   for (int i = 0; i <= 5; ++i) {

@@ -22,8 +22,10 @@ std::string colour_scale(double x, double top, double height) {
   for (int i = 0; i <= 8; ++i)
     out += "<stop offset=\"" + coord(i / 8.0) + "\" stop-color=\"" + heat_color(i / 8.0) + "\"/>";
   out += "</linearGradient></defs><rect x=\"" + coord(x) + "\" y=\"" + coord(top) +
-         "\" width=\"12\" height=\"" + coord(height) + "\" fill=\"url(#kcell-heat-ramp)\" "
-         "stroke=\"" + kGrid + "\"/>";
+         "\" width=\"12\" height=\"" + coord(height) +
+         "\" fill=\"url(#kcell-heat-ramp)\" "
+         "stroke=\"" +
+         kGrid + "\"/>";
   for (int i = 0; i <= 4; ++i) {
     const double y = top + height - height * i / 4.0;
     out += "<text x=\"" + coord(x + 18) + "\" y=\"" + coord(y + 4) + "\">" +
@@ -47,32 +49,36 @@ std::string render_confusion_heatmap(const Evaluation& e) {
   const double width = left + grid + 70, height = top + grid + column_label_height + 30;
   const bool two_lines = cell >= 48;
 
-  std::string out = "<svg class=\"chart confusion-heatmap\" xmlns=\"http://www.w3.org/2000/svg\" "
-                    "width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " +
-                    coord(width) + " " + coord(height) + "\" role=\"img\" aria-label=\"Confusion matrix\" font-size=\"12\">";
+  std::string out =
+      "<svg class=\"chart confusion-heatmap\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"" +
+      coord(width) + "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " +
+      coord(height) + "\" role=\"img\" aria-label=\"Confusion matrix\" font-size=\"12\">";
   out += "<title>Confusion matrix (rows: true class, columns: predicted class)</title>";
   for (size_t t = 0; t < k; ++t) {
     uint64_t row_total = 0;
     for (size_t p = 0; p < k; ++p) row_total += e.cell(t, p);
     for (size_t p = 0; p < k; ++p) {
       const uint64_t n = e.cell(t, p);
-      const double share = row_total ? static_cast<double>(n) / static_cast<double>(row_total) : 0.0;
-      const double x = left + cell * static_cast<double>(p), y = top + cell * static_cast<double>(t);
+      const double share =
+          row_total ? static_cast<double>(n) / static_cast<double>(row_total) : 0.0;
+      const double x = left + cell * static_cast<double>(p),
+                   y = top + cell * static_cast<double>(t);
       out += "<g><rect class=\"heatmap-cell" + std::string(t == p ? " diagonal" : "") +
              "\" data-true=\"" + std::to_string(t) + "\" data-predicted=\"" + std::to_string(p) +
-             "\" data-count=\"" + std::to_string(n) + "\" x=\"" + coord(x) + "\" y=\"" +
-             coord(y) + "\" width=\"" + coord(cell) + "\" height=\"" + coord(cell) +
-             "\" fill=\"" + heat_color(share) + "\" stroke=\"#ffffff\" stroke-width=\"1\">"
-             "<title>true " + escape(e.class_names[t]) + ", predicted " +
-             escape(e.class_names[p]) + ": " + std::to_string(n) + " (" + percent(share) +
-             " of the true class)</title></rect>";
+             "\" data-count=\"" + std::to_string(n) + "\" x=\"" + coord(x) + "\" y=\"" + coord(y) +
+             "\" width=\"" + coord(cell) + "\" height=\"" + coord(cell) + "\" fill=\"" +
+             heat_color(share) +
+             "\" stroke=\"#ffffff\" stroke-width=\"1\">"
+             "<title>true " +
+             escape(e.class_names[t]) + ", predicted " + escape(e.class_names[p]) + ": " +
+             std::to_string(n) + " (" + percent(share) + " of the true class)</title></rect>";
       const std::string ink = heat_needs_light_text(share) ? "#ffffff" : kInk;
       const double cx = x + cell / 2, cy = y + cell / 2;
       const std::string font = cell < 40 ? "10" : "12";
       out += "<text x=\"" + coord(cx) + "\" y=\"" + coord(two_lines ? cy - 2 : cy + 4) +
              "\" text-anchor=\"middle\" font-size=\"" + font + "\" fill=\"" + ink +
-             "\" font-weight=\"" + (t == p ? "600" : "400") + "\">" + std::to_string(n) +
-             "</text>";
+             "\" font-weight=\"" + (t == p ? "600" : "400") + "\">" + std::to_string(n) + "</text>";
       if (two_lines)
         out += "<text x=\"" + coord(cx) + "\" y=\"" + coord(cy + 13) +
                "\" text-anchor=\"middle\" font-size=\"10\" fill=\"" + ink +
@@ -88,8 +94,8 @@ std::string render_confusion_heatmap(const Evaluation& e) {
     out += "<text class=\"row-label\" x=\"" + coord(left - 8) + "\" y=\"" +
            coord(top + middle + 4) + "\" text-anchor=\"end\">" + name + "</text>";
     const double x = left + middle, y = top + grid + 12;
-    out += "<text class=\"column-label\" transform=\"translate(" + coord(x + 4) + " " +
-           coord(y) + ") rotate(-40)\" text-anchor=\"end\">" + name + "</text>";
+    out += "<text class=\"column-label\" transform=\"translate(" + coord(x + 4) + " " + coord(y) +
+           ") rotate(-40)\" text-anchor=\"end\">" + name + "</text>";
   }
   out += "</g>";
   out += "<text class=\"axis-label\" transform=\"translate(14 " + coord(top + grid / 2) +

@@ -11,7 +11,7 @@ namespace {
 
 struct Frame {
   double left = 60, right = 0, top = 50, bottom = 0;  // plot area in user units
-  double x_lo = 1, x_hi = 1, y_lo = 0, y_hi = 1;       // data domain
+  double x_lo = 1, x_hi = 1, y_lo = 0, y_hi = 1;      // data domain
   double x(double epoch) const { return left + (epoch - x_lo) / (x_hi - x_lo) * (right - left); }
   double y(double v) const { return bottom - (v - y_lo) / (y_hi - y_lo) * (bottom - top); }
 };
@@ -22,11 +22,11 @@ std::string legend(const LineChart& chart, const Frame& f) {
   const double y = 18;
   auto entry = [&](const std::string& name, const std::string& color, bool dashed,
                    const std::string& css) {
-    out += "<g class=\"legend-item " + css + "\"><line x1=\"" + coord(x) + "\" y1=\"" +
-           coord(y) + "\" x2=\"" + coord(x + 22) + "\" y2=\"" + coord(y) + "\" stroke=\"" +
-           color + "\" stroke-width=\"2.5\"" +
-           (dashed ? " stroke-dasharray=\"5 3\"" : "") + "/><text x=\"" + coord(x + 28) +
-           "\" y=\"" + coord(y + 4) + "\">" + escape(name) + "</text></g>";
+    out += "<g class=\"legend-item " + css + "\"><line x1=\"" + coord(x) + "\" y1=\"" + coord(y) +
+           "\" x2=\"" + coord(x + 22) + "\" y2=\"" + coord(y) + "\" stroke=\"" + color +
+           "\" stroke-width=\"2.5\"" + (dashed ? " stroke-dasharray=\"5 3\"" : "") +
+           "/><text x=\"" + coord(x + 28) + "\" y=\"" + coord(y + 4) + "\">" + escape(name) +
+           "</text></g>";
     x += 40 + 6.8 * static_cast<double>(name.size());
   };
   for (const auto& s : chart.series) entry(s.name, s.color, s.dashed, "series-" + s.css_class);
@@ -58,8 +58,8 @@ std::string axes(const LineChart& chart, const Frame& f, const Ticks& y_ticks,
          coord(f.bottom + 36) + "\" text-anchor=\"middle\" fill=\"" + kInk + "\">epoch</text>";
   const double middle = (f.top + f.bottom) / 2;
   out += "<text class=\"axis-label\" transform=\"translate(14 " + coord(middle) +
-         ") rotate(-90)\" text-anchor=\"middle\" fill=\"" + kInk + "\">" +
-         escape(chart.y_label) + "</text>";
+         ") rotate(-90)\" text-anchor=\"middle\" fill=\"" + kInk + "\">" + escape(chart.y_label) +
+         "</text>";
   return out + "</g>";
 }
 
@@ -100,8 +100,7 @@ std::string best_marker(const LineChart& chart, const Frame& f) {
   const bool right_half = x > (f.left + f.right) / 2;
   out += "<text x=\"" + coord(right_half ? x - 6 : x + 6) + "\" y=\"" + coord(f.top - 6) +
          "\" font-size=\"11\" fill=\"" + kMuted + "\" text-anchor=\"" +
-         (right_half ? "end" : "start") + "\">best: epoch " + std::to_string(best + 1) +
-         "</text>";
+         (right_half ? "end" : "start") + "\">best: epoch " + std::to_string(best + 1) + "</text>";
   return out + "</g>";
 }
 
@@ -139,10 +138,12 @@ std::string render_line_chart(const LineChart& chart, int width, int height) {
   f.y_hi = y_ticks.values.back();
   const Ticks x_ticks = epoch_ticks(n, 10);
 
-  std::string out = "<svg class=\"chart learning-curve\" xmlns=\"http://www.w3.org/2000/svg\" "
-                    "width=\"" + std::to_string(width) + "\" height=\"" + std::to_string(height) +
-                    "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
-                    "\" role=\"img\" aria-label=\"" + escape(chart.title) + "\">";
+  std::string out =
+      "<svg class=\"chart learning-curve\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"" +
+      std::to_string(width) + "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " +
+      std::to_string(width) + " " + std::to_string(height) + "\" role=\"img\" aria-label=\"" +
+      escape(chart.title) + "\">";
   out += "<title>" + escape(chart.title) + "</title>";
   out += axes(chart, f, y_ticks, x_ticks);
   if (chart.marked_epoch >= 0 && chart.marked_epoch < n) out += best_marker(chart, f);

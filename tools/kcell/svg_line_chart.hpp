@@ -8,15 +8,15 @@
 namespace kcell_cli::svg {
 
 struct ChartSeries {
-  std::string name;            // legend text
+  std::string name;  // legend text
   std::string color;
   std::vector<double> values;  // one per epoch; NaN leaves a gap
   bool dashed = false;
-  std::string css_class;       // e.g. "train" -> class="series series-train"
+  std::string css_class;  // e.g. "train" -> class="series series-train"
 };
 
 struct LineChart {
-  std::string title;     // accessible name of the chart
+  std::string title;  // accessible name of the chart
   std::string y_label;
   std::vector<ChartSeries> series;
   int marked_epoch = -1;  // 0-based index of the best epoch; -1 for none

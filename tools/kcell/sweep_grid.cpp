@@ -26,8 +26,10 @@ std::vector<std::string> split_values(const std::string& text) {
   for (char c : text) {
     if (c == '(') ++depth;
     if (c == ')') --depth;
-    if (c == ',' && depth == 0) values.emplace_back();
-    else values.back() += c;
+    if (c == ',' && depth == 0)
+      values.emplace_back();
+    else
+      values.back() += c;
   }
   return values;
 }
@@ -39,9 +41,12 @@ std::vector<GridAxis> parse_grid(const std::vector<std::string>& texts) {
   for (const std::string& text : texts) {
     std::istringstream words(text);
     for (std::string token; words >> token;) {
-      if (starts_entry(token)) entries.push_back(token);
-      else if (!entries.empty()) entries.back() += " " + token;
-      else throw CLI::ValidationError("--grid", "expected KEY=VALUE,VALUE... at '" + token + "'");
+      if (starts_entry(token))
+        entries.push_back(token);
+      else if (!entries.empty())
+        entries.back() += " " + token;
+      else
+        throw CLI::ValidationError("--grid", "expected KEY=VALUE,VALUE... at '" + token + "'");
     }
   }
   if (entries.empty()) throw CLI::ValidationError("--grid", "is empty");
@@ -51,15 +56,15 @@ std::vector<GridAxis> parse_grid(const std::vector<std::string>& texts) {
     GridAxis axis;
     axis.key = entry.substr(0, entry.find('='));
     if (std::find(known.begin(), known.end(), axis.key) == known.end())
-      throw CLI::ValidationError("--grid", "'" + axis.key + "' is not a training option (one of "
-                                           "the options of kcell train, without --)");
+      throw CLI::ValidationError("--grid", "'" + axis.key +
+                                               "' is not a training option (one of "
+                                               "the options of kcell train, without --)");
     for (const GridAxis& other : axes)
       if (other.key == axis.key)
         throw CLI::ValidationError("--grid", "'" + axis.key + "' is given twice");
     axis.values = split_values(entry.substr(entry.find('=') + 1));
     for (const std::string& v : axis.values)
-      if (v.empty())
-        throw CLI::ValidationError("--grid", "'" + axis.key + "' has an empty value");
+      if (v.empty()) throw CLI::ValidationError("--grid", "'" + axis.key + "' has an empty value");
     axes.push_back(axis);
   }
   return axes;
@@ -106,7 +111,8 @@ TrainOptions apply_combination(const TrainOptions& base, const Combination& comb
 
 std::string describe_combination(const Combination& combination) {
   std::string text;
-  for (const auto& [key, value] : combination) text += (text.empty() ? "" : " ") + key + "=" + value;
+  for (const auto& [key, value] : combination)
+    text += (text.empty() ? "" : " ") + key + "=" + value;
   return text;
 }
 

@@ -31,9 +31,9 @@ std::vector<std::string> keys_of(const std::vector<SweepRow>& rows) {
   return keys;
 }
 
-const std::vector<std::string> kMetricHeaders = {"val_accuracy", "val_balanced_accuracy",
-                                                 "val_auc", "val_loss", "train_val_gap",
-                                                 "epoch", "minutes"};
+const std::vector<std::string> kMetricHeaders = {"val_accuracy", "val_balanced_accuracy", "val_auc",
+                                                 "val_loss",     "train_val_gap",         "epoch",
+                                                 "minutes"};
 
 std::vector<std::string> row_cells(size_t rank, const SweepRow& r) {
   std::vector<std::string> cells = {std::to_string(rank)};
@@ -81,8 +81,8 @@ SweepRow sweep_row(const Combination& combination, const RunHistory& history, do
 }
 
 const std::vector<std::string>& sweep_rank_metrics() {
-  static const std::vector<std::string> all = {"val_balanced_accuracy", "val_accuracy",
-                                               "val_auc", "val_loss"};
+  static const std::vector<std::string> all = {"val_balanced_accuracy", "val_accuracy", "val_auc",
+                                               "val_loss"};
   return all;
 }
 

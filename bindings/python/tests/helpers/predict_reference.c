@@ -9,19 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(const char *what) {
+static int fail(const char* what) {
   fprintf(stderr, "%s failed: %s\n", what, kcell_last_error());
   return 1;
 }
 
-int main(int argc, char **argv) {
-  kcell_model *model = NULL;
+int main(int argc, char** argv) {
+  kcell_model* model = NULL;
   kcell_model_info info;
   size_t count, image_bytes, read_bytes, n_probs;
   kcell_layout layout;
-  unsigned char *images;
-  float *probs;
-  FILE *f;
+  unsigned char* images;
+  float* probs;
+  FILE* f;
   int status = 1;
 
   if (argc != 6) {

@@ -8,9 +8,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define STRUCT(s) \
-  printf("%s sizeof %zu alignof %zu\n", #s, sizeof(s), offsetof(struct { char c; s x; }, x))
-#define FIELD(s, f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(s, f), sizeof(((s *)0)->f))
+#define STRUCT(s)                                      \
+  printf("%s sizeof %zu alignof %zu\n", #s, sizeof(s), \
+         offsetof(                                     \
+             struct {                                  \
+               char c;                                 \
+               s x;                                    \
+             },                                        \
+             x))
+#define FIELD(s, f) printf("%s.%s %zu %zu\n", #s, #f, offsetof(s, f), sizeof(((s*)0)->f))
 
 int main(void) {
   printf("KCELL_VERSION_NUMBER %d\n", KCELL_VERSION_NUMBER);
