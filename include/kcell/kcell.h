@@ -453,7 +453,8 @@ typedef enum kcell_decision {
   KCELL_DECISION_VALIDATION_PRIORS = 2, /**< Decisions under the validation split's class
                                              shares (the bias undoes the loss weights and the
                                              training split's priors). */
-  KCELL_DECISION_BALANCED = 3,          /**< Decisions under equal class shares: for balanced
+  KCELL_DECISION_BALANCED = 3,          /**< Decisions under equal class priors (Bayes' rule
+                                             from the validation priors): for balanced
                                              accuracy whatever the mix at use. */
   KCELL_DECISION_GIVEN = 4 /**< A model's bias set by kcell_model_set_decision_bias(). */
 } kcell_decision;

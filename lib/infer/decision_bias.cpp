@@ -27,9 +27,7 @@ std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* 
       log_p[i * kk + c] = std::log(std::max(p, 1e-30));
     }
   }
-  for (double& t : target)
-    t = target_kind == BiasTarget::equal_shares ? 1.0 / static_cast<double>(kk)
-                                                : t / static_cast<double>(n + kk);
+  for (double& t : target) t /= static_cast<double>(n + kk);
 
   // Gradient descent: the gradient is mean_i softmax(z_i + b) - target, and the Hessian's
   // largest eigenvalue is at most 1/2, so a step of 2 always descends.
@@ -51,6 +49,8 @@ std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* 
     }
     if (largest < 1e-7) break;
   }
+  if (target_kind == BiasTarget::equal_priors)
+    for (size_t c = 0; c < kk; ++c) b[c] -= std::log(target[c]);
   double centre = 0.0;
   for (double v : b) centre += v / static_cast<double>(kk);
   std::vector<float> out(kk);

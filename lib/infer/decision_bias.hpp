@@ -9,18 +9,20 @@
 
 namespace kcell::infer {
 
-// What the adjusted probabilities are fitted to: the labels' class shares (decisions under
-// the priors of the split the labels come from), or equal shares (decisions for balanced
-// accuracy, whatever the priors).
-enum class BiasTarget { label_shares, equal_shares };
+// The class priors the decisions are made under: those of the labels' split, or equal
+// priors (decisions for balanced accuracy, whatever the mix at use).
+enum class BiasTarget { label_shares, equal_priors };
 
 // The bias b that minimises the mean cross-entropy of softmax(log p_i + b) on n labelled
 // rows of k probabilities (softmax outputs of the plain model; logits differ from their
 // logarithms by a per-row constant, which b does not see). This is convex in b; at its
 // minimum the mean adjusted probability of every class equals that class's share of the
 // labels, smoothed as (count + 1) / (n + k) so that small or absent classes stay finite
-// (Saerens et al. 2002: prior adjustment by maximum likelihood), or 1/k with
-// BiasTarget::equal_shares. Returned centred (mean 0).
+// (Saerens et al. 2002: prior adjustment by maximum likelihood). The adjusted model is then
+// calibrated to the labels' priors π; BiasTarget::equal_priors moves it on to equal priors
+// by Bayes' rule, b_c - log π_c (Menon et al. 2021, logit adjustment), which decides as
+// p(x|c) alone does. It does not force equal shares of predictions: a model that separates
+// the classes well keeps its decisions. Returned centred (mean 0).
 // Throws invalid_argument for n == 0, k < 2, a label outside [0, k) or a non-finite row.
 std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels, size_t n,
                                      int k, BiasTarget target = BiasTarget::label_shares);

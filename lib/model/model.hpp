@@ -45,7 +45,7 @@ struct TrainingSummary {
 // How a model's decision bias came to be (kept in model files, reported by eval):
 //   argmax             no bias: the class of the largest probability;
 //   validation_priors  fitted so that decisions follow the validation split's class shares;
-//   balanced           fitted so that they follow equal shares (the best guess when the
+//   balanced           fitted for equal priors (the best guess when the
 //                      priors shift between splits: balanced accuracy, not the mix, counts);
 //   given              set by the user.
 enum class DecisionRule { argmax, validation_priors, balanced, given };

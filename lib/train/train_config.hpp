@@ -61,7 +61,7 @@ struct TrainResult {
 };
 
 // The decision bias fitted after training (model::DecisionRule): none (plain argmax),
-// to the validation priors, to equal shares (balanced), or automatic: balanced when the
+// to the validation priors, to equal priors (balanced), or automatic: balanced when the
 // training and validation class mixes differ beyond chance (train/prior_shift.hpp), the
 // validation priors otherwise.
 enum class DecisionFit { none, automatic, validation_priors, balanced };

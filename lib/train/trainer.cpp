@@ -139,7 +139,7 @@ void fit_decision(model::Model& model, const data::Split& train, const data::Dat
                    [](float p) { return std::isfinite(p); }))
     return;
   const infer::BiasTarget target = rule == model::DecisionRule::balanced
-                                       ? infer::BiasTarget::equal_shares
+                                       ? infer::BiasTarget::equal_priors
                                        : infer::BiasTarget::label_shares;
   model.set_decision_bias(
       infer::fit_decision_bias(e.probabilities.data(), e.labels.data(), e.count, k, target), rule);

@@ -166,8 +166,8 @@ TEST_CASE("the prior-shift test passes same-mix splits and flags a shifted mix")
   CHECK(class_priors_p_value({0, 0}, {3, 4}) == 1.0);
 }
 
-TEST_CASE("a balanced decision bias makes the mean adjusted probabilities equal") {
-  // Probabilities that favour class 1 three to one on average.
+TEST_CASE("a balanced decision bias is the validation-prior bias moved to equal priors") {
+  // Probabilities that favour class 1 three to one on average; a quarter of the labels are 0.
   std::vector<float> p;
   std::vector<int32_t> y;
   for (int i = 0; i < 400; ++i) {
@@ -176,13 +176,17 @@ TEST_CASE("a balanced decision bias makes the mean adjusted probabilities equal"
     p.push_back(1.f - q);
     y.push_back(i % 4 == 0 ? 0 : 1);
   }
+  const std::vector<float> prior = kcell::infer::fit_decision_bias(
+      p.data(), y.data(), 400, 2, kcell::infer::BiasTarget::label_shares);
   const std::vector<float> b = kcell::infer::fit_decision_bias(
-      p.data(), y.data(), 400, 2, kcell::infer::BiasTarget::equal_shares);
-  double mean0 = 0.0;
-  for (int i = 0; i < 400; ++i) {
-    const double a = std::log(p[2 * i]) + b[0], c = std::log(p[2 * i + 1]) + b[1];
-    mean0 += 1.0 / (1.0 + std::exp(c - a)) / 400.0;
-  }
-  CHECK(mean0 == doctest::Approx(0.5).epsilon(1e-4));
-  CHECK(b[0] > 0.f);
+      p.data(), y.data(), 400, 2, kcell::infer::BiasTarget::equal_priors);
+  // Bayes' rule from priors π = (101, 301) / 402 to equal ones: b_c - log π_c, centred.
+  const double shift = std::log(301.0 / 101.0);
+  CHECK((b[0] - b[1]) == doctest::Approx((prior[0] - prior[1]) + shift).epsilon(1e-4));
+  CHECK(b[0] > prior[0]);
+  // Not forced to equal shares of predictions: the rows of label 0 (p0 = 0.6) and of label 1
+  // (p0 = 0.1) are still told apart.
+  const auto decides_0 = [&](float p0) { return std::log(p0) + b[0] > std::log(1.f - p0) + b[1]; };
+  CHECK(decides_0(0.6f));
+  CHECK_FALSE(decides_0(0.1f));
 }
