@@ -1,5 +1,5 @@
-// Mixup and cutmix: the mixed loss and its gradient, the pixels of mixed batches, cutmix's
-// exact share, reproducibility, and the Beta draws they rest on.
+// Mixup and cutmix: the pixels of mixed batches, cutmix's exact share, reproducibility, and
+// the Beta draws they rest on (the mixed loss: test_train_loss.cpp).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,20 +9,12 @@
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
-#include "infer/loss.hpp"
 #include "train/batch_mixing.hpp"
 
-using kcell::infer::BatchLoss;
-using kcell::infer::LossOptions;
-using kcell::infer::SoftmaxCrossEntropy;
 using kcell::train::BatchMixer;
 using kcell::train::MixingOptions;
 
 namespace {
-
-const std::vector<float> logits3x4 = {0.5f,  -1.0f, 2.0f,  0.25f, 3.0f, 0.0f,
-                                      -2.0f, 1.0f,  -0.5f, 1.5f,  0.5f, -1.0f};
-const std::vector<int32_t> labels_a = {0, 3, 1}, labels_b = {2, 3, 0};
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
@@ -36,60 +28,6 @@ std::vector<float> numbered_images(int n, size_t image_size) {
 }
 
 }  // namespace
-
-TEST_CASE("a mixed loss with share 1 is exactly the plain loss and gradient") {
-  const SoftmaxCrossEntropy loss(4, LossOptions{{1.f, 2.f, 0.5f, 3.f}, 0.1f});
-  std::vector<float> plain(12), mixed(12);
-  const BatchLoss p = loss.compute(logits3x4.data(), labels_a.data(), 3, plain.data(), nullptr);
-  const BatchLoss m =
-      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 1.0, 3, mixed.data());
-  CHECK(m.loss == p.loss);
-  CHECK(m.sum == p.sum);
-  CHECK(m.weight == p.weight);
-  CHECK(m.correct == p.correct);
-  CHECK(same_bits(mixed, plain));
-  // Share 0 is the plain loss of the other labels.
-  const BatchLoss q = loss.compute(logits3x4.data(), labels_b.data(), 3, plain.data(), nullptr);
-  const BatchLoss n =
-      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 0.0, 3, mixed.data());
-  CHECK(n.loss == q.loss);
-  CHECK(n.correct == q.correct);
-  CHECK(same_bits(mixed, plain));
-}
-
-TEST_CASE("a mixed loss is the shares' blend of two plain losses, with its gradient") {
-  const SoftmaxCrossEntropy loss(4, LossOptions{{1.f, 2.f, 0.5f, 3.f}, 0.1f});
-  const double lambda = 0.3;
-  std::vector<float> da(12), db(12), d(12);
-  const BatchLoss a = loss.compute(logits3x4.data(), labels_a.data(), 3, da.data(), nullptr);
-  const BatchLoss b = loss.compute(logits3x4.data(), labels_b.data(), 3, db.data(), nullptr);
-  const BatchLoss m =
-      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), lambda, 3, d.data());
-  CHECK(m.loss == doctest::Approx(lambda * a.loss + (1 - lambda) * b.loss).epsilon(1e-12));
-  CHECK(m.weight == doctest::Approx(lambda * a.weight + (1 - lambda) * b.weight));
-  CHECK(m.sum / m.weight == doctest::Approx(m.loss).epsilon(1e-12));
-  CHECK(m.correct == b.correct);  // the larger share's labels
-  for (size_t j = 0; j < d.size(); ++j)
-    CHECK(d[j] == doctest::Approx(lambda * da[j] + (1 - lambda) * db[j]).epsilon(1e-6));
-
-  // Central finite differences of the mixed loss.
-  std::vector<float> z = logits3x4;
-  const float h = 1e-2f;
-  for (size_t i = 0; i < z.size(); ++i) {
-    const float keep = z[i];
-    z[i] = keep + h;
-    const double up =
-        loss.compute_mixed(z.data(), labels_a.data(), labels_b.data(), lambda, 3, nullptr).loss;
-    z[i] = keep - h;
-    const double down =
-        loss.compute_mixed(z.data(), labels_a.data(), labels_b.data(), lambda, 3, nullptr).loss;
-    z[i] = keep;
-    CHECK(d[i] == doctest::Approx((up - down) / (2.0 * h)).epsilon(1e-3));
-  }
-  CHECK_THROWS_AS(
-      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 1.5, 3, nullptr),
-      kcell::Error);
-}
 
 TEST_CASE("mixup blends each image with its partner by the returned share") {
   const int n = 6, c = 2, h = 3, w = 3;

@@ -87,6 +87,17 @@ CLI::Validator parses_as(const std::string& description, Parse parse) {
       description);
 }
 
+// True when all of `text` is a number, put in `v`.
+bool whole_number(const std::string& text, double& v) {
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return used > 0 && used == text.size();
+}
+
 // A real number in [lo, hi] (or (lo, hi] when `above`), with a message that says so.
 CLI::Validator number_in(double lo, double hi, bool above = false) {
   char text[64];
@@ -95,13 +106,7 @@ CLI::Validator number_in(double lo, double hi, bool above = false) {
   return CLI::Validator(
       [lo, hi, above, range](std::string& text) -> std::string {
         double v = 0;
-        size_t used = 0;
-        try {
-          v = std::stod(text, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        const bool ok = used == text.size() && used > 0 && v <= hi && (above ? v > lo : v >= lo);
+        const bool ok = whole_number(text, v) && v <= hi && (above ? v > lo : v >= lo);
         return ok ? "" : "'" + text + "' is not a number in " + range;
       },
       "NUMBER in " + range);
@@ -125,14 +130,8 @@ std::string number(double value) {
 double parse_ema(const std::string& text) {
   if (text == "auto") return -1.0;
   if (text == "off") return 0.0;
-  size_t used = 0;
   double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !(v > 0.0 && v < 1.0))
+  if (!whole_number(text, v) || !(v > 0.0 && v < 1.0))
     throw CLI::ValidationError("--ema",
                                "expected a decay in (0, 1), auto or off; got '" + text + "'");
   return v;
