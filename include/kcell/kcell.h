@@ -531,6 +531,18 @@ typedef struct kcell_train_params {
                                     (kcell_model_decision_bias()); ::KCELL_DECISION_AUTO
                                     (the default, 1; older versions read any non-zero
                                     value as "fit"), ::KCELL_DECISION_ARGMAX (0) for none. */
+  double ema_decay;            /**< An exponential moving average of the weights and
+                                    batch-norm statistics, updated after every optimiser
+                                    step, is what validation, model selection, the decision
+                                    bias and the trained model use: 0 off; in (0, 1) its
+                                    decay; negative (the default, -1): automatic, a time
+                                    constant of 5 % of the run's steps (docs/recipe.md). */
+  float mixup_alpha;           /**< Mixup of training batches: images and labels blended
+                                    in Beta(α, α) shares; 0 (the default) off. */
+  float cutmix_alpha;          /**< CutMix of training batches: a rectangle of another image
+                                    pasted, labels in the shares of the pixels; 0 (the
+                                    default) off. With both alphas, each batch uses one of
+                                    the two, chosen evenly. */
 } kcell_train_params;
 
 /**

@@ -112,6 +112,9 @@ void fill_defaults(kcell_train_params& p) {
   p.precision = KCELL_PRECISION_FP32;
   p.validate_every = r.validate_every;
   p.fit_decision_bias = decision_value(r.decision);
+  p.ema_decay = r.ema_decay;
+  p.mixup_alpha = r.mixup_alpha;
+  p.cutmix_alpha = r.cutmix_alpha;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -295,6 +298,9 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(precision);
   KCELL_TAKE(validate_every);
   KCELL_TAKE(fit_decision_bias);
+  KCELL_TAKE(ema_decay);
+  KCELL_TAKE(mixup_alpha);
+  KCELL_TAKE(cutmix_alpha);
   return p;
 }
 #undef KCELL_TAKE
@@ -369,6 +375,9 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
                                               std::to_string(p.validate_every));
   c.validate_every = p.validate_every;
   c.decision = decision_fit(p.fit_decision_bias);
+  c.ema_decay = p.ema_decay;  // the trainer checks these before anything changes
+  c.mixup_alpha = p.mixup_alpha;
+  c.cutmix_alpha = p.cutmix_alpha;
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;

@@ -38,6 +38,14 @@ inline void fill_uniform(std::vector<float>& v, double bound, SplitMix64& rng) {
   for (float& x : v) x = static_cast<float>((2.0 * rng.uniform01() - 1.0) * bound);
 }
 
+// log X for a draw X ~ Gamma(shape, 1), shape > 0: Marsaglia and Tsang (2000) with
+// Box–Muller normals, and for shape < 1 their boost Gamma(shape + 1) * U^(1/shape). In logs
+// because U^(1/shape) underflows for small shapes.
+double log_gamma_draw(SplitMix64& rng, double shape);
+
+// A draw from Beta(a, b), a, b > 0, as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+double beta_draw(SplitMix64& rng, double a, double b);
+
 // Mixes a seed with a stream number (e.g. the epoch) into an independent seed.
 uint64_t derive_seed(uint64_t seed, uint64_t stream);
 

@@ -39,9 +39,27 @@ class SoftmaxCrossEntropy {
   BatchLoss compute(const float* logits, const int32_t* labels, int n, float* dlogits,
                     float* probs) const;
 
+  // The loss of a mixed batch (mixup, cutmix): lambda * CE(labels_a) + (1 - lambda) *
+  // CE(labels_b), each term exactly compute()'s loss with its own weight total, and its
+  // gradient into dlogits (if not NULL). In the result, weight is lambda * W_a + (1 -
+  // lambda) * W_b and sum = loss * weight (so epoch means weigh batches as compute() does),
+  // and correct counts the labels of the larger share (labels_a on a tie). lambda = 1
+  // gives compute()'s numbers exactly.
+  BatchLoss compute_mixed(const float* logits, const int32_t* labels_a, const int32_t* labels_b,
+                          double lambda, int n, float* dlogits) const;
+
   int num_classes() const { return k_; }
 
  private:
+  // One target of a loss: a label per row and its share of the loss.
+  struct Target {
+    const int32_t* labels;
+    double share;
+  };
+  // sum_t share_t * CE(targets[t].labels), the one implementation of both computes.
+  BatchLoss compute_targets(const float* logits, const Target* targets, int count, int n,
+                            float* dlogits, float* probs) const;
+
   int k_;
   std::vector<float> weights_;  // k entries, all 1 when none were given
   double weight_total_;         // sum of weights_

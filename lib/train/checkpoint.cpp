@@ -1,6 +1,6 @@
 // Checkpoint files: a zip (written like a model file) holding checkpoint.json (the run's
 // state and fingerprint), model.kcell (a whole model file) and float32 .npy members for
-// the optimizer's buffers and the best epoch's weights.
+// the optimizer's buffers, the best epoch's weights and the weight average.
 #include "train/checkpoint.hpp"
 
 #include <nlohmann/json.hpp>
@@ -33,7 +33,11 @@ constexpr char kModelMember[] = "model.kcell";
 constexpr uint64_t kMaxStateBytes = 64ull << 20;
 
 std::string optimizer_member(size_t i) { return "optimizer/" + std::to_string(i) + ".npy"; }
-std::string best_member(const std::string& tensor) { return "best/" + tensor + ".npy"; }
+std::string tensor_member(const char* prefix, const std::string& tensor) {
+  return std::string(prefix) + "/" + tensor + ".npy";
+}
+constexpr char kBestPrefix[] = "best";
+constexpr char kAveragePrefix[] = "ema";
 
 // JSON has no NaN or infinity: a checkpoint keeps them exactly (io::json_exact_number).
 Ordered number(double v) { return io::json_exact_number(v); }
@@ -55,6 +59,20 @@ void add_floats(io::ZipWriter& zip, const std::string& name, const std::vector<i
                 const std::vector<float>& values) {
   const std::vector<uint8_t> npy = io::npy_float32(shape, values.data(), values.size());
   zip.add(name, npy.data(), npy.size());
+}
+
+// Every tensor of `snapshot` as member prefix/<tensor name>.npy.
+void add_snapshot(io::ZipWriter& zip, const char* prefix, nn::Network& net,
+                  const WeightSnapshot& snapshot) {
+  const std::vector<nn::Param*> params = net.params();
+  const std::vector<nn::Buffer*> buffers = net.buffers();
+  if (snapshot.params().size() != params.size() || snapshot.buffers().size() != buffers.size())
+    fail(Status::internal, std::string("the ") + prefix + " snapshot does not fit the network");
+  for (size_t i = 0; i < params.size(); ++i)
+    add_floats(zip, tensor_member(prefix, params[i]->name), params[i]->shape, snapshot.params()[i]);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    add_floats(zip, tensor_member(prefix, buffers[i]->name), buffers[i]->shape,
+               snapshot.buffers()[i]);
 }
 
 // Typed reads from checkpoint.json, keyed by field name: a problem names the field.
@@ -100,6 +118,27 @@ std::vector<uint64_t> shape_of(const Tensor& t) {
   return std::vector<uint64_t>(t.shape.begin(), t.shape.end());
 }
 
+// The members add_snapshot wrote under `prefix`, for a network with these tensors.
+void expect_snapshot(std::set<std::string>& expected, const char* prefix,
+                     const std::vector<nn::Param*>& params,
+                     const std::vector<nn::Buffer*>& buffers) {
+  for (const nn::Param* p : params) expected.insert(tensor_member(prefix, p->name));
+  for (const nn::Buffer* b : buffers) expected.insert(tensor_member(prefix, b->name));
+}
+
+WeightSnapshot read_snapshot(io::ZipArchive& zip, const char* prefix,
+                             const std::vector<nn::Param*>& params,
+                             const std::vector<nn::Buffer*>& buffers) {
+  std::vector<std::vector<float>> values, buffer_values;
+  for (const nn::Param* p : params)
+    values.push_back(read_floats(zip, tensor_member(prefix, p->name), shape_of(*p)));
+  for (const nn::Buffer* b : buffers)
+    buffer_values.push_back(read_floats(zip, tensor_member(prefix, b->name), shape_of(*b)));
+  WeightSnapshot s;
+  s.assign(std::move(values), std::move(buffer_values));
+  return s;
+}
+
 }  // namespace
 
 void write_checkpoint(const std::string& path, model::Model& model, const RunState& state,
@@ -123,7 +162,9 @@ void write_checkpoint(const std::string& path, model::Model& model, const RunSta
         {"since_best", state.tracker.since_best}}},
       {"best_weights", has_best},
       {"history", history}};
-  const std::string text = doc.dump(2) + "\n";
+  Ordered full = doc;
+  if (!state.average.empty()) full["weight_average"] = {{"steps", state.average_steps}};
+  const std::string text = full.dump(2) + "\n";
 
   io::ZipWriter zip;
   zip.add(kStateMember, text.data(), text.size());
@@ -133,26 +174,15 @@ void write_checkpoint(const std::string& path, model::Model& model, const RunSta
     const std::vector<float>& t = state.optimizer.tensors[i];
     add_floats(zip, optimizer_member(i), {static_cast<int64_t>(t.size())}, t);
   }
-  if (has_best) {
-    const std::vector<nn::Param*> params = model.network().params();
-    const std::vector<nn::Buffer*> buffers = model.network().buffers();
-    if (state.best_weights.params().size() != params.size() ||
-        state.best_weights.buffers().size() != buffers.size())
-      fail(Status::internal, "the best-weights snapshot does not fit the network");
-    for (size_t i = 0; i < params.size(); ++i)
-      add_floats(zip, best_member(params[i]->name), params[i]->shape,
-                 state.best_weights.params()[i]);
-    for (size_t i = 0; i < buffers.size(); ++i)
-      add_floats(zip, best_member(buffers[i]->name), buffers[i]->shape,
-                 state.best_weights.buffers()[i]);
-  }
+  if (has_best) add_snapshot(zip, kBestPrefix, model.network(), state.best_weights);
+  if (!state.average.empty()) add_snapshot(zip, kAveragePrefix, model.network(), state.average);
   const std::vector<uint8_t> bytes = zip.finish();
   write_file_atomically(path, bytes.data(), bytes.size());
 }
 
 Checkpoint read_checkpoint(const std::string& path, model::Model& model,
-                           const OptimizerState& optimizer_like, const Fingerprint& fingerprint,
-                           int max_epochs) {
+                           const OptimizerState& optimizer_like, bool with_average,
+                           const Fingerprint& fingerprint, int max_epochs) {
   io::ZipArchive zip(path);
   if (!zip.has_member(kStateMember))
     fail(Status::format,
@@ -204,6 +234,12 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   const bool has_best = r.boolean(doc, "best_weights");
   if (has_best != (s.tracker.best_epoch >= 0))
     r.error("best_weights", "disagrees with tracker.best_epoch");
+  // Checkpoints of runs without a weight average have no such field.
+  const bool has_average = doc.contains("weight_average");
+  if (has_average != with_average)
+    r.error("weight_average", has_average ? "is present; the run has no weight average"
+                                          : "is missing; the run has a weight average");
+  if (has_average) s.average_steps = r.unsigned_integer(r.at(doc, "weight_average"), "steps");
   const json& history = r.at(doc, "history");
   if (!history.is_array() || history.size() != static_cast<size_t>(epochs_done))
     r.error("history", "must be an array of epochs_done records");
@@ -229,10 +265,8 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   for (size_t i = 0; i < optimizer_like.tensors.size(); ++i) expected.insert(optimizer_member(i));
   const std::vector<nn::Param*> params = model.network().params();
   const std::vector<nn::Buffer*> net_buffers = model.network().buffers();
-  if (has_best) {
-    for (const nn::Param* p : params) expected.insert(best_member(p->name));
-    for (const nn::Buffer* b : net_buffers) expected.insert(best_member(b->name));
-  }
+  if (has_best) expect_snapshot(expected, kBestPrefix, params, net_buffers);
+  if (has_average) expect_snapshot(expected, kAveragePrefix, params, net_buffers);
   for (const std::string& member : zip.member_names())
     if (expected.count(member) == 0)
       fail(Status::format, path + ": unexpected member '" + io::printable(member) + "'");
@@ -261,14 +295,8 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
   for (size_t i = 0; i < optimizer_like.tensors.size(); ++i)
     s.optimizer.tensors.push_back(read_floats(
         zip, optimizer_member(i), {static_cast<uint64_t>(optimizer_like.tensors[i].size())}));
-  if (has_best) {
-    std::vector<std::vector<float>> best_params, best_buffers;
-    for (const nn::Param* p : params)
-      best_params.push_back(read_floats(zip, best_member(p->name), shape_of(*p)));
-    for (const nn::Buffer* b : net_buffers)
-      best_buffers.push_back(read_floats(zip, best_member(b->name), shape_of(*b)));
-    s.best_weights.assign(std::move(best_params), std::move(best_buffers));
-  }
+  if (has_best) s.best_weights = read_snapshot(zip, kBestPrefix, params, net_buffers);
+  if (has_average) s.average = read_snapshot(zip, kAveragePrefix, params, net_buffers);
   return c;
 }
 

@@ -26,6 +26,9 @@ struct RunState {
   BestEpochTracker::State tracker;
   OptimizerState optimizer;
   WeightSnapshot best_weights;  // empty unless a monitor has found a best epoch
+  // The weight average (TrainConfig::ema_decay) and its update count; empty without one.
+  WeightSnapshot average;
+  uint64_t average_steps = 0;
 };
 
 // Writes `model` and `state` to `path` atomically (common/atomic_file.hpp): a crash while
@@ -43,10 +46,11 @@ struct Checkpoint {
 // a kcell checkpoint of a supported version, written by a run with this `fingerprint`
 // (Status::invalid_argument naming the first setting that differs otherwise), for a
 // model like `model` (architecture, input, classes), with an optimizer state shaped like
-// `optimizer_like` and no more than `max_epochs` epochs. Anything else wrong is
+// `optimizer_like`, a weight average exactly when `with_average`, and no more than
+// `max_epochs` epochs. Anything else wrong is
 // Status::format naming the path and the problem; Status::io if it cannot be read.
 Checkpoint read_checkpoint(const std::string& path, model::Model& model,
-                           const OptimizerState& optimizer_like, const Fingerprint& fingerprint,
-                           int max_epochs);
+                           const OptimizerState& optimizer_like, bool with_average,
+                           const Fingerprint& fingerprint, int max_epochs);
 
 }  // namespace kcell::train

@@ -27,6 +27,7 @@ TrainConfig recommended_config() {
   c.early_stopping.patience = -1;  // automatic
   c.validate_every = 0;            // automatic
   c.decision = DecisionFit::automatic;
+  c.ema_decay = kRecipeEmaDecay;
   return c;
 }
 
@@ -42,6 +43,11 @@ double relative_cost(const spec::Architecture& arch, int channels, int height, i
   } catch (const Error&) {
     return 1.0;  // an input the reference does not fit (smaller than 4 px a side)
   }
+}
+
+double automatic_ema_decay(size_t total_steps) {
+  const double tau = std::max(kMinEmaSteps, kEmaRunFraction * static_cast<double>(total_steps));
+  return std::clamp(1.0 - 1.0 / tau, kMinEmaDecay, kMaxEmaDecay);
 }
 
 TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost) {
@@ -65,6 +71,7 @@ TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double
     const int validations = (c.epochs + c.validate_every - 1) / c.validate_every;
     c.early_stopping.patience = std::max(kMinPatience, (validations + 3) / 4);
   }
+  if (c.ema_decay < 0.0) c.ema_decay = automatic_ema_decay(static_cast<size_t>(c.epochs) * steps);
   return c;
 }
 

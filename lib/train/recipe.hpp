@@ -20,6 +20,11 @@ namespace kcell::train {
 //   warm-up     5 % of the run's E*S steps; an explicit warm-up is cut to a fifth of them.
 //   validation  every V = max(1, round(E / kMaxValidations)) epochs, and after the last.
 //   patience    max(kMinPatience, ceil(validations / 4)) validations without improvement.
+//   EMA decay   d = 1 - 1 / tau with tau = max(kMinEmaSteps, kEmaRunFraction * E * S) steps,
+//               clamped to [kMinEmaDecay, kMaxEmaDecay]: the average spans the same share of
+//               every run (its time constant tau; the weights of 3 tau steps ago weigh
+//               e^-3 = 5 %), so a short run's average does not lag behind its whole
+//               schedule and a long one's still smooths the noise of the last steps.
 inline constexpr size_t kTargetSteps = 2000;
 inline constexpr size_t kMaxSteps = 12000;
 inline constexpr int kMinEpochs = 10;
@@ -28,15 +33,27 @@ inline constexpr int kMaxValidations = 50;
 inline constexpr int kMinPatience = 3;
 inline constexpr double kWarmupFraction = 0.05;
 inline constexpr double kMaxWarmupFraction = 0.2;
+inline constexpr double kEmaRunFraction = 0.05;
+inline constexpr double kMinEmaSteps = 10.0;
+inline constexpr double kMinEmaDecay = 0.9;
+inline constexpr double kMaxEmaDecay = 0.9999;
+
+// The recipe's weight averaging (TrainConfig::ema_decay): negative is automatic, by the
+// rule above. Kept apart from the mechanism's default (0, off) until experiments settle it.
+inline constexpr double kRecipeEmaDecay = -1.0;
+
+// The automatic EMA decay for a run of `total_steps` optimiser steps (the rule above).
+double automatic_ema_decay(size_t total_steps);
 
 // The recipe: AdamW (lr 1e-3, decoupled weight decay 0.05), cosine with warm-up, batch 128,
 // flips and quarter turns, loss weights 1/sqrt(class count), the best epoch by validation
-// balanced accuracy, and every length setting automatic.
+// balanced accuracy, weight averaging (kRecipeEmaDecay), and every length setting
+// automatic. Mixup and cutmix stay off.
 TrainConfig recommended_config();
 
 // `config` with its automatic settings (epochs 0, warmup_epochs < 0, validate_every 0,
-// patience < 0) replaced by the rule above for `train_count` training images. Explicit
-// settings stay, except a warm-up longer than a fifth of the run, which is shortened.
+// patience < 0, ema_decay < 0) replaced by the rule above for `train_count` training images.
+// Explicit settings stay, except a warm-up longer than a fifth of the run, which is shortened.
 TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost = 1.0);
 
 // The recommended network: a preset name (spec/presets.cpp).

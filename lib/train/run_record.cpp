@@ -89,6 +89,10 @@ decltype(model::TrainingSummary::parameters) settings_of(const TrainConfig& c) {
   }
   if (c.auto_class_weights) p["class_weights"] = std::string("auto");
   if (c.balanced_sampler) p["sampler"] = std::string("balanced");
+  // Only when on, so that a checkpoint of a run without them still matches its run.
+  if (c.ema_decay != 0.0) p["ema_decay"] = c.ema_decay;
+  if (c.mixup_alpha > 0.f) p["mixup_alpha"] = static_cast<double>(c.mixup_alpha);
+  if (c.cutmix_alpha > 0.f) p["cutmix_alpha"] = static_cast<double>(c.cutmix_alpha);
   const data::AugmentOptions& a = c.augment;
   if (a.any()) {
     p["augment_hflip"] = static_cast<double>(a.hflip);

@@ -93,8 +93,17 @@ struct TrainConfig {
   // shuffle (train::balanced_indices).
   bool balanced_sampler = false;
   data::AugmentOptions augment;  // training batches only; nothing enabled by default
-  uint64_t seed = 42;            // shuffling, sampling, augmentation and dropout
-  int num_threads = 0;           // 0: the kcell_set_num_threads() value
+  // An exponential moving average of the weights and batch-norm statistics, updated after
+  // every optimiser step (train/weight_average.hpp), is what validation, model selection,
+  // the decision-bias fit and the final model use. 0: off; in (0, 1): its decay; < 0:
+  // automatic (train/recipe.hpp).
+  double ema_decay = 0.0;
+  // Mixup / cutmix of training batches (train/batch_mixing.hpp): Beta(alpha, alpha)
+  // shares; 0: off. With both, each batch uses one of them, chosen evenly.
+  float mixup_alpha = 0.f;
+  float cutmix_alpha = 0.f;
+  uint64_t seed = 42;   // shuffling, sampling, augmentation and dropout
+  int num_threads = 0;  // 0: the kcell_set_num_threads() value
   // Arithmetic of the training steps (validation stays fp32). bf16 needs AVX-512 BF16:
   // train() throws Status::unsupported before changing the model otherwise.
   nn::Precision precision = nn::Precision::fp32;

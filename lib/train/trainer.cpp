@@ -20,6 +20,7 @@
 #include "infer/model_engine.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
+#include "train/batch_mixing.hpp"
 #include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
 #include "train/finite.hpp"
@@ -30,6 +31,7 @@
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
+#include "train/weight_average.hpp"
 
 namespace kcell::train {
 namespace {
@@ -40,9 +42,11 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Stream numbers for derive_seed: one per epoch's shuffle, one for dropout.
+// Stream numbers for derive_seed: one per epoch's shuffle, one for dropout, augmentation
+// and batch mixing.
 constexpr uint64_t dropout_stream = 0xD50F00D;
 constexpr uint64_t augment_stream = 0xA06E7;
+constexpr uint64_t mixing_stream = 0x313C5;
 
 [[noreturn]] void stop_not_finite(model::Model& model, LastGoodState& last_good,
                                   const std::string& what, int epoch, size_t batch) {
@@ -169,6 +173,13 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   check_early_stopping(config.early_stopping, val != nullptr);
   if (config.resume && config.checkpoint_path.empty())
     fail(Status::invalid_argument, "resume needs a checkpoint path");
+  // Negative decays were made automatic (a number) by resolve_length.
+  if (!(config.ema_decay >= 0.0 && config.ema_decay < 1.0))
+    fail(Status::invalid_argument,
+         "ema_decay must be 0 (off), negative (automatic) or in (0, 1), got " +
+             std::to_string(config.ema_decay));
+  const MixingOptions mixing{config.mixup_alpha, config.cutmix_alpha};
+  check_mixing(mixing);
   nn::Network& net = model.network();
   net.set_training_precision(config.precision);  // throws before any change if unsupported
   // Training moves the weights an int8 calibration belongs to: back to fp32 inference.
@@ -182,8 +193,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       config.checkpoint_path.empty() ? Fingerprint{} : run_fingerprint(model, train, val, config);
   std::optional<Checkpoint> resumed;
   if (config.resume && file_exists(config.checkpoint_path))
-    resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(), fingerprint,
-                              config.epochs);
+    resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(),
+                              config.ema_decay > 0.0, fingerprint, config.epochs);
 
   const data::Split& split = train.split(data::SplitId::train);
   const bool first_run = model.normalization().empty();
@@ -207,6 +218,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
                          config.batch_size);
   batcher.set_augmentation(config.augment);
+  BatchMixer mixer(mixing, model.channels(), model.height(), model.width());
   const size_t batches = batcher.num_batches();
   const LearningRateSchedule schedule(
       {config.schedule, config.learning_rate, config.epochs, batches, config.warmup_epochs});
@@ -227,6 +239,10 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   int epochs_before = summary.epochs_trained;
   summary.best_epoch = -1;  // this run's weights replace whatever was best before
   model.set_training_summary(summary);
+  // The average starts from the weights training starts from (a resumed run's: its
+  // checkpoint's average replaces it below).
+  std::optional<WeightAverage> average;
+  if (config.ema_decay > 0.0) average.emplace(net, config.ema_decay);
   BestEpochTracker tracker(config.early_stopping);
   WeightSnapshot best_weights;
   EpochStats best_stats;
@@ -239,6 +255,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     optimizer->restore(run.optimizer);
     tracker.restore(run.tracker);
     best_weights = run.best_weights;
+    if (average) average->restore(run.average, run.average_steps);
     if (tracker.best_epoch() >= 0) best_stats = run.history[tracker.best_epoch()];
     net.set_dropout_step(run.dropout_step);
     if (config.on_epoch)
@@ -256,6 +273,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
                                               : shuffled_indices(split.count, epoch_seed));
     batcher.set_augment_seed(
         derive_seed(derive_seed(config.seed, augment_stream), static_cast<uint64_t>(epoch)));
+    const uint64_t mixing_seed =
+        derive_seed(derive_seed(config.seed, mixing_stream), static_cast<uint64_t>(epoch));
     double loss_sum = 0.0, weight_sum = 0.0;
     size_t correct = 0, seen = 0;
     double lr = config.learning_rate;
@@ -269,8 +288,16 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       if (dlogits.size() < static_cast<size_t>(n) * k)  // only if an order outgrows rows
         dlogits.resize(static_cast<size_t>(n) * k);
       last_good.save();
-      const float* logits = net.forward(batcher.images(), n, true);
-      const infer::BatchLoss l = loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
+      // A batch mixes from (seed, epoch, batch) alone, as augmentation does.
+      const float* images = mixing.enabled()
+                                ? mixer.mix(batcher.images(), batcher.labels(), n,
+                                            derive_seed(mixing_seed, static_cast<uint64_t>(b)))
+                                : batcher.images();
+      const float* logits = net.forward(images, n, true);
+      const infer::BatchLoss l =
+          mixing.enabled() ? loss.compute_mixed(logits, batcher.labels(), mixer.partner_labels(),
+                                                mixer.lambda(), n, dlogits.data())
+                           : loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
       if (!std::isfinite(l.loss))
         stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
       net.backward(dlogits.data());
@@ -283,6 +310,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       if (!weights_finite(params, net.buffers()))
         stop_not_finite(model, last_good, "a weight became NaN or infinite in the step", epoch, b);
       net.weights_changed();
+      if (average) average->update();
 
       loss_sum += l.sum;
       weight_sum += l.weight;
@@ -307,14 +335,19 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
         stats.train_val_gap = std::numeric_limits<double>::quiet_NaN();
     const bool validate_now =
         val && ((epoch + 1) % config.validate_every == 0 || epoch + 1 == config.epochs);
-    if (validate_now) validate(model, *val, stats);
     stats.learning_rate = lr;
-    stats.seconds = seconds_since(start);
-    record_epoch(summary, stats);
-    if (config.early_stopping.monitor != Monitor::none && validate_now &&
-        tracker.update(epoch, stats)) {
-      best_weights.take(net);
-      best_stats = stats;
+    {
+      // Validation and model selection see the weight average; training goes on with the
+      // training weights.
+      const AverageInNetwork averaged(validate_now && average ? &*average : nullptr);
+      if (validate_now) validate(model, *val, stats);
+      stats.seconds = seconds_since(start);
+      record_epoch(summary, stats);
+      if (config.early_stopping.monitor != Monitor::none && validate_now &&
+          tracker.update(epoch, stats)) {
+        best_weights.take(net);
+        best_stats = stats;
+      }
     }
     model.set_training_summary(summary);
     result.epochs_run = epoch + 1;
@@ -325,6 +358,10 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       run.tracker = tracker.state();
       run.optimizer = optimizer->state();
       run.best_weights = best_weights;
+      if (average) {
+        run.average = average->snapshot();
+        run.average_steps = average->steps();
+      }
       write_checkpoint(config.checkpoint_path, model, run, fingerprint, config.kcell_version);
     }
     if (config.progress) {
@@ -342,9 +379,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       break;
     }
   }
-  // Model selection: hand back the best epoch's weights and batch-norm statistics.
+  // Model selection: hand back the best epoch's weights and batch-norm statistics (its
+  // weight average, with one), else the last epoch's average if there is one.
   // The summary names the best epoch only now, when the model really holds it (a cancelled
-  // or diverged run keeps its last weights).
+  // or diverged run keeps its last training weights).
+  if (best_weights.empty() && average) average->swap();
   if (!best_weights.empty()) {
     best_weights.restore(net);
     result.best_epoch = tracker.best_epoch();

@@ -30,6 +30,13 @@ namespace kcell::train {
 // With a monitor in config.early_stopping (which needs `val`), the model ends with the
 // parameters and batch-norm statistics of the best epoch by that number; with a patience,
 // training stops once that many epochs in a row have not improved on the best.
+//
+// With config.ema_decay, validation, model selection, the decision-bias fit and the model
+// handed back use the weight average (train/weight_average.hpp) instead of the training
+// weights: the average of the best epoch, or of the last without a monitor (a cancelled
+// or diverged run still keeps its training weights, as above). With mixup or cutmix
+// (config.mixup_alpha, cutmix_alpha), each training batch is mixed from (seed, epoch,
+// batch) alone (train/batch_mixing.hpp).
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
                   const TrainConfig& config);
 

@@ -1,5 +1,7 @@
 /* Training checkpoints: a run interrupted after an epoch and resumed from its checkpoint
- * ends bit for bit as the uninterrupted run (weights, statistics, metadata, history);
+ * ends bit for bit as the uninterrupted run (weights, statistics, metadata, history), with
+ * a weight average (EMA) and batch mixing on, and with neither (a checkpoint as kcell wrote
+ * it before they existed);
  * checkpoints change nothing in a run; a checkpoint of another run, or a damaged one, is
  * refused with a clear status and message and leaves the model as it was. */
 #include <kcell/kcell.h>
@@ -42,6 +44,8 @@ static int cancel_at(const kcell_progress* p, void* user) {
 
 /* The augmentation default_params points to. */
 static kcell_augmentation augmentation;
+/* The scenario: EMA and batch mixing on or off. */
+static int g_averaged = 1;
 
 static void default_params(kcell_train_params* p) {
   kcell_train_params_default(p);
@@ -55,6 +59,9 @@ static void default_params(kcell_train_params* p) {
   augmentation.hflip = 0.5;
   augmentation.shift = 1;
   p->augmentation = &augmentation;
+  p->ema_decay = g_averaged ? 0.9 : 0.0;
+  p->mixup_alpha = g_averaged ? 0.4f : 0.f;
+  p->cutmix_alpha = g_averaged ? 1.f : 0.f;
 }
 
 static kcell_model* new_model(void) {
@@ -202,15 +209,14 @@ static void refused(const char* path, const kcell_train_params* base, kcell_stat
   kcell_model_free(m);
 }
 
-int main(void) {
+/* Every check, for the scenario g_averaged says. */
+static void check_checkpoints(void) {
   kcell_train_params p;
   kcell_history *plain_history = NULL, *full_history = NULL;
   bytes plain, full, again;
   canceller after_epoch_1 = {1, 0}, inside_epoch_2 = {2, 3};
   long size;
 
-  g_data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
-  CHECK(g_data != NULL);
   CHECK(kcell_history_create(&plain_history) == KCELL_OK);
   CHECK(kcell_history_create(&full_history) == KCELL_OK);
   remove(CKPT_FULL);
@@ -254,6 +260,12 @@ int main(void) {
   default_params(&p);
   augmentation.hflip = 0.0;
   refused(CKPT_FULL, &p, KCELL_ERROR_INVALID_ARGUMENT, "augment");
+  default_params(&p);
+  p.ema_decay = g_averaged ? 0.0 : 0.9;
+  refused(CKPT_FULL, &p, KCELL_ERROR_INVALID_ARGUMENT, "'ema_decay'");
+  default_params(&p);
+  p.mixup_alpha = g_averaged ? 0.f : 0.4f;
+  refused(CKPT_FULL, &p, KCELL_ERROR_INVALID_ARGUMENT, "'mixup_alpha'");
 
   /* A damaged checkpoint is a format error; so is a file that is no checkpoint. */
   default_params(&p);
@@ -279,6 +291,15 @@ int main(void) {
   kcell_free(full.data);
   kcell_history_free(plain_history);
   kcell_history_free(full_history);
+}
+
+int main(void) {
+  g_data = synthetic_dataset(SIDE, 2, N_TRAIN, N_VAL);
+  CHECK(g_data != NULL);
+  g_averaged = 1;
+  check_checkpoints();
+  g_averaged = 0;
+  check_checkpoints();
   kcell_dataset_free(g_data);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;

@@ -360,6 +360,13 @@ static void t_kcell_train(void) {
   TRAIN_WITH(fit_decision_bias, -1);
   TRAIN_WITH2(min_delta, -0.5, monitor, KCELL_MONITOR_VAL_ACCURACY);
   TRAIN_WITH2(min_delta, NAN, monitor, KCELL_MONITOR_VAL_AUC);
+  TRAIN_WITH(ema_decay, 1.0); /* negative is automatic */
+  TRAIN_WITH(ema_decay, 1.5);
+  TRAIN_WITH(ema_decay, NAN);
+  TRAIN_WITH(mixup_alpha, -0.2f);
+  TRAIN_WITH(mixup_alpha, NAN);
+  TRAIN_WITH(cutmix_alpha, -1.f);
+  TRAIN_WITH(cutmix_alpha, INFINITY);
   AUGMENT_WITH(struct_size, 0);
   AUGMENT_WITH(struct_size, 3);
   AUGMENT_WITH(hflip, 2.0);

@@ -125,6 +125,23 @@ TEST_CASE("a combination overrides only its keys") {
   CHECK(o.augment == base.augment);
 }
 
+TEST_CASE("ema mixup and cutmix are grid keys and reach the train parameters") {
+  const std::vector<GridAxis> axes = parse_grid({"ema=auto,off,0.999 mixup=0,0.2 cutmix=1"});
+  REQUIRE(axes.size() == 3);
+  const TrainOptions o =
+      apply_combination(TrainOptions{}, {{"ema", "0.999"}, {"mixup", "0.2"}, {"cutmix", "1"}});
+  TrainParamStorage storage;
+  const kcell_train_params p = make_train_params(o, storage);
+  CHECK(p.ema_decay == 0.999);
+  CHECK(p.mixup_alpha == 0.2f);
+  CHECK(p.cutmix_alpha == 1.f);
+  CHECK(parse_ema("auto") < 0);
+  CHECK(parse_ema("off") == 0);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"ema", "1"}}), CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"ema", "0.9x"}}), CLI::ValidationError);
+  CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"mixup", "-1"}}), CLI::ValidationError);
+}
+
 TEST_CASE("a precision grid key sets the training arithmetic and refuses int8") {
   const TrainOptions o = apply_combination(TrainOptions{}, {{"precision", "bf16"}});
   CHECK(o.precision == "bf16");
@@ -181,6 +198,9 @@ TEST_CASE("the program's defaults are the library's recipe, field by field") {
   CHECK(p.validate_every == lib.validate_every);
   CHECK(p.fit_decision_bias == lib.fit_decision_bias);
   CHECK(p.precision == lib.precision);
+  CHECK(p.ema_decay == lib.ema_decay);
+  CHECK(p.mixup_alpha == lib.mixup_alpha);
+  CHECK(p.cutmix_alpha == lib.cutmix_alpha);
   REQUIRE(p.augmentation != nullptr);
   REQUIRE(lib.augmentation != nullptr);
   CHECK(p.augmentation->hflip == lib.augmentation->hflip);

@@ -1,7 +1,10 @@
-// Softmax cross-entropy: values, gradients and PyTorch's weighting / smoothing semantics.
+// Softmax cross-entropy: values, gradients and PyTorch's weighting / smoothing semantics,
+// and the mixed loss of mixup / cutmix batches.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
+#include <utility>
 #include <vector>
 
 #include "common/error.hpp"
@@ -18,23 +21,40 @@ namespace {
 const std::vector<float> logits3x4 = {0.5f,  -1.0f, 2.0f,  0.25f, 3.0f, 0.0f,
                                       -2.0f, 1.0f,  -0.5f, 1.5f,  0.5f, -1.0f};
 const std::vector<int32_t> labels3 = {0, 3, 1};
+// Two label sets of one mixed batch.
+const std::vector<int32_t>& labels_a = labels3;
+const std::vector<int32_t> labels_b = {2, 3, 0};
 
-// Central finite differences of the mean loss with respect to each logit.
-std::vector<double> numeric_gradient(const SoftmaxCrossEntropy& loss, std::vector<float> z,
-                                     const std::vector<int32_t>& y) {
-  const int n = static_cast<int>(y.size());
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Central finite differences of `loss_of(z)` with respect to each logit.
+template <class LossOf>
+std::vector<double> numeric_gradient(LossOf loss_of, std::vector<float> z) {
   std::vector<double> g(z.size());
   const float h = 1e-2f;
   for (size_t i = 0; i < z.size(); ++i) {
     const float keep = z[i];
     z[i] = keep + h;
-    const double up = loss.compute(z.data(), y.data(), n, nullptr, nullptr).loss;
+    const double up = loss_of(z);
     z[i] = keep - h;
-    const double down = loss.compute(z.data(), y.data(), n, nullptr, nullptr).loss;
+    const double down = loss_of(z);
     z[i] = keep;
     g[i] = (up - down) / (2.0 * h);
   }
   return g;
+}
+
+// ... of the mean loss of labels y.
+std::vector<double> numeric_gradient(const SoftmaxCrossEntropy& loss, std::vector<float> z,
+                                     const std::vector<int32_t>& y) {
+  const int n = static_cast<int>(y.size());
+  return numeric_gradient(
+      [&](const std::vector<float>& x) {
+        return loss.compute(x.data(), y.data(), n, nullptr, nullptr).loss;
+      },
+      std::move(z));
 }
 
 }  // namespace
@@ -158,4 +178,51 @@ TEST_CASE("bad loss settings and labels are rejected with invalid_argument") {
           const int32_t y[] = {2};
           loss.compute(z, y, 1, nullptr, nullptr);
         }) == Status::invalid_argument);
+}
+
+TEST_CASE("a mixed loss with share 1 is exactly the plain loss and gradient") {
+  const SoftmaxCrossEntropy loss(4, LossOptions{{1.f, 2.f, 0.5f, 3.f}, 0.1f});
+  std::vector<float> plain(12), mixed(12);
+  const BatchLoss p = loss.compute(logits3x4.data(), labels_a.data(), 3, plain.data(), nullptr);
+  const BatchLoss m =
+      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 1.0, 3, mixed.data());
+  CHECK(m.loss == p.loss);
+  CHECK(m.sum == p.sum);
+  CHECK(m.weight == p.weight);
+  CHECK(m.correct == p.correct);
+  CHECK(same_bits(mixed, plain));
+  // Share 0 is the plain loss of the other labels.
+  const BatchLoss q = loss.compute(logits3x4.data(), labels_b.data(), 3, plain.data(), nullptr);
+  const BatchLoss n =
+      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 0.0, 3, mixed.data());
+  CHECK(n.loss == q.loss);
+  CHECK(n.correct == q.correct);
+  CHECK(same_bits(mixed, plain));
+}
+
+TEST_CASE("a mixed loss is the shares' blend of two plain losses, with its gradient") {
+  const SoftmaxCrossEntropy loss(4, LossOptions{{1.f, 2.f, 0.5f, 3.f}, 0.1f});
+  const double lambda = 0.3;
+  std::vector<float> da(12), db(12), d(12);
+  const BatchLoss a = loss.compute(logits3x4.data(), labels_a.data(), 3, da.data(), nullptr);
+  const BatchLoss b = loss.compute(logits3x4.data(), labels_b.data(), 3, db.data(), nullptr);
+  const BatchLoss m =
+      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), lambda, 3, d.data());
+  CHECK(m.loss == doctest::Approx(lambda * a.loss + (1 - lambda) * b.loss).epsilon(1e-12));
+  CHECK(m.weight == doctest::Approx(lambda * a.weight + (1 - lambda) * b.weight));
+  CHECK(m.sum / m.weight == doctest::Approx(m.loss).epsilon(1e-12));
+  CHECK(m.correct == b.correct);  // the larger share's labels
+  for (size_t j = 0; j < d.size(); ++j)
+    CHECK(d[j] == doctest::Approx(lambda * da[j] + (1 - lambda) * db[j]).epsilon(1e-6));
+
+  const std::vector<double> numeric = numeric_gradient(
+      [&](const std::vector<float>& z) {
+        return loss.compute_mixed(z.data(), labels_a.data(), labels_b.data(), lambda, 3, nullptr)
+            .loss;
+      },
+      logits3x4);
+  for (size_t i = 0; i < d.size(); ++i) CHECK(d[i] == doctest::Approx(numeric[i]).epsilon(1e-3));
+  CHECK_THROWS_AS(
+      loss.compute_mixed(logits3x4.data(), labels_a.data(), labels_b.data(), 1.5, 3, nullptr),
+      kcell::Error);
 }

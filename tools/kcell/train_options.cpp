@@ -87,6 +87,17 @@ CLI::Validator parses_as(const std::string& description, Parse parse) {
       description);
 }
 
+// True when all of `text` is a number, put in `v`.
+bool whole_number(const std::string& text, double& v) {
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return used > 0 && used == text.size();
+}
+
 // A real number in [lo, hi] (or (lo, hi] when `above`), with a message that says so.
 CLI::Validator number_in(double lo, double hi, bool above = false) {
   char text[64];
@@ -95,13 +106,7 @@ CLI::Validator number_in(double lo, double hi, bool above = false) {
   return CLI::Validator(
       [lo, hi, above, range](std::string& text) -> std::string {
         double v = 0;
-        size_t used = 0;
-        try {
-          v = std::stod(text, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        const bool ok = used == text.size() && used > 0 && v <= hi && (above ? v > lo : v >= lo);
+        const bool ok = whole_number(text, v) && v <= hi && (above ? v > lo : v >= lo);
         return ok ? "" : "'" + text + "' is not a number in " + range;
       },
       "NUMBER in " + range);
@@ -121,6 +126,16 @@ std::string number(double value) {
 }
 
 }  // namespace
+
+double parse_ema(const std::string& text) {
+  if (text == "auto") return -1.0;
+  if (text == "off") return 0.0;
+  double v = 0;
+  if (!whole_number(text, v) || !(v > 0.0 && v < 1.0))
+    throw CLI::ValidationError("--ema",
+                               "expected a decay in (0, 1), auto or off; got '" + text + "'");
+  return v;
+}
 
 kcell_augmentation parse_augment(const std::string& list) {
   kcell_augmentation a = kcell::default_augmentation();
@@ -231,6 +246,23 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "(no bias)")
       ->check(CLI::IsMember({"auto", "validation", "balanced", "argmax", "bias"}))
       ->capture_default_str();
+  cmd.add_option("--ema", o.ema,
+                 "Exponential moving average of the weights, used for validation, model "
+                 "selection and the saved model: a decay in (0, 1) (e.g. 0.999), auto (a time "
+                 "constant of 5% of the run's steps) or off")
+      ->check(parses_as("DECAY|auto|off", [](const std::string& v) { parse_ema(v); }))
+      ->capture_default_str();
+  cmd.add_option("--mixup", o.mixup,
+                 "Mixup: blend training images and their labels in Beta(ALPHA, ALPHA) shares "
+                 "(e.g. 0.2); 0: off")
+      ->check(number_in(0, 100))
+      ->capture_default_str();
+  cmd.add_option("--cutmix", o.cutmix,
+                 "CutMix: paste a rectangle of another training image, labels in the shares "
+                 "of the pixels, its size from Beta(ALPHA, ALPHA) (e.g. 1); 0: off. With "
+                 "--mixup, each batch uses one of the two")
+      ->check(number_in(0, 100))
+      ->capture_default_str();
   cmd.add_option("--class-names", o.class_names,
                  "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
                  "for files named so, else 0..k-1), NAME,NAME,... or @FILE (one per line)")
@@ -241,7 +273,8 @@ std::vector<std::string> train_option_names() {
   return {"model",    "epochs",     "batch",          "optimizer",    "lr",
           "momentum", "schedule",   "warmup",         "weight-decay", "label-smoothing",
           "seed",     "threads",    "precision",      "augment",      "class-weights",
-          "balanced", "early-stop", "validate-every", "decision",     "class-names"};
+          "balanced", "early-stop", "validate-every", "decision",     "class-names",
+          "ema",      "mixup",      "cutmix"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -296,6 +329,9 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   params.patience = stop.patience;
   params.validate_every = o.validate_every;
   params.fit_decision_bias = decision_value(o.decision);
+  params.ema_decay = parse_ema(o.ema);
+  params.mixup_alpha = static_cast<float>(o.mixup);
+  params.cutmix_alpha = static_cast<float>(o.cutmix);
   return params;
 }
 
@@ -319,6 +355,9 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
   s.emplace_back("validate-every",
                  o.validate_every > 0 ? std::to_string(o.validate_every) : "auto");
   s.emplace_back("decision", o.decision);
+  s.emplace_back("ema", o.ema);
+  s.emplace_back("mixup", number(o.mixup));
+  s.emplace_back("cutmix", number(o.cutmix));
   s.emplace_back("seed", std::to_string(o.seed));
   s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");
   s.emplace_back("precision", o.precision);

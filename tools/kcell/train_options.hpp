@@ -39,6 +39,9 @@ struct TrainOptions {
   // auto, validation (alias bias), balanced or argmax: a ::kcell_decision.
   std::string decision = "auto";
   std::string class_names = "auto";
+  std::string ema = "auto";  // a decay in (0, 1), auto or off
+  double mixup = 0;          // Beta alpha; 0: off
+  double cutmix = 0;
 };
 
 // Registers every training option on `cmd`, bound to `o` (not --data, --out and the like,
@@ -65,6 +68,10 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
 
 // Name-value pairs of the effective settings, in option order, for reports.
 std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOptions& o);
+
+// The ema_decay of an --ema value: "auto" is negative, "off" 0, else the number; throws
+// CLI::ValidationError for anything else or a number outside (0, 1).
+double parse_ema(const std::string& text);
 
 // The monitored metric's name ("val_balanced_accuracy"), or "" without early stopping.
 std::string monitor_name(const TrainOptions& o);

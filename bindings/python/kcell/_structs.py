@@ -131,6 +131,9 @@ class TrainParamsC(_Mirror):
         ("precision", c_int32),
         ("validate_every", c_int),
         ("fit_decision_bias", c_int),
+        ("ema_decay", c_double),
+        ("mixup_alpha", c_float),
+        ("cutmix_alpha", c_float),
     ]
 
 

@@ -53,6 +53,7 @@ def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     assert (p.schedule, p.monitor, p.patience) == (kcell.Schedule.COSINE, kcell.Monitor.AUTO, -1)
     assert p.auto_class_weights == 2 and p.fit_decision_bias == 1 and p.validate_every == 0
     assert p.augmentation.erase_max_area == 0.25 and p.class_weights is None
+    assert p.ema_decay < 0 and p.mixup_alpha == 0 and p.cutmix_alpha == 0  # EMA automatic
     p = kcell.TrainParams(optimizer="adamw", schedule=kcell.Schedule.COSINE, monitor=2,
                           precision="fp32", class_weights=np.array([1, 2, 3]),
                           checkpoint_path=os.path.join("a", "b"), augmentation={"shift": 2})
@@ -176,6 +177,7 @@ def test_fields_past_an_older_librarys_struct_are_refused(small_data, fresh_mode
     with pytest.raises(kcell.UnsupportedError, match="precision"):
         fresh_model.train(small_data, params=params)
     # An older library fills only its prefix: the newer fields stay zero.
-    params = kcell.TrainParams(epochs=1, batch_size=16, num_threads=1, fit_decision_bias=0)
+    params = kcell.TrainParams(epochs=1, batch_size=16, num_threads=1, fit_decision_bias=0,
+                               ema_decay=0)
     object.__setattr__(params, "_library_size", older)
     assert len(fresh_model.train(small_data, params=params)) == 1  # defaults pass

@@ -90,6 +90,9 @@ int main(void) {
   FIELD(kcell_train_params, precision);
   FIELD(kcell_train_params, validate_every);
   FIELD(kcell_train_params, fit_decision_bias);
+  FIELD(kcell_train_params, ema_decay);
+  FIELD(kcell_train_params, mixup_alpha);
+  FIELD(kcell_train_params, cutmix_alpha);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, struct_size);
