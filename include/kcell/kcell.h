@@ -266,15 +266,15 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
  * kcell_evaluate(), kcell_evaluate_details(), kcell_model_save(),
  * kcell_model_save_to_memory() and the getters kcell_model_num_params(),
  * kcell_model_get_info(), kcell_model_architecture(), kcell_model_summary(),
- * kcell_model_normalization(), kcell_model_class_name()), and the two that change only the
- * inference settings, under a lock of their own: kcell_model_set_inference_precision() and
- * kcell_model_calibrate_int8() (calls already running finish with the precision and
- * calibration they started with). kcell_train() and kcell_model_set_class_names() are
- * exclusive, and kcell checks it: while one of them runs on the model, any other call on
- * it (from another thread, or from the training's own progress callback: a nested
- * kcell_train(), a kcell_predict()) returns ::KCELL_ERROR_BUSY without running, and they
- * return ::KCELL_ERROR_BUSY themselves if another call is using the model.
- * kcell_model_free() during a call is deferred until the call returns (see there).
+ * kcell_model_normalization(), kcell_model_class_name(), kcell_model_tta()), and the two that
+ * change only the inference settings, under a lock of their own:
+ * kcell_model_set_inference_precision() and kcell_model_calibrate_int8() (calls already running
+ * finish with the precision and calibration they started with). kcell_train(),
+ * kcell_model_set_class_names() and kcell_model_set_tta() are exclusive, and kcell checks it: while
+ * one of them runs on the model, any other call on it (from another thread, or from the training's
+ * own progress callback: a nested kcell_train(), a kcell_predict()) returns ::KCELL_ERROR_BUSY
+ * without running, and they return ::KCELL_ERROR_BUSY themselves if another call is using the
+ * model. kcell_model_free() during a call is deferred until the call returns (see there).
  * @{ */
 
 /** A network architecture with its weights and input normalisation. */
@@ -965,6 +965,48 @@ KCELL_API kcell_status kcell_model_decision_rule(const kcell_model* model, int32
  */
 KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model* model, const float* bias,
                                                      size_t count);
+
+/**
+ * Test-time augmentation: the views of each image whose softmax probabilities prediction
+ * and evaluation average before the decision bias (kcell_model_decision_bias()) applies to
+ * the mean. Values of kcell_model_tta() and kcell_model_set_tta().
+ */
+typedef enum kcell_tta {
+  KCELL_TTA_NONE = 0,    /**< The image only. */
+  KCELL_TTA_FLIPS = 1,   /**< The image and its left-right mirror (2 views). */
+  KCELL_TTA_FLIPS4 = 2,  /**< Those and their up-down mirrors (4 views). */
+  KCELL_TTA_DIHEDRAL = 3 /**< The 8 flips and quarter turns (square images only). */
+} kcell_tta;
+
+/**
+ * @brief Tells which test-time augmentation the model's predictions and evaluations use.
+ *
+ * kcell_train() chooses it from the training augmentation (the largest set whose views
+ * training could produce: ::KCELL_TTA_DIHEDRAL for square images with a flip and `rot90`,
+ * ::KCELL_TTA_FLIPS4 with both flips, ::KCELL_TTA_FLIPS with `hflip` only, else
+ * ::KCELL_TTA_NONE; docs/recipe.md) before fitting the decision bias on it, unless
+ * kcell_model_set_tta() set one on this handle. It is saved in model files; a new model, or
+ * one loaded from a file from before it existed, has ::KCELL_TTA_NONE. An ensemble's
+ * members each use their own; this tells the first member's.
+ * @param model The model.
+ * @param tta   Receives a ::kcell_tta.
+ */
+KCELL_API kcell_status kcell_model_tta(const kcell_model* model, int32_t* tta);
+
+/**
+ * @brief Sets the test-time augmentation of the model's later predictions and evaluations
+ *        (of every member of an ensemble).
+ *
+ * A later kcell_train() of this handle keeps it (and fits the decision bias under it)
+ * instead of choosing one from its augmentation. The decision bias the model has was fitted
+ * under the set it had then. Exclusive, like kcell_model_set_class_names(): while another
+ * call uses the model it returns ::KCELL_ERROR_BUSY.
+ * @param model The model.
+ * @param tta   A ::kcell_tta.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for a value that is not a ::kcell_tta, or
+ *         ::KCELL_TTA_DIHEDRAL for a model whose input is not square.
+ */
+KCELL_API kcell_status kcell_model_set_tta(kcell_model* model, int32_t tta);
 
 /** @} */
 

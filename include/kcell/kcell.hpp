@@ -456,6 +456,14 @@ class Model {
   void set_decision_bias(const std::vector<float>& bias) {
     check(kcell_model_set_decision_bias(get(), bias.empty() ? nullptr : bias.data(), bias.size()));
   }
+  /** The test-time augmentation of predictions and evaluations (kcell_model_tta()). */
+  kcell_tta tta() const {
+    int32_t tta = KCELL_TTA_NONE;
+    check(kcell_model_tta(get(), &tta));
+    return static_cast<kcell_tta>(tta);
+  }
+  /** Sets the test-time augmentation (kcell_model_set_tta()). */
+  void set_tta(kcell_tta tta) { check(kcell_model_set_tta(get(), tta)); }
 
   /** The C handle, still owned by this object. */
   kcell_model* get() const noexcept { return handle_.get(); }

@@ -1,5 +1,5 @@
 // Describing a model through the C API: shape and training info, architecture text,
-// summary table, input normalisation and class names.
+// summary table, input normalisation, class names, decision bias and test-time augmentation.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -18,6 +18,12 @@ using kcell::api::InUse;
 using kcell::api::require;
 
 namespace {
+
+static_assert(KCELL_TTA_NONE == static_cast<int>(kcell::model::Tta::none) &&
+                  KCELL_TTA_FLIPS == static_cast<int>(kcell::model::Tta::flips) &&
+                  KCELL_TTA_FLIPS4 == static_cast<int>(kcell::model::Tta::flips4) &&
+                  KCELL_TTA_DIHEDRAL == static_cast<int>(kcell::model::Tta::dihedral),
+              "kcell_tta and model::Tta number the sets alike");
 
 // The string-out convention: needed is always told; the text is copied only if it fits.
 void copy_out(const std::string& text, char* buffer, size_t capacity, size_t* needed,
@@ -176,6 +182,29 @@ KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model* model, const f
     require(model, "model");
     if (count > 0) require(bias, "bias");
     model->model->set_decision_bias(std::vector<float>(bias, bias + count));
+  });
+}
+
+KCELL_API kcell_status kcell_model_tta(const kcell_model* model, int32_t* tta) {
+  return guarded([&] {
+    require(model, "model");
+    require(tta, "tta");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    *tta = static_cast<int32_t>(model->model->tta());
+  });
+}
+
+KCELL_API kcell_status kcell_model_set_tta(kcell_model* model, int32_t tta) {
+  return guarded([&] {
+    require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
+    if (tta < KCELL_TTA_NONE || tta > KCELL_TTA_DIHEDRAL)
+      kcell::fail(Status::invalid_argument,
+                  "tta must be a kcell_tta (0 none, 1 flips, 2 flips4, 3 dihedral), got " +
+                      std::to_string(tta));
+    // Members share their input shape: if the first accepts it, so do the others.
+    for (kcell::model::Model* m : model->members())
+      m->set_tta(static_cast<kcell::model::Tta>(tta), true);
   });
 }
 

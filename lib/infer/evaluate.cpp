@@ -4,6 +4,7 @@
 #include "infer/loss.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
+#include "infer/tta.hpp"
 #include "model/split_check.hpp"
 
 namespace kcell::infer {
@@ -25,7 +26,7 @@ size_t argmax_hits(const float* logits, const int32_t* labels, int n, int k) {
 }  // namespace
 
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
-                    int batch_size, bool keep_probabilities) {
+                    int batch_size, bool keep_probabilities, std::optional<model::Tta> tta) {
   model::check_split_fits(model, dataset, id, model::split_description(id));
   const data::Split& split = dataset.split(id);
   const int k = model.num_classes();
@@ -48,11 +49,14 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   // Through the inference engine, as prediction: its folded batch norms round differently
   // from the training network's, and evaluation must give what prediction gives.
   const std::shared_ptr<infer::InferenceEngine> engine = infer::inference_engine(model);
+  const model::Tta views = tta.value_or(model.tta());
   std::vector<float> logits;
   for (size_t b = 0; b < batcher.num_batches(); ++b) {
     const int n = batcher.load(b);
     logits.resize(static_cast<size_t>(n) * static_cast<size_t>(k));
-    engine->logits(batcher.images(), static_cast<size_t>(n), logits.data());
+    // With test-time augmentation, the logarithms of the mean view probabilities: loss,
+    // accuracy and bias then treat them as prediction does.
+    tta_logits(*engine, batcher.images(), static_cast<size_t>(n), model, views, logits.data());
     if (!bias.empty()) {
       plain_correct += argmax_hits(logits.data(), batcher.labels(), n, k);
       if (keep_probabilities)

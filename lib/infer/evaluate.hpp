@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -27,9 +28,12 @@ struct Evaluation {
 };
 
 // Checks the split (see check_split_fits) and evaluates it in order, with the model's
-// decision bias added to the logits (and without, for plain_*). keep_probabilities also
+// decision bias added to the logits (and without, for plain_*), under the model's
+// test-time augmentation or `tta` when given (as predict(): the bias applies to the mean of
+// the views' probabilities, and the loss is that of the result). keep_probabilities also
 // returns every softmax row (for metrics such as AUC).
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId split,
-                    int batch_size, bool keep_probabilities = false);
+                    int batch_size, bool keep_probabilities = false,
+                    std::optional<model::Tta> tta = std::nullopt);
 
 }  // namespace kcell::infer

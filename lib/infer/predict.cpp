@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "infer/model_engine.hpp"
+#include "infer/tta.hpp"
 #include "model/normalization.hpp"
 
 namespace kcell::infer {
@@ -53,10 +54,12 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
   const int k = model.num_classes();
   const model::PixelNormalizer normalizer(model.normalization(), channels, pixels);
   const float* bias = model.decision_bias().empty() ? nullptr : model.decision_bias().data();
+  const model::Tta tta = model.tta();
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     // Chunks may run on several threads at once: everything they write is their own.
     engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {
+      TtaWork work;
       std::vector<uint8_t> planar(layout == Layout::nhwc ? image : 0);
       float* input = ctx.input_buffer();
       for (size_t i = 0; i < n; ++i) {
@@ -67,7 +70,8 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
         }
         normalizer.convert(src, input + i * image);
       }
-      softmax_rows(ctx.run(input), n, k, probabilities + first * static_cast<size_t>(k), bias);
+      softmax_rows(tta_logits(ctx, input, n, model, tta, work), n, k,
+                   probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);
@@ -88,11 +92,14 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
                                          (std::isnan(images[i]) ? "NaN" : "infinite") +
                                          " value at element " + std::to_string(i % image) +
                                          "; inputs must be finite");
+  const model::Tta tta = model.tta();
   try {
     const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
     engine->for_each_chunk(count, [&](InferenceContext& ctx, size_t first, size_t n) {
-      // run() reads the caller's floats directly: no copy is needed.
-      softmax_rows(ctx.run(images + first * image), n, k,
+      // run() reads the caller's floats directly: no copy is needed (the views of test-time
+      // augmentation are copies).
+      TtaWork work;
+      softmax_rows(tta_logits(ctx, images + first * image, n, model, tta, work), n, k,
                    probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {

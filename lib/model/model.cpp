@@ -89,6 +89,33 @@ bool decision_rule_from_name(const std::string& name, DecisionRule* rule) {
   return false;
 }
 
+namespace {
+constexpr const char* kTtaNames[] = {"none", "flips", "flips4", "dihedral"};
+}
+
+const char* tta_name(Tta tta) { return kTtaNames[static_cast<int>(tta)]; }
+
+bool tta_from_name(const std::string& name, Tta* tta) {
+  for (int i = 0; i < 4; ++i)
+    if (name == kTtaNames[i]) {
+      *tta = static_cast<Tta>(i);
+      return true;
+    }
+  return false;
+}
+
+int tta_views(Tta tta) { return 1 << static_cast<int>(tta); }
+
+void Model::set_tta(Tta tta, bool given) {
+  if (tta == Tta::dihedral && height_ != width_)
+    fail(Status::invalid_argument,
+         "dihedral test-time augmentation turns images by quarter turns and needs square "
+         "images; the model's input is " +
+             std::to_string(height_) + "x" + std::to_string(width_) + " (use flips4)");
+  tta_ = tta;
+  tta_given_ = given;
+}
+
 void Model::set_decision_bias(std::vector<float> bias, DecisionRule rule) {
   if (!bias.empty() && bias.size() != static_cast<size_t>(num_classes_))
     fail(Status::invalid_argument, "a decision bias needs one value per class (" +

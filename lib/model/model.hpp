@@ -53,6 +53,18 @@ const char* decision_rule_name(DecisionRule rule);  // "argmax", "validation_pri
 // The rule of that name; false if none has it.
 bool decision_rule_from_name(const std::string& name, DecisionRule* rule);
 
+// Test-time augmentation: the views of an image whose softmax probabilities prediction
+// and evaluation average (infer/tta.hpp):
+//   none      the image only (1 view);
+//   flips     it and its left-right mirror (2);
+//   flips4    those and their up-down mirrors (4);
+//   dihedral  the 8 flips and quarter turns (square images only).
+enum class Tta { none, flips, flips4, dihedral };
+const char* tta_name(Tta tta);  // "none", "flips", "flips4", "dihedral"
+// The set of that name; false if none has it.
+bool tta_from_name(const std::string& name, Tta* tta);
+int tta_views(Tta tta);  // 1, 2, 4 or 8
+
 // Most trainable parameters a model may have (ResNet-18 has 11M): 64M floats are 256 MB
 // of weights, about 1 GB with gradients and optimiser state. Status::limit above it.
 constexpr int64_t kMaxModelParams = int64_t{1} << 26;
@@ -101,6 +113,14 @@ class Model {
   DecisionRule decision_rule() const { return decision_rule_; }
   void set_decision_bias(std::vector<float> bias, DecisionRule rule = DecisionRule::given);
 
+  // The test-time augmentation of predictions and evaluations: none until set. Training
+  // chooses it from its augmentation unless it was `given` (by the user, who asked for
+  // that set: training then keeps it); loading a file sets it as not given. Throws
+  // invalid_argument for dihedral on a non-square input.
+  Tta tta() const { return tta_; }
+  bool tta_given() const { return tta_given_; }
+  void set_tta(Tta tta, bool given = false);
+
   const TrainingSummary& training_summary() const { return training_summary_; }
   void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
 
@@ -127,6 +147,8 @@ class Model {
   std::vector<std::string> class_names_;  // num_classes_ names, or empty for the defaults
   std::vector<float> decision_bias_;
   DecisionRule decision_rule_ = DecisionRule::argmax;
+  Tta tta_ = Tta::none;
+  bool tta_given_ = false;
   TrainingSummary training_summary_;
   mutable InferenceState inference_state_;
 };

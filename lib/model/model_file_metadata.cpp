@@ -38,6 +38,7 @@ ModelMetadata metadata_of(Model& model, const std::string& kcell_version) {
   m.normalization = model.normalization();
   m.decision_bias = model.decision_bias();
   m.decision_rule = model.decision_rule();
+  m.tta = model.tta();
   m.training = model.training_summary();
   for (const nn::Param* p : model.network().params()) m.parameters.push_back(p->name);
   for (const nn::Buffer* b : model.network().buffers()) m.buffers.push_back(b->name);
@@ -78,6 +79,7 @@ std::string metadata_to_json(const ModelMetadata& m) {
     doc["decision_bias"] = m.decision_bias;
     doc["decision_rule"] = decision_rule_name(m.decision_rule);
   }
+  doc["tta"] = tta_name(m.tta);
   doc["seed"] = m.seed;
   doc["tensors"] = Ordered::object();
   doc["tensors"]["parameters"] = m.parameters;
@@ -139,6 +141,13 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
         fail(Status::format, where + ": decision_rule \"" + name +
                                  "\" is not validation_priors, balanced or given");
     }
+  }
+
+  // Optional: files written before test-time augmentation existed predict without it.
+  if (const auto tta = doc.find("tta"); tta != doc.end()) {
+    const std::string name = r.text(*tta, "tta");
+    if (!tta_from_name(name, &m.tta))
+      fail(Status::format, where + ": tta \"" + name + "\" is not none, flips, flips4 or dihedral");
   }
 
   const json& tensors = r.object(doc, "tensors", "tensors");

@@ -26,6 +26,7 @@ struct ModelMetadata {
   std::vector<float> decision_bias;  // empty: plain argmax (and files before it existed)
   // Files with a bias from before the rule was recorded fitted it to validation priors.
   DecisionRule decision_rule = DecisionRule::argmax;
+  Tta tta = Tta::none;  // files before it existed have none
   TrainingSummary training;
   std::vector<std::string> parameters;  // tensor names, in network order
   std::vector<std::string> buffers;

@@ -82,6 +82,7 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   as_format_error(where + ": class_names", [&] { model->set_class_names(meta.class_names); });
   as_format_error(where + ": decision_bias",
                   [&] { model->set_decision_bias(meta.decision_bias, meta.decision_rule); });
+  as_format_error(where + ": tta", [&] { model->set_tta(meta.tta); });
   model->set_training_summary(meta.training);
 
   std::vector<nn::Param*> params = model->network().params();

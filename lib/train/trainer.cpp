@@ -18,6 +18,7 @@
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
 #include "infer/model_engine.hpp"
+#include "infer/tta.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
 #include "train/batch_mixing.hpp"
@@ -81,8 +82,9 @@ void adopt(model::Model& saved, model::Model& model) {
 // evaluating the kept model reproduces them), balanced accuracy and AUC from its
 // probabilities.
 void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) {
-  const infer::Evaluation e =
-      infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
+  // Without test-time augmentation: model selection every epoch stays one view per image.
+  const infer::Evaluation e = infer::evaluate(model, val, data::SplitId::val,
+                                              infer::kEvaluationBatchSize, true, model::Tta::none);
   stats.val_loss = e.loss;
   stats.val_accuracy = e.accuracy;
   stats.train_val_gap = stats.train_accuracy - e.accuracy;
@@ -393,6 +395,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   if (config.early_stopping.monitor != Monitor::none)
     summary.parameters["stopped_early"] = result.stopped_early ? 1.0 : 0.0;
   model.set_training_summary(summary);
+  // Before the decision bias, which is fitted on the probabilities prediction will give.
+  if (!model.tta_given())
+    model.set_tta(infer::tta_for_augmentation(config.augment, model.height(), model.width()));
   if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses)
     fit_decision(model, split, *val, config.decision);
   return result;

@@ -1,9 +1,9 @@
 /* A model or dataset in use cannot be freed under the call using it, and the calls the
  * header forbids during training are refused: from the training's own progress callback
- * and from another thread, kcell_train() and kcell_predict() on the model being trained
- * return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are deferred until
- * kcell_train() returns (which then completes normally). Run under ThreadSanitizer in CI
- * (label "concurrency") and under AddressSanitizer, which would see a use after free. */
+ * and from another thread, kcell_train(), kcell_predict() and kcell_model_set_tta() on the
+ * model being trained return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are
+ * deferred until kcell_train() returns (which then completes normally). Run under ThreadSanitizer
+ * in CI (label "concurrency") and under AddressSanitizer, which would see a use after free. */
 #include <kcell/kcell.h>
 
 #include <pthread.h>
@@ -21,7 +21,7 @@ typedef struct probe {
   kcell_model* model;
   kcell_dataset* data;
   int calls;
-  kcell_status nested_train, nested_predict, after_free;
+  kcell_status nested_train, nested_predict, nested_set_tta, after_free;
   /* the other-thread case */
   int use_thread;
   pthread_mutex_t lock;
@@ -41,6 +41,7 @@ static void misuse(probe* p) {
   kcell_model_info info;
   p->nested_train = kcell_train(p->model, p->data, NULL, NULL, NULL);
   p->nested_predict = try_predict(p->model);
+  p->nested_set_tta = kcell_model_set_tta(p->model, KCELL_TTA_FLIPS);
   kcell_model_free(p->model);
   kcell_dataset_free(p->data);
   info.struct_size = sizeof info;
@@ -104,6 +105,7 @@ static void run(int use_thread) {
   CHECK(kcell_history_count(history, &epochs) == KCELL_OK && epochs == EPOCHS);
   CHECK(p.nested_train == KCELL_ERROR_BUSY);
   CHECK(p.nested_predict == KCELL_ERROR_BUSY);
+  CHECK(p.nested_set_tta == KCELL_ERROR_BUSY);
   CHECK(p.after_free == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(strstr(kcell_last_error(), "") != NULL);
   kcell_history_free(history); /* model and dataset went with kcell_train's return */

@@ -592,6 +592,32 @@ static void t_kcell_model_set_decision_bias(void) {
   INVALID(kcell_model_set_decision_bias(g_model, bad, CLASSES));
 }
 
+static void t_kcell_model_tta(void) {
+  int32_t tta = 77;
+  INVALID(kcell_model_tta(NULL, &tta));
+  INVALID(kcell_model_tta(g_model, NULL));
+  CHECK(tta == 77);
+  VALID(kcell_model_tta(g_model, &tta));
+  CHECK(tta == KCELL_TTA_NONE);
+}
+
+static void t_kcell_model_set_tta(void) {
+  kcell_model* oblong = NULL;
+  int32_t tta = 77;
+  INVALID(kcell_model_set_tta(NULL, KCELL_TTA_FLIPS));
+  INVALID(kcell_model_set_tta(g_model, -1));
+  INVALID(kcell_model_set_tta(g_model, KCELL_TTA_DIHEDRAL + 1));
+  CHECK(kcell_model_tta(g_model, &tta) == KCELL_OK && tta == KCELL_TTA_NONE);
+  VALID(kcell_model_set_tta(g_model, KCELL_TTA_DIHEDRAL));
+  VALID(kcell_model_set_tta(g_model, KCELL_TTA_NONE));
+  /* Quarter turns need square images. */
+  CHECK(kcell_model_create("flatten dense", 1, SIDE, SIDE + 1, CLASSES, 1, &oblong) == KCELL_OK);
+  INVALID(kcell_model_set_tta(oblong, KCELL_TTA_DIHEDRAL));
+  CHECK(strstr(kcell_last_error(), "square") != NULL);
+  VALID(kcell_model_set_tta(oblong, KCELL_TTA_FLIPS4));
+  kcell_model_free(oblong);
+}
+
 static void t_kcell_predict(void) {
   float probabilities[CLASSES] = {77.f, 77.f};
   INVALID(kcell_predict(NULL, g_pixels(), 1, KCELL_LAYOUT_NCHW, probabilities, CLASSES));
@@ -726,6 +752,8 @@ static const entry table[] = {
     ENTRY(kcell_model_decision_bias),
     ENTRY(kcell_model_decision_rule),
     ENTRY(kcell_model_set_decision_bias),
+    ENTRY(kcell_model_tta),
+    ENTRY(kcell_model_set_tta),
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),

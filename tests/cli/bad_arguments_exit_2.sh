@@ -21,6 +21,9 @@ case_ train --data "$data" --no-such-option
 case_ train --data "$data" --class-weights half
 case_ train --data "$data" --precision fp16
 case_ train --data "$data" --precision int8
+case_ train --data "$data" --tta rot90
+case_ eval --model m.kcell --data "$data" --tta 8
+case_ predict --model m.kcell --tta mirror INPUT.png
 case_ eval --data "$data"
 case_ eval --model m.kcell --data "$data" --split holdout
 case_ eval --model m.kcell --data "$data" --precision fp16

@@ -20,6 +20,7 @@ case_ train --data "$fx/cells.npz" --model "conv(3"
 case_ train --data "$fx/cells.npz" --class-names "@$bad/classes.txt"
 case_ train --data "$fx/cells.npz" --class-names "@$fx/missing.txt"
 case_ train --data "$fx/cells.npz" --report "$fx/cells.npz"
+case_ train --data "$data_fixtures/medmnist_compressed.npz" --tta dihedral  # 6x5: not square
 case_ eval --model "$fx/missing.kcell" --data "$fx/cells.npz"
 case_ eval --model "$bad/not_a_model.kcell" --data "$fx/cells.npz"
 case_ eval --model "$out/bad/truncated.kcell" --data "$fx/cells.npz"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kcell summary describes a preset at the default 1x28x28 input with 8 classes, a spec at
-# a given shape, and a model file at its own shape.
+# a given shape, and a model file at its own shape with its test-time augmentation.
 # usage: summary_describes_models.sh KCELL OUT
 set -euo pipefail
 kcell=$1 out=$2
@@ -15,4 +15,5 @@ grep -Eq '^total +269 ' "$out/summary_spec.txt"
 "$kcell" summary "$out/model.kcell" > "$out/summary_model.txt"
 grep -q 'model.kcell: input 1×28×28, 4 classes' "$out/summary_model.txt"
 grep -q '^trained for [0-9]* epochs' "$out/summary_model.txt"
+grep -q '^test-time augmentation: dihedral (8 views)$' "$out/summary_model.txt"
 echo "summaries ok"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A kcell model file opened by numpy: the expected arrays with their shapes and dtypes,
-the metadata JSON, and the forward pass recomputed in numpy from the file's arrays alone
-matches kcell's own predictions (so the tensors mean what their names say).
+the metadata JSON, and the forward pass recomputed in numpy from the file's arrays alone,
+averaged over the views of the file's test-time augmentation, matches kcell's own
+predictions (so the tensors and the "tta" key mean what their names say).
 
 usage: test_model_file_numpy.py FOLDER   (written by write_model_fixture)
 """
@@ -78,15 +79,9 @@ class ModelFileTest(unittest.TestCase):
             self.assertIn(key, training)
         self.assertIsInstance(training["parameters"], dict)
 
-    def test_numpy_forward_pass_matches_kcell_predictions(self):
+    def forward(self, x):
+        """Softmax probabilities of normalised images x (N×1×8×8) from the file's arrays."""
         a = {name: self.npz[name].astype(np.float64) for name in EXPECTED}
-        norm = self.meta["normalization"]
-        images = np.fromfile(os.path.join(FOLDER, "images.u8"), dtype=np.uint8)
-        images = images.reshape(-1, 1, 8, 8)
-        expected = np.fromfile(os.path.join(FOLDER, "probs.f32"), dtype="<f4")
-        expected = expected.reshape(len(images), 3)
-
-        x = (images / 255.0 - norm["mean"][0]) / norm["std"][0]
         padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
         w = a["0.conv.weight"]
         conv = np.zeros((len(x), 4, 8, 8))
@@ -104,7 +99,23 @@ class ModelFileTest(unittest.TestCase):
         hidden = np.maximum(flat @ a["5.dense.weight"].T + a["5.dense.bias"], 0)
         logits = hidden @ a["7.dense.weight"].T + a["7.dense.bias"]
         logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
+    def test_numpy_forward_pass_matches_kcell_predictions(self):
+        norm = self.meta["normalization"]
+        images = np.fromfile(os.path.join(FOLDER, "images.u8"), dtype=np.uint8)
+        images = images.reshape(-1, 1, 8, 8)
+        expected = np.fromfile(os.path.join(FOLDER, "probs.f32"), dtype="<f4")
+        expected = expected.reshape(len(images), 3)
+
+        x = (images / 255.0 - norm["mean"][0]) / norm["std"][0]
+        # Test-time augmentation: the mean probability over the stored set's views (the
+        # fixture is trained with the recipe's flips and quarter turns, and has no bias).
+        self.assertEqual(self.meta["tta"], "dihedral")
+        self.assertNotIn("decision_bias", self.meta)
+        turns = [np.rot90(x, k, axes=(2, 3)) for k in range(4)]
+        views = turns + [np.flip(t, axis=3) for t in turns]
+        probs = np.mean([self.forward(v) for v in views], axis=0)
         np.testing.assert_allclose(probs, expected, rtol=1e-4, atol=1e-5)
 
 

@@ -13,6 +13,7 @@
 #include "metrics_json.hpp"
 #include "report_writer.hpp"
 #include "text_file.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 namespace {
@@ -24,6 +25,7 @@ struct EvalCommand {
   std::string json;
   std::string report;
   InferencePrecisionOptions precision;
+  std::string tta = "auto";
   int threads = 0;
   bool quiet = false;
 };
@@ -39,6 +41,7 @@ void run_eval(const EvalCommand& c) {
   kcell::Model model = kcell::Model::load(c.model);
   const kcell::Dataset dataset(c.data);
   const AppliedPrecision applied = apply_inference_precision(model, c.precision, &dataset, c.data);
+  apply_tta_option(model, c.tta);
   Evaluation evaluation = evaluate_split(model, dataset, splits.at(c.split), c.data);
   evaluation.precision = applied.precision;
   if (c.json != "-") {  // stdout holds only the JSON
@@ -60,8 +63,11 @@ void run_eval(const EvalCommand& c) {
     report.command = "eval";
     report.data_path = c.data;
     report.model_path = c.model;
-    report.settings = {
-        {"model", c.model}, {"data", c.data}, {"split", c.split}, {"precision", applied.precision}};
+    report.settings = {{"model", c.model},
+                       {"data", c.data},
+                       {"split", c.split},
+                       {"precision", applied.precision},
+                       {"tta", tta_name(evaluation.tta)}};
     if (!applied.calibration_data.empty())
       report.settings.emplace_back("calibration", applied.calibration());
     report.settings.emplace_back("threads",
@@ -95,6 +101,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--report", c->report, "Write metrics.json and report.html to this folder");
   add_inference_precision_options(*cmd, c->precision,
                                   "default: --data's (the test split is never used)");
+  add_tta_option(*cmd, c->tta, "the model's, which training chose");
   cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

@@ -15,6 +15,7 @@
 #include "inference_precision.hpp"
 #include "predict_inputs.hpp"
 #include "text_file.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 namespace {
@@ -24,6 +25,7 @@ struct PredictCommand {
   std::vector<std::string> inputs;
   std::string json;
   InferencePrecisionOptions precision;
+  std::string tta = "auto";
   int threads = 0;
 };
 
@@ -44,6 +46,7 @@ void run_predict(const PredictCommand& c) {
   // Every input is opened and checked before the first prediction is printed.
   const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
   apply_inference_precision(model, c.precision, nullptr, "");
+  apply_tta_option(model, c.tta);
   const bool lines = c.json != "-";
   nlohmann::json results = nlohmann::json::array();
   std::vector<uint8_t> batch(kBatch * input.image_bytes());
@@ -94,6 +97,7 @@ void add_predict_command(CLI::App& app) {
                   "Also write a JSON array to this file (- for stdout, then no lines): per "
                   "image input (file, index), class, name and probabilities (all classes)");
   add_inference_precision_options(*cmd, c->precision, "required with int8");
+  add_tta_option(*cmd, c->tta, "the model's, which training chose");
   cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 namespace {
@@ -48,6 +49,9 @@ void run_summary(const SummaryCommand& c, bool shape_given) {
               info.width, info.num_classes, from_file ? "" : " (--channels/--size/--classes)");
   if (from_file && info.epochs_trained > 0)
     std::printf("trained for %d epochs\n", info.epochs_trained);
+  if (from_file)
+    std::printf("test-time augmentation: %s\n",
+                tta_text(in_context(c.what, [&] { return model.tta(); })).c_str());
   in_context("summary", [&] {
     std::printf("architecture: %s\n\n", model.architecture().c_str());
     std::printf("%s", model.summary().c_str());

@@ -18,6 +18,7 @@
 #include "text_file.hpp"
 #include "train_options.hpp"
 #include "training_run.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 namespace {
@@ -111,6 +112,9 @@ void run_train(const TrainCommand& c) {
     report.model_name = c.train.model;
     report.settings = describe_settings(c.train);
     if (several) report.settings.emplace_back("seeds", std::to_string(c.seeds));
+    for (auto& [name, value] : report.settings)  // the set training chose
+      if (name == "tta" && value == "auto")
+        value = std::string("auto: ") + tta_name(evaluation.tta);
     report.history = runs[0].outcome.history;
     report.monitor = monitor;
     for (const SeedRun& r : runs) {
@@ -137,7 +141,8 @@ void add_train_command(CLI::App& app) {
       "turns (cells have no orientation), loss weights 1/sqrt(class size), the weights of the\n"
       "validation with the best balanced accuracy (stopping after a quarter of the run\n"
       "without improvement), and a per-class decision bias fitted on validation\n"
-      "(--decision auto). About 15 minutes on TissueMNIST on 2 cores.\n"
+      "(--decision auto) under the test-time augmentation the augmentation implies\n"
+      "(--tta auto: the 8 flips and turns). About 15 minutes on TissueMNIST on 2 cores.\n"
       "docs/cli.md gives the reasons and the files --report writes.");
   auto c = std::make_shared<TrainCommand>();
   cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder")->required();

@@ -6,6 +6,7 @@
 
 #include "class_names.hpp"
 #include "common.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 
@@ -28,6 +29,7 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
   e.confusion = std::move(details.confusion);
   e.decision_bias = in_context(where, [&] { return model.decision_bias(); });
   e.decision_rule = in_context(where, [&] { return model.decision_rule(); });
+  e.tta = in_context(where, [&] { return model.tta(); });
   return e;
 }
 
@@ -60,8 +62,9 @@ const char* decision_rule_text(kcell_decision rule) {
 void print_evaluation(const Evaluation& e, bool per_class_table) {
   const char* split = split_name(e.split);
   const kcell_metrics& m = e.metrics;
-  std::printf("%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f\n", split,
-              m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc);
+  std::printf(
+      "%s: %zu images  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f  TTA %s\n", split,
+      m.count, m.loss, m.accuracy, m.balanced_accuracy, m.auc, tta_text(e.tta).c_str());
   if (!e.decision_bias.empty()) {
     std::printf("%s decision: %s (", split, decision_rule_text(e.decision_rule));
     for (size_t c = 0; c < e.decision_bias.size(); ++c)

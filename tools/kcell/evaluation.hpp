@@ -20,6 +20,7 @@ struct Evaluation {
   // The model's decision bias (empty: plain argmax); metrics.argmax_* are without it.
   std::vector<float> decision_bias;
   kcell_decision decision_rule = KCELL_DECISION_ARGMAX;
+  kcell_tta tta = KCELL_TTA_NONE;  // test-time augmentation the numbers came from
 
   size_t classes() const { return per_class.size(); }
   uint64_t cell(size_t truth, size_t predicted) const {
@@ -37,8 +38,8 @@ const char* decision_rule_text(kcell_decision rule);
 Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& dataset,
                           kcell_split split, const std::string& where);
 
-// Prints the summary line ("test: N images  loss ..."), a per-class table and the
-// confusion matrix.
+// Prints the summary line ("test: N images  loss ...  TTA dihedral (8 views)"), a
+// per-class table and the confusion matrix.
 void print_evaluation(const Evaluation& e, bool per_class_table);
 
 }  // namespace kcell_cli

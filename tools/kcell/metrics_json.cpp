@@ -1,6 +1,7 @@
 #include "metrics_json.hpp"
 
 #include "common.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 
@@ -26,6 +27,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
   }
   return {{"split", split_name(e.split)},
           {"precision", e.precision},
+          {"tta", tta_name(e.tta)},
           {"n", e.metrics.count},
           {"accuracy", e.metrics.accuracy},
           {"balanced_accuracy", e.metrics.balanced_accuracy},

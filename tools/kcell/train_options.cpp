@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <map>
 
+#include "tta_option.hpp"
+
 namespace kcell_cli {
 namespace {
 
@@ -263,6 +265,9 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "--mixup, each batch uses one of the two")
       ->check(number_in(0, 100))
       ->capture_default_str();
+  add_tta_option(cmd, o.tta,
+                 "the largest set the training augmentation produces: dihedral for flips "
+                 "with rot90 on square images, flips4 for both flips, flips for hflip");
   cmd.add_option("--class-names", o.class_names,
                  "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
                  "for files named so, else 0..k-1), NAME,NAME,... or @FILE (one per line)")
@@ -270,11 +275,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 }
 
 std::vector<std::string> train_option_names() {
-  return {"model",    "epochs",     "batch",          "optimizer",    "lr",
-          "momentum", "schedule",   "warmup",         "weight-decay", "label-smoothing",
-          "seed",     "threads",    "precision",      "augment",      "class-weights",
-          "balanced", "early-stop", "validate-every", "decision",     "class-names",
-          "ema",      "mixup",      "cutmix"};
+  return {"model",       "epochs",     "batch",          "optimizer",    "lr",
+          "momentum",    "schedule",   "warmup",         "weight-decay", "label-smoothing",
+          "seed",        "threads",    "precision",      "augment",      "class-weights",
+          "balanced",    "early-stop", "validate-every", "decision",     "tta",
+          "class-names", "ema",        "mixup",          "cutmix"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -358,6 +363,7 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
   s.emplace_back("ema", o.ema);
   s.emplace_back("mixup", number(o.mixup));
   s.emplace_back("cutmix", number(o.cutmix));
+  s.emplace_back("tta", o.tta);
   s.emplace_back("seed", std::to_string(o.seed));
   s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");
   s.emplace_back("precision", o.precision);

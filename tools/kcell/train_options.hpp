@@ -38,6 +38,8 @@ struct TrainOptions {
   int validate_every = 0;  // 0: automatic
   // auto, validation (alias bias), balanced or argmax: a ::kcell_decision.
   std::string decision = "auto";
+  // auto (chosen from the augmentation by training) or a kcell_tta name.
+  std::string tta = "auto";
   std::string class_names = "auto";
   std::string ema = "auto";  // a decay in (0, 1), auto or off
   double mixup = 0;          // Beta alpha; 0: off

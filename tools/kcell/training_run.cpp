@@ -9,6 +9,7 @@
 
 #include "class_names.hpp"
 #include "progress.hpp"
+#include "tta_option.hpp"
 
 namespace kcell_cli {
 
@@ -30,6 +31,7 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
       resolve_class_names(o.class_names, info.path, info.classes);
   TrainingOutcome outcome{create_model(o, info), {}, 0};
   set_class_names(outcome.model, names);
+  apply_tta_option(outcome.model, o.tta);  // set before training: the decision bias follows it
 
   TrainParamStorage storage;
   kcell_train_params params = make_train_params(o, storage);

@@ -28,7 +28,7 @@ from .files import check_output, write_file
 from .model import Model
 from .records import (ClassMetrics, EpochStats, EvaluationDetails, Metrics, ModelInfo,
                       Progress)
-from .training import History, Monitor, Optimizer, Precision, Schedule, TrainParams
+from .training import History, Monitor, Optimizer, Precision, Schedule, TrainParams, Tta
 
 
 
@@ -46,7 +46,7 @@ __all__ = [
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
     "NotFiniteError", "Optimizer", "Precision", "Progress", "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "UnsupportedError", "check_output", "library_path", "recommended_architecture",
+    "Status", "TrainParams", "Tta", "UnsupportedError", "check_output", "library_path", "recommended_architecture",
     "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 

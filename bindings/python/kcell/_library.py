@@ -137,6 +137,8 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
                                                     POINTER(c_size_t)]),
     "kcell_model_set_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t]),
+    "kcell_model_tta": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_int32)]),
+    "kcell_model_set_tta": Prototype(STATUS, [ModelPtr, ctypes.c_int32]),
     # Prediction
     "kcell_predict": Prototype(STATUS, [ModelPtr, POINTER(c_uint8), c_size_t, s.c_enum,
                                         POINTER(c_float), c_size_t]),

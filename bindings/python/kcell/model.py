@@ -13,7 +13,7 @@ from ._handle import Handle
 from ._library import ModelPtr, lib
 from .dataset import Dataset, Split, SplitLike, parse_split
 from .records import ClassMetrics, EvaluationDetails, Metrics, ModelInfo, from_struct
-from .training import (History, Precision, ProgressCallback, TrainParams, enum_value,
+from .training import (History, Precision, ProgressCallback, TrainParams, Tta, enum_value,
                        run_training)
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -236,6 +236,22 @@ class Model(Handle):
         values = [float(b) for b in bias] if bias is not None else []
         array = (ctypes.c_float * max(len(values), 1))(*values)
         lib().kcell_model_set_decision_bias(self._handle(), array, len(values))
+
+    @property
+    def tta(self) -> str:
+        """The test-time augmentation of predictions and evaluations (``kcell_model_tta``):
+        ``"none"``, ``"flips"`` (left-right mirror), ``"flips4"`` (both mirrors) or
+        ``"dihedral"`` (the 8 flips and quarter turns; square images only), whose
+        probabilities are averaged before the decision bias. Training chooses it from its
+        augmentation unless it was assigned; assign a :class:`Tta`, its name or its number
+        (``kcell_model_set_tta``)."""
+        tta = ctypes.c_int32()
+        lib().kcell_model_tta(self._handle(), byref(tta))
+        return Tta(tta.value).name.lower()
+
+    @tta.setter
+    def tta(self, tta: Any) -> None:
+        lib().kcell_model_set_tta(self._handle(), enum_value(Tta, tta))
 
     # ---- training and evaluation --------------------------------------------------------
 

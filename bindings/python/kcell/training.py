@@ -46,6 +46,15 @@ class Precision(enum.IntEnum):
     INT8 = 2
 
 
+class Tta(enum.IntEnum):
+    """Mirror of ``kcell_tta`` (``Model.tta``)."""
+
+    NONE = 0
+    FLIPS = 1
+    FLIPS4 = 2
+    DIHEDRAL = 3
+
+
 class Monitor(enum.IntEnum):
     """Mirror of ``kcell_monitor``."""
 

@@ -138,3 +138,30 @@ def test_int8_needs_a_calibration_then_predicts_the_fp32_classes(rgb_model, one_
         np.testing.assert_allclose(int8, fp32, atol=0.05)
         with pytest.raises(kcell.InvalidArgumentError):
             model.calibrate_int8(data, "val")  # no validation split
+
+
+def test_tta_predictions_are_the_mean_over_numpy_flips_and_turns(rgb_model, one_thread):
+    path, images = rgb_model
+    with kcell.Model.load(path) as model:
+        model.tta = "dihedral"
+        assert model.tta == "dihedral"
+        got = model.predict(images)
+        model.tta = "none"
+        turns = [np.rot90(images, k, axes=(2, 3)) for k in range(4)]
+        views = turns + [np.flip(t, axis=3) for t in turns]
+        mean = np.mean([model.predict(np.ascontiguousarray(v)) for v in views], axis=0)
+        assert np.allclose(got, mean, atol=2e-6)
+
+        model.tta = kcell.Tta.FLIPS4
+        assert model.tta == "flips4"
+        flips = [images, images[:, :, :, ::-1], images[:, :, ::-1, :], images[:, :, ::-1, ::-1]]
+        model.tta = "FLIPS4"
+        got = model.predict(images)
+        model.tta = 0
+        mean = np.mean([model.predict(np.ascontiguousarray(v)) for v in flips], axis=0)
+        assert np.allclose(got, mean, atol=2e-6)
+        with pytest.raises(kcell.InvalidArgumentError):
+            model.tta = "rot90"
+        with pytest.raises(kcell.InvalidArgumentError):
+            model.tta = 4
+        assert model.tta == "none"
