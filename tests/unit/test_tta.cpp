@@ -132,7 +132,7 @@ TEST_CASE("evaluation under a set gives prediction's probabilities; training val
   // The bias was fitted on the dihedral probabilities of validation, not the plain ones.
   const std::vector<float> refit =
       kcell::infer::fit_decision_bias(e.plain_probabilities.data(), e.labels.data(), e.count, 3,
-                                      kcell::infer::BiasTarget::equal_shares);
+                                      kcell::infer::BiasTarget::equal_priors);
   for (int c = 0; c < 3; ++c) CHECK(refit[c] == doctest::Approx(model->decision_bias()[c]));
 
   // Validation during training ran without views (and the bias fitted after it): the
