@@ -109,7 +109,7 @@ void fill_defaults(kcell_train_params& p) {
   p.augmentation = &recipe_augmentation();
   p.checkpoint_path = nullptr;
   p.resume = 0;
-  p.precision = KCELL_PRECISION_FP32;
+  p.precision = KCELL_PRECISION_AUTO;  // r.precision: the recipe's automatic_precision()
   p.validate_every = r.validate_every;
   p.fit_decision_bias = decision_value(r.decision);
   p.ema_decay = r.ema_decay;
@@ -204,6 +204,8 @@ kcell::nn::Precision precision_kind(int p) {
       return kcell::nn::Precision::fp32;
     case KCELL_PRECISION_BF16:
       return kcell::nn::Precision::bf16;
+    case KCELL_PRECISION_AUTO:
+      return kcell::train::automatic_precision();
     case KCELL_PRECISION_INT8:
       kcell::fail(Status::unsupported, "int8 is an inference precision; train in fp32 or bf16");
     default:

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "nn/dnnl_compat.hpp"
 #include "spec/summary.hpp"
 
 namespace kcell::train {
@@ -27,8 +28,13 @@ TrainConfig recommended_config() {
   c.early_stopping.patience = -1;  // automatic
   c.validate_every = 0;            // automatic
   c.decision = DecisionFit::automatic;
+  c.precision = automatic_precision();
   c.ema_decay = kRecipeEmaDecay;
   return c;
+}
+
+nn::Precision automatic_precision() {
+  return nn::compat::cpu_has_bf16() ? nn::Precision::bf16 : nn::Precision::fp32;
 }
 
 double relative_cost(const spec::Architecture& arch, int channels, int height, int width,

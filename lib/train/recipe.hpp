@@ -56,6 +56,11 @@ TrainConfig recommended_config();
 // Explicit settings stay, except a warm-up longer than a fifth of the run, which is shortened.
 TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost = 1.0);
 
+// The recipe's training arithmetic: bf16 (fp32 master weights) where the CPU computes it
+// natively, where it trains about twice as fast as fp32 at the same accuracy
+// (docs/accuracy.md); fp32 elsewhere.
+nn::Precision automatic_precision();
+
 // The recommended network: a preset name (spec/presets.cpp).
 inline constexpr char kRecommendedArchitecture[] = "resnet8";
 

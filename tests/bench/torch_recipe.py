@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""PyTorch peer of one kcell training recipe, for the accuracy benchmark: trains kcell's
-`reference` CNN with the settings a kcell run recorded (its --report metrics.json
-"settings") and prints one JSON line with test accuracy and AUC of the kept epoch.
+"""PyTorch peer of one kcell training recipe, for the accuracy benchmark: trains the model
+a kcell run trained (`reference`, `resnet8` or `resnet18`) with the settings it recorded
+(its --report metrics.json "settings", and with --model-file the resolved automatic lengths
+that the saved model's kcell.json holds) and prints one JSON line with test accuracy (plain
+argmax) and AUC of the kept epoch.
 
 What it reproduces: AdamW (decay on conv/dense weights only), cosine schedule with linear
 warm-up in epochs, batch size, epochs, label smoothing, random flips / quarter turns per
@@ -9,7 +11,8 @@ image (augment), class weights 1/sqrt(count) or 1/count (mean 1), input normalis
 the training mean/std, and keeping the epoch with the best validation balanced accuracy
 (early stop with patience). Settings it does not know are listed under "not_reproduced".
 
-usage: torch_recipe.py --npz FILE --settings metrics.json [--seed 42] [--threads 2]
+usage: torch_recipe.py --npz FILE --settings metrics.json [--model-file M.kcell] [--seed 42]
+                       [--threads 2]
 """
 import argparse
 import json
@@ -24,9 +27,35 @@ from torch import nn
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from torch_reference import load_npz, reference  # noqa: E402
 
+sys.path.insert(0, __file__.rsplit("/", 3)[0] + "/tests/fixtures/model_spec")
+from param_counts import BasicBlock, resnet18  # noqa: E402
+
+
+def resnet8(cin, classes):
+    """kcell's `resnet8` preset (spec/presets.cpp): 3x3 stem, one basic block per stage."""
+    return nn.Sequential(nn.Conv2d(cin, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+                         BasicBlock(32, 32, 1), BasicBlock(32, 64, 2), BasicBlock(64, 128, 2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, classes))
+
+
+def resolved_lengths(model_file):
+    """The automatic lengths a kcell run resolved (epochs, warm-up, patience), from the
+    training parameters its saved model records."""
+    import io
+    import zipfile
+    with zipfile.ZipFile(model_file) as z:
+        doc = json.loads(z.read("kcell.json"))
+        if doc.get("format") == "kcell-ensemble":  # one whole model file per member
+            member = sorted(n for n in z.namelist() if n != "kcell.json")[0]
+            with zipfile.ZipFile(io.BytesIO(z.read(member))) as m:
+                doc = json.loads(m.read("kcell.json"))
+    p = doc["training"]["parameters"]
+    return {"epochs": int(p["epochs"]), "warmup": float(p.get("warmup_epochs", 0)),
+            "patience": int(p.get("patience", 0))}
+
 KNOWN = {"model", "epochs", "batch", "optimizer", "lr", "schedule", "warmup", "weight-decay",
          "label-smoothing", "augment", "class-weights", "balanced", "early-stop", "seed",
-         "threads", "precision"}
+         "threads", "precision", "validate-every"}
 
 
 def auc_binary_or_macro(probs, labels, k):
@@ -64,10 +93,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--npz", required=True)
     ap.add_argument("--settings", required=True, help="a kcell --report metrics.json")
+    ap.add_argument("--model-file", help="the kcell model the run saved (resolved lengths)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     s = json.load(open(args.settings))["settings"]
+    lengths = resolved_lengths(args.model_file) if args.model_file else {}
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
@@ -85,9 +116,12 @@ def main():
         t.sub_(mean).div_(std)
     ty = torch.from_numpy(tr_y)
     k = int(max(tr_y.max(), va_y.max(), te_y.max())) + 1
-    if s.get("model") != "reference":
-        sys.exit("torch_recipe.py builds only the reference CNN, not " + s.get("model", "?"))
-    model = reference(k, tx.shape[1], tx.shape[2])
+    builders = {"reference": lambda: reference(k, tx.shape[1], tx.shape[2]),
+                "resnet8": lambda: resnet8(tx.shape[1], k),
+                "resnet18": lambda: resnet18(tx.shape[1], k)}
+    if s.get("model") not in builders:
+        sys.exit("torch_recipe.py builds " + ", ".join(builders) + ", not " + s.get("model", "?"))
+    model = builders[s["model"]]()
 
     counts = np.bincount(tr_y, minlength=k).astype(np.float64)
     cw = s.get("class-weights", "none")
@@ -102,10 +136,15 @@ def main():
     lr = float(s["lr"])
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(s["weight-decay"])},
                              {"params": no_decay, "weight_decay": 0.0}], lr=lr)
-    epochs, batch = int(s["epochs"]), int(s["batch"])
+    batch = int(s["batch"])
+    epochs = lengths.get("epochs") or int(s["epochs"])
     steps_per_epoch = math.ceil(len(tx) / batch)
     total = epochs * steps_per_epoch
-    warm = float(s.get("warmup", 0)) * steps_per_epoch
+    warm = lengths.get("warmup", float(s.get("warmup", 0) if s.get("warmup") != "auto" else 0))
+    warm *= steps_per_epoch
+    # Validation every V epochs, V = max(1, round(E / 50)) (kcell's rule, docs/recipe.md).
+    validate_every = max(1, round(epochs / 50)) if s.get("validate-every") == "auto" else int(
+        s.get("validate-every", 1))
 
     def lr_at(step):
         if s.get("schedule") != "cosine":
@@ -115,7 +154,7 @@ def main():
         return lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
     stop = s.get("early-stop", "none")
-    patience = int(stop.split(":")[1]) if ":" in stop else 0
+    patience = lengths.get("patience", int(stop.split(":")[1]) if ":" in stop else 0)
     ops = set(s.get("augment", "none").split("+"))
 
     def predict(x):
@@ -144,6 +183,8 @@ def main():
             opt.step()
             step += 1
         epochs_run += 1
+        if (epoch + 1) % validate_every and epoch + 1 != epochs:
+            continue
         score = balanced(predict(vx), va_y)
         if score > best:
             best, since = score, 0

@@ -62,13 +62,14 @@ EarlyStop parse_early_stop(const std::string& text) {
 // The kcell_precision of --precision; int8 gets its own message since it is a precision,
 // only not one to train in.
 kcell_precision training_precision(const std::string& name) {
+  if (name == "auto") return KCELL_PRECISION_AUTO;
   if (name == "fp32") return KCELL_PRECISION_FP32;
   if (name == "bf16") return KCELL_PRECISION_BF16;
   if (name == "int8")
     throw CLI::ValidationError("--precision",
                                "int8 is for inference only (kcell eval or "
-                               "predict --precision int8); train in fp32 or bf16");
-  throw CLI::ValidationError("--precision", "expected fp32 or bf16, got '" + name + "'");
+                               "predict --precision int8); train in auto, fp32 or bf16");
+  throw CLI::ValidationError("--precision", "expected auto, fp32 or bf16, got '" + name + "'");
 }
 
 // A CLI11 check that runs `parse` and turns its exception into the option's message.
@@ -210,9 +211,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   cmd.add_option("--precision", o.precision,
-                 "Training arithmetic: fp32, or bf16 (bfloat16 with fp32 master weights; "
-                 "needs a CPU with AVX-512 BF16)")
-      ->check(parses_as("fp32|bf16", [](const std::string& v) { training_precision(v); }))
+                 "Training arithmetic: auto (bf16 where the CPU computes it natively, about "
+                 "twice as fast at the same accuracy; else fp32), fp32, or bf16 (bfloat16 "
+                 "with fp32 master weights; needs a CPU with AVX-512 BF16)")
+      ->check(parses_as("auto|fp32|bf16", [](const std::string& v) { training_precision(v); }))
       ->capture_default_str();
   cmd.add_option("--augment", o.augment,
                  "Training augmentation: names joined by '+' from hflip, vflip, rot90, rotate "

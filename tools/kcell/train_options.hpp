@@ -30,7 +30,7 @@ struct TrainOptions {
   double label_smoothing = 0;
   uint64_t seed = 42;
   int threads = 0;
-  std::string precision = "fp32";  // training arithmetic: fp32 or bf16
+  std::string precision = "auto";  // training arithmetic: auto, fp32 or bf16
   std::string augment = "hflip+vflip+rot90";
   std::string class_weights = "sqrt";
   bool balanced = false;

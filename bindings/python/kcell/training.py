@@ -44,6 +44,7 @@ class Precision(enum.IntEnum):
     FP32 = 0
     BF16 = 1
     INT8 = 2
+    AUTO = 3
 
 
 class Tta(enum.IntEnum):
@@ -129,6 +130,10 @@ class TrainParams:
         lib().kcell_train_params_init(byref(c), ctypes.sizeof(c))
         augmentation = s.Augmentation()
         lib().kcell_augmentation_init(byref(augmentation), ctypes.sizeof(augmentation))
+        if c.augmentation:  # the recipe's (library-owned): start from a copy, as C callers do
+            size = min(ctypes.sizeof(augmentation), int(c.augmentation.contents.struct_size))
+            ctypes.memmove(byref(augmentation), c.augmentation, size)
+            augmentation.struct_size = ctypes.sizeof(augmentation)
         object.__setattr__(self, "_c", c)
         object.__setattr__(self, "_keep", {})
         # A library older than these bindings fills (and reads) only its own prefix.

@@ -53,6 +53,9 @@ def test_params_start_from_the_library_defaults_and_take_every_kind_of_value():
     assert (p.schedule, p.monitor, p.patience) == (kcell.Schedule.COSINE, kcell.Monitor.AUTO, -1)
     assert p.auto_class_weights == 2 and p.fit_decision_bias == 1 and p.validate_every == 0
     assert p.augmentation.erase_max_area == 0.25 and p.class_weights is None
+    # The recipe's augmentation (flips and quarter turns) and automatic precision, as in C.
+    assert (p.augmentation.hflip, p.augmentation.vflip, p.augmentation.rot90) == (0.5, 0.5, 0.75)
+    assert p.precision == kcell.Precision.AUTO
     assert p.ema_decay < 0 and p.mixup_alpha == 0 and p.cutmix_alpha == 0  # EMA automatic
     p = kcell.TrainParams(optimizer="adamw", schedule=kcell.Schedule.COSINE, monitor=2,
                           precision="fp32", class_weights=np.array([1, 2, 3]),
