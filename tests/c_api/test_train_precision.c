@@ -1,6 +1,7 @@
 /* Training precision from C99: bf16 is refused with KCELL_ERROR_UNSUPPORTED on a CPU
  * without AVX-512 BF16 (here: any CPU, by capping oneDNN's ISA with DNNL_MAX_CPU_ISA before
- * its first use) and the model stays trainable in fp32; int8 is refused for training
+ * its first use) and the model stays trainable in fp32, which the default automatic
+ * precision then picks; int8 is refused for training
  * everywhere and an unknown precision is an invalid argument. */
 #define _POSIX_C_SOURCE 200112L /* setenv */
 
@@ -37,7 +38,7 @@ int main(void) {
                            &model) == KCELL_OK);
 
   kcell_train_params_default(&params);
-  CHECK(params.precision == KCELL_PRECISION_FP32);
+  CHECK(params.precision == KCELL_PRECISION_AUTO);
   params.epochs = 1;
   params.batch_size = 8;
   params.num_threads = 1;
@@ -62,6 +63,11 @@ int main(void) {
   CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
   CHECK(kcell_model_get_info(model, &info) == KCELL_OK);
   CHECK(info.epochs_trained == 1);
+  /* The default, automatic precision falls back to fp32 on this CPU instead of failing. */
+  params.precision = KCELL_PRECISION_AUTO;
+  CHECK(kcell_train(model, data, NULL, &params, NULL) == KCELL_OK);
+  CHECK(kcell_model_get_info(model, &info) == KCELL_OK);
+  CHECK(info.epochs_trained == 2);
 
   kcell_model_free(model);
   kcell_dataset_free(data);

@@ -110,7 +110,8 @@ def check_keywords(where: str, names: Iterable[str], accepted: List[str]) -> Non
 class TrainParams:
     """Settings of one training run: every field of ``kcell_train_params``.
 
-    Starts from the library's defaults (``kcell_train_params_init``); keyword arguments set
+    Starts from the library's defaults (``kcell_train_params_init``: the recipe, including
+    its augmentation, as in C); keyword arguments set
     fields by their C name, e.g. ``TrainParams(epochs=5, optimizer="sgd",
     augmentation={"hflip": 0.5}, class_weights=[1, 2, 1])``. Fields read and write as
     attributes. The field list comes from the struct mirror, so a field appended to the
@@ -119,7 +120,8 @@ class TrainParams:
     Conversions: enum fields take the enum, its name or a number; ``class_weights`` takes
     ``None`` or one float per class (kept alive here, copied by the library);
     ``checkpoint_path`` a path or ``None``; ``augmentation`` a mapping of its fields
-    (merged over the current values) or a :class:`kcell.Augmentation`. ``progress`` is a
+    (the whole augmentation: fields not named are off), a :class:`kcell.Augmentation`, or
+    ``None`` for no augmentation. ``progress`` is a
     parameter of :meth:`kcell.Model.train`, not a field.
     """
 
@@ -201,15 +203,20 @@ class TrainParams:
                 size = kept.struct_size  # the library's, whatever the caller's says
                 ctypes.pointer(kept)[0] = value
                 kept.struct_size = size
-            elif isinstance(value, Mapping):
+            elif isinstance(value, Mapping) or value is None:
+                # The whole augmentation: the named fields on top of none (None: no
+                # augmentation, as NULL in C), not on top of the recipe's.
                 names = [n for n in s.field_names(s.Augmentation) if n != "struct_size"]
-                for key, v in value.items():
+                for key in value or {}:
                     if key not in names:
                         raise AttributeError(f"augmentation has no field {key!r}; fields: "
                                              f"{', '.join(names)}")
+                lib().kcell_augmentation_init(byref(kept), ctypes.sizeof(kept))
+                for key, v in (value or {}).items():
                     setattr(kept, key, v)
             else:
-                raise invalid_argument("augmentation must be a mapping or kcell.Augmentation")
+                raise invalid_argument("augmentation must be a mapping, kcell.Augmentation or "
+                                       "None")
         else:
             check_argument(value, dict(s.TrainParamsC._fields_)[name], name)
             setattr(c, name, value)

@@ -13,7 +13,7 @@ def test_one_epoch_on_a_small_npz_learns_and_records_history(small_data, fresh_m
     before = fresh_model.evaluate(small_data, "test")
     history = fresh_model.train(small_data, small_data, epochs=1, batch_size=8,
                                 learning_rate=0.01, num_threads=1, schedule="constant",
-                                monitor="none", fit_decision_bias=0)
+                                monitor="none", fit_decision_bias=0, augmentation=None)
     assert len(history) == 1
     record = history[0]
     assert record.epoch == 0 and record.learning_rate == pytest.approx(0.01)
@@ -181,6 +181,6 @@ def test_fields_past_an_older_librarys_struct_are_refused(small_data, fresh_mode
         fresh_model.train(small_data, params=params)
     # An older library fills only its prefix: the newer fields stay zero.
     params = kcell.TrainParams(epochs=1, batch_size=16, num_threads=1, fit_decision_bias=0,
-                               ema_decay=0)
+                               ema_decay=0, precision="fp32")
     object.__setattr__(params, "_library_size", older)
     assert len(fresh_model.train(small_data, params=params)) == 1  # defaults pass
