@@ -5,7 +5,7 @@ TissueMNIST-shaped file (time only), one `kcell tune --budget 10` on PneumoniaMN
 one PyTorch run of the same model and recipe (torch_recipe.py); writes docs/accuracy.md.
 
 usage: accuracy_bench.py [--build DIR] [--work DIR] [--out docs/accuracy.md] [--quick]
-                         [--only pneumonia,fashion,tissue,tune,torch]
+                         [--only pneumonia,fashion,tissue,tune,torch] [--reuse]
 
 Takes about an hour on 2 cores (not a CTest test). --quick shrinks everything (1 epoch,
 2 seeds, small Fashion-MNIST and TissueMNIST-shaped subsets, a 1-minute tune) to check the
@@ -59,13 +59,19 @@ def fashion_subset(path, sizes):
     return path
 
 
-def train_seeds(kcell, data, name, work, seeds, extra):
+def train_seeds(kcell, data, name, work, seeds, extra, reuse=False):
     folder = os.path.join(work, name)
     os.makedirs(folder, exist_ok=True)
     cmd = [kcell, "train", "--data", data, "--seeds", str(seeds), "--json",
            os.path.join(folder, "train.json"), "--report", os.path.join(folder, "report"),
            "--out", os.path.join(folder, "ensemble.kcell")] + extra
-    minutes = run(cmd, os.path.join(folder, "train.txt"))
+    done = os.path.join(folder, "wall_minutes")
+    if reuse and os.path.exists(done):  # a finished part of an earlier run of this script
+        log("reusing " + folder)
+        minutes = float(open(done).read())
+    else:
+        minutes = run(cmd, os.path.join(folder, "train.txt"))
+        open(done, "w").write("%.4f\n" % minutes)
     result = json.load(open(os.path.join(folder, "train.json")))
     result["wall_minutes"] = minutes
     result["settings_file"] = os.path.join(folder, "report", "metrics.json")
@@ -88,6 +94,8 @@ def main():
     ap.add_argument("--work", default="/tmp/kcell-accuracy-bench")
     ap.add_argument("--out", default=os.path.join(SOURCE, "docs", "accuracy.md"))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the parts an earlier run left finished in --work")
     ap.add_argument("--only", default="pneumonia,fashion,tissue,tune,torch")
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -98,19 +106,20 @@ def main():
     results = {}
 
     if "pneumonia" in only or "torch" in only:
-        results["pneumonia"] = train_seeds(kcell, PNEUMONIA, "pneumonia", args.work, seeds, quick)
+        results["pneumonia"] = train_seeds(kcell, PNEUMONIA, "pneumonia", args.work, seeds, quick,
+                                           args.reuse)
     if "fashion" in only:
         data = (fashion_subset(os.path.join(args.work, "fashion_small.npz"), (2000, 500, 1000))
                 if args.quick else FASHION)
         results["fashion"] = train_seeds(kcell, data, "fashion", args.work, seeds,
-                                         ["--augment", "hflip"] + quick)
+                                         ["--augment", "hflip"] + quick, args.reuse)
     if "tissue" in only:
         from run_benchmarks import make_tissue_like
         path = os.path.join(args.work, "tissuemnist_like%s.npz" % ("_quick" if args.quick else ""))
         if not os.path.exists(path):
             make_tissue_like(path, 200 if args.quick else 1)
         # Time only (the images are synthetic): one seed says it.
-        results["tissue"] = train_seeds(kcell, path, "tissue", args.work, 1, quick)
+        results["tissue"] = train_seeds(kcell, path, "tissue", args.work, 1, quick, args.reuse)
     if "tune" in only:
         folder = os.path.join(args.work, "tune")
         os.makedirs(folder, exist_ok=True)
