@@ -270,11 +270,12 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
  * change only the inference settings, under a lock of their own:
  * kcell_model_set_inference_precision() and kcell_model_calibrate_int8() (calls already running
  * finish with the precision and calibration they started with). kcell_train(),
- * kcell_model_set_class_names() and kcell_model_set_tta() are exclusive, and kcell checks it: while
- * one of them runs on the model, any other call on it (from another thread, or from the training's
- * own progress callback: a nested kcell_train(), a kcell_predict()) returns ::KCELL_ERROR_BUSY
- * without running, and they return ::KCELL_ERROR_BUSY themselves if another call is using the
- * model. kcell_model_free() during a call is deferred until the call returns (see there).
+ * kcell_model_set_class_names(), kcell_model_set_tta() and kcell_model_set_decision_bias() are
+ * exclusive, and kcell checks it: while one of them runs on the model, any other call on it (from
+ * another thread, or from the training's own progress callback: a nested kcell_train(), a
+ * kcell_predict()) returns ::KCELL_ERROR_BUSY without running, and they return
+ * ::KCELL_ERROR_BUSY themselves if another call is using the model. kcell_model_free() during a
+ * call is deferred until the call returns (see there).
  * @{ */
 
 /** A network architecture with its weights and input normalisation. */
@@ -814,12 +815,18 @@ KCELL_API kcell_status kcell_model_load_from_memory(const void* data, size_t siz
  * The models are copied (the ensemble does not keep them); an ensemble among them adds all
  * its members. One model gives a single-model handle equal to a copy of it.
  *
+ * Each of @p models is in use until the call returns, as in a prediction: a
+ * kcell_model_free() of one of them on another thread meanwhile is deferred until the
+ * copies are made, and a model that kcell_train() or kcell_model_set_class_names() is
+ * changing (also from that training's progress callback) gives ::KCELL_ERROR_BUSY.
+ *
  * @param models Models with the same input shape, class count, class names and input
  *               normalisation (trained on the same training images).
  * @param count  Their number, 1 to 64 members in all.
  * @param out    Receives the ensemble; release with kcell_model_free().
- * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model
- *         or members that disagree (the message names the member and the difference).
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for no models, more than 64 members, a NULL model,
+ *         a model already given to kcell_model_free(), or members that disagree (the message names
+ * the member and the difference); ::KCELL_ERROR_BUSY as above.
  */
 KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* models, size_t count,
                                                    kcell_model** out);
@@ -962,7 +969,9 @@ KCELL_API kcell_status kcell_model_decision_rule(const kcell_model* model, int32
 /**
  * @brief Sets (or, with @p count 0, removes) the model's decision bias.
  *
- * Must not be called while other threads predict with @p model.
+ * Exclusive like kcell_model_set_class_names(): while another call uses @p model (a
+ * prediction on another thread, a training whose progress callback calls this) it returns
+ * ::KCELL_ERROR_BUSY and changes nothing.
  * @param model The model.
  * @param bias  @p count finite values, one per class (copied); may be NULL when @p count is 0.
  * @param count The class count, or 0.

@@ -2,6 +2,7 @@
 // either, and kcell_free for that memory.
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <new>
 #include <string>
@@ -81,16 +82,30 @@ KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* mod
   return guarded([&] {
     require(out, "out");
     if (count > 0) require(models, "models");
-    // Copies through the file format, so the ensemble owns members exactly as a saved and
-    // loaded file would give them; an ensemble among `models` adds all its members.
-    kcell::model::Members members;
+    if (count > kcell::model::kMaxEnsembleMembers)
+      kcell::fail(Status::invalid_argument, "an ensemble needs 1 to " +
+                                                std::to_string(kcell::model::kMaxEnsembleMembers) +
+                                                " models, not " + std::to_string(count));
+    // Every input is in use until its copy is made: a free meanwhile (another thread) is
+    // deferred, and a model being trained or renamed is refused as busy.
+    std::deque<InUse<kcell_model>> uses;
     for (size_t i = 0; i < count; ++i) {
       if (models[i] == nullptr)
         kcell::fail(Status::invalid_argument, "models[" + std::to_string(i) + "] is NULL");
-      for (kcell::model::Model* m : models[i]->members()) {
-        const std::vector<uint8_t> bytes = kcell::model::save_model_to_memory(*m, kcell_version());
-        members.push_back(kcell::model::load_model_from_memory(bytes.data(), bytes.size()));
-      }
+      const std::string what = "models[" + std::to_string(i) + "]";
+      uses.emplace_back(models[i], what.c_str(), Access::shared);
+    }
+    // Copies through the file format, so the ensemble owns members exactly as a saved and
+    // loaded file would give them; an ensemble among `models` adds all its members.
+    std::vector<kcell::model::Model*> sources;
+    for (size_t i = 0; i < count; ++i)
+      for (kcell::model::Model* m : models[i]->members()) sources.push_back(m);
+    if (sources.size() > kcell::model::kMaxEnsembleMembers)  // before copying any
+      kcell::model::check_ensemble_members({sources.begin(), sources.end()});
+    kcell::model::Members members;
+    for (kcell::model::Model* m : sources) {
+      const std::vector<uint8_t> bytes = kcell::model::save_model_to_memory(*m, kcell_version());
+      members.push_back(kcell::model::load_model_from_memory(bytes.data(), bytes.size()));
     }
     std::vector<const kcell::model::Model*> views;
     for (const auto& m : members) views.push_back(m.get());
@@ -102,6 +117,7 @@ KCELL_API kcell_status kcell_model_ensemble_create(const kcell_model* const* mod
 KCELL_API kcell_status kcell_model_member_count(const kcell_model* model, size_t* count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(count, "count");
     *count = 1 + model->more.size();
   });

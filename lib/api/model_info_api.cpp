@@ -142,6 +142,7 @@ KCELL_API kcell_status kcell_model_decision_bias(const kcell_model* model, float
                                                  size_t capacity, size_t* count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
     require(count, "count");
     const std::vector<float>& b = model->model->decision_bias();
     if (!b.empty() && capacity < b.size())
@@ -180,6 +181,7 @@ KCELL_API kcell_status kcell_model_set_decision_bias(kcell_model* model, const f
                                                      size_t count) {
   return guarded([&] {
     require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
     if (count > 0) require(bias, "bias");
     model->model->set_decision_bias(std::vector<float>(bias, bias + count));
   });

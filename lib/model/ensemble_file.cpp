@@ -3,7 +3,6 @@
 #include "model/ensemble_file.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -69,8 +68,8 @@ std::vector<std::string> ensemble_member_names(const std::string& text, const st
 std::unique_ptr<Model> read_member(io::ZipArchive& zip, const std::string& name) {
   const std::string where = zip.path() + ": " + name;
   if (!zip.has_member(name)) fail(Status::format, where + " is missing");
-  const std::vector<uint8_t> bytes = io::read_member_bytes(
-      zip, name, std::numeric_limits<uint64_t>::max(), "the member model file");
+  const std::vector<uint8_t> bytes =
+      io::read_member_bytes(zip, name, kMaxModelFileBytes, "a model file");
   io::ZipArchive inner(bytes.data(), bytes.size(), where);
   return read_model(inner);
 }

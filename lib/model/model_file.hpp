@@ -17,6 +17,13 @@ class ZipArchive;
 
 namespace kcell::model {
 
+// The most bytes a model file kcell writes can hold: kMaxModelParams float32 weights, at
+// most as many running statistics, the largest metadata (64 MiB) and 64 MiB for the .npy
+// headers and the zip's own records. Readers of files that hold whole model files
+// (ensembles, checkpoints) refuse a member declaring more before allocating it.
+inline constexpr uint64_t kMaxModelFileBytes =
+    2 * sizeof(float) * static_cast<uint64_t>(kMaxModelParams) + (128ull << 20);
+
 // The file's bytes. kcell_version is recorded in the metadata.
 std::vector<uint8_t> save_model_to_memory(Model& model, const std::string& kcell_version);
 

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <limits>
 #include <set>
 
 #include "common/atomic_file.hpp"
@@ -275,7 +274,7 @@ Checkpoint read_checkpoint(const std::string& path, model::Model& model,
       fail(Status::format, path + ": member '" + member + "' is missing");
 
   const std::vector<uint8_t> model_file =
-      io::read_member_bytes(zip, kModelMember, std::numeric_limits<uint64_t>::max(), "the member");
+      io::read_member_bytes(zip, kModelMember, model::kMaxModelFileBytes, "a model file");
   try {
     c.model = model::load_model_from_memory(model_file.data(), model_file.size());
   } catch (const Error& e) {

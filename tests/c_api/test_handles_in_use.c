@@ -1,13 +1,18 @@
 /* A model or dataset in use cannot be freed under the call using it, and the calls the
  * header forbids during training are refused: from the training's own progress callback
- * and from another thread, kcell_train(), kcell_predict() and kcell_model_set_tta() on the
- * model being trained return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are
- * deferred until kcell_train() returns (which then completes normally). Run under ThreadSanitizer
- * in CI (label "concurrency") and under AddressSanitizer, which would see a use after free. */
+ * and from another thread, kcell_train(), kcell_predict(), kcell_model_ensemble_create(),
+ * kcell_model_member_count(), kcell_model_set_tta() and the decision-bias calls on the model being
+ * trained return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are deferred until
+ * kcell_train() returns (which then completes normally). The input models of
+ * kcell_model_ensemble_create() are in use the same way: freed from another thread
+ * meanwhile, the call still completes. Run under ThreadSanitizer in CI (label
+ * "concurrency") and under AddressSanitizer, which would see a use after free. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <kcell/kcell.h>
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include "check.h"
 #include "synthetic.h"
 
@@ -19,9 +24,12 @@ static const char* SPEC = "conv(4,3) relu maxpool(2) flatten dense";
 
 typedef struct probe {
   kcell_model* model;
+  kcell_model* other; /* not trained: the second input of a nested ensemble */
   kcell_dataset* data;
   int calls;
-  kcell_status nested_train, nested_predict, nested_set_tta, after_free;
+  kcell_status nested_train, nested_predict, nested_ensemble, nested_member_count;
+  kcell_status nested_set_bias, nested_bias, nested_set_tta, after_free;
+  kcell_model* ensemble; /* stays NULL when the nested ensemble is refused */
   /* the other-thread case */
   int use_thread;
   pthread_mutex_t lock;
@@ -39,9 +47,17 @@ static kcell_status try_predict(kcell_model* model) {
 /* What the misuse looks like from inside (callback) or outside (thread) the training. */
 static void misuse(probe* p) {
   kcell_model_info info;
+  const kcell_model* inputs[2];
+  size_t members = 0;
+  inputs[0] = p->other;
+  inputs[1] = p->model;
   p->nested_train = kcell_train(p->model, p->data, NULL, NULL, NULL);
   p->nested_predict = try_predict(p->model);
   p->nested_set_tta = kcell_model_set_tta(p->model, KCELL_TTA_FLIPS);
+  p->nested_ensemble = kcell_model_ensemble_create(inputs, 2, &p->ensemble);
+  p->nested_member_count = kcell_model_member_count(p->model, &members);
+  p->nested_set_bias = kcell_model_set_decision_bias(p->model, NULL, 0);
+  p->nested_bias = kcell_model_decision_bias(p->model, NULL, 0, &members);
   kcell_model_free(p->model);
   kcell_dataset_free(p->data);
   info.struct_size = sizeof info;
@@ -91,6 +107,7 @@ static void run(int use_thread) {
   p.data = synthetic_dataset(SIDE, CLASSES, 64, 16);
   CHECK(p.data != NULL);
   CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &p.model) == KCELL_OK);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 8, &p.other) == KCELL_OK);
   CHECK(kcell_history_create(&history) == KCELL_OK);
   kcell_train_params_default(&params);
   params.epochs = EPOCHS;
@@ -106,10 +123,86 @@ static void run(int use_thread) {
   CHECK(p.nested_train == KCELL_ERROR_BUSY);
   CHECK(p.nested_predict == KCELL_ERROR_BUSY);
   CHECK(p.nested_set_tta == KCELL_ERROR_BUSY);
+  CHECK(p.nested_ensemble == KCELL_ERROR_BUSY && p.ensemble == NULL);
+  CHECK(p.nested_member_count == KCELL_ERROR_BUSY);
+  CHECK(p.nested_set_bias == KCELL_ERROR_BUSY);
+  CHECK(p.nested_bias == KCELL_ERROR_BUSY);
   CHECK(p.after_free == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(strstr(kcell_last_error(), "") != NULL);
+  kcell_model_free(p.ensemble);
+  kcell_model_free(p.other);
   kcell_history_free(history); /* model and dataset went with kcell_train's return */
   pthread_cond_destroy(&p.changed);
+  pthread_mutex_destroy(&p.lock);
+}
+
+/* kcell_model_free() of an input of kcell_model_ensemble_create() on another thread while
+ * the call runs. The other thread sees that the call holds the model through a probe that
+ * changes nothing: kcell_train(model, NULL, ...) returns KCELL_ERROR_BUSY while another
+ * call uses the model and KCELL_ERROR_INVALID_ARGUMENT otherwise. It probes and frees under
+ * `lock`, so the creating thread, which reads `freed` under `lock` after each call, never
+ * passes the model to a call after the free. Without the input's use, the probe never sees
+ * it busy. */
+typedef struct ensemble_probe {
+  kcell_model* inputs[2];
+  pthread_mutex_t lock;
+  int done, freed;
+} ensemble_probe;
+
+static void* free_input_while_in_use(void* arg) {
+  ensemble_probe* p = (ensemble_probe*)arg;
+  const struct timespec pause = {0, 100000}; /* 0.1 ms between probes */
+  for (;;) {
+    int stop;
+    pthread_mutex_lock(&p->lock);
+    stop = p->done;
+    if (!stop && kcell_train(p->inputs[0], NULL, NULL, NULL, NULL) == KCELL_ERROR_BUSY) {
+      kcell_model_free(p->inputs[0]);
+      p->freed = stop = 1;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (stop) return NULL;
+    nanosleep(&pause, NULL);
+  }
+}
+
+static void free_during_ensemble_create(void) {
+  ensemble_probe p;
+  pthread_t thread;
+  int calls, made = 0, freed = 0;
+  kcell_status during_free = KCELL_ERROR_INTERNAL;
+  memset(&p, 0, sizeof p);
+  pthread_mutex_init(&p.lock, NULL);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 7, &p.inputs[0]) == KCELL_OK);
+  CHECK(kcell_model_create(SPEC, 1, SIDE, SIDE, CLASSES, 8, &p.inputs[1]) == KCELL_OK);
+  CHECK(pthread_create(&thread, NULL, free_input_while_in_use, &p) == 0);
+  for (calls = 0; calls < 20000 && !freed; ++calls) {
+    kcell_model* ensemble = NULL;
+    size_t members = 0;
+    /* BUSY only when the probe held the model as the call began */
+    const kcell_status status =
+        kcell_model_ensemble_create((const kcell_model* const*)p.inputs, 2, &ensemble);
+    CHECK(status == KCELL_OK || status == KCELL_ERROR_BUSY);
+    if (status == KCELL_OK) {
+      CHECK(kcell_model_member_count(ensemble, &members) == KCELL_OK && members == 2);
+      CHECK(try_predict(ensemble) == KCELL_OK);
+      ++made;
+    }
+    kcell_model_free(ensemble);
+    pthread_mutex_lock(&p.lock);
+    freed = p.freed;
+    if (freed) during_free = status;
+    pthread_mutex_unlock(&p.lock);
+  }
+  pthread_mutex_lock(&p.lock);
+  p.done = 1;
+  pthread_mutex_unlock(&p.lock);
+  CHECK(pthread_join(thread, NULL) == 0);
+  CHECK(freed);                   /* the probe saw the input in use */
+  CHECK(during_free == KCELL_OK); /* and the call it freed the input under completed */
+  CHECK(made > 0);
+  if (!freed) kcell_model_free(p.inputs[0]);
+  kcell_model_free(p.inputs[1]);
   pthread_mutex_destroy(&p.lock);
 }
 
@@ -124,6 +217,7 @@ static void busy_message_names_the_rule(void) {
 int main(void) {
   run(0); /* from the progress callback */
   run(1); /* from another thread */
+  free_during_ensemble_create();
   busy_message_names_the_rule();
   if (failures == 0) printf("ok\n");
   return failures == 0 ? 0 : 1;

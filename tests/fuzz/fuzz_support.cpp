@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -30,6 +31,27 @@ const std::string& scratch_folder() {
 }
 
 }  // namespace
+
+kcell_model* loaded_model(const void* data, size_t size) {
+  kcell_model* model = nullptr;
+  const kcell_status status = kcell_model_load_from_memory(data, size, &model);
+  if (status == KCELL_OK) return model;
+  if (status != KCELL_ERROR_FORMAT)
+    bug(std::string("load gave ") + kcell_status_string(status) + ": " + kcell_last_error());
+  if (model != nullptr) bug("a failed load wrote its out-parameter");
+  if (std::strlen(kcell_last_error()) == 0) bug("a format error without a message");
+  return nullptr;
+}
+
+std::string saved_model(const kcell_model* model) {
+  void* bytes = nullptr;
+  size_t size = 0;
+  if (kcell_model_save_to_memory(model, &bytes, &size) != KCELL_OK)
+    bug(std::string("a loaded model does not save: ") + kcell_last_error());
+  std::string out(static_cast<const char*>(bytes), size);
+  kcell_free(bytes);
+  return out;
+}
 
 std::string scratch_file(const std::string& name, const uint8_t* data, size_t size) {
   const std::string path = scratch_folder() + "/" + name;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "kcell/kcell.h"
 
 namespace kcell::fuzz {
 
@@ -42,6 +43,15 @@ bool rejects_cleanly(std::initializer_list<Status> allowed, Body&& body) {
     bug(std::string("a raw C++ exception escaped: ") + e.what());
   }
 }
+
+// kcell_model_load_from_memory() of the bytes: the model, or NULL when it refused them as
+// it must (KCELL_ERROR_FORMAT with a message, the out-parameter untouched); any other
+// refusal is a bug.
+kcell_model* loaded_model(const void* data, size_t size);
+
+// The bytes kcell_model_save_to_memory() gives for `model`; a model that does not save
+// is a bug.
+std::string saved_model(const kcell_model* model);
 
 // Writes `size` bytes to a file of this process's scratch folder (under $TMPDIR or /tmp)
 // and returns its path; the same name is overwritten by the next call.

@@ -1,8 +1,8 @@
 // Hostile files made at run time, for the cases the committed fixtures do not cover: zip
-// bombs, labels too large for a given class count in a wide dtype, a truncated gzip .npy,
-// IDX files with a wrong magic number or a count that the data does not hold. Each must be
-// refused with a format error whose message names the file and the problem, before any
-// large allocation. (docs/reliability.md lists every hostile-input test.)
+// bombs (also as a member of an ensemble file), labels too large for a given class count in a wide
+// dtype, a truncated gzip .npy, IDX files with a wrong magic number or a count that the data does
+// not hold. Each must be refused with a format error whose message names the file and the problem,
+// before any large allocation. (docs/reliability.md lists every hostile-input test.)
 #include <doctest/doctest.h>
 #include <minizip/zip.h>
 #include <sys/stat.h>
@@ -16,29 +16,19 @@
 #include <utility>
 #include <vector>
 
+#include "model/ensemble_file.hpp"
 #include "test_data_support.hpp"
 
 using kcell::Status;
 using kcell::test::check_error;
 using kcell::test::data_fixture;
+using kcell::test::read_bytes;
+using kcell::test::write_bytes;
 
 namespace {
 
 std::string tmp_path(const std::string& name) {
   return std::string(KCELL_TEST_TMP_DIR) + "/hostile_" + name;
-}
-
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
 }
 
 // A version 1.0 .npy header for `descr` and `shape` (e.g. "(12, 6, 5)"), padded as numpy does.
@@ -59,21 +49,10 @@ std::vector<uint8_t> npy(const std::string& descr, const std::string& shape, siz
   return out;
 }
 
-// A MedMNIST-style .npz (6 members, 6x5 images, 2 images per split), every member
-// deflated, with `replace` overriding members by name.
-std::string write_npz(const std::string& name,
-                      const std::vector<std::pair<std::string, std::vector<uint8_t>>>& replace) {
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> members;
-  for (const char* split : {"train", "val", "test"}) {
-    members.emplace_back(std::string(split) + "_images.npy", npy("|u1", "(2, 6, 5)", 60));
-    std::vector<uint8_t> labels = npy_header("|u1", "(2, 1)");
-    labels.push_back(0);
-    labels.push_back(1);
-    members.emplace_back(std::string(split) + "_labels.npy", labels);
-  }
-  for (const auto& r : replace)
-    for (auto& m : members)
-      if (m.first == r.first) m.second = r.second;
+using NamedBytes = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
+
+// A zip of these members, each deflated, in the test's scratch folder.
+std::string write_zip(const std::string& name, const NamedBytes& members) {
   const std::string path = tmp_path(name);
   zipFile zip = zipOpen64(path.c_str(), APPEND_STATUS_CREATE);
   REQUIRE(zip != nullptr);
@@ -87,6 +66,23 @@ std::string write_npz(const std::string& name,
   }
   REQUIRE(zipClose(zip, nullptr) == ZIP_OK);
   return path;
+}
+
+// A MedMNIST-style .npz (6 members, 6x5 images, 2 images per split), every member
+// deflated, with `replace` overriding members by name.
+std::string write_npz(const std::string& name, const NamedBytes& replace) {
+  NamedBytes members;
+  for (const char* split : {"train", "val", "test"}) {
+    members.emplace_back(std::string(split) + "_images.npy", npy("|u1", "(2, 6, 5)", 60));
+    std::vector<uint8_t> labels = npy_header("|u1", "(2, 1)");
+    labels.push_back(0);
+    labels.push_back(1);
+    members.emplace_back(std::string(split) + "_labels.npy", labels);
+  }
+  for (const auto& r : replace)
+    for (auto& m : members)
+      if (m.first == r.first) m.second = r.second;
+  return write_zip(name, members);
 }
 
 uint32_t read_le32(const uint8_t* p) {
@@ -148,6 +144,28 @@ TEST_CASE("a zip member declaring an absurd inflation ratio is refused before in
   declare_uncompressed_size(path, "val_images.npy", 0xF0000000u);
   check_error([&] { kcell::data::open_dataset(path, {}); }, Status::format, "val_images.npy",
               "4026531840 bytes", "compressed bytes can hold");
+}
+
+TEST_CASE("an ensemble member declaring more bytes than any model file holds is refused unread") {
+  // 1.25 MiB of noise deflates to about as much, so the zip reader's inflation limit
+  // (1032:1) lets the member declare up to 1.26 GiB; it declares 1000 MiB, more than the
+  // 640 MiB the largest model file can hold. Read as declared, it would be allocated first.
+  std::vector<uint8_t> noise(1280u << 10);
+  uint32_t state = 12345;
+  for (uint8_t& b : noise) {
+    state = state * 1103515245u + 12345u;
+    b = static_cast<uint8_t>(state >> 24);
+  }
+  const std::string manifest =
+      R"({"format": "kcell-ensemble", "format_version": 2, "kcell_version": "0.1.0",)"
+      R"( "combine": "mean_probability", "members": ["members/0.kcell"]})";
+  const std::string path =
+      write_zip("huge_member.kcell",
+                {{"kcell.json", {manifest.begin(), manifest.end()}}, {"members/0.kcell", noise}});
+  declare_uncompressed_size(path, "members/0.kcell", 1000u << 20);
+  check_error([&] { kcell::model::load_models(path); }, Status::format,
+              "huge_member.kcell: member members/0.kcell", "declares 1048576000 bytes",
+              "more than a model file can plausibly need");
 }
 
 TEST_CASE("labels beyond 255 in a wide dtype are refused above a given class count") {

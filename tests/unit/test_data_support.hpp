@@ -1,11 +1,14 @@
-// Helpers shared by the dataset tests: fixture paths, the fixtures' pixel formula, and
-// checking that a call fails with a given status and message.
+// Helpers shared by the dataset tests: fixture paths, the fixtures' pixel formula, reading
+// and writing whole files, and checking that a call fails with a given status and message.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "data/dataset.hpp"
@@ -14,6 +17,20 @@ namespace kcell::test {
 
 inline std::string data_fixture(const std::string& name) {
   return std::string(KCELL_FIXTURES_DIR) + "/data/" + name;
+}
+
+// A whole file's bytes (REQUIREs it can be read), and writing them back.
+inline std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
 }
 
 // The formula tests/fixtures/data/make_fixtures.py writes pixels and labels with.
