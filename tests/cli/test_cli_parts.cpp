@@ -17,6 +17,7 @@
 #include "sweep_grid.hpp"
 #include "sweep_table.hpp"
 #include "train_options.hpp"
+#include "tune_plan.hpp"
 
 using namespace kcell_cli;
 
@@ -253,4 +254,15 @@ TEST_CASE("a sweep grid of more than the limit of runs fails before building any
                              "epochs=1,2,3,4,5,6,7,8,9,10", "batch=1,2"});
   CHECK_THROWS_AS(kcell_cli::grid_combinations(axes), CLI::ValidationError);
   CHECK(kcell_cli::grid_combinations(kcell_cli::parse_grid({"lr=1,2", "seed=1,2"})).size() == 4);
+}
+
+TEST_CASE("the default recipe goes on to every tune rung, whatever its rank") {
+  int a = 0, b = 0, c = 0, base = 0;
+  const std::vector<int*> ranked = {&a, &b, &base, &c};
+  // Ranked below the cut: it takes the place of the last one kept.
+  CHECK(kcell_cli::next_rung<int>(ranked, 2, &base) == std::vector<int*>{&a, &base});
+  // Within the cut, or not run at all: the plain best `keep`.
+  CHECK(kcell_cli::next_rung<int>(ranked, 3, &base) == std::vector<int*>{&a, &b, &base});
+  CHECK(kcell_cli::next_rung<int>({&a, &b, &c}, 2, &base) == std::vector<int*>{&a, &b});
+  CHECK(kcell_cli::next_rung<int>(ranked, 0, &base).empty());
 }

@@ -173,9 +173,9 @@ void run_tune(const TuneCommand& c) {
     ++rungs_done;
     if (!c.table.empty()) write_text_file(c.table, sweep_table_for(c.table, table, c.rank_by));
     if (r + 1 < rungs.size()) {
-      const size_t keep = std::min(order.size(), rungs[r + 1].candidates);
-      alive.assign(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep));
-      for (size_t i = keep; i < order.size(); ++i) order[i]->model.reset();  // free memory
+      alive = next_rung(order, rungs[r + 1].candidates, &pool.front());
+      for (Candidate* cand : order)  // free the memory of the ones left behind
+        if (std::find(alive.begin(), alive.end(), cand) == alive.end()) cand->model.reset();
     }
   }
   if (finished.empty())
