@@ -259,8 +259,9 @@ TEST_CASE("a sweep grid of more than the limit of runs fails before building any
 TEST_CASE("the default recipe goes on to every tune rung, whatever its rank") {
   int a = 0, b = 0, c = 0, base = 0;
   const std::vector<int*> ranked = {&a, &b, &base, &c};
-  // Ranked below the cut: it takes the place of the last one kept.
-  CHECK(kcell_cli::next_rung<int>(ranked, 2, &base) == std::vector<int*>{&a, &base});
+  // Ranked below the cut: it goes on beside the best `keep`.
+  CHECK(kcell_cli::next_rung<int>(ranked, 2, &base) == std::vector<int*>{&a, &b, &base});
+  CHECK(kcell_cli::next_rung<int>(ranked, 1, &base) == std::vector<int*>{&a, &base});
   // Within the cut, or not run at all: the plain best `keep`.
   CHECK(kcell_cli::next_rung<int>(ranked, 3, &base) == std::vector<int*>{&a, &b, &base});
   CHECK(kcell_cli::next_rung<int>({&a, &b, &c}, 2, &base) == std::vector<int*>{&a, &b});

@@ -35,17 +35,17 @@ struct Rung {
 std::vector<Rung> halving_rungs(size_t candidates, int min_epochs, int max_epochs, int eta,
                                 size_t keep_last);
 
-// Who enters the next rung: the best `keep` of `ranked` (best first), except that `base`
-// (the default recipe) always goes on if it is ranked at all, in the place of the last one
-// kept. Recipes that regularise strongly (augmentation, the weight average) learn slowest
-// at first, and halving alone judges them at a few epochs.
+// Who enters the next rung: the best `keep` of `ranked` (best first), and `base` (the
+// default recipe) besides them if it is ranked at all. Recipes that regularise strongly
+// (augmentation, the weight average) learn slowest at first, and halving alone would judge
+// them at a few epochs.
 template <class T>
 std::vector<T*> next_rung(const std::vector<T*>& ranked, size_t keep, const T* base) {
   std::vector<T*> out(ranked.begin(), ranked.begin() + std::min(keep, ranked.size()));
   const auto ranked_base = std::find(ranked.begin(), ranked.end(), base);
   if (!out.empty() && ranked_base != ranked.end() &&
       std::find(out.begin(), out.end(), base) == out.end())
-    out.back() = *ranked_base;
+    out.push_back(*ranked_base);
   return out;
 }
 
