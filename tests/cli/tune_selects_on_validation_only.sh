@@ -34,14 +34,20 @@ def table(name):  # every column but the wall time
     for r in rows: r.pop("minutes")
     return rows
 plain, scrambled = table("plain"), table("scrambled")
-# Rungs: 4 candidates at 1 epoch, the best 2 at 2 epochs (the latest rung first).
-assert [r["epochs"] for r in plain] == ["2", "2", "1", "1", "1", "1"], plain
+# Rungs: 4 candidates at 1 epoch, the best 2 at 2 epochs (the latest rung first), and the
+# defaults' recipe (the first candidate: lr 0.001 and the recipe's augmentation) beside them
+# when it is not among the best 2.
+second = [r for r in plain if r["epochs"] == "2"]
+assert [r["epochs"] for r in plain] == ["2"] * len(second) + ["1"] * 4, plain
+defaults = lambda r: r["augment"] == "hflip+vflip+rot90" and float(r["lr"]) == 0.001
+assert any(defaults(r) for r in second), plain
+assert len(second) == (2 if any(defaults(r) for r in plain[len(second):][:2]) else 3), plain
 assert plain == scrambled, (plain, scrambled)
 p, s = json.load(open(f"{out}/plain.json")), json.load(open(f"{out}/scrambled.json"))
 assert p["pick"] == s["pick"] and p["pick"][0]["epochs"] == "2", (p["pick"], s["pick"])
 assert p["pick"][0]["lr"] == plain[0]["lr"] and p["pick"][0]["augment"] == plain[0]["augment"]
 assert p["test"]["accuracy"] != s["test"]["accuracy"], "the scrambled test labels changed nothing"
-assert p["rungs_done"] == 2 and len(p["table"]) == 6
+assert p["rungs_done"] == 2 and len(p["table"]) == 4 + len(second)
 evaluation = json.load(open(f"{out}/eval.json"))
 assert evaluation["accuracy"] == p["test"]["accuracy"], (evaluation["accuracy"], p["test"])
 PY
