@@ -543,9 +543,9 @@ typedef struct kcell_train_params {
                                     bias and the trained model use: 0 off; in (0, 1) its
                                     decay; negative (the default, -1): automatic, a time
                                     constant of 5 % of the run's steps (docs/recipe.md). */
-  float mixup_alpha;           /**< Mixup of training batches: images and labels blended
+  double mixup_alpha;          /**< Mixup of training batches: images and labels blended
                                     in Beta(α, α) shares; 0 (the default) off. */
-  float cutmix_alpha;          /**< CutMix of training batches: a rectangle of another image
+  double cutmix_alpha;         /**< CutMix of training batches: a rectangle of another image
                                     pasted, labels in the shares of the pixels; 0 (the
                                     default) off. With both alphas, each batch uses one of
                                     the two, chosen evenly. */

@@ -198,6 +198,14 @@ kcell::train::Monitor monitor_kind(int m) {
   kcell::fail(Status::invalid_argument, "unknown monitor " + std::to_string(m));
 }
 
+// A double as float; values past float's range become infinities (a plain conversion would
+// be undefined), which the trainer's range checks refuse with a message.
+float to_float_or_infinity(double v) {
+  if (std::isnan(v) || std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max()))
+    return static_cast<float>(v);
+  return v > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+}
+
 kcell::nn::Precision precision_kind(int p) {
   switch (p) {
     case KCELL_PRECISION_FP32:
@@ -378,8 +386,8 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.validate_every = p.validate_every;
   c.decision = decision_fit(p.fit_decision_bias);
   c.ema_decay = p.ema_decay;  // the trainer checks these before anything changes
-  c.mixup_alpha = p.mixup_alpha;
-  c.cutmix_alpha = p.cutmix_alpha;
+  c.mixup_alpha = to_float_or_infinity(p.mixup_alpha);
+  c.cutmix_alpha = to_float_or_infinity(p.cutmix_alpha);
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;

@@ -363,10 +363,12 @@ static void t_kcell_train(void) {
   TRAIN_WITH(ema_decay, 1.0); /* negative is automatic */
   TRAIN_WITH(ema_decay, 1.5);
   TRAIN_WITH(ema_decay, NAN);
-  TRAIN_WITH(mixup_alpha, -0.2f);
+  TRAIN_WITH(mixup_alpha, -0.2);
   TRAIN_WITH(mixup_alpha, NAN);
-  TRAIN_WITH(cutmix_alpha, -1.f);
+  TRAIN_WITH(mixup_alpha, 1e300); /* past float's range: refused, not converted */
+  TRAIN_WITH(cutmix_alpha, -1.0);
   TRAIN_WITH(cutmix_alpha, INFINITY);
+  TRAIN_WITH(cutmix_alpha, -1e300);
   AUGMENT_WITH(struct_size, 0);
   AUGMENT_WITH(struct_size, 3);
   AUGMENT_WITH(hflip, 2.0);

@@ -91,7 +91,7 @@ int main(void) {
         params.augmentation->shift == 0 && params.augmentation->erase == 0.0 &&
         params.augmentation->erase_max_area == 0.25);
   CHECK(params.validate_every == 0 && params.fit_decision_bias == 1);
-  CHECK(params.ema_decay < 0 && params.mixup_alpha == 0.f && params.cutmix_alpha == 0.f);
+  CHECK(params.ema_decay < 0 && params.mixup_alpha == 0.0 && params.cutmix_alpha == 0.0);
   CHECK(params.precision == KCELL_PRECISION_AUTO);
   /* Plain settings for the checks below. */
   params.schedule = KCELL_SCHEDULE_CONSTANT;

@@ -134,8 +134,8 @@ TEST_CASE("ema mixup and cutmix are grid keys and reach the train parameters") {
   TrainParamStorage storage;
   const kcell_train_params p = make_train_params(o, storage);
   CHECK(p.ema_decay == 0.999);
-  CHECK(p.mixup_alpha == 0.2f);
-  CHECK(p.cutmix_alpha == 1.f);
+  CHECK(p.mixup_alpha == 0.2);
+  CHECK(p.cutmix_alpha == 1.0);
   CHECK(parse_ema("auto") < 0);
   CHECK(parse_ema("off") == 0);
   CHECK_THROWS_AS(apply_combination(TrainOptions{}, {{"ema", "1"}}), CLI::ValidationError);

@@ -337,8 +337,8 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   params.validate_every = o.validate_every;
   params.fit_decision_bias = decision_value(o.decision);
   params.ema_decay = parse_ema(o.ema);
-  params.mixup_alpha = static_cast<float>(o.mixup);
-  params.cutmix_alpha = static_cast<float>(o.cutmix);
+  params.mixup_alpha = o.mixup;
+  params.cutmix_alpha = o.cutmix;
   return params;
 }
 

@@ -132,8 +132,8 @@ class TrainParamsC(_Mirror):
         ("validate_every", c_int),
         ("fit_decision_bias", c_int),
         ("ema_decay", c_double),
-        ("mixup_alpha", c_float),
-        ("cutmix_alpha", c_float),
+        ("mixup_alpha", c_double),
+        ("cutmix_alpha", c_double),
     ]
 
 
