@@ -12,10 +12,15 @@ namespace kcell::infer {
 Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::Dataset& dataset,
                          data::SplitId split, int batch_size) {
   if (members.size() == 1) return evaluate(*members[0], dataset, split, batch_size, true);
-  std::vector<std::vector<float>> each;
+  std::vector<std::vector<float>> each, each_plain;
+  bool any_bias = false;
   Evaluation out;
   for (model::Model* m : members) {
     Evaluation e = evaluate(*m, dataset, split, batch_size, true);
+    // A member without a decision bias gives the same rows with and without one.
+    any_bias = any_bias || !e.plain_probabilities.empty();
+    each_plain.push_back(e.plain_probabilities.empty() ? e.probabilities
+                                                       : std::move(e.plain_probabilities));
     each.push_back(std::move(e.probabilities));
     if (out.labels.empty()) {
       out.count = e.count;
@@ -25,19 +30,27 @@ Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::
   const int k = members[0]->num_classes();
   out.probabilities.resize(each[0].size());
   mean_of_rows(each, out.probabilities.data());
+  std::vector<float> plain(each_plain[0].size());
+  mean_of_rows(each_plain, plain.data());
   // Cross-entropy of the mean probabilities (the smallest positive float for a zero, as
   // the log of an underflowed softmax would be about that).
   double sum = 0.0;
-  size_t correct = 0;
+  size_t correct = 0, plain_correct = 0;
   for (size_t i = 0; i < out.count; ++i) {
-    const float* row = out.probabilities.data() + i * static_cast<size_t>(k);
+    const size_t offset = i * static_cast<size_t>(k);
+    const float* row = out.probabilities.data() + offset;
     const int32_t y = out.labels[i];
     sum -= std::log(std::max(static_cast<double>(row[y]),
                              static_cast<double>(std::numeric_limits<float>::denorm_min())));
     if (argmax(row, k) == y) ++correct;
+    if (argmax(plain.data() + offset, k) == y) ++plain_correct;
   }
-  out.loss = out.count ? sum / static_cast<double>(out.count) : 0.0;
-  out.accuracy = out.count ? static_cast<double>(correct) / static_cast<double>(out.count) : 0.0;
+  const double n = static_cast<double>(out.count);
+  out.loss = out.count ? sum / n : 0.0;
+  out.accuracy = out.count ? static_cast<double>(correct) / n : 0.0;
+  // Plain argmax of the mean of the members' unbiased probabilities.
+  out.plain_accuracy = out.count ? static_cast<double>(plain_correct) / n : 0.0;
+  if (any_bias) out.plain_probabilities = std::move(plain);
   return out;
 }
 

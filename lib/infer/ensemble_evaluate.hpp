@@ -8,7 +8,8 @@
 
 namespace kcell::infer {
 
-// One member gives evaluate()'s result. Probabilities are always kept (count × k).
+// One member gives evaluate()'s result. Probabilities are always kept (count × k); the
+// plain_* numbers come from the mean of the members' probabilities without their decision biases.
 Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::Dataset& dataset,
                          data::SplitId split, int batch_size);
 
