@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -61,15 +63,34 @@ int decision_value(kcell::train::DecisionFit fit) {
 
 void fill_defaults(kcell_augmentation& a);
 
+// The shortest decimal that reads back as `f`, as a double: the recipe's 0.1f is 0.1 in the
+// C struct (as the program's options write it), not 0.100000001490116.
+double as_decimal(float f) {
+  char text[32];
+  for (int digits = 1; digits < 10; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(f));
+    const double d = std::strtod(text, nullptr);
+    if (static_cast<float>(d) == f) return d;
+  }
+  return f;
+}
+
 // The recipe's augmentation, owned by the library so that default params can point to it.
 const kcell_augmentation& recipe_augmentation() {
   static const kcell_augmentation a = [] {
     const kcell::data::AugmentOptions r = kcell::train::recommended_config().augment;
     kcell_augmentation x;
     fill_defaults(x);
-    x.hflip = r.hflip;
-    x.vflip = r.vflip;
-    x.rot90 = r.rot90;
+    x.hflip = as_decimal(r.hflip);
+    x.vflip = as_decimal(r.vflip);
+    x.rot90 = as_decimal(r.rot90);
+    x.rotate = as_decimal(r.rotate);
+    x.rotate_degrees = as_decimal(r.rotate_degrees);
+    x.shift = r.shift;
+    x.brightness = as_decimal(r.brightness);
+    x.contrast = as_decimal(r.contrast);
+    x.erase = as_decimal(r.erase);
+    x.erase_max_area = as_decimal(r.erase_max_area);
     return x;
   }();
   return a;

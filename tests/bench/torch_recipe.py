@@ -73,7 +73,8 @@ def auc_binary_or_macro(probs, labels, k):
     return float(np.mean(aucs)) if k > 2 else float(aucs[1] if len(aucs) > 1 else aucs[0])
 
 
-def augment(x, ops, gen):
+def augment(x, ops, gen, mean, std):
+    """kcell's augmentation of normalised images x = (pixel - mean) / std, pixels in [0, 1]."""
     n = x.shape[0]
     if "hflip" in ops:
         m = torch.rand(n, generator=gen) < 0.5
@@ -86,6 +87,11 @@ def augment(x, ops, gen):
         for t in (1, 2, 3):
             m = turns == t
             x[m] = torch.rot90(x[m], t, (2, 3))
+    if "jitter" in ops:  # contrast 1 ± 0.1 about each image's mean, then brightness ± 0.1
+        contrast = 1 + (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * 0.1
+        bright = (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * 0.1 / std
+        m = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = ((x - m) * contrast + m + bright).clamp(-mean / std, (1 - mean) / std)
     return x
 
 
@@ -175,7 +181,7 @@ def main():
         order = torch.randperm(len(tx), generator=gen)
         for i in range(0, len(tx), batch):
             idx = order[i:i + batch]
-            xb = augment(tx[idx].clone(), ops, gen)
+            xb = augment(tx[idx].clone(), ops, gen, mean, std)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             opt.zero_grad(set_to_none=True)

@@ -88,7 +88,8 @@ int main(void) {
   CHECK(params.auto_class_weights == KCELL_CLASS_WEIGHTS_SQRT && params.balanced_sampler == 0);
   CHECK(params.augmentation != NULL && params.augmentation->hflip == 0.5 &&
         params.augmentation->vflip == 0.5 && params.augmentation->rot90 == 0.75 &&
-        params.augmentation->shift == 0 && params.augmentation->erase == 0.0 &&
+        params.augmentation->shift == 0 && params.augmentation->brightness == 0.1 &&
+        params.augmentation->contrast == 0.1 && params.augmentation->erase == 0.0 &&
         params.augmentation->erase_max_area == 0.25);
   CHECK(params.validate_every == 0 && params.fit_decision_bias == 1);
   CHECK(params.ema_decay < 0 && params.mixup_alpha == 0.0 && params.cutmix_alpha == 0.0);

@@ -210,6 +210,8 @@ TEST_CASE("the program's defaults are the library's recipe, field by field") {
   CHECK(p.augmentation->rotate == lib.augmentation->rotate);
   CHECK(p.augmentation->shift == lib.augmentation->shift);
   CHECK(p.augmentation->brightness == lib.augmentation->brightness);
+  CHECK(p.augmentation->contrast == lib.augmentation->contrast);
+  CHECK(p.augmentation->rotate_degrees == lib.augmentation->rotate_degrees);
   CHECK(p.augmentation->erase == lib.augmentation->erase);
   CHECK(p.augmentation->erase_max_area == lib.augmentation->erase_max_area);
   TrainOptions sgd;
@@ -254,6 +256,23 @@ TEST_CASE("a sweep grid of more than the limit of runs fails before building any
                              "epochs=1,2,3,4,5,6,7,8,9,10", "batch=1,2"});
   CHECK_THROWS_AS(kcell_cli::grid_combinations(axes), CLI::ValidationError);
   CHECK(kcell_cli::grid_combinations(kcell_cli::parse_grid({"lr=1,2", "seed=1,2"})).size() == 4);
+}
+
+TEST_CASE("tune rungs keep a third with three times the epochs, the last at full length") {
+  using kcell_cli::Rung;
+  const auto rungs = kcell_cli::halving_rungs(16, 2, 65, 3, 3);
+  REQUIRE(rungs.size() == 3);
+  CHECK((rungs[0].epochs == 2 && rungs[0].candidates == 16));
+  CHECK((rungs[1].epochs == 6 && rungs[1].candidates == 6));
+  CHECK((rungs[2].epochs == 65 && rungs[2].candidates == 3));
+  // The epochs reach the most first: that rung is the last.
+  const auto short_run = kcell_cli::halving_rungs(16, 2, 4, 3, 1);
+  REQUIRE(short_run.size() == 2);
+  CHECK((short_run[1].epochs == 4 && short_run[1].candidates == 6));
+  // No more candidates than the ensemble: one rung, at full length.
+  const auto one = kcell_cli::halving_rungs(2, 2, 10, 3, 3);
+  REQUIRE(one.size() == 1);
+  CHECK((one[0].epochs == 10 && one[0].candidates == 2));
 }
 
 TEST_CASE("the default recipe goes on to every tune rung, whatever its rank") {

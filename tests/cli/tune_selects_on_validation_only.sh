@@ -2,7 +2,7 @@
 # kcell tune: successive halving prints and saves a sweep-style table with every rung, saves
 # the pick, and selects on validation only: the same search on a copy whose test labels
 # are scrambled gives the same table and the same pick (only the test numbers change).
-# A budget too small for more than one run leaves the rest out and still picks.
+# A budget too small for more than the baseline run leaves the rest out and picks it.
 # usage: tune_selects_on_validation_only.sh KCELL FIXTURES OUT
 set -euo pipefail
 kcell=$1 fx=$2 out=$3/tune
@@ -39,7 +39,7 @@ plain, scrambled = table("plain"), table("scrambled")
 # when it is not among the best 2.
 second = [r for r in plain if r["epochs"] == "2"]
 assert [r["epochs"] for r in plain] == ["2"] * len(second) + ["1"] * 4, plain
-defaults = lambda r: r["augment"] == "hflip+vflip+rot90" and float(r["lr"]) == 0.001
+defaults = lambda r: r["augment"] == "hflip+vflip+rot90+jitter" and float(r["lr"]) == 0.001
 assert any(defaults(r) for r in second), plain
 assert len(second) == (2 if any(defaults(r) for r in plain[len(second):][:2]) else 3), plain
 assert plain == scrambled, (plain, scrambled)
@@ -51,9 +51,14 @@ assert p["rungs_done"] == 2 and len(p["table"]) == 4 + len(second)
 evaluation = json.load(open(f"{out}/eval.json"))
 assert evaluation["accuracy"] == p["test"]["accuracy"], (evaluation["accuracy"], p["test"])
 PY
-# A budget that the first run already uses up: the rest is left out, the pick still saved.
+# A budget that the baseline (the defaults' recipe at the length --epochs gives it, which
+# the last rung takes) already uses up: the rest is left out, and the baseline is the pick.
 "$kcell" tune --data "$fx/cells.npz" --budget 0.01 --threads 1 --quiet --candidates 3 \
-  --min-epochs 1 --grid "lr=3e-3,1e-3,3e-4" --out "$out/tiny.kcell" > "$out/tiny.txt"
+  --min-epochs 1 --epochs 3 --grid "lr=3e-3,1e-3,3e-4" --out "$out/tiny.kcell" > "$out/tiny.txt"
+grep -q '^baseline: the defaults' "$out/tiny.txt"
+grep -q 'tuning 3 candidates in 1 rungs (epochs 3)' "$out/tiny.txt"
+grep -q 'run 1/3: the baseline (trained already)' "$out/tiny.txt"
 grep -q 'run(s) left out, the budget would be exceeded' "$out/tiny.txt"
+grep -q '^pick: lr=0.001 epochs=3$' "$out/tiny.txt"
 test -s "$out/tiny.kcell"
 echo "tune ok"

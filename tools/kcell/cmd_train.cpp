@@ -139,7 +139,7 @@ void add_train_command(CLI::App& app) {
       "the steps, batch 128, bf16 arithmetic where the CPU has it natively (--precision\n"
       "auto), a length that follows the data (about 2,000 steps within 10-200 epochs, at\n"
       "most 12,000 steps of the reference CNN's compute), flips and 90-degree turns (cells\n"
-      "have no orientation), loss weights 1/sqrt(class size), a moving average of the\n"
+      "have no orientation) with brightness and contrast jitter, loss weights 1/sqrt(class size), a moving average of the\n"
       "weights (--ema auto), the validation with the best balanced accuracy (stopping after\n"
       "a quarter of the run without improvement), and a per-class decision bias fitted on\n"
       "validation (--decision auto) under the test-time augmentation the augmentation\n"

@@ -36,10 +36,10 @@ struct TuneCommand {
   std::vector<std::string> grid;  // empty: default_tune_space()
   size_t candidates = 16;
   int min_epochs = 2;
-  int max_epochs = 60;
+  int max_epochs = 0;  // 0: the defaults' own length (the baseline run's)
   int eta = 3;
-  size_t ensemble = 1;
-  std::string rank_by = sweep_rank_metrics().front();
+  size_t ensemble = 3;
+  std::string rank_by = "val_loss";
   std::string out;    // the best model, or the ensemble of the top --ensemble
   std::string table;  // .csv, .md or .json
   std::string json;
@@ -79,6 +79,43 @@ Combination with_epochs(Combination c, int epochs) {
   return c;
 }
 
+// Trains `cand` for `epochs` (0: the recipe's automatic length), prints its line and keeps
+// its row and model. Returns the epochs the run planned.
+int train_candidate(Candidate& cand, int epochs, const kcell::Dataset& dataset,
+                    const DatasetInfo& info, EpochCost& cost) {
+  TrainOptions o = cand.options;
+  o.epochs = epochs;
+  TrainingOutcome run = train_model(o, dataset, info, true);
+  cand.row = sweep_row(with_epochs(cand.combination, run.planned_epochs), run.history, run.seconds);
+  cand.model.emplace(std::move(run.model));
+  cost.record(o.model, cand.row);
+  std::printf(
+      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  loss %.4f  "
+      "gap %+.4f  (%.1f min)\n",
+      cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
+      cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.val_loss, cand.row.train_val_gap,
+      cand.row.seconds / 60);
+  std::fflush(stdout);
+  return run.planned_epochs;
+}
+
+// `done` best first by `metric` on their rows (rank_rows' order, stable for ties).
+std::vector<Candidate*> ranked_candidates(const std::vector<Candidate*>& done,
+                                          const std::string& metric) {
+  std::vector<SweepRow> rows;
+  for (const Candidate* cand : done) rows.push_back(cand->row);
+  rank_rows(rows, metric);
+  std::vector<Candidate*> order;
+  for (const SweepRow& row : rows)
+    for (Candidate* cand : done)
+      if (cand->row.combination == row.combination &&
+          std::find(order.begin(), order.end(), cand) == order.end()) {
+        order.push_back(cand);
+        break;
+      }
+  return order;
+}
+
 void run_tune(const TuneCommand& c) {
   const auto start = Clock::now();
   const double budget = c.budget_minutes;
@@ -97,8 +134,6 @@ void run_tune(const TuneCommand& c) {
     pool.push_back(std::move(candidate));
   }
   if (!c.table.empty()) check_sweep_output_name(c.table);
-  const std::vector<Rung> rungs =
-      halving_rungs(pool.size(), c.min_epochs, c.max_epochs, c.eta, c.ensemble);
 
   const kcell::Dataset dataset(c.data);
   const DatasetInfo info = describe_dataset(dataset, c.data);
@@ -108,6 +143,22 @@ void run_tune(const TuneCommand& c) {
   for (const Candidate& cand : pool)
     if (architectures.insert(cand.options.model).second) create_model(cand.options, info);
   if (!c.quiet) print_dataset_summary(dataset, info);
+
+  // The baseline: the defaults' recipe trained as `kcell train` would (its own length), once.
+  // Its length is the last rung's, and it stands there for the defaults without a rerun.
+  EpochCost cost;
+  Candidate baseline;
+  baseline.combination = pool.front().combination;
+  baseline.options = pool.front().options;
+  int max_epochs = c.max_epochs;
+  if (max_epochs == 0) {
+    std::printf("baseline: the defaults' recipe at its own length: %s\n",
+                describe_combination(baseline.combination).c_str());
+    std::fflush(stdout);
+    max_epochs = std::max(1, train_candidate(baseline, c.train.epochs, dataset, info, cost));
+  }
+  const std::vector<Rung> rungs =
+      halving_rungs(pool.size(), c.min_epochs, max_epochs, c.eta, c.ensemble);
   std::printf("tuning %zu candidates in %zu rungs (epochs", pool.size(), rungs.size());
   for (const Rung& r : rungs) std::printf(" %d", r.epochs);
   std::printf("), ranked by %s on the validation split, budget %.1f min\n", c.rank_by.c_str(),
@@ -117,7 +168,6 @@ void run_tune(const TuneCommand& c) {
   std::vector<SweepRow> table;  // every finished run, the latest rung first at the end
   std::vector<Candidate*> alive;
   for (Candidate& cand : pool) alive.push_back(&cand);
-  EpochCost cost;
   bool out_of_time = false;
   size_t rungs_done = 0;
   std::vector<Candidate*> finished;  // of the last rung that finished at least one run
@@ -127,6 +177,16 @@ void run_tune(const TuneCommand& c) {
     std::vector<SweepRow> rung_rows;
     for (size_t i = 0; i < alive.size(); ++i) {
       Candidate& cand = *alive[i];
+      if (&cand == &pool.front() && baseline.model && rung.epochs == max_epochs) {
+        std::printf("rung %zu/%zu run %zu/%zu: the baseline (trained already)\n", r + 1,
+                    rungs.size(), i + 1, alive.size());
+        cand.row = baseline.row;
+        cand.model = std::move(baseline.model);
+        baseline.model.reset();
+        done.push_back(&cand);
+        rung_rows.push_back(cand.row);
+        continue;
+      }
       const double expected = cost.estimate(cand.options.model) * rung.epochs / 60;
       if (minutes_since(start) + expected > budget) {
         std::printf(
@@ -136,38 +196,19 @@ void run_tune(const TuneCommand& c) {
         out_of_time = true;
         break;
       }
-      TrainOptions o = cand.options;
-      o.epochs = rung.epochs;
-      const Combination shown = with_epochs(cand.combination, rung.epochs);
       std::printf("rung %zu/%zu run %zu/%zu: %s  (%.1f of %.1f min used)\n", r + 1, rungs.size(),
-                  i + 1, alive.size(), describe_combination(shown).c_str(), minutes_since(start),
-                  budget);
+                  i + 1, alive.size(),
+                  describe_combination(with_epochs(cand.combination, rung.epochs)).c_str(),
+                  minutes_since(start), budget);
       std::fflush(stdout);
-      TrainingOutcome run = train_model(o, dataset, info, true);
-      cand.row = sweep_row(shown, run.history, run.seconds);
-      cand.model.emplace(std::move(run.model));
-      cost.record(o.model, cand.row);
-      std::printf(
-          "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
-          "gap %+.4f  (%.1f min)\n",
-          cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
-          cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.train_val_gap,
-          cand.row.seconds / 60);
+      train_candidate(cand, rung.epochs, dataset, info, cost);
       done.push_back(&cand);
       rung_rows.push_back(cand.row);
     }
     if (done.empty()) break;
-    // Best first by the validation metric (rank_rows' order, kept stable for ties).
-    std::vector<SweepRow> ranked = rung_rows;
-    rank_rows(ranked, c.rank_by);
-    std::vector<Candidate*> order;
-    for (const SweepRow& row : ranked)
-      for (Candidate* cand : done)
-        if (cand->row.combination == row.combination &&
-            std::find(order.begin(), order.end(), cand) == order.end()) {
-          order.push_back(cand);
-          break;
-        }
+    const std::vector<Candidate*> order = ranked_candidates(done, c.rank_by);
+    std::vector<SweepRow> ranked;
+    for (const Candidate* cand : order) ranked.push_back(cand->row);
     table.insert(table.begin(), ranked.begin(), ranked.end());
     finished = order;
     ++rungs_done;
@@ -178,6 +219,16 @@ void run_tune(const TuneCommand& c) {
         if (std::find(alive.begin(), alive.end(), cand) == alive.end()) cand->model.reset();
     }
   }
+  // A search cut short by the budget still weighs the baseline against what it reached.
+  if (baseline.model) {
+    table.push_back(baseline.row);
+    std::vector<Candidate*> with_baseline = finished;
+    with_baseline.push_back(&baseline);
+    finished = ranked_candidates(with_baseline, c.rank_by);
+  }
+  finished.erase(std::remove_if(finished.begin(), finished.end(),
+                                [](const Candidate* cand) { return !cand->model; }),
+                 finished.end());
   if (finished.empty())
     throw Failure("the budget of " + std::to_string(budget) +
                   " minutes ended before any run finished");
@@ -234,12 +285,16 @@ void add_tune_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "tune", "Search training recipes and architectures by successive halving in a time budget");
   cmd->footer(
-      "\nCandidates (the default recipe first, then a reproducible sample of the search\n"
-      "space) are trained for --min-epochs; the best third (--eta 3) by the validation\n"
-      "metric go on with three times the epochs, and so on until --ensemble remain. A run\n"
-      "that would end past --budget is not started. The test split is evaluated only for\n"
-      "the final pick. Default space: model=reference,lenet5 lr=0.003,0.001,0.0003\n"
-      "weight-decay=0.05,0.005 augment=hflip+vflip+rot90,hflip,none\n"
+      "\nFirst the baseline: the defaults' recipe trained as kcell train would, whose length\n"
+      "(--max-epochs 0) every last rung takes. Then candidates (the default recipe first,\n"
+      "then a reproducible sample of the search space) are trained for --min-epochs; the\n"
+      "best third (--eta 3) by the validation metric (--rank-by, default val_loss: a proper\n"
+      "score that does not saturate like accuracy on an easy validation split) go on with\n"
+      "three times the epochs, and so on until --ensemble remain, trained at full length\n"
+      "beside the baseline. The pick is the ensemble of the best --ensemble (default 3). A\n"
+      "run that would end past --budget is not started. The test split is evaluated only\n"
+      "for the final pick. Default space: model=resnet8,reference lr=0.003,0.001,0.0003\n"
+      "weight-decay=0.05,0.005 augment=hflip+vflip+rot90+jitter,hflip+vflip+rot90,hflip,none\n"
       "class-weights=sqrt,none,auto label-smoothing=0,0.1 (--grid replaces it).");
   auto c = std::make_shared<TuneCommand>();
   cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder (needs a validation split)")
@@ -257,8 +312,10 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--min-epochs", c->min_epochs, "Epochs of the first rung")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  cmd->add_option("--max-epochs", c->max_epochs, "Most epochs of any rung")
-      ->check(CLI::Range(1, 100000))
+  cmd->add_option("--max-epochs", c->max_epochs,
+                  "Epochs of the last rung (the most of any); 0: the baseline's, the length "
+                  "kcell train gives the defaults' recipe")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_option("--eta", c->eta, "Each rung keeps 1/eta of the candidates, with eta× the epochs")
       ->check(CLI::Range(2, 100))

@@ -48,7 +48,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   display.terminal = isatty(STDOUT_FILENO) != 0;
   display.batch_size = static_cast<size_t>(params.batch_size);
   display.train_count = info.count(KCELL_SPLIT_TRAIN);
-  const kcell::ProgressCallback progress = [&display](const kcell_progress& p) {
+  const kcell::ProgressCallback progress = [&display, &outcome](const kcell_progress& p) {
+    outcome.planned_epochs = p.epochs;
     display.show(p);
     return false;
   };

@@ -14,7 +14,8 @@ namespace kcell_cli {
 struct TrainingOutcome {
   kcell::Model model;
   RunHistory history;
-  double seconds = 0;  // wall time of kcell_train
+  double seconds = 0;      // wall time of kcell_train
+  int planned_epochs = 0;  // the run's length as training resolved it (automatic or given)
 };
 
 // A fresh model for `o.model` and the dataset's shape and classes. Throws Failure.

@@ -11,7 +11,7 @@ std::vector<GridAxis> default_tune_space() {
   return {{"model", {"resnet8", "reference"}},
           {"lr", {"0.003", "0.001", "0.0003"}},
           {"weight-decay", {"0.05", "0.005"}},
-          {"augment", {"hflip+vflip+rot90", "hflip", "none"}},
+          {"augment", {"hflip+vflip+rot90+jitter", "hflip+vflip+rot90", "hflip", "none"}},
           {"class-weights", {"sqrt", "none", "auto"}},
           {"label-smoothing", {"0", "0.1"}}};
 }
@@ -50,6 +50,8 @@ std::vector<Rung> halving_rungs(size_t candidates, int min_epochs, int max_epoch
     n = std::max(keep_last, (n + static_cast<size_t>(eta) - 1) / static_cast<size_t>(eta));
     epochs = std::min(max_epochs, epochs * eta);
   }
+  // The pick is trained as long as a run of its own would be, not judged half-way.
+  rungs.back().epochs = max_epochs;
   return rungs;
 }
 
