@@ -97,6 +97,8 @@ def main():
     ap.add_argument("--reuse", action="store_true",
                     help="keep the parts an earlier run left finished in --work")
     ap.add_argument("--only", default="pneumonia,fashion,tissue,tune,torch")
+    ap.add_argument("--torch-seeds", type=int, default=0,
+                    help="seeds of the PyTorch row (0: as many as kcell's)")
     args = ap.parse_args()
     only = set(args.only.split(","))
     kcell = os.path.join(args.build, "tools", "kcell", "kcell")
@@ -141,7 +143,7 @@ def main():
         folder = os.path.join(args.work, "torch")
         os.makedirs(folder, exist_ok=True)
         rows = []
-        for seed in range(42, 42 + seeds):
+        for seed in range(42, 42 + (args.torch_seeds or seeds)):
             out = os.path.join(folder, "seed%d.json" % seed)
             run(["/usr/bin/python3", os.path.join(HERE, "torch_recipe.py"), "--npz", PNEUMONIA,
                  "--settings", results["pneumonia"]["settings_file"], "--model-file",
@@ -176,8 +178,10 @@ def write_markdown(path, r, quick, seeds):
                   seeds, p["accuracy"], p["auc"])]
         if "tune" in r:
             t = r["tune"]
-            L.append("| kcell tune --budget %g (pick: %s) | %.3f | %.3f | %s | %.1f in all |" % (
-                t["budget_minutes"], " ".join("%s=%s" % kv for kv in t["pick"][0].items()),
+            L.append("| kcell tune --budget %g (ensemble of %d; best: %s) | %.3f | %.3f | %s | "
+                     "%.1f in all |" % (
+                t["budget_minutes"], t["ensemble_members"],
+                " ".join("%s=%s" % kv for kv in t["pick"][0].items()),
                 t["test"]["accuracy"], t["test"]["auc"],
                 "%+.3f" % t["table"][0]["train_val_gap"], t["wall_minutes"]))
         if "torch" in r:
@@ -223,6 +227,9 @@ def write_markdown(path, r, quick, seeds):
               "rungs done in %.1f minutes; the table (validation numbers only) is in the bench "
               "folder's tune/tune.md." % (r["tune"]["budget_minutes"], r["tune"]["rungs_done"],
                                          r["tune"]["minutes"]), ""]
+    L += ["## How the recipe got here", "",
+          "The experiments behind the defaults (measured by hand, several seeds each) are in "
+          "[recipe-experiments.md](recipe-experiments.md).", ""]
     open(path, "w").write("\n".join(L) + "\n")
 
 
