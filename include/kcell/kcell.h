@@ -291,7 +291,7 @@ KCELL_API const char* kcell_recommended_architecture(void);
 /**
  * @brief Creates a model with freshly initialised weights.
  *
- * @param architecture A preset name (`resnet8`, `reference`, `resnet18`, `lenet5`; the
+ * @param architecture A preset name (`resnet8`, `resnet10`, `reference`, `resnet18`, `lenet5`; the
  *                     recommended one is kcell_recommended_architecture()) or an
  *                     architecture spec such as `conv(32,3) bn relu maxpool(2) flatten
  *                     dense` (docs/architecture.md).

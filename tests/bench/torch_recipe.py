@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch peer of one kcell training recipe, for the accuracy benchmark: trains the model
-a kcell run trained (`reference`, `resnet8` or `resnet18`) with the settings it recorded
+a kcell run trained (`reference`, `resnet8`, `resnet10` or `resnet18`) with the settings it recorded
 (its --report metrics.json "settings", and with --model-file the resolved automatic lengths
 that the saved model's kcell.json holds) and prints one JSON line with test accuracy (plain
 argmax) and AUC of the kept epoch.
@@ -36,6 +36,14 @@ def resnet8(cin, classes):
     return nn.Sequential(nn.Conv2d(cin, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
                          BasicBlock(32, 32, 1), BasicBlock(32, 64, 2), BasicBlock(64, 128, 2),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, classes))
+
+
+def resnet10(cin, classes):
+    """kcell's `resnet10` preset: resnet8 with a fourth stage of 256 channels."""
+    return nn.Sequential(nn.Conv2d(cin, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+                         BasicBlock(32, 32, 1), BasicBlock(32, 64, 2), BasicBlock(64, 128, 2),
+                         BasicBlock(128, 256, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(256, classes))
 
 
 def resolved_lengths(model_file):
@@ -124,6 +132,7 @@ def main():
     k = int(max(tr_y.max(), va_y.max(), te_y.max())) + 1
     builders = {"reference": lambda: reference(k, tx.shape[1], tx.shape[2]),
                 "resnet8": lambda: resnet8(tx.shape[1], k),
+                "resnet10": lambda: resnet10(tx.shape[1], k),
                 "resnet18": lambda: resnet18(tx.shape[1], k)}
     if s.get("model") not in builders:
         sys.exit("torch_recipe.py builds " + ", ".join(builders) + ", not " + s.get("model", "?"))

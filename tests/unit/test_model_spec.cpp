@@ -221,7 +221,7 @@ TEST_CASE("an unknown layer's message lists the known layers and presets") {
   const std::string message = spec_error("resnet");
   CHECK(message.find("conv bn relu maxpool avgpool gap dropout flatten dense res") !=
         std::string::npos);
-  CHECK(message.find("presets: reference resnet8 resnet18 lenet5") != std::string::npos);
+  CHECK(message.find("presets: reference resnet8 resnet10 resnet18 lenet5") != std::string::npos);
 }
 
 TEST_CASE("an empty or blank spec is a spec error that suggests what to write") {

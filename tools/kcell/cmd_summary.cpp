@@ -67,8 +67,9 @@ void add_summary_command(CLI::App& app) {
       "\nFor a preset or spec the input is --channels × --size × --size with --classes\n"
       "classes (default 1×28×28, 8 classes: TissueMNIST); a model file has its own.");
   auto c = std::make_shared<SummaryCommand>();
-  cmd->add_option("MODEL", c->what,
-                  "A preset (reference, lenet5, resnet18), a spec or a model file")
+  cmd->add_option(
+         "MODEL", c->what,
+         "A preset (resnet8, resnet10, reference, resnet18, lenet5), a spec or a model file")
       ->required();
   auto* channels = cmd->add_option("--channels", c->channels, "Input channels: 1 or 3")
                        ->check(CLI::IsMember({1, 3}))

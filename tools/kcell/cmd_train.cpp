@@ -139,11 +139,11 @@ void add_train_command(CLI::App& app) {
       "the steps, batch 128, bf16 arithmetic where the CPU has it natively (--precision\n"
       "auto), a length that follows the data (about 2,000 steps within 10-200 epochs, at\n"
       "most 12,000 steps of the reference CNN's compute), flips and 90-degree turns (cells\n"
-      "have no orientation) with brightness and contrast jitter, loss weights 1/sqrt(class size), a moving average of the\n"
-      "weights (--ema auto), the validation with the best balanced accuracy (stopping after\n"
-      "a quarter of the run without improvement), and a per-class decision bias fitted on\n"
-      "validation (--decision auto) under the test-time augmentation the augmentation\n"
-      "implies (--tta auto: the 8 flips and turns).\n"
+      "have no orientation) with brightness and contrast jitter, loss weights 1/sqrt(class\n"
+      "size), a moving average of the weights (--ema auto), the validation with the best\n"
+      "balanced accuracy (stopping after a quarter of the run without improvement), and a\n"
+      "per-class decision bias fitted on validation (--decision auto) under the test-time\n"
+      "augmentation the augmentation implies (--tta auto: the 8 flips and turns).\n"
       "docs/cli.md gives the reasons and the files --report writes.");
   auto c = std::make_shared<TrainCommand>();
   cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder")->required();

@@ -8,7 +8,7 @@
 namespace kcell_cli {
 
 std::vector<GridAxis> default_tune_space() {
-  return {{"model", {"resnet8", "reference"}},
+  return {{"model", {"resnet10", "resnet8", "reference"}},
           {"lr", {"0.003", "0.001", "0.0003"}},
           {"weight-decay", {"0.05", "0.005"}},
           {"augment", {"hflip+vflip+rot90+jitter", "hflip+vflip+rot90", "hflip", "none"}},
