@@ -35,7 +35,7 @@ def dataset(channels, height, width, classes=3, seed=0):
 def trained(spec, channels=1, height=12, width=12, classes=3, seed=1, epochs=1):
     """A model trained briefly, so that normalisation and batch-norm statistics are not
     the defaults."""
-    splits = dataset(channels, height, width, classes, seed)
+    splits = dataset(channels, height, width, classes)  # one data set: ensembles need it
     data = kcell.Dataset.from_arrays(train=splits["train"], val=splits["val"],
                                      test=splits["test"], num_classes=classes)
     model = kcell.Model.create(spec, (channels, height, width), classes, seed=seed)
