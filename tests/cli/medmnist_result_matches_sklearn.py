@@ -41,10 +41,10 @@ def medmnist_metrics(labels, scores):
     return auc, accuracy_score(labels, np.argmax(scores, axis=-1))
 
 
-def check(model, data, split, folder, flag, run_name, extra=()):
+def check(model, data, split, folder, flag, run_name, extra=(), tta=()):
     shutil.rmtree(folder, ignore_errors=True)
     printed = run("eval", "--model", model, "--data", data, "--split", split, "--threads", "1",
-                  "--medmnist-result", folder, *extra)
+                  "--medmnist-result", folder, *extra, *tta)
     (path,) = glob.glob(os.path.join(folder, "*.csv"))
     assert f"MedMNIST result written to {path}" in printed, printed
     m = NAME.match(os.path.basename(path))
@@ -64,7 +64,7 @@ def check(model, data, split, folder, flag, run_name, extra=()):
     # The scores are kcell predict's probabilities (float32 written to round-trip).
     stack = os.path.join(out, "medmnist_images.npy")
     np.save(stack, images)
-    predicted = json.loads(run("predict", "--model", model, "--threads", "1", *extra,
+    predicted = json.loads(run("predict", "--model", model, "--threads", "1", *tta,
                                "--json", "-", stack))
     expected = np.array([p["probabilities"] for p in predicted])
     np.testing.assert_allclose(scores, expected, rtol=0, atol=1e-6)
@@ -90,6 +90,6 @@ binary_model = os.path.join(out, "binary.kcell")
 run("train", "--data", binary, "--model", "lenet5", "--epochs", "2", "--threads", "1",
     "--quiet", "--out", binary_model)
 auc, acc = check(binary_model, binary, "val", os.path.join(out, "medmnist_binary"),
-                 "breastmnist_64", "3", ("--medmnist-flag", "breastmnist_64",
-                                         "--medmnist-run", "3", "--tta", "none"))
+                 "breastmnist_64", "3", ("--medmnist-flag", "breastmnist_64", "--medmnist-run", "3"),
+                 ("--tta", "flips"))
 print(f"binary: AUC {auc:.4f} ACC {acc:.4f}")
