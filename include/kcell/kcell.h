@@ -771,6 +771,29 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
 KCELL_API kcell_status kcell_model_save(const kcell_model* model, const char* path);
 
 /**
+ * @brief Writes @p model as an ONNX file that other runtimes (ONNX Runtime, OpenCV's dnn,
+ *        TensorRT, ...) run, replacing @p path atomically as kcell_model_save() does.
+ *
+ * The graph (ONNX opset 11, docs/onnx.md) has one input, `images`: raw pixel values 0-255
+ * as float, batch × channels × height × width with the batch size free (what kcell_predict()
+ * takes with ::KCELL_LAYOUT_NCHW, as float), and one output, `probabilities`: batch × class
+ * count, the numbers kcell_predict() returns with fp32 inference. The input normalisation,
+ * the test-time augmentation views (kcell_model_tta()) and the decision bias are inside the
+ * graph, batch norms are folded into the convolutions before them, and an ensemble's
+ * members are averaged as kcell_predict() averages them. The class names are in the
+ * model's metadata (`class_names`, one per line). The inference precision set with
+ * kcell_model_set_inference_precision() does not matter: the file holds the fp32 weights.
+ *
+ * @param model The model.
+ * @param path  File to write; its folder must exist.
+ * @return ::KCELL_ERROR_UNSUPPORTED if this build of kcell has no ONNX export (it was built
+ *         without protobuf); ::KCELL_ERROR_IO when @p path cannot be written or is a folder,
+ *         a device or anything but a regular file (the message names the path and the
+ *         reason); ::KCELL_ERROR_LIMIT if the file would exceed protobuf's 2 GB.
+ */
+KCELL_API kcell_status kcell_model_export_onnx(const kcell_model* model, const char* path);
+
+/**
  * @brief Saves @p model into memory that the library allocates: the bytes of a model file.
  *
  * @param model The model.

@@ -370,6 +370,10 @@ class Model {
 
   /** Saves to a file, atomically replacing it (kcell_model_save()). */
   void save(const std::string& path) const { check(kcell_model_save(get(), path.c_str())); }
+  /** Writes an ONNX file of the model, atomically (kcell_model_export_onnx()). */
+  void export_onnx(const std::string& path) const {
+    check(kcell_model_export_onnx(get(), path.c_str()));
+  }
   /** The bytes of a model file (kcell_model_save_to_memory(), then kcell_free()). */
   std::vector<uint8_t> save_to_memory() const {
     void* data = nullptr;

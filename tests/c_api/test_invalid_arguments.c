@@ -451,6 +451,14 @@ static void t_kcell_model_save(void) {
   INVALID(kcell_model_save(g_model, NULL));
 }
 
+static void t_kcell_model_export_onnx(void) {
+  INVALID(kcell_model_export_onnx(NULL, "c_api_invalid_arguments.onnx"));
+  INVALID(kcell_model_export_onnx(g_model, NULL));
+  /* A folder is never replaced (a build without protobuf says it cannot export at all). */
+  const kcell_status folder = kcell_model_export_onnx(g_model, ".");
+  CHECK(folder == KCELL_ERROR_IO || folder == KCELL_ERROR_UNSUPPORTED);
+}
+
 static void t_kcell_model_save_to_memory(void) {
   void* data = (void*)g_images;
   size_t size = 77;
@@ -741,6 +749,7 @@ static const entry table[] = {
     ENTRY(kcell_evaluate),
     ENTRY(kcell_evaluate_details),
     ENTRY(kcell_model_save),
+    ENTRY(kcell_model_export_onnx),
     ENTRY(kcell_model_save_to_memory),
     ENTRY(kcell_model_load),
     ENTRY(kcell_model_load_from_memory),

@@ -10,6 +10,7 @@
 #include "common.hpp"
 #include "evaluation.hpp"
 #include "inference_precision.hpp"
+#include "medmnist_result.hpp"
 #include "metrics_json.hpp"
 #include "report_writer.hpp"
 #include "text_file.hpp"
@@ -24,6 +25,9 @@ struct EvalCommand {
   std::string split = "test";
   std::string json;
   std::string report;
+  std::string medmnist_result;  // folder of MedMNIST's result file
+  std::string medmnist_flag;    // default: the data file's name
+  std::string medmnist_run;     // default: the model file's name
   InferencePrecisionOptions precision;
   std::string tta = "auto";
   int threads = 0;
@@ -37,6 +41,7 @@ void run_eval(const EvalCommand& c) {
   const std::vector<std::string> inputs = {c.model, c.data, c.precision.calibrate};
   check_output(c.json, inputs);
   check_report_folder(c.report, inputs);
+  if (!c.medmnist_result.empty()) make_directory(c.medmnist_result);
   in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
   kcell::Model model = kcell::Model::load(c.model);
   const kcell::Dataset dataset(c.data);
@@ -57,6 +62,20 @@ void run_eval(const EvalCommand& c) {
                           {"split", "val"},
                           {"images", applied.calibration_images}};
     write_text_file(c.json, j.dump(2) + "\n");
+  }
+  if (!c.medmnist_result.empty()) {
+    const std::string flag = c.medmnist_flag.empty() ? medmnist_flag_of(c.data) : c.medmnist_flag;
+    std::string run = c.medmnist_run;
+    if (run.empty()) {
+      run = medmnist_flag_of(c.model);
+      const size_t dot = run.find_last_of('.');
+      if (dot != std::string::npos && dot > 0) run.resize(dot);
+    }
+    const std::string path = in_context("--medmnist-result", [&] {
+      return write_medmnist_result(model, dataset, splits.at(c.split), c.medmnist_result, flag,
+                                   run);
+    });
+    if (!c.quiet && c.json != "-") std::printf("MedMNIST result written to %s\n", path.c_str());
   }
   if (!c.report.empty()) {
     ReportData report;
@@ -99,6 +118,15 @@ void add_eval_command(CLI::App& app) {
                   "Write the metrics as JSON to this file (- for stdout): accuracy, "
                   "balanced_accuracy, auc, loss, n, confusion, per_class");
   cmd->add_option("--report", c->report, "Write metrics.json and report.html to this folder");
+  cmd->add_option("--medmnist-result", c->medmnist_result,
+                  "Write MedMNIST's result file (Evaluator.evaluate(save_folder=...)) into this "
+                  "folder: {flag}_{split}_[AUC]a_[ACC]b@{run}.csv, one row of scores per image");
+  cmd->add_option("--medmnist-flag", c->medmnist_flag,
+                  "The dataset flag of that file's name (default: --data's file name without "
+                  ".npz, e.g. pathmnist or pathmnist_64)");
+  cmd->add_option("--medmnist-run", c->medmnist_run,
+                  "The run of that file's name, after @ (default: --model's file name without "
+                  "its extension)");
   add_inference_precision_options(*cmd, c->precision,
                                   "default: --data's (the test split is never used)");
   add_tta_option(*cmd, c->tta, "the model's, which training chose");

@@ -11,6 +11,7 @@ void add_info_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_tune_command(CLI::App& app);

@@ -112,6 +112,7 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                  c_size_t, POINTER(c_uint64), c_size_t]),
     # Model files
     "kcell_model_save": Prototype(STATUS, [ModelPtr, c_char_p]),
+    "kcell_model_export_onnx": Prototype(STATUS, [ModelPtr, c_char_p]),
     "kcell_model_save_to_memory": Prototype(STATUS, [ModelPtr, POINTER(c_void_p),
                                                      POINTER(c_size_t)]),
     "kcell_model_load": Prototype(STATUS, [c_char_p, POINTER(ModelPtr)]),

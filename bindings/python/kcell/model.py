@@ -126,6 +126,15 @@ class Model(Handle):
         """Writes the model file ``path`` atomically (``kcell_model_save``)."""
         lib().kcell_model_save(self._handle(), os.fsencode(path))
 
+    def export_onnx(self, path: PathLike) -> None:
+        """Writes the model as an ONNX file ``path`` atomically (``kcell_model_export_onnx``).
+
+        The graph (opset 11) takes raw pixel values 0-255 as float32, shape (N, C, H, W), and
+        returns the probabilities :meth:`predict` returns (normalisation, test-time
+        augmentation and decision bias inside). Raises :class:`UnsupportedError` when kcell
+        was built without protobuf (docs/onnx.md)."""
+        lib().kcell_model_export_onnx(self._handle(), os.fsencode(path))
+
     def to_bytes(self) -> bytes:
         """The bytes of a model file (``kcell_model_save_to_memory``)."""
         library = lib()
