@@ -14,5 +14,6 @@ void add_predict_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
 
 }  // namespace kcell_cli
