@@ -6,7 +6,7 @@
 #include <numeric>
 #include <string>
 
-#include "common/error.hpp"
+#include "infer/labelled_rows.hpp"
 
 namespace kcell::infer {
 namespace {
@@ -27,26 +27,6 @@ double binned_error(const std::array<double, kCalibrationBins>& outcome,
   return e;
 }
 
-void check(const float* probs, const int32_t* labels, size_t n, int k) {
-  if (n == 0 || k < 2)
-    fail(Status::invalid_argument,
-         "calibration metrics need at least one row of 2 or more classes");
-  if (probs == nullptr || labels == nullptr)
-    fail(Status::invalid_argument, "calibration metrics: probabilities or labels are NULL");
-  const size_t kk = static_cast<size_t>(k);
-  for (size_t i = 0; i < n; ++i) {
-    if (labels[i] < 0 || labels[i] >= k)
-      fail(Status::invalid_argument, "calibration metrics: label " + std::to_string(labels[i]) +
-                                         " of row " + std::to_string(i) + " is outside 0.." +
-                                         std::to_string(k - 1));
-    for (size_t c = 0; c < kk; ++c)
-      if (!std::isfinite(probs[i * kk + c]))
-        fail(Status::not_finite, "calibration metrics: the probability of class " +
-                                     std::to_string(c) + " in row " + std::to_string(i) +
-                                     " is not finite");
-  }
-}
-
 }  // namespace
 
 int top_label(const float* row, int k) {
@@ -57,7 +37,7 @@ int top_label(const float* row, int k) {
 }
 
 CalibrationMetrics compute_calibration(const float* probs, const int32_t* labels, size_t n, int k) {
-  check(probs, labels, n, k);
+  check_labelled_rows(probs, labels, n, k, "calibration metrics", Status::not_finite);
   const size_t kk = static_cast<size_t>(k);
   CalibrationMetrics m;
   std::vector<double> confidence(n);

@@ -5,38 +5,16 @@
 #include <limits>
 #include <string>
 
-#include "common/error.hpp"
+#include "infer/labelled_rows.hpp"
 
 namespace kcell::infer {
-namespace {
-
-void check_rows(const float* probs, const int32_t* labels, size_t n, int k) {
-  if (n == 0 || k < 2)
-    fail(Status::invalid_argument,
-         "conformal calibration needs labelled rows of 2 or more classes");
-  if (probs == nullptr || labels == nullptr)
-    fail(Status::invalid_argument, "conformal calibration: probabilities or labels are NULL");
-  const size_t kk = static_cast<size_t>(k);
-  for (size_t i = 0; i < n; ++i) {
-    if (labels[i] < 0 || labels[i] >= k)
-      fail(Status::invalid_argument, "conformal calibration: label " + std::to_string(labels[i]) +
-                                         " of row " + std::to_string(i) + " is outside 0.." +
-                                         std::to_string(k - 1));
-    for (size_t c = 0; c < kk; ++c)
-      if (!std::isfinite(probs[i * kk + c]))
-        fail(Status::invalid_argument,
-             "conformal calibration: row " + std::to_string(i) + " is not finite");
-  }
-}
-
-}  // namespace
 
 double conformal_quantile(const float* probs, const int32_t* labels, size_t n, int k,
                           double alpha) {
   if (!(alpha > 0.0 && alpha < 1.0))
     fail(Status::invalid_argument,
          "a conformal alpha must lie in (0, 1), got " + std::to_string(alpha));
-  check_rows(probs, labels, n, k);
+  check_labelled_rows(probs, labels, n, k, "conformal calibration", Status::invalid_argument);
   // rank = ceil((n + 1)(1 - alpha)), computed so that exact products (n + 1 = 20, alpha =
   // 0.05) are not pushed up by rounding.
   const double exact = (static_cast<double>(n) + 1.0) * (1.0 - alpha);
@@ -58,7 +36,7 @@ void conformal_sets(const float* probs, size_t n, int k, double quantile, uint8_
 
 ConformalEvaluation evaluate_conformal(const float* probs, const int32_t* labels, size_t n, int k,
                                        const model::Conformal& conformal) {
-  check_rows(probs, labels, n, k);
+  check_labelled_rows(probs, labels, n, k, "conformal calibration", Status::invalid_argument);
   const size_t kk = static_cast<size_t>(k);
   ConformalEvaluation e;
   e.alpha = conformal.alpha;

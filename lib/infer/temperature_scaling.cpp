@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "common/error.hpp"
+#include "infer/labelled_rows.hpp"
 #include "model/model.hpp"
 
 namespace kcell::infer {
@@ -46,22 +46,9 @@ Derivatives at(const float* z, const int32_t* labels, size_t n, size_t k, const 
 
 void check(const float* logits, const int32_t* labels, size_t n, int k,
            const std::vector<float>& bias) {
-  if (n == 0 || k < 2)
-    fail(Status::invalid_argument, "temperature scaling needs labelled rows of 2 or more classes");
-  if (logits == nullptr || labels == nullptr)
-    fail(Status::invalid_argument, "temperature scaling: logits or labels are NULL");
+  check_labelled_rows(logits, labels, n, k, "temperature scaling", Status::invalid_argument);
   if (!bias.empty() && bias.size() != static_cast<size_t>(k))
     fail(Status::invalid_argument, "temperature scaling: the bias needs one value per class");
-  for (size_t i = 0; i < n; ++i) {
-    if (labels[i] < 0 || labels[i] >= k)
-      fail(Status::invalid_argument, "temperature scaling: label " + std::to_string(labels[i]) +
-                                         " of row " + std::to_string(i) + " is outside 0.." +
-                                         std::to_string(k - 1));
-    for (int c = 0; c < k; ++c)
-      if (!std::isfinite(logits[i * static_cast<size_t>(k) + static_cast<size_t>(c)]))
-        fail(Status::invalid_argument,
-             "temperature scaling: row " + std::to_string(i) + " is not finite");
-  }
 }
 
 }  // namespace
