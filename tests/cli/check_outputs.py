@@ -137,8 +137,8 @@ def predict_sets(lines_path, json_path, min_confidence):
             uncertain += 1
             if fields[1:3] != ["-", "uncertain"] or row["class"] is not None:
                 fail("an uncertain row answers a class: %r / %r" % (line, row))
-        names = [] if fields[4] == "{}" else fields[4].split(",")
-        if len(names) != len(row["set"]):
+        members = fields[4][1:-1]
+        if [int(c) for c in members.split(",") if members] != row["set"]:
             fail("the set column %r differs from the JSON set %r" % (fields[4], row["set"]))
     if uncertain == 0:
         fail("no image was uncertain at %s" % min_confidence)

@@ -31,12 +31,12 @@ struct PredictCommand {
   double min_confidence = 0.0;  // below it, the answer is "uncertain"
 };
 
-// "name1,name2" for a row of set flags; "{}" for an empty set.
-std::string set_text(const uint8_t* flags, const std::vector<std::string>& names) {
+// "{0,2}" for a row of set flags: class indices (names may hold commas); "{}" when empty.
+std::string set_text(const uint8_t* flags, size_t k) {
   std::string out;
-  for (size_t c = 0; c < names.size(); ++c)
-    if (flags[c]) out += (out.empty() ? "" : ",") + names[c];
-  return out.empty() ? "{}" : out;
+  for (size_t c = 0; c < k; ++c)
+    if (flags[c]) out += (out.empty() ? "" : ",") + std::to_string(c);
+  return "{" + out + "}";
 }
 
 constexpr size_t kBatch = 256;
@@ -84,7 +84,7 @@ void run_predict(const PredictCommand& c) {
           else
             std::printf("%s\t%zu\t%s\t%.4f", source.label(first + i).c_str(), best,
                         names[best].c_str(), p[best]);
-          if (c.sets) std::printf("\t%s", set_text(&in_set[i * k], names).c_str());
+          if (c.sets) std::printf("\t%s", set_text(&in_set[i * k], k).c_str());
           std::printf("\n");
         }
         if (!c.json.empty()) {
@@ -141,8 +141,8 @@ void add_predict_command(CLI::App& app) {
   add_inference_precision_options(*cmd, c->precision, "required with int8");
   add_tta_option(*cmd, c->tta, "the model's, which training chose");
   cmd->add_flag("--sets", c->sets,
-                "Add each image's conformal prediction set (class names joined by commas, {} "
-                "when empty; JSON \"set\": class indices); needs kcell calibrate --alpha");
+                "Add each image's conformal prediction set as class indices, e.g. {0,2} ({} "
+                "when empty; JSON \"set\"); needs kcell calibrate --alpha");
   cmd->add_option("--min-confidence", c->min_confidence,
                   "Answer \"uncertain\" (class -) when the top probability is below this "
                   "(JSON \"uncertain\": true, \"class\": null, \"top_class\")")
