@@ -680,6 +680,16 @@ typedef struct kcell_metrics {
   double argmax_accuracy;   /**< @ref accuracy by plain argmax, without the model's decision
                                  bias (kcell_model_decision_bias()); equal to it without one. */
   double argmax_balanced_accuracy; /**< @ref balanced_accuracy by plain argmax. */
+  double ece;                      /**< Top-label expected calibration error over 15 equal-width
+                                        confidence bins (docs/calibration.md); NaN from kcell_evaluate()
+                                        for over 4096 classes. */
+  double classwise_ece; /**< Classwise ECE: the mean over classes of the binned calibration
+                             error of each class's probability; NaN as @ref ece. */
+  double nll;           /**< Mean negative log-likelihood of the probabilities,
+                             -log(max(p[label], FLT_MIN)); NaN as @ref ece. */
+  double brier;         /**< Brier score: the mean over images of the sum over classes of
+                             (p[c] - [c = label])², in [0, 2] (for two classes, twice
+                             scikit-learn's brier_score_loss); NaN as @ref ece. */
 } kcell_metrics;
 
 /** Per-class metrics from kcell_evaluate_details(). Fixed layout, no struct_size. */
@@ -1172,6 +1182,191 @@ KCELL_API kcell_status kcell_model_set_inference_precision(kcell_model* model,
  */
 KCELL_API kcell_status kcell_model_calibrate_int8(kcell_model* model, const kcell_dataset* dataset,
                                                   kcell_split split, size_t max_images);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Calibration and uncertainty
+ * Probabilities that mean what they say, and sets of plausible classes with a coverage
+ * guarantee (docs/calibration.md).
+ *
+ * A calibrated model's probabilities are softmax(z / T + b): z the logits after test-time
+ * augmentation (the logarithm of the views' mean probabilities), T its temperature
+ * (kcell_model_temperature()), b its decision bias (kcell_model_decision_bias()).
+ * kcell_model_calibrate() fits T on a labelled split by minimising the negative
+ * log-likelihood (refitting a validation-fitted bias with it) and, given an alpha, the
+ * split-conformal quantile of the LAC score 1 - p[label]: the prediction set of an image is
+ * every class c with 1 - p[c] <= quantile (kcell_prediction_sets()), which holds the true
+ * class with probability at least 1 - alpha on images exchangeable with the calibration
+ * split. Both are saved in model files and applied by prediction and evaluation.
+ *
+ * Threads: kcell_model_calibrate() and kcell_model_set_temperature() change the model and
+ * are exclusive (::KCELL_ERROR_BUSY while another call uses it); the others only read it.
+ * Ensembles: their members' temperatures apply to each member's probabilities before the
+ * mean; ensembles cannot be calibrated and have no prediction sets.
+ * @{ */
+
+/** Confidence bins of kcell_calibration (equal width on [0, 1]). */
+#define KCELL_CALIBRATION_BINS 15
+/** Points of kcell_calibration's risk-coverage curve: coverage 1/20, 2/20, ..., 1. */
+#define KCELL_RISK_COVERAGE_POINTS 20
+
+/** One bin of the reliability diagram: images whose confidence lies in ((b-1)/15, b/15]. */
+typedef struct kcell_reliability_bin {
+  int64_t count;     /**< Images in the bin. */
+  double confidence; /**< Their mean top-label probability (0 for an empty bin). */
+  double accuracy;   /**< The share of them classified correctly (0 for an empty bin). */
+} kcell_reliability_bin;
+
+/** Answering only the most confident images (abstaining on the rest). */
+typedef struct kcell_risk_coverage_point {
+  double coverage;  /**< The share of images answered. */
+  double accuracy;  /**< Accuracy on the answered images. */
+  double threshold; /**< The smallest top-label probability answered. */
+} kcell_risk_coverage_point;
+
+/** Calibration of probabilities on labelled images. */
+typedef struct kcell_calibration {
+  size_t struct_size;   /**< sizeof(kcell_calibration); set it before calling. */
+  size_t count;         /**< Images. */
+  double ece;           /**< As kcell_metrics::ece. */
+  double classwise_ece; /**< As kcell_metrics::classwise_ece. */
+  double nll;           /**< As kcell_metrics::nll. */
+  double brier;         /**< As kcell_metrics::brier. */
+  double aurc;          /**< Area under the risk-coverage curve: the mean over m = 1..count
+                             of the error rate of the m most confident images. */
+  kcell_reliability_bin bins[KCELL_CALIBRATION_BINS]; /**< The reliability diagram. */
+  kcell_risk_coverage_point risk_coverage[KCELL_RISK_COVERAGE_POINTS]; /**< Abstention. */
+  double temperature;             /**< The model's temperature (1 for bare probabilities). */
+  double conformal_alpha;         /**< The model's conformal alpha; NaN without one (then the
+                                       conformal fields below are NaN or 0). */
+  double conformal_coverage;      /**< Share of images whose prediction set holds the label. */
+  double conformal_mean_set_size; /**< Mean classes per prediction set. */
+  int64_t conformal_empty_sets;   /**< Images with an empty prediction set. */
+} kcell_calibration;
+
+/** What kcell_model_calibrate() fitted, measured on the split it fitted on. */
+typedef struct kcell_calibration_fit {
+  size_t struct_size;        /**< sizeof(kcell_calibration_fit); set it before calling. */
+  size_t count;              /**< Images of the split. */
+  double temperature_before; /**< The model's temperature before. */
+  double temperature;        /**< The fitted temperature. */
+  double nll_before;         /**< Negative log-likelihood before. */
+  double nll;                /**< And after. */
+  double ece_before;         /**< Top-label ECE before. */
+  double ece;                /**< And after. */
+  int bias_refitted;         /**< 1 when the decision bias was refitted with the temperature. */
+  double conformal_quantile; /**< The LAC quantile (+infinity: too few images for alpha,
+                                  every class in every set); NaN without an alpha. */
+} kcell_calibration_fit;
+
+/**
+ * @brief Calibration metrics of @p count rows of probabilities against their labels.
+ *
+ * @param probabilities @p count × @p num_classes probabilities, row by row (finite).
+ * @param labels        @p count labels in [0, @p num_classes).
+ * @param count         Rows, at least 1.
+ * @param num_classes   Classes, 2 to 4096.
+ * @param calibration   Receives the metrics (temperature 1, no conformal fields); set its
+ *                      `struct_size` first.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for NULL pointers, no rows, a class count out of
+ *         range or a label out of range; ::KCELL_ERROR_NOT_FINITE for a non-finite probability.
+ */
+KCELL_API kcell_status kcell_calibration_metrics(const float* probabilities, const int32_t* labels,
+                                                 size_t count, int num_classes,
+                                                 kcell_calibration* calibration);
+
+/**
+ * @brief Evaluates how well calibrated @p model's probabilities are on one labelled split,
+ *        with its conformal prediction sets' coverage when it has a conformal calibration.
+ *
+ * @param model          The model (an ensemble has no conformal fields).
+ * @param dataset        The dataset.
+ * @param split          A labelled split of it (the test split, for honest numbers).
+ * @param calibration    Receives the metrics; set its `struct_size` first.
+ * @param class_coverage NULL, or receives per true class the share of its images whose set
+ *                       holds the label (NaN for an absent class, or without calibration).
+ * @param class_capacity Doubles @p class_coverage holds; ::KCELL_ERROR_BUFFER_TOO_SMALL if
+ *                       fewer than the class count.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for more than 4096 classes, or as kcell_evaluate().
+ */
+KCELL_API kcell_status kcell_evaluate_calibration(const kcell_model* model,
+                                                  const kcell_dataset* dataset, kcell_split split,
+                                                  kcell_calibration* calibration,
+                                                  double* class_coverage, size_t class_capacity);
+
+/**
+ * @brief Fits @p model's temperature (and, with @p alpha, its conformal prediction sets)
+ *        on a labelled split: the validation split, never the test split you report.
+ *
+ * The temperature minimises the split's negative log-likelihood of softmax(z / T + b)
+ * (a convex problem in 1/T). A decision bias that training fitted on validation
+ * (::KCELL_DECISION_VALIDATION_PRIORS or ::KCELL_DECISION_BALANCED) is refitted jointly
+ * with it; a bias set by the user is kept as it is. With @p alpha in (0, 1) the LAC
+ * quantile is then taken of the calibrated probabilities; with 0 the model's conformal
+ * calibration is removed. kcell_train() resets both (temperature 1, no sets).
+ *
+ * @param model   A single model (not an ensemble).
+ * @param dataset The dataset.
+ * @param split   A labelled split of it.
+ * @param alpha   Miscoverage in (0, 1), e.g. 0.1 for 90 % sets; 0 for none.
+ * @param fit     NULL, or receives what was fitted; set its `struct_size` first.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for an ensemble, an alpha outside [0, 1), or a
+ *         split that is absent, unlabelled or of another shape; ::KCELL_ERROR_NOT_FINITE
+ *         when the model gives non-finite logits; ::KCELL_ERROR_BUSY as above. On failure
+ *         the model is unchanged.
+ */
+KCELL_API kcell_status kcell_model_calibrate(kcell_model* model, const kcell_dataset* dataset,
+                                             kcell_split split, double alpha,
+                                             kcell_calibration_fit* fit);
+
+/**
+ * @brief Tells the model's temperature: 1 until calibrated (and for files from before it).
+ * @param model       The model (an ensemble tells its first member's).
+ * @param temperature Receives it.
+ */
+KCELL_API kcell_status kcell_model_temperature(const kcell_model* model, double* temperature);
+
+/**
+ * @brief Sets the model's temperature (of every member of an ensemble).
+ *
+ * The decision bias and the conformal quantile stay as they are, though they were fitted
+ * under the previous temperature; kcell_model_calibrate() refits them together.
+ * @param model       The model.
+ * @param temperature In [0.01, 100].
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT outside that range; ::KCELL_ERROR_BUSY as above.
+ */
+KCELL_API kcell_status kcell_model_set_temperature(kcell_model* model, double temperature);
+
+/**
+ * @brief Tells the model's conformal calibration.
+ * @param model    The model.
+ * @param alpha    Receives its alpha, or 0 when it has none (an ensemble has none).
+ * @param quantile Receives its LAC quantile (a class is in an image's set when
+ *                 1 - p[class] <= quantile; +infinity: every class), or NaN without one.
+ */
+KCELL_API kcell_status kcell_model_conformal(const kcell_model* model, double* alpha,
+                                             double* quantile);
+
+/**
+ * @brief Prediction sets from probabilities that kcell_predict() gave for @p model.
+ *
+ * Costs nothing in prediction itself: call it only when sets are wanted.
+ *
+ * @param model         A model with a conformal calibration (kcell_model_calibrate() with
+ *                      an alpha).
+ * @param probabilities @p count × class-count probabilities of the model.
+ * @param count         Images; 0 does nothing.
+ * @param in_set        Receives @p count × class-count flags row by row: 1 when the class
+ *                      is in the image's set, else 0. A set may be empty (no class is
+ *                      plausible enough) or hold several classes (the model is unsure).
+ * @param capacity      Bytes @p in_set holds; ::KCELL_ERROR_BUFFER_TOO_SMALL if fewer than
+ *                      @p count × class count.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for a model without a conformal calibration or
+ *         NULL pointers.
+ */
+KCELL_API kcell_status kcell_prediction_sets(const kcell_model* model, const float* probabilities,
+                                             size_t count, uint8_t* in_set, size_t capacity);
 
 /** @} */
 

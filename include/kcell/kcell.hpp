@@ -258,6 +258,21 @@ struct EvaluationDetails {
   std::vector<uint64_t> confusion;            /**< k × k, row = true class. */
 };
 
+/** Calibration metrics with per-class conformal coverage (kcell_evaluate_calibration()). */
+struct CalibrationDetails {
+  kcell_calibration calibration;      /**< ECE, NLL, Brier, bins, risk-coverage, conformal. */
+  std::vector<double> class_coverage; /**< Per true class; NaN without a conformal fit. */
+};
+
+/** Calibration metrics of probabilities against labels (kcell_calibration_metrics()). */
+inline kcell_calibration calibration_metrics(const float* probabilities, const int32_t* labels,
+                                             size_t count, int num_classes) {
+  kcell_calibration out{};
+  out.struct_size = sizeof out;
+  check(kcell_calibration_metrics(probabilities, labels, count, num_classes, &out));
+  return out;
+}
+
 /** A model's input normalisation (kcell_model_normalization()): one value per channel. */
 struct Normalization {
   std::vector<float> mean; /**< Per-channel mean of pixel / 255. */
@@ -468,6 +483,47 @@ class Model {
   }
   /** Sets the test-time augmentation (kcell_model_set_tta()). */
   void set_tta(kcell_tta tta) { check(kcell_model_set_tta(get(), tta)); }
+
+  /** Calibration metrics and conformal coverage on one split (kcell_evaluate_calibration()). */
+  CalibrationDetails evaluate_calibration(const Dataset& data, kcell_split split) const {
+    CalibrationDetails out{};
+    out.calibration.struct_size = sizeof out.calibration;
+    out.class_coverage.resize(static_cast<size_t>(info().num_classes));
+    check(kcell_evaluate_calibration(get(), data.get(), split, &out.calibration,
+                                     out.class_coverage.data(), out.class_coverage.size()));
+    return out;
+  }
+  /** Fits the temperature and, with @p alpha > 0, conformal sets (kcell_model_calibrate()). */
+  kcell_calibration_fit calibrate(const Dataset& data, kcell_split split, double alpha = 0.0) {
+    kcell_calibration_fit fit{};
+    fit.struct_size = sizeof fit;
+    check(kcell_model_calibrate(get(), data.get(), split, alpha, &fit));
+    return fit;
+  }
+  /** The temperature dividing the logits (kcell_model_temperature()). */
+  double temperature() const {
+    double t = 1.0;
+    check(kcell_model_temperature(get(), &t));
+    return t;
+  }
+  /** Sets the temperature (kcell_model_set_temperature()). */
+  void set_temperature(double temperature) {
+    check(kcell_model_set_temperature(get(), temperature));
+  }
+  /** The conformal alpha (0: none) and LAC quantile (kcell_model_conformal()). */
+  std::pair<double, double> conformal() const {
+    double alpha = 0.0, quantile = 0.0;
+    check(kcell_model_conformal(get(), &alpha, &quantile));
+    return {alpha, quantile};
+  }
+  /** count × k set flags for probabilities of this model (kcell_prediction_sets()). */
+  std::vector<uint8_t> prediction_sets(const std::vector<float>& probabilities) const {
+    const size_t k = static_cast<size_t>(info().num_classes);
+    std::vector<uint8_t> in_set(probabilities.size() / k * k);
+    check(kcell_prediction_sets(get(), probabilities.data(), probabilities.size() / k,
+                                in_set.data(), in_set.size()));
+    return in_set;
+  }
 
   /** The C handle, still owned by this object. */
   kcell_model* get() const noexcept { return handle_.get(); }

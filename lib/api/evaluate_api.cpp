@@ -9,6 +9,7 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "common/threads.hpp"
+#include "infer/calibration_metrics.hpp"
 #include "infer/ensemble_evaluate.hpp"
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
@@ -50,7 +51,10 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
   kcell::infer::Metrics m;
   m.balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
   double plain_balanced = m.balanced_accuracy;
+  kcell::infer::CalibrationMetrics cal;
+  cal.ece = cal.classwise_ece = cal.nll = cal.brier = m.balanced_accuracy;
   if (need_probabilities) {
+    cal = kcell::infer::compute_calibration(e.probabilities.data(), e.labels.data(), e.count, k);
     m = kcell::infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     plain_balanced = e.plain_probabilities.empty()
                          ? m.balanced_accuracy
@@ -69,6 +73,11 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
     metrics->argmax_accuracy = e.plain_accuracy;
   if (kcell::api::has_room(size, metrics, &metrics->argmax_balanced_accuracy))
     metrics->argmax_balanced_accuracy = plain_balanced;
+  if (kcell::api::has_room(size, metrics, &metrics->ece)) metrics->ece = cal.ece;
+  if (kcell::api::has_room(size, metrics, &metrics->classwise_ece))
+    metrics->classwise_ece = cal.classwise_ece;
+  if (kcell::api::has_room(size, metrics, &metrics->nll)) metrics->nll = cal.nll;
+  if (kcell::api::has_room(size, metrics, &metrics->brier)) metrics->brier = cal.brier;
   if (full_out) *full_out = std::move(m);
 }
 

@@ -1,9 +1,12 @@
 #include "infer/evaluate.hpp"
 
+#include <algorithm>
+
 #include "infer/batcher.hpp"
 #include "infer/loss.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
+#include "infer/temperature_scaling.hpp"
 #include "infer/tta.hpp"
 #include "model/split_check.hpp"
 
@@ -26,7 +29,8 @@ size_t argmax_hits(const float* logits, const int32_t* labels, int n, int k) {
 }  // namespace
 
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
-                    int batch_size, bool keep_probabilities, std::optional<model::Tta> tta) {
+                    int batch_size, bool keep_probabilities, std::optional<model::Tta> tta,
+                    bool keep_logits) {
   model::check_split_fits(model, dataset, id, model::split_description(id));
   const data::Split& split = dataset.split(id);
   const int k = model.num_classes();
@@ -37,8 +41,9 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   Evaluation out;
   out.count = split.count;
   std::vector<float> probs;
-  if (keep_probabilities) {
-    out.probabilities.resize(split.count * static_cast<size_t>(k));
+  if (keep_probabilities) out.probabilities.resize(split.count * static_cast<size_t>(k));
+  if (keep_logits) out.logits.resize(split.count * static_cast<size_t>(k));
+  if (keep_probabilities || keep_logits) {
     out.labels.assign(split.labels.begin(),
                       split.labels.begin() + static_cast<ptrdiff_t>(split.count));
   }
@@ -57,6 +62,9 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
     // With test-time augmentation, the logarithms of the mean view probabilities: loss,
     // accuracy and bias then treat them as prediction does.
     tta_logits(*engine, batcher.images(), static_cast<size_t>(n), model, views, logits.data());
+    if (keep_logits)
+      std::copy(logits.begin(), logits.end(), out.logits.data() + done * static_cast<size_t>(k));
+    apply_temperature(logits.data(), logits.size(), model.temperature());
     if (!bias.empty()) {
       plain_correct += argmax_hits(logits.data(), batcher.labels(), n, k);
       if (keep_probabilities)

@@ -24,16 +24,20 @@ struct Evaluation {
   std::vector<float> probabilities;  // count × classes, only when asked for
   // Without the decision bias; only when asked for and the model has one.
   std::vector<float> plain_probabilities;
-  std::vector<int32_t> labels;  // count labels, only when probabilities are kept
+  std::vector<int32_t> labels;  // count labels, only when probabilities or logits are kept
+  // count × classes logits after test-time augmentation, before the temperature and the
+  // decision bias (what temperature scaling fits), only when asked for.
+  std::vector<float> logits;
 };
 
 // Checks the split (see check_split_fits) and evaluates it in order, with the model's
 // decision bias added to the logits (and without, for plain_*), under the model's
 // test-time augmentation or `tta` when given (as predict(): the bias applies to the mean of
 // the views' probabilities, and the loss is that of the result). keep_probabilities also
-// returns every softmax row (for metrics such as AUC).
+// returns every softmax row (for metrics such as AUC). The model's temperature divides the
+// logits before the bias, as in predict(); keep_logits also returns them undivided.
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId split,
                     int batch_size, bool keep_probabilities = false,
-                    std::optional<model::Tta> tta = std::nullopt);
+                    std::optional<model::Tta> tta = std::nullopt, bool keep_logits = false);
 
 }  // namespace kcell::infer

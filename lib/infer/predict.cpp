@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "infer/model_engine.hpp"
+#include "infer/temperature_scaling.hpp"
 #include "infer/tta.hpp"
 #include "model/normalization.hpp"
 
@@ -18,6 +19,16 @@ void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out) {
   for (size_t p = 0; p < pixels; ++p)
     for (int c = 0; c < channels; ++c)
       out[static_cast<size_t>(c) * pixels + p] = in[p * static_cast<size_t>(channels) + c];
+}
+
+// The logits divided by the model's temperature: z itself at T = 1 (no copy), else a
+// tempered copy in `buffer`.
+const float* tempered(const float* z, size_t count, double temperature,
+                      std::vector<float>& buffer) {
+  if (temperature == 1.0) return z;
+  buffer.assign(z, z + count);
+  apply_temperature(buffer.data(), count, temperature);
+  return buffer.data();
 }
 
 [[noreturn]] void rethrow_dnnl(const dnnl::error& e) {
@@ -70,8 +81,10 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
         }
         normalizer.convert(src, input + i * image);
       }
-      softmax_rows(tta_logits(ctx, input, n, model, tta, work), n, k,
-                   probabilities + first * static_cast<size_t>(k), bias);
+      std::vector<float> scaled;
+      softmax_rows(tempered(tta_logits(ctx, input, n, model, tta, work), n * static_cast<size_t>(k),
+                            model.temperature(), scaled),
+                   n, k, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);
@@ -99,8 +112,10 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
       // run() reads the caller's floats directly: no copy is needed (the views of test-time
       // augmentation are copies).
       TtaWork work;
-      softmax_rows(tta_logits(ctx, images + first * image, n, model, tta, work), n, k,
-                   probabilities + first * static_cast<size_t>(k), bias);
+      std::vector<float> scaled;
+      softmax_rows(tempered(tta_logits(ctx, images + first * image, n, model, tta, work),
+                            n * static_cast<size_t>(k), model.temperature(), scaled),
+                   n, k, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);

@@ -18,8 +18,9 @@ inline constexpr size_t kPredictBatch = 256;
 
 // count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
 // softmax probabilities in `probabilities`, using the model's input normalisation,
-// test-time augmentation (Model::tta(): the mean of the views' probabilities, infer/tta.hpp)
-// and decision bias (Model::decision_bias(), applied to that mean). Safe to
+// test-time augmentation (Model::tta(): the mean of the views' probabilities, infer/tta.hpp),
+// temperature (Model::temperature(): the logarithm of that mean divided by it) and decision
+// bias (Model::decision_bias(), added after the temperature). Safe to
 // call from several threads with one model at once (not while its weights change); each
 // thread gets the answers it would get alone.
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,

@@ -129,4 +129,26 @@ void Model::set_decision_bias(std::vector<float> bias, DecisionRule rule) {
   decision_bias_ = std::move(bias);
 }
 
+void Model::set_temperature(double temperature) {
+  if (!(temperature >= kMinTemperature && temperature <= kMaxTemperature))
+    fail(Status::invalid_argument, "a temperature must lie in [" + std::to_string(kMinTemperature) +
+                                       ", " + std::to_string(kMaxTemperature) + "], got " +
+                                       std::to_string(temperature));
+  temperature_ = temperature;
+}
+
+void Model::set_conformal(std::optional<Conformal> conformal) {
+  if (conformal) {
+    if (!(conformal->alpha > 0.0 && conformal->alpha < 1.0))
+      fail(Status::invalid_argument,
+           "a conformal alpha must lie in (0, 1), got " + std::to_string(conformal->alpha));
+    // +infinity is allowed (too few rows for alpha: every class); NaN is not.
+    if (std::isnan(conformal->quantile))
+      fail(Status::invalid_argument, "a conformal quantile must not be NaN");
+    if (conformal->calibration_count < 1)
+      fail(Status::invalid_argument, "a conformal calibration needs at least one row");
+  }
+  conformal_ = conformal;
+}
+
 }  // namespace kcell::model

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -65,6 +66,21 @@ const char* tta_name(Tta tta);  // "none", "flips", "flips4", "dihedral"
 bool tta_from_name(const std::string& name, Tta* tta);
 int tta_views(Tta tta);  // 1, 2, 4 or 8
 
+// The temperatures a model accepts (temperature scaling clamps its fit to them).
+constexpr double kMinTemperature = 0.01;
+constexpr double kMaxTemperature = 100.0;
+
+// A split-conformal calibration with the LAC score s = 1 - p[label] (infer/conformal.hpp):
+// a class belongs to an image's prediction set when 1 - p[class] <= quantile, which holds
+// the true class with probability at least 1 - alpha on data exchangeable with the
+// calibration rows. The quantile is +infinity (every class) when the calibration rows are
+// too few for alpha.
+struct Conformal {
+  double alpha = 0.1;
+  double quantile = 0.0;
+  int64_t calibration_count = 0;  // rows the quantile came from
+};
+
 // Most trainable parameters a model may have (ResNet-18 has 11M): 64M floats are 256 MB
 // of weights, about 1 GB with gradients and optimiser state. Status::limit above it.
 constexpr int64_t kMaxModelParams = int64_t{1} << 26;
@@ -121,6 +137,17 @@ class Model {
   bool tta_given() const { return tta_given_; }
   void set_tta(Tta tta, bool given = false);
 
+  // Temperature scaling (infer/temperature_scaling.hpp): prediction and evaluation divide
+  // the logits (after test-time augmentation, before the decision bias) by it. 1 until
+  // calibrated; throws invalid_argument outside [kMinTemperature, kMaxTemperature].
+  double temperature() const { return temperature_; }
+  void set_temperature(double temperature);
+
+  // Split-conformal prediction sets (infer/conformal.hpp), absent until calibrated.
+  const std::optional<Conformal>& conformal() const { return conformal_; }
+  // Throws invalid_argument for alpha outside (0, 1), a NaN quantile or no calibration rows.
+  void set_conformal(std::optional<Conformal> conformal);
+
   const TrainingSummary& training_summary() const { return training_summary_; }
   void set_training_summary(TrainingSummary summary) { training_summary_ = std::move(summary); }
 
@@ -149,6 +176,8 @@ class Model {
   DecisionRule decision_rule_ = DecisionRule::argmax;
   Tta tta_ = Tta::none;
   bool tta_given_ = false;
+  double temperature_ = 1.0;
+  std::optional<Conformal> conformal_;
   TrainingSummary training_summary_;
   mutable InferenceState inference_state_;
 };

@@ -39,6 +39,9 @@ ModelMetadata metadata_of(Model& model, const std::string& kcell_version) {
   m.decision_bias = model.decision_bias();
   m.decision_rule = model.decision_rule();
   m.tta = model.tta();
+  m.temperature = model.temperature();
+  m.conformal = model.conformal();
+  m.format_version = m.temperature == 1.0 && !m.conformal ? 1 : kModelFormatVersion;
   m.training = model.training_summary();
   for (const nn::Param* p : model.network().params()) m.parameters.push_back(p->name);
   for (const nn::Buffer* b : model.network().buffers()) m.buffers.push_back(b->name);
@@ -80,6 +83,17 @@ std::string metadata_to_json(const ModelMetadata& m) {
     doc["decision_rule"] = decision_rule_name(m.decision_rule);
   }
   doc["tta"] = tta_name(m.tta);
+  if (m.format_version >= 2) {
+    doc["temperature"] = m.temperature;
+    if (m.conformal) {
+      Ordered conformal = Ordered::object();
+      conformal["score"] = "lac";
+      conformal["alpha"] = m.conformal->alpha;
+      conformal["quantile"] = io::json_exact_number(m.conformal->quantile);  // may be inf
+      conformal["calibration_count"] = m.conformal->calibration_count;
+      doc["conformal"] = conformal;
+    }
+  }
   doc["seed"] = m.seed;
   doc["tensors"] = Ordered::object();
   doc["tensors"]["parameters"] = m.parameters;
@@ -97,12 +111,13 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
   const json& version = r.member(doc, "format_version", "format_version");
   if (!version.is_number_integer())
     r.error("format_version", "must be an integer, got " + version.dump());
-  if (version != kModelFormatVersion)
+  if (version < kOldestModelFormatVersion || version > kModelFormatVersion)
     fail(Status::format, where + ": model file format version " + version.dump() +
-                             " is not supported; this kcell reads version " +
+                             " is not supported; this kcell reads versions " +
+                             std::to_string(kOldestModelFormatVersion) + " to " +
                              std::to_string(kModelFormatVersion) +
                              " (was the file written by a newer kcell?)");
-  m.format_version = kModelFormatVersion;
+  m.format_version = version.get<int>();
   if (r.text(r.member(doc, "format", "format"), "format") != "kcell-model")
     r.error("format", "must be \"kcell-model\"");
 
@@ -148,6 +163,26 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
     const std::string name = r.text(*tta, "tta");
     if (!tta_from_name(name, &m.tta))
       fail(Status::format, where + ": tta \"" + name + "\" is not none, flips, flips4 or dihedral");
+  }
+
+  // Version 2: probability calibration. Version 1 files have neither (temperature 1).
+  if (m.format_version >= 2) {
+    m.temperature = r.number(r.member(doc, "temperature", "temperature"), "temperature");
+    if (!(m.temperature >= kMinTemperature && m.temperature <= kMaxTemperature))
+      r.error("temperature", "must lie in [0.01, 100]");
+    if (const auto c = doc.find("conformal"); c != doc.end() && !c->is_null()) {
+      if (!c->is_object()) r.error("conformal", "must be an object or null");
+      if (r.text(r.member(*c, "score", "conformal.score"), "conformal.score") != "lac")
+        r.error("conformal.score", "must be \"lac\"");
+      Conformal cf;
+      cf.alpha = r.number(r.member(*c, "alpha", "conformal.alpha"), "conformal.alpha");
+      if (!(cf.alpha > 0.0 && cf.alpha < 1.0)) r.error("conformal.alpha", "must lie in (0, 1)");
+      cf.quantile = r.number(r.member(*c, "quantile", "conformal.quantile"), "conformal.quantile");
+      if (std::isnan(cf.quantile)) r.error("conformal.quantile", "must be a number or \"inf\"");
+      cf.calibration_count = r.integer(*c, "calibration_count", "conformal.calibration_count", 1,
+                                       std::numeric_limits<int64_t>::max());
+      m.conformal = cf;
+    }
   }
 
   const json& tensors = r.object(doc, "tensors", "tensors");

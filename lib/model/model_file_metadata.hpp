@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,9 +10,11 @@
 
 namespace kcell::model {
 
-// The model file format this version writes and reads. A change that older readers would
-// misread gets a new number.
-inline constexpr int kModelFormatVersion = 1;
+// The model file formats this version reads. A change that older readers would misread
+// gets a new number: version 2 added the temperature and the conformal calibration. A
+// model without either is written as version 1, which older kcell versions read alike.
+inline constexpr int kModelFormatVersion = 2;
+inline constexpr int kOldestModelFormatVersion = 1;
 inline constexpr char kMetadataMember[] = "kcell.json";
 
 struct ModelMetadata {
@@ -26,7 +29,9 @@ struct ModelMetadata {
   std::vector<float> decision_bias;  // empty: plain argmax (and files before it existed)
   // Files with a bias from before the rule was recorded fitted it to validation priors.
   DecisionRule decision_rule = DecisionRule::argmax;
-  Tta tta = Tta::none;  // files before it existed have none
+  Tta tta = Tta::none;                 // files before it existed have none
+  double temperature = 1.0;            // version 1 files: 1
+  std::optional<Conformal> conformal;  // version 1 files: none
   TrainingSummary training;
   std::vector<std::string> parameters;  // tensor names, in network order
   std::vector<std::string> buffers;

@@ -83,6 +83,8 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   as_format_error(where + ": decision_bias",
                   [&] { model->set_decision_bias(meta.decision_bias, meta.decision_rule); });
   as_format_error(where + ": tta", [&] { model->set_tta(meta.tta); });
+  as_format_error(where + ": temperature", [&] { model->set_temperature(meta.temperature); });
+  as_format_error(where + ": conformal", [&] { model->set_conformal(meta.conformal); });
   model->set_training_summary(meta.training);
 
   std::vector<nn::Param*> params = model->network().params();

@@ -234,8 +234,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     adopt(*resumed->model, model);
   else if (first_run)
     model.set_normalization(normalization);
-  // A decision bias belongs to the weights it was fitted to: validation sees plain argmax.
+  // A decision bias, a temperature and conformal sets belong to the weights they were
+  // fitted to: validation sees plain argmax of uncalibrated probabilities.
   model.set_decision_bias({});
+  model.set_temperature(1.0);
+  model.set_conformal(std::nullopt);
   model::TrainingSummary summary = model.training_summary();
   summary.parameters = settings_of(config);
   int epochs_before = summary.epochs_trained;

@@ -34,6 +34,11 @@ case_ predict INPUT.png
 case_ predict --model m.kcell --precision int8 INPUT.png
 case_ predict --model m.kcell --precision fp16 INPUT.png
 case_ predict --model m.kcell --calibrate "$data" INPUT.png
+case_ predict --model m.kcell --min-confidence 1.5 INPUT.png
+case_ calibrate --model m.kcell --data "$data"
+case_ calibrate --model m.kcell --data "$data" --out x.kcell --alpha 1
+case_ calibrate --model m.kcell --data "$data" --out x.kcell --alpha -0.1
+case_ train --data "$data" --alpha 2
 case_ summary
 case_ summary reference --channels 2
 case_ summary reference --size 0

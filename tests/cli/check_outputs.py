@@ -16,6 +16,8 @@ usage: check_outputs.py CHECK ARGS...
   predict-lines FILE COUNT        COUNT tab-separated lines: input, class, name, probability
   sweep-table CSV RUNS METRIC     a ranked sweep table with RUNS rows, best first
   report-dom DOM_FILE CLASSES     report.html as Chromium rendered it has the charts
+  calibrated-evaluation JSON ALPHA  an evaluation of a model calibrated with --alpha
+  predict-sets LINES JSON P       predict --sets --min-confidence P output
 """
 import csv
 import json
@@ -68,6 +70,78 @@ def check_evaluation(e, where):
         fail("%s: balanced accuracy is not the mean recall" % where)
     if not 0 <= e["auc"] <= 1 or not e["loss"] > 0:
         fail("%s: auc or loss out of range" % where)
+    check_calibration(e, where)
+
+
+def check_calibration(e, where):
+    """ece, nll, brier, the 15 reliability bins and the risk-coverage curve."""
+    for key in ("ece", "classwise_ece", "nll", "brier", "temperature", "reliability",
+                "risk_coverage", "conformal"):
+        if key not in e:
+            fail("%s has no key %r" % (where, key))
+    if not (0 <= e["ece"] <= 1 and 0 <= e["classwise_ece"] <= 1 and 0 <= e["brier"] <= 2
+            and e["nll"] > 0):
+        fail("%s: ece, classwise_ece, brier or nll out of range" % where)
+    bins = e["reliability"]
+    if len(bins) != 15 or sum(b["count"] for b in bins) != e["n"]:
+        fail("%s: the 15 reliability bins do not count every image" % where)
+    right = sum(b["count"] * b["accuracy"] for b in bins)
+    if not close(right / e["n"], e["accuracy"], 1e-6):
+        fail("%s: the reliability bins' accuracies do not add up to the accuracy" % where)
+    ece = sum(b["count"] * abs(b["accuracy"] - b["confidence"]) for b in bins) / e["n"]
+    if not close(ece, e["ece"], 1e-9):
+        fail("%s: ece is not the bins' weighted gap" % where)
+    points = e["risk_coverage"]["points"]
+    if len(points) != 20 or not close(points[-1]["coverage"], 1.0) \
+            or not close(points[-1]["accuracy"], e["accuracy"]):
+        fail("%s: the risk-coverage curve does not end at all images and the accuracy" % where)
+    if any(a["threshold"] < b["threshold"] for a, b in zip(points, points[1:])):
+        fail("%s: risk-coverage thresholds do not fall as coverage grows" % where)
+
+
+def calibrated_evaluation(path, alpha):
+    """An evaluation of a model calibrated with --alpha: temperature and conformal sets."""
+    e = load(path)
+    check_calibration(e, path)
+    c = e["conformal"]
+    if c is None or not close(c["alpha"], float(alpha)):
+        fail("%s: conformal is %r, expected alpha %s" % (path, c, alpha))
+    if not 0 <= c["coverage"] <= 1 or not 0 <= c["mean_set_size"] <= len(e["per_class"]):
+        fail("%s: conformal coverage or set size out of range" % path)
+    per_class = c["per_class_coverage"]
+    supports = [pc["support"] for pc in e["per_class"]]
+    mean = sum(p * n for p, n in zip(per_class, supports) if n) / sum(supports)
+    if len(per_class) != len(supports) or not close(mean, c["coverage"], 1e-9):
+        fail("%s: per-class coverage does not average to the coverage" % path)
+    if e["temperature"] == 1.0:
+        fail("%s: the temperature was not fitted" % path)
+
+
+def predict_sets(lines_path, json_path, min_confidence):
+    """predict --sets --min-confidence: a set column and "uncertain" below the threshold."""
+    threshold = float(min_confidence)
+    with open(lines_path) as f:
+        lines = f.read().splitlines()
+    rows = load(json_path)
+    if len(lines) != len(rows) or not rows:
+        fail("%d lines and %d JSON rows" % (len(lines), len(rows)))
+    uncertain = 0
+    for line, row in zip(lines, rows):
+        fields = line.split("\t")
+        top = max(row["probabilities"])
+        if len(fields) != 5:
+            fail("not input<TAB>class<TAB>name<TAB>probability<TAB>set: %r" % line)
+        if row["uncertain"] != (top < threshold):
+            fail("uncertain is %r for a top probability %r" % (row["uncertain"], top))
+        if row["uncertain"]:
+            uncertain += 1
+            if fields[1:3] != ["-", "uncertain"] or row["class"] is not None:
+                fail("an uncertain row answers a class: %r / %r" % (line, row))
+        members = fields[4][1:-1]
+        if [int(c) for c in members.split(",") if members] != row["set"]:
+            fail("the set column %r differs from the JSON set %r" % (fields[4], row["set"]))
+    if uncertain == 0:
+        fail("no image was uncertain at %s" % min_confidence)
 
 
 def train_report(directory, train_json):
@@ -205,6 +279,9 @@ def report_dom(path, classes):
         "best-epoch markers": (dom.count('class="best-epoch"'), 2),
         "heatmap cells": (dom.count('class="heatmap-cell'), k * k),
         "recall bars": (dom.count('class="bar recall-bar"'), k),
+        "reliability diagrams": (len(re.findall(r'<svg[^>]*class="chart reliability"', dom)), 1),
+        "reliability bars": (dom.count('class="bar reliability-bar"'), 1),
+        "risk-coverage curves": (dom.count('class="series risk-coverage-line"'), 1),
     }
     for what, (got, expected) in counts.items():
         if got < expected or (what in ("heatmap cells", "recall bars") and got != expected):
@@ -223,6 +300,8 @@ CHECKS = {
     "predict-lines": predict_lines,
     "sweep-table": sweep_table,
     "report-dom": report_dom,
+    "calibrated-evaluation": calibrated_evaluation,
+    "predict-sets": predict_sets,
 }
 
 if __name__ == "__main__":

@@ -265,3 +265,33 @@ TEST_CASE("int8 inference is set after a calibration and refused before one") {
   CHECK(model.evaluate(data, KCELL_SPLIT_VAL).count == 12);
   model.set_inference_precision(KCELL_PRECISION_FP32);
 }
+
+TEST_CASE("calibration: temperature, conformal sets and metrics pass through, kept by files") {
+  const kcell::Dataset data = small_dataset();
+  kcell::Model model(kSpec, 1, kSide, kSide, 3, 7);
+  model.train(data, &data, quick_params());
+  CHECK(model.temperature() == 1.0);
+  CHECK(model.conformal().first == 0.0);
+  const kcell_calibration_fit fit = model.calibrate(data, KCELL_SPLIT_VAL, 0.2);
+  CHECK(model.temperature() == fit.temperature);
+  CHECK(model.conformal().first == 0.2);
+  CHECK(model.conformal().second == fit.conformal_quantile);
+  const Split val(12, 2u);
+  const std::vector<float> probs = model.predict(val.images.data(), 12);
+  const std::vector<uint8_t> sets = model.prediction_sets(probs);
+  REQUIRE(sets.size() == probs.size());
+  for (size_t i = 0; i < sets.size(); ++i)
+    CHECK(sets[i] == (1.0 - static_cast<double>(probs[i]) <= fit.conformal_quantile));
+  const kcell_calibration direct =
+      kcell::calibration_metrics(probs.data(), val.labels.data(), 12, 3);
+  const kcell::CalibrationDetails details = model.evaluate_calibration(data, KCELL_SPLIT_VAL);
+  CHECK(details.calibration.nll == doctest::Approx(direct.nll).epsilon(1e-4));
+  CHECK(details.calibration.conformal_alpha == 0.2);
+  CHECK(details.class_coverage.size() == 3);
+  const kcell::Model copy = kcell::Model::load_from_memory(model.save_to_memory());
+  CHECK(copy.temperature() == model.temperature());
+  CHECK(copy.conformal() == model.conformal());
+  CHECK_THROWS_AS(model.set_temperature(-1.0), kcell::Error);
+  model.set_temperature(1.5);
+  CHECK(model.temperature() == 1.5);
+}

@@ -27,7 +27,17 @@ struct PredictCommand {
   InferencePrecisionOptions precision;
   std::string tta = "auto";
   int threads = 0;
+  bool sets = false;            // print the conformal prediction set of each image
+  double min_confidence = 0.0;  // below it, the answer is "uncertain"
 };
+
+// "{0,2}" for a row of set flags: class indices (names may hold commas); "{}" when empty.
+std::string set_text(const uint8_t* flags, size_t k) {
+  std::string out;
+  for (size_t c = 0; c < k; ++c)
+    if (flags[c]) out += (out.empty() ? "" : ",") + std::to_string(c);
+  return "{" + out + "}";
+}
 
 constexpr size_t kBatch = 256;
 
@@ -47,6 +57,9 @@ void run_predict(const PredictCommand& c) {
   const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
   apply_inference_precision(model, c.precision, nullptr, "");
   apply_tta_option(model, c.tta);
+  if (c.sets && in_context(c.model, [&] { return model.conformal().first; }) == 0.0)
+    throw Failure(c.model +
+                  ": has no conformal calibration for --sets (kcell calibrate --alpha A)");
   const bool lines = c.json != "-";
   nlohmann::json results = nlohmann::json::array();
   std::vector<uint8_t> batch(kBatch * input.image_bytes());
@@ -57,17 +70,44 @@ void run_predict(const PredictCommand& c) {
       for (size_t i = 0; i < n; ++i)
         copy_model_image(source, first + i, input, &batch[i * input.image_bytes()]);
       in_context(source.file, [&] { probabilities = model.predict(batch.data(), n); });
+      std::vector<uint8_t> in_set;
+      if (c.sets)
+        in_set = in_context(c.model, [&] { return model.prediction_sets(probabilities); });
       for (size_t i = 0; i < n; ++i) {
         const float* p = &probabilities[i * k];
         const size_t best = static_cast<size_t>(std::max_element(p, p + k) - p);
-        if (lines)
-          std::printf("%s\t%zu\t%s\t%.4f\n", source.label(first + i).c_str(), best,
-                      names[best].c_str(), p[best]);
-        if (!c.json.empty())
-          results.push_back({{"input", {{"file", source.file}, {"index", first + i}}},
-                             {"class", best},
-                             {"name", names[best]},
-                             {"probabilities", std::vector<float>(p, p + k)}});
+        // Abstention: a top probability under --min-confidence is no answer.
+        const bool uncertain = p[best] < c.min_confidence;
+        if (lines) {
+          if (uncertain)
+            std::printf("%s\t-\tuncertain\t%.4f", source.label(first + i).c_str(), p[best]);
+          else
+            std::printf("%s\t%zu\t%s\t%.4f", source.label(first + i).c_str(), best,
+                        names[best].c_str(), p[best]);
+          if (c.sets) std::printf("\t%s", set_text(&in_set[i * k], k).c_str());
+          std::printf("\n");
+        }
+        if (!c.json.empty()) {
+          nlohmann::json r = {{"input", {{"file", source.file}, {"index", first + i}}},
+                              {"class", best},
+                              {"name", names[best]},
+                              {"probabilities", std::vector<float>(p, p + k)}};
+          if (c.min_confidence > 0) {
+            r["uncertain"] = uncertain;
+            if (uncertain) {
+              r["class"] = nullptr;
+              r["name"] = "uncertain";
+              r["top_class"] = best;
+            }
+          }
+          if (c.sets) {
+            std::vector<size_t> members;
+            for (size_t j = 0; j < k; ++j)
+              if (in_set[i * k + j]) members.push_back(j);
+            r["set"] = members;
+          }
+          results.push_back(r);
+        }
       }
     }
   }
@@ -88,6 +128,8 @@ void add_predict_command(CLI::App& app) {
       "(0.299 R + 0.587 G + 0.114 B, rounded as Pillow does); grey images given to an RGB\n"
       "model are copied into all three channels. Images of another size are an error:\n"
       "kcell does not resample.\n"
+      "--min-confidence P abstains below P; --sets adds the conformal prediction set\n"
+      "(docs/calibration.md).\n"
       "--precision bf16 or int8 trades some accuracy for speed; int8 first calibrates on\n"
       "the validation split of --calibrate DATA. docs/performance.md has the costs.");
   auto c = std::make_shared<PredictCommand>();
@@ -98,6 +140,14 @@ void add_predict_command(CLI::App& app) {
                   "image input (file, index), class, name and probabilities (all classes)");
   add_inference_precision_options(*cmd, c->precision, "required with int8");
   add_tta_option(*cmd, c->tta, "the model's, which training chose");
+  cmd->add_flag("--sets", c->sets,
+                "Add each image's conformal prediction set as class indices, e.g. {0,2} ({} "
+                "when empty; JSON \"set\"); needs kcell calibrate --alpha");
+  cmd->add_option("--min-confidence", c->min_confidence,
+                  "Answer \"uncertain\" (class -) when the top probability is below this "
+                  "(JSON \"uncertain\": true, \"class\": null, \"top_class\")")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--threads", c->threads, "Compute threads (0: all cores)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

@@ -31,6 +31,8 @@ struct TrainCommand {
   std::string json;
   int seeds = 1;
   bool quiet = false;
+  bool calibrate = false;  // fit the temperature (and with alpha the sets) on validation
+  double alpha = 0.0;
 };
 
 std::string settings_line(const TrainOptions& o) {
@@ -48,6 +50,8 @@ void run_train(const TrainCommand& c) {
   const kcell::Dataset dataset(c.data);
   const DatasetInfo info = describe_dataset(dataset, c.data);
   const bool several = c.seeds > 1;
+  if ((c.calibrate || c.alpha > 0) && info.count(KCELL_SPLIT_VAL) == 0)
+    throw Failure(c.data + ": has no validation split for --calibrate to fit on");
   if (!c.quiet) {
     print_dataset_summary(dataset, info);
     std::printf("%s%s\n", settings_line(c.train).c_str(),
@@ -70,6 +74,14 @@ void run_train(const TrainCommand& c) {
                   static_cast<unsigned long long>(o.seed), i + 1, c.seeds);
     SeedRun run{o.seed, train_model(o, dataset, info, c.quiet), {}};
     if (!c.quiet) print_chosen_epoch(run.outcome.history, monitor);
+    if (c.calibrate || c.alpha > 0) {
+      const kcell_calibration_fit fit = in_context("calibration failed", [&] {
+        return run.outcome.model.calibrate(dataset, KCELL_SPLIT_VAL, c.alpha);
+      });
+      if (!c.quiet)
+        std::printf("calibrated on val: temperature %.4f  NLL %.4f -> %.4f  ECE %.4f -> %.4f\n",
+                    fit.temperature, fit.nll_before, fit.nll, fit.ece_before, fit.ece);
+    }
     if (evaluate) {
       run.held_out = evaluate_split(run.outcome.model, dataset, held_out, c.data);
       if (several) print_evaluation(run.held_out, false);
@@ -156,6 +168,13 @@ void add_train_command(CLI::App& app) {
                   "Train N models with seeds --seed .. --seed+N-1; report mean ± sd of every "
                   "metric, and save (--out) and evaluate their ensemble (mean probability)")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_flag("--calibrate", c->calibrate,
+                "After training, fit the temperature on the validation split (kcell calibrate)");
+  cmd->add_option("--alpha", c->alpha,
+                  "With --calibrate (implied): also calibrate prediction sets of miscoverage "
+                  "alpha, e.g. 0.1")
+      ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
   cmd->add_flag("--quiet", c->quiet, "Print only the test result");
   cmd->callback([c] { run_train(*c); });

@@ -30,6 +30,11 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
   e.decision_bias = in_context(where, [&] { return model.decision_bias(); });
   e.decision_rule = in_context(where, [&] { return model.decision_rule(); });
   e.tta = in_context(where, [&] { return model.tta(); });
+  kcell::CalibrationDetails calibration =
+      in_context(std::string(split_name(split)) + " calibration metrics failed",
+                 [&] { return model.evaluate_calibration(dataset, split); });
+  e.calibration = calibration.calibration;
+  e.class_coverage = std::move(calibration.class_coverage);
   return e;
 }
 
@@ -72,6 +77,26 @@ void print_evaluation(const Evaluation& e, bool per_class_table) {
     std::printf("); plain argmax: accuracy %.4f  balanced accuracy %.4f\n", m.argmax_accuracy,
                 m.argmax_balanced_accuracy);
   }
+  const kcell_calibration& cal = e.calibration;
+  std::printf(
+      "%s calibration: ECE %.4f  classwise ECE %.4f  NLL %.4f  Brier %.4f  temperature %.3f\n",
+      split, m.ece, m.classwise_ece, m.nll, m.brier, cal.temperature);
+  if (e.has_conformal()) {
+    std::printf(
+        "%s conformal sets (alpha %.3g): coverage %.4f  mean set size %.3f  empty sets %lld\n",
+        split, cal.conformal_alpha, cal.conformal_coverage, cal.conformal_mean_set_size,
+        static_cast<long long>(cal.conformal_empty_sets));
+    std::printf("%s coverage per class:", split);
+    for (double v : e.class_coverage) std::printf(" %.3f", v);
+    std::printf("\n");
+  }
+  std::printf("%s answering the most confident:", split);
+  for (int j : {9, 14, 17, 19}) {  // 50 %, 75 %, 90 %, 100 % of the images
+    const kcell_risk_coverage_point& p = cal.risk_coverage[j];
+    std::printf(" %.0f%% -> accuracy %.4f (p >= %.3f)%s", 100 * p.coverage, p.accuracy, p.threshold,
+                j == 19 ? "" : ",");
+  }
+  std::printf("\n");
   std::printf("%s recall per class:", split);
   for (const auto& c : e.per_class) std::printf(" %.3f", c.recall);
   std::printf("\n");

@@ -21,6 +21,12 @@ struct Evaluation {
   std::vector<float> decision_bias;
   kcell_decision decision_rule = KCELL_DECISION_ARGMAX;
   kcell_tta tta = KCELL_TTA_NONE;  // test-time augmentation the numbers came from
+  // Calibration (ECE bins, risk-coverage, the model's temperature and conformal sets) and
+  // per-class conformal coverage (NaN without conformal sets).
+  kcell_calibration calibration{};
+  std::vector<double> class_coverage;
+
+  bool has_conformal() const { return calibration.conformal_alpha == calibration.conformal_alpha; }
 
   size_t classes() const { return per_class.size(); }
   uint64_t cell(size_t truth, size_t predicted) const {

@@ -25,6 +25,25 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                          {"predicted", m.predicted},
                          {"auc", m.auc}});
   }
+  const kcell_calibration& cal = e.calibration;
+  nlohmann::json reliability = nlohmann::json::array();
+  for (int b = 0; b < KCELL_CALIBRATION_BINS; ++b)
+    reliability.push_back({{"lower", static_cast<double>(b) / KCELL_CALIBRATION_BINS},
+                           {"upper", static_cast<double>(b + 1) / KCELL_CALIBRATION_BINS},
+                           {"count", cal.bins[b].count},
+                           {"confidence", cal.bins[b].confidence},
+                           {"accuracy", cal.bins[b].accuracy}});
+  nlohmann::json points = nlohmann::json::array();
+  for (const kcell_risk_coverage_point& p : cal.risk_coverage)
+    points.push_back(
+        {{"coverage", p.coverage}, {"accuracy", p.accuracy}, {"threshold", p.threshold}});
+  nlohmann::json conformal = nullptr;
+  if (e.has_conformal())
+    conformal = {{"alpha", cal.conformal_alpha},
+                 {"coverage", cal.conformal_coverage},
+                 {"mean_set_size", cal.conformal_mean_set_size},
+                 {"empty_sets", cal.conformal_empty_sets},
+                 {"per_class_coverage", e.class_coverage}};
   return {{"split", split_name(e.split)},
           {"precision", e.precision},
           {"tta", tta_name(e.tta)},
@@ -33,6 +52,14 @@ nlohmann::json evaluation_json(const Evaluation& e) {
           {"balanced_accuracy", e.metrics.balanced_accuracy},
           {"auc", e.metrics.auc},
           {"loss", e.metrics.loss},
+          {"ece", e.metrics.ece},
+          {"classwise_ece", e.metrics.classwise_ece},
+          {"nll", e.metrics.nll},
+          {"brier", e.metrics.brier},
+          {"temperature", cal.temperature},
+          {"reliability", reliability},
+          {"risk_coverage", {{"aurc", cal.aurc}, {"points", points}}},
+          {"conformal", conformal},
           {"decision", decision_rule_name(e.decision_rule)},
           {"decision_bias", e.decision_bias},
           {"argmax_accuracy", e.metrics.argmax_accuracy},

@@ -12,7 +12,11 @@ namespace kcell_cli {
 
 // {"split", "precision" (fp32, bf16 or int8), "n", "accuracy", "balanced_accuracy", "auc",
 // "loss", "confusion" (one row per true class), "per_class" [{"class", "name", "precision",
-// "recall", "f1", "support", "predicted", "auc"}], "class_names"}. NaN becomes null.
+// "recall", "f1", "support", "predicted", "auc"}], "class_names", "ece", "classwise_ece",
+// "nll", "brier", "temperature", "reliability" (15 bins: lower, upper, count, confidence,
+// accuracy), "risk_coverage" {"aurc", "points" [{coverage, accuracy, threshold}]},
+// "conformal" ({alpha, coverage, mean_set_size, empty_sets, per_class_coverage} or null)}.
+// NaN becomes null.
 nlohmann::json evaluation_json(const Evaluation& e);
 
 // One epoch, numbered from 1.

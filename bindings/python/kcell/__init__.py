@@ -23,11 +23,12 @@ from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatErro
                       LimitError, NotFiniteError, SpecError, Status, UnsupportedError)
 from ._library import ABI_MAJOR, LibraryNotFoundError, lib
 from ._structs import Augmentation
+from .calibration import calibration_metrics
 from .dataset import Dataset, Split
 from .files import check_output, write_file
 from .model import Model
-from .records import (ClassMetrics, EpochStats, EvaluationDetails, Metrics, ModelInfo,
-                      Progress)
+from .records import (Calibration, CalibrationFit, ClassMetrics, EpochStats, EvaluationDetails,
+                      Metrics, ModelInfo, Progress, ReliabilityBin, RiskCoveragePoint)
 from .training import History, Monitor, Optimizer, Precision, Schedule, TrainParams, Tta
 
 
@@ -41,12 +42,14 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
-    "Augmentation", "BufferTooSmallError", "BusyError", "CancelledError", "ClassMetrics", "Dataset",
+    "Augmentation", "BufferTooSmallError", "BusyError", "Calibration", "CalibrationFit",
+    "CancelledError", "ClassMetrics", "Dataset",
     "EpochStats", "EvaluationDetails", "FormatError", "History", "InternalError",
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
-    "NotFiniteError", "Optimizer", "Precision", "Progress", "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "Tta", "UnsupportedError", "check_output", "library_path", "recommended_architecture",
+    "NotFiniteError", "Optimizer", "Precision", "Progress", "ReliabilityBin", "RiskCoveragePoint",
+    "Schedule", "SpecError", "Split",
+    "Status", "TrainParams", "Tta", "UnsupportedError", "calibration_metrics", "check_output", "library_path", "recommended_architecture",
     "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 

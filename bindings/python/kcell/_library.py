@@ -149,6 +149,24 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                      required=False),
     "kcell_model_calibrate_int8": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum, c_size_t],
                                             required=False),
+    # Calibration and uncertainty
+    "kcell_calibration_metrics": Prototype(STATUS, [POINTER(c_float), POINTER(ctypes.c_int32),
+                                                    c_size_t, c_int, POINTER(s.CalibrationC)],
+                                           required=False),
+    "kcell_evaluate_calibration": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum,
+                                                     POINTER(s.CalibrationC),
+                                                     POINTER(ctypes.c_double), c_size_t],
+                                            required=False),
+    "kcell_model_calibrate": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum, ctypes.c_double,
+                                                POINTER(s.CalibrationFitC)], required=False),
+    "kcell_model_temperature": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_double)],
+                                         required=False),
+    "kcell_model_set_temperature": Prototype(STATUS, [ModelPtr, ctypes.c_double],
+                                             required=False),
+    "kcell_model_conformal": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_double),
+                                                POINTER(ctypes.c_double)], required=False),
+    "kcell_prediction_sets": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
+                                                POINTER(c_uint8), c_size_t], required=False),
 }
 
 

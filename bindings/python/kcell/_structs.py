@@ -165,6 +165,68 @@ class MetricsC(_Mirror):
         ("auc", c_double),
         ("argmax_accuracy", c_double),
         ("argmax_balanced_accuracy", c_double),
+        ("ece", c_double),
+        ("classwise_ece", c_double),
+        ("nll", c_double),
+        ("brier", c_double),
+    ]
+
+
+CALIBRATION_BINS = 15  # KCELL_CALIBRATION_BINS
+RISK_COVERAGE_POINTS = 20  # KCELL_RISK_COVERAGE_POINTS
+
+
+class ReliabilityBinC(_Mirror):
+    _c_name_ = "kcell_reliability_bin"
+    _fields_ = [
+        ("count", c_int64),
+        ("confidence", c_double),
+        ("accuracy", c_double),
+    ]
+
+
+class RiskCoveragePointC(_Mirror):
+    _c_name_ = "kcell_risk_coverage_point"
+    _fields_ = [
+        ("coverage", c_double),
+        ("accuracy", c_double),
+        ("threshold", c_double),
+    ]
+
+
+class CalibrationC(_Mirror):
+    _c_name_ = "kcell_calibration"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("count", c_size_t),
+        ("ece", c_double),
+        ("classwise_ece", c_double),
+        ("nll", c_double),
+        ("brier", c_double),
+        ("aurc", c_double),
+        ("bins", ReliabilityBinC * CALIBRATION_BINS),
+        ("risk_coverage", RiskCoveragePointC * RISK_COVERAGE_POINTS),
+        ("temperature", c_double),
+        ("conformal_alpha", c_double),
+        ("conformal_coverage", c_double),
+        ("conformal_mean_set_size", c_double),
+        ("conformal_empty_sets", c_int64),
+    ]
+
+
+class CalibrationFitC(_Mirror):
+    _c_name_ = "kcell_calibration_fit"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("count", c_size_t),
+        ("temperature_before", c_double),
+        ("temperature", c_double),
+        ("nll_before", c_double),
+        ("nll", c_double),
+        ("ece_before", c_double),
+        ("ece", c_double),
+        ("bias_refitted", c_int),
+        ("conformal_quantile", c_double),
     ]
 
 
@@ -198,7 +260,8 @@ class ModelInfoC(_Mirror):
 
 # Every mirror, for the layout test.
 ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, TrainParamsC, EpochStatsC,
-               MetricsC, ClassMetricsC, ModelInfoC)
+               MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
+               CalibrationC, CalibrationFitC)
 
 
 def field_names(struct: type) -> list:

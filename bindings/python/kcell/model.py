@@ -12,7 +12,8 @@ from ._errors import BufferTooSmallError, invalid_argument
 from ._handle import Handle
 from ._library import ModelPtr, lib
 from .dataset import Dataset, Split, SplitLike, parse_split
-from .records import ClassMetrics, EvaluationDetails, Metrics, ModelInfo, from_struct
+from .records import (Calibration, CalibrationFit, ClassMetrics, EvaluationDetails, Metrics,
+                      ModelInfo, calibration_from_struct, from_struct)
 from .training import (History, Precision, ProgressCallback, TrainParams, Tta, enum_value,
                        run_training)
 
@@ -396,6 +397,77 @@ class Model(Handle):
             raise invalid_argument(f"max_images must be 0 or more, got {max_images}")
         lib().kcell_model_calibrate_int8(self._handle(), _dataset_handle(dataset, "dataset"),
                                          parse_split(split), max_images)
+
+    # ---- calibration and uncertainty ----------------------------------------------------
+
+    def calibrate(self, dataset: Dataset, split: SplitLike = Split.VAL,
+                  alpha: float = 0.0) -> CalibrationFit:
+        """Fits the temperature on a labelled split (the validation split) by minimising
+        the negative log-likelihood, refitting a validation-fitted decision bias with it;
+        with ``alpha`` in (0, 1) also the split-conformal (LAC) prediction sets that hold
+        the true class for at least 1 - alpha of the images; ``alpha=0`` removes any
+        (``kcell_model_calibrate``). Both are saved in model files."""
+        fit = s.CalibrationFitC()
+        fit.struct_size = ctypes.sizeof(fit)
+        lib().kcell_model_calibrate(self._handle(), _dataset_handle(dataset, "dataset"),
+                                    parse_split(split), float(alpha), byref(fit))
+        return from_struct(CalibrationFit, fit)
+
+    def evaluate_calibration(self, dataset: Dataset,
+                             split: SplitLike = Split.TEST) -> Calibration:
+        """ECE, NLL, Brier score, reliability bins, risk-coverage curve and the conformal
+        sets' coverage on a labelled split (``kcell_evaluate_calibration``)."""
+        k = self.num_classes
+        c = s.CalibrationC()
+        c.struct_size = ctypes.sizeof(c)
+        coverage = (ctypes.c_double * k)()
+        lib().kcell_evaluate_calibration(self._handle(), _dataset_handle(dataset, "dataset"),
+                                         parse_split(split), byref(c), coverage, k)
+        return calibration_from_struct(c, list(coverage))
+
+    @property
+    def temperature(self) -> float:
+        """The temperature T of softmax(z / T + bias) (``kcell_model_temperature``): 1 until
+        calibrated. Assign a value in [0.01, 100] (``kcell_model_set_temperature``)."""
+        t = ctypes.c_double()
+        lib().kcell_model_temperature(self._handle(), byref(t))
+        return t.value
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        lib().kcell_model_set_temperature(self._handle(), float(value))
+
+    @property
+    def conformal(self) -> Optional[Tuple[float, float]]:
+        """``(alpha, quantile)`` of the conformal calibration, or ``None`` without one
+        (``kcell_model_conformal``). A class is in an image's set when 1 - p <= quantile."""
+        alpha, quantile = ctypes.c_double(), ctypes.c_double()
+        lib().kcell_model_conformal(self._handle(), byref(alpha), byref(quantile))
+        return None if alpha.value == 0.0 else (alpha.value, quantile.value)
+
+    def prediction_sets(self, probabilities: Any) -> Any:
+        """The conformal prediction set of each row of :meth:`predict`'s probabilities
+        (``kcell_prediction_sets``): an (N, k) bool numpy array (lists of bools without
+        numpy), True for the classes in the set. Needs :meth:`calibrate` with an alpha."""
+        k = self.num_classes
+        if not _arrays.is_ndarray(probabilities) and not hasattr(probabilities, "buffer_info"):
+            rows = list(probabilities)  # rows of k, as predict() returns without numpy
+            if rows and isinstance(rows[0], (list, tuple)):
+                probabilities = [v for row in rows for v in row]
+        values = _arrays.float32_array(probabilities)
+        total = values.size if _arrays.is_ndarray(values) else _arrays.buffer_nbytes(values) // 4
+        if total % k:
+            raise invalid_argument(f"{total} probabilities are not whole rows of {k} classes")
+        count = total // k
+        flags = (ctypes.c_uint8 * max(total, 1))()
+        pointer, keep = _arrays.pointer_to(values, ctypes.c_float)
+        lib().kcell_prediction_sets(self._handle(), pointer, count, flags, total)
+        del keep
+        if _arrays.has_numpy():
+            import numpy as np
+            return np.ctypeslib.as_array(flags)[:total].reshape(count, k).astype(bool)
+        bits = [bool(f) for f in flags[:total]]
+        return [bits[r * k:(r + 1) * k] for r in range(count)]
 
     def __repr__(self) -> str:
         if self.closed:

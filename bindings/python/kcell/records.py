@@ -56,6 +56,10 @@ class Metrics:
     auc: float                #: Macro one-vs-rest ROC AUC (as MedMNIST); NaN if undefined.
     argmax_accuracy: float    #: ``accuracy`` by plain argmax, without the decision bias.
     argmax_balanced_accuracy: float  #: ``balanced_accuracy`` by plain argmax.
+    ece: float            #: Top-label expected calibration error, 15 equal-width bins.
+    classwise_ece: float  #: Mean over classes of each class probability's binned error.
+    nll: float            #: Mean negative log-likelihood of the probabilities.
+    brier: float          #: Mean over images of sum over classes (p - one-hot)², in [0, 2].
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,74 @@ class ModelInfo:
     val_accuracy: float  #: After the last epoch; NaN if unknown.
 
 
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """One bin of the reliability diagram (``kcell_reliability_bin``)."""
+
+    count: int         #: Images whose confidence lies in the bin.
+    confidence: float  #: Their mean top-label probability (0 when empty).
+    accuracy: float    #: The share of them classified correctly (0 when empty).
+
+
+@dataclass(frozen=True)
+class RiskCoveragePoint:
+    """Answering only the most confident images (``kcell_risk_coverage_point``)."""
+
+    coverage: float   #: Share of images answered.
+    accuracy: float   #: Accuracy on them.
+    threshold: float  #: The smallest top-label probability answered.
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration of probabilities on labelled images (``kcell_calibration``), with the
+    per-class conformal coverage of ``kcell_evaluate_calibration``."""
+
+    count: int
+    ece: float
+    classwise_ece: float
+    nll: float
+    brier: float
+    aurc: float  #: Area under the risk-coverage curve (mean error of the m most confident).
+    bins: List[ReliabilityBin]  #: 15 equal-width confidence bins.
+    risk_coverage: List[RiskCoveragePoint]  #: Coverage 1/20, 2/20, ..., 1.
+    temperature: float
+    conformal_alpha: float  #: NaN without conformal sets (then the fields below are NaN/0).
+    conformal_coverage: float
+    conformal_mean_set_size: float
+    conformal_empty_sets: int
+    class_coverage: List[float]  #: Per true class; empty from calibration_metrics().
+
+
+@dataclass(frozen=True)
+class CalibrationFit:
+    """What ``Model.calibrate`` fitted, measured on its split (``kcell_calibration_fit``)."""
+
+    count: int
+    temperature_before: float
+    temperature: float
+    nll_before: float
+    nll: float
+    ece_before: float
+    ece: float
+    bias_refitted: int        #: 1 when the decision bias was refitted with the temperature.
+    conformal_quantile: float  #: The LAC quantile; inf: every class; NaN without alpha.
+
+
+def calibration_from_struct(c: Any, class_coverage: List[float]) -> Calibration:
+    """A :class:`Calibration` from a ``kcell_calibration`` mirror."""
+    return Calibration(
+        count=c.count, ece=c.ece, classwise_ece=c.classwise_ece, nll=c.nll, brier=c.brier,
+        aurc=c.aurc,
+        bins=[ReliabilityBin(b.count, b.confidence, b.accuracy) for b in c.bins],
+        risk_coverage=[RiskCoveragePoint(p.coverage, p.accuracy, p.threshold)
+                       for p in c.risk_coverage],
+        temperature=c.temperature, conformal_alpha=c.conformal_alpha,
+        conformal_coverage=c.conformal_coverage,
+        conformal_mean_set_size=c.conformal_mean_set_size,
+        conformal_empty_sets=c.conformal_empty_sets, class_coverage=list(class_coverage))
+
+
 # Which C struct mirror fills which record.
 RECORD_MIRRORS: Dict[type, type] = {
     Progress: s.ProgressC,
@@ -102,6 +174,9 @@ RECORD_MIRRORS: Dict[type, type] = {
     Metrics: s.MetricsC,
     ClassMetrics: s.ClassMetricsC,
     ModelInfo: s.ModelInfoC,
+    ReliabilityBin: s.ReliabilityBinC,
+    RiskCoveragePoint: s.RiskCoveragePointC,
+    CalibrationFit: s.CalibrationFitC,
 }
 
 

@@ -116,6 +116,48 @@ int main(void) {
   FIELD(kcell_metrics, auc);
   FIELD(kcell_metrics, argmax_accuracy);
   FIELD(kcell_metrics, argmax_balanced_accuracy);
+  FIELD(kcell_metrics, ece);
+  FIELD(kcell_metrics, classwise_ece);
+  FIELD(kcell_metrics, nll);
+  FIELD(kcell_metrics, brier);
+
+  STRUCT(kcell_reliability_bin);
+  FIELD(kcell_reliability_bin, count);
+  FIELD(kcell_reliability_bin, confidence);
+  FIELD(kcell_reliability_bin, accuracy);
+
+  STRUCT(kcell_risk_coverage_point);
+  FIELD(kcell_risk_coverage_point, coverage);
+  FIELD(kcell_risk_coverage_point, accuracy);
+  FIELD(kcell_risk_coverage_point, threshold);
+
+  STRUCT(kcell_calibration);
+  FIELD(kcell_calibration, struct_size);
+  FIELD(kcell_calibration, count);
+  FIELD(kcell_calibration, ece);
+  FIELD(kcell_calibration, classwise_ece);
+  FIELD(kcell_calibration, nll);
+  FIELD(kcell_calibration, brier);
+  FIELD(kcell_calibration, aurc);
+  FIELD(kcell_calibration, bins);
+  FIELD(kcell_calibration, risk_coverage);
+  FIELD(kcell_calibration, temperature);
+  FIELD(kcell_calibration, conformal_alpha);
+  FIELD(kcell_calibration, conformal_coverage);
+  FIELD(kcell_calibration, conformal_mean_set_size);
+  FIELD(kcell_calibration, conformal_empty_sets);
+
+  STRUCT(kcell_calibration_fit);
+  FIELD(kcell_calibration_fit, struct_size);
+  FIELD(kcell_calibration_fit, count);
+  FIELD(kcell_calibration_fit, temperature_before);
+  FIELD(kcell_calibration_fit, temperature);
+  FIELD(kcell_calibration_fit, nll_before);
+  FIELD(kcell_calibration_fit, nll);
+  FIELD(kcell_calibration_fit, ece_before);
+  FIELD(kcell_calibration_fit, ece);
+  FIELD(kcell_calibration_fit, bias_refitted);
+  FIELD(kcell_calibration_fit, conformal_quantile);
 
   STRUCT(kcell_class_metrics);
   FIELD(kcell_class_metrics, support);
