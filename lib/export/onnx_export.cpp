@@ -89,7 +89,8 @@ void set_shape(onnx::ValueInfoProto& v, const std::string& name, std::vector<int
   for (int64_t d : dims) s->add_dim()->set_dim_value(d);
 }
 
-// Writes one member: its normalisation, views, network, view averaging and bias.
+// Writes one member: its normalisation, views, network, view averaging, temperature and
+// bias.
 class MemberWriter {
  public:
   MemberWriter(OnnxGraph& g, model::Model& m, const std::string& prefix)
@@ -120,6 +121,10 @@ class MemberWriter {
       const std::string floor = g_.op("Add", {mean, g_.constant("tta.floor", {}, {1e-30f})});
       z = g_.op("Log", {floor});
     }
+    // Temperature scaling, as infer/predict.cpp: after the views, before the decision bias.
+    if (m_.temperature() != 1.0)
+      z = g_.op("Div", {z, g_.constant(prefix_ + "temperature", {},
+                                       {static_cast<float>(m_.temperature())})});
     const std::vector<float>& bias = m_.decision_bias();
     if (!bias.empty())
       z = g_.op("Add",

@@ -71,7 +71,7 @@ def check_export(model, images, path, batches=(None, 1)):
     return expected
 
 
-@pytest.mark.parametrize("preset", ["reference", "resnet8", "resnet18", "lenet5"])
+@pytest.mark.parametrize("preset", ["reference", "resnet8", "resnet10", "resnet18", "lenet5"])
 def test_every_preset_runs_in_opencv_as_in_kcell(preset, tmp_path):
     model, images = trained(preset)
     with model:
@@ -97,6 +97,16 @@ def test_every_layer_kind_and_tta_set_with_a_decision_bias(tta, tmp_path):
         model.decision_bias = [0.7, -0.4, 0.1, -0.4]
         model.tta = tta
         check_export(model, images, str(tmp_path / "every.onnx"))
+
+
+@pytest.mark.parametrize("tta", ["none", "dihedral"])
+def test_the_temperature_divides_the_logits_before_the_bias(tta, tmp_path):
+    model, images = trained(EVERY_LAYER, channels=3, height=16, width=16, classes=4)
+    with model:
+        model.decision_bias = [0.7, -0.4, 0.1, -0.4]
+        model.tta = tta
+        model.temperature = 2.5
+        check_export(model, images, str(tmp_path / "tempered.onnx"))
 
 
 @pytest.mark.parametrize("tta", ["flips", "flips4"])
