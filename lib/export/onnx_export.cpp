@@ -107,8 +107,9 @@ class MemberWriter {
     } else {
       // As infer/tta.hpp: the mean of the views' softmax probabilities, whose logarithm the
       // bias and softmax then take as logits. kcell floors the mean at 1e-30 before the
-      // logarithm; OpenCV 4.6 reads no Max or Clip with a constant bound, so the graph adds
-      // 1e-30 instead (the same numbers within float rounding, and never log(0)).
+      // logarithm; OpenCV 4.6 reads no Max or Clip with a constant bound, so the graph
+      // writes max(p, c) as Relu(p - c) + c: the same floor, which matters where a large
+      // decision bias lifts a class whose probability underflowed.
       std::vector<std::string> probs;
       for (int v = 0; v < views; ++v) {
         onnx::NodeProto& n = g_.node("Softmax", {logits(view(x, v))}, &z);
@@ -118,7 +119,9 @@ class MemberWriter {
       const std::string sum = g_.op("Sum", probs);
       const std::string mean = g_.op(
           "Mul", {sum, g_.constant(prefix_ + "tta.scale", {}, {1.f / static_cast<float>(views)})});
-      const std::string floor = g_.op("Add", {mean, g_.constant("tta.floor", {}, {1e-30f})});
+      const std::string floor_value = g_.constant("tta.floor", {}, {1e-30f});
+      const std::string above = g_.op("Relu", {g_.op("Sub", {mean, floor_value})});
+      const std::string floor = g_.op("Add", {above, floor_value});
       z = g_.op("Log", {floor});
     }
     // Temperature scaling, as infer/predict.cpp: after the views, before the decision bias.

@@ -709,6 +709,80 @@ static void t_kcell_check_output(void) {
   VALID(kcell_check_output("c_api_invalid_arguments.out", inputs, 1)); /* NULL skipped */
 }
 
+static void t_kcell_calibration_metrics(void) {
+  const float probabilities[4] = {0.9f, 0.1f, 0.2f, 0.8f};
+  const float not_finite[4] = {NAN, 0.1f, 0.2f, 0.8f};
+  const int32_t labels[2] = {0, 1}, bad_labels[2] = {0, 2};
+  kcell_calibration c;
+  c.struct_size = sizeof c;
+  INVALID(kcell_calibration_metrics(NULL, labels, 2, CLASSES, &c));
+  INVALID(kcell_calibration_metrics(probabilities, NULL, 2, CLASSES, &c));
+  INVALID(kcell_calibration_metrics(probabilities, labels, 0, CLASSES, &c));
+  INVALID(kcell_calibration_metrics(probabilities, labels, 2, 1, &c));
+  INVALID(kcell_calibration_metrics(probabilities, bad_labels, 2, CLASSES, &c));
+  INVALID(kcell_calibration_metrics(probabilities, labels, 2, CLASSES, NULL));
+  expect_status(kcell_calibration_metrics(not_finite, labels, 2, CLASSES, &c),
+                KCELL_ERROR_NOT_FINITE, "calibration metrics of a NaN", __LINE__);
+  VALID(kcell_calibration_metrics(probabilities, labels, 2, CLASSES, &c));
+}
+
+static void t_kcell_evaluate_calibration(void) {
+  kcell_calibration c;
+  double coverage[CLASSES];
+  c.struct_size = sizeof c;
+  INVALID(kcell_evaluate_calibration(NULL, g_data, KCELL_SPLIT_VAL, &c, NULL, 0));
+  INVALID(kcell_evaluate_calibration(g_model, NULL, KCELL_SPLIT_VAL, &c, NULL, 0));
+  INVALID(kcell_evaluate_calibration(g_model, g_data, (kcell_split)3, &c, NULL, 0));
+  INVALID(kcell_evaluate_calibration(g_model, g_data, KCELL_SPLIT_VAL, NULL, NULL, 0));
+  TOO_SMALL(kcell_evaluate_calibration(g_model, g_data, KCELL_SPLIT_VAL, &c, coverage, 1));
+}
+
+static void t_kcell_model_calibrate(void) {
+  kcell_calibration_fit fit;
+  fit.struct_size = sizeof fit;
+  INVALID(kcell_model_calibrate(NULL, g_data, KCELL_SPLIT_VAL, 0.1, &fit));
+  INVALID(kcell_model_calibrate(g_model, NULL, KCELL_SPLIT_VAL, 0.1, &fit));
+  INVALID(kcell_model_calibrate(g_model, g_data, (kcell_split)3, 0.1, &fit));
+  INVALID(kcell_model_calibrate(g_model, g_data, KCELL_SPLIT_VAL, -0.1, &fit));
+  INVALID(kcell_model_calibrate(g_model, g_data, KCELL_SPLIT_VAL, 1.0, &fit));
+  INVALID(kcell_model_calibrate(g_model, g_data, KCELL_SPLIT_VAL, NAN, &fit));
+}
+
+static void t_kcell_model_temperature(void) {
+  double t = 77;
+  INVALID(kcell_model_temperature(NULL, &t));
+  INVALID(kcell_model_temperature(g_model, NULL));
+  CHECK(t == 77);
+  CHECK(kcell_model_temperature(g_model, &t) == KCELL_OK && t == 1.0);
+}
+
+static void t_kcell_model_set_temperature(void) {
+  double t = 0;
+  INVALID(kcell_model_set_temperature(NULL, 2.0));
+  INVALID(kcell_model_set_temperature(g_model, 0.0));
+  INVALID(kcell_model_set_temperature(g_model, -1.0));
+  INVALID(kcell_model_set_temperature(g_model, 1000.0));
+  INVALID(kcell_model_set_temperature(g_model, NAN));
+  CHECK(kcell_model_temperature(g_model, &t) == KCELL_OK && t == 1.0);
+}
+
+static void t_kcell_model_conformal(void) {
+  double alpha = 77, quantile = 77;
+  INVALID(kcell_model_conformal(NULL, &alpha, &quantile));
+  INVALID(kcell_model_conformal(g_model, NULL, &quantile));
+  INVALID(kcell_model_conformal(g_model, &alpha, NULL));
+  CHECK(kcell_model_conformal(g_model, &alpha, &quantile) == KCELL_OK && alpha == 0 &&
+        isnan(quantile));
+}
+
+static void t_kcell_prediction_sets(void) {
+  const float probabilities[CLASSES] = {0.9f, 0.1f};
+  uint8_t in_set[CLASSES];
+  INVALID(kcell_prediction_sets(NULL, probabilities, 1, in_set, sizeof in_set));
+  /* Without a conformal calibration there are no sets to give. */
+  INVALID(kcell_prediction_sets(g_model, probabilities, 1, in_set, sizeof in_set));
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 typedef struct entry {
@@ -773,6 +847,13 @@ static const entry table[] = {
     ENTRY(kcell_model_member_count),
     ENTRY(kcell_write_file),
     ENTRY(kcell_check_output),
+    ENTRY(kcell_calibration_metrics),
+    ENTRY(kcell_evaluate_calibration),
+    ENTRY(kcell_model_calibrate),
+    ENTRY(kcell_model_temperature),
+    ENTRY(kcell_model_set_temperature),
+    ENTRY(kcell_model_conformal),
+    ENTRY(kcell_prediction_sets),
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

@@ -88,7 +88,7 @@ TEST_CASE("the lenet5 preset pads its first 5x5 convolution and not its second")
 }
 
 TEST_CASE("every preset is found by name and its canonical text parses back to the same layers") {
-  CHECK(kcell::spec::presets().size() == 4);
+  CHECK(kcell::spec::presets().size() == 5);
   for (const auto& p : kcell::spec::presets()) {
     CAPTURE(p.name);
     CHECK(kcell::spec::find_preset(p.name) == &p);

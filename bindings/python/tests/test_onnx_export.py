@@ -82,7 +82,7 @@ def test_every_preset_is_covered():
     """A preset added to lib/spec/presets.cpp must be added to the test above."""
     with open(os.path.join(REPO, "lib", "spec", "presets.cpp"), encoding="utf-8") as f:
         found = set(re.findall(r'^\s*\{"([a-z0-9_]+)",\s*$', f.read(), re.M))
-    assert found == {"reference", "resnet8", "resnet18", "lenet5"}
+    assert found == {"reference", "resnet8", "resnet10", "resnet18", "lenet5"}
 
 
 EVERY_LAYER = ("conv(6,3,bias=false) relu conv(6,3,stride=2,pad=0) bn relu avgpool(2,1) "
