@@ -178,10 +178,11 @@ def write_markdown(path, r, quick, seeds):
                   seeds, p["accuracy"], p["auc"])]
         if "tune" in r:
             t = r["tune"]
-            L.append("| kcell tune --budget %g (ensemble of %d; best: %s) | %.3f | %.3f | %s | "
-                     "%.1f in all |" % (
+            L.append("| kcell tune --budget %g (the best recipe under %d seeds: %s) | %.3f | %.3f "
+                     "| %s | %.1f in all |" % (
                 t["budget_minutes"], t["ensemble_members"],
-                " ".join("%s=%s" % kv for kv in t["pick"][0].items()),
+                " ".join("%s=%s" % kv for kv in t["pick"][0].items()
+                         if kv[0] not in ("seed", "val_loss", "val_auc")),
                 t["test"]["accuracy"], t["test"]["auc"],
                 "%+.3f" % t["table"][0]["train_val_gap"], t["wall_minutes"]))
         if "torch" in r:
