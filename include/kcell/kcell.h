@@ -282,11 +282,22 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
 typedef struct kcell_model kcell_model;
 
 /**
- * @brief The preset name of the recommended network (`resnet8`): the one the kcell program
- *        trains by default, with the recipe of kcell_train_params_default() (docs/recipe.md).
+ * @brief The preset name of the recommended network for small and mid-size training sets
+ *        (`resnet8`), to train with the recipe of kcell_train_params_default()
+ *        (docs/recipe.md). When the training set's size is known, prefer
+ *        kcell_recommended_architecture_for().
  * @return A static string; never NULL.
  */
 KCELL_API const char* kcell_recommended_architecture(void);
+
+/**
+ * @brief The preset name of the recommended network for a training set of
+ *        `training_images` images: `resnet8` below 20,000 images, `resnet10` (a fourth
+ *        residual stage) from 20,000 on; the kcell program's default (docs/recipe.md).
+ * @param training_images Images in the training split (kcell_dataset_count()).
+ * @return A static string; never NULL.
+ */
+KCELL_API const char* kcell_recommended_architecture_for(size_t training_images);
 
 /**
  * @brief Creates a model with freshly initialised weights.

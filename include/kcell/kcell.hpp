@@ -50,6 +50,11 @@ inline std::string version() { return kcell_version(); }
 
 /** The recommended network's preset name (kcell_recommended_architecture()). */
 inline std::string recommended_architecture() { return kcell_recommended_architecture(); }
+/** The recommended network for a training set of that size
+ *  (kcell_recommended_architecture_for()). */
+inline std::string recommended_architecture(size_t training_images) {
+  return kcell_recommended_architecture_for(training_images);
+}
 
 /** The linked library's version as KCELL_VERSION_NUMBER computes it (kcell_version_number()). */
 inline int version_number() { return kcell_version_number(); }

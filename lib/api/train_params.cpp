@@ -446,6 +446,10 @@ KCELL_API const char* kcell_recommended_architecture(void) {
   return kcell::train::kRecommendedArchitecture;
 }
 
+KCELL_API const char* kcell_recommended_architecture_for(size_t training_images) {
+  return kcell::train::recommended_architecture(training_images);
+}
+
 KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params, size_t struct_size) {
   return init_with_defaults(params, struct_size, "params");
 }

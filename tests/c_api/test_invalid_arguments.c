@@ -60,6 +60,18 @@ static void t_kcell_recommended_architecture(void) {
   kcell_model_free(model);
 }
 
+static void t_kcell_recommended_architecture_for(void) {
+  kcell_model* model = NULL;
+  ++cases;
+  CHECK(strcmp(kcell_recommended_architecture_for(0), "resnet8") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for(19999), "resnet8") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for(20000), "resnet10") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for((size_t)-1), "resnet10") == 0);
+  CHECK(kcell_model_create(kcell_recommended_architecture_for(60000), 1, 28, 28, 2, 1, &model) ==
+        KCELL_OK);
+  kcell_model_free(model);
+}
+
 static void t_kcell_version_number(void) {
   ++cases;
   CHECK(kcell_version_number() == KCELL_VERSION_NUMBER);
@@ -796,6 +808,7 @@ typedef struct entry {
 static const entry table[] = {
     ENTRY(kcell_version),
     ENTRY(kcell_recommended_architecture),
+    ENTRY(kcell_recommended_architecture_for),
     ENTRY(kcell_version_number),
     ENTRY(kcell_status_string),
     ENTRY(kcell_last_error),

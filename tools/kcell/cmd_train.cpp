@@ -41,7 +41,7 @@ std::string settings_line(const TrainOptions& o) {
   return line;
 }
 
-void run_train(const TrainCommand& c) {
+void run_train(TrainCommand c) {
   // Every output is checked before the data loads, so a bad one never costs a training run.
   const std::vector<std::string> inputs = {c.data, class_names_file(c.train.class_names)};
   check_output(c.out, inputs);
@@ -49,6 +49,7 @@ void run_train(const TrainCommand& c) {
   check_report_folder(c.report, inputs);
   const kcell::Dataset dataset(c.data);
   const DatasetInfo info = describe_dataset(dataset, c.data);
+  c.train.model = chosen_architecture(c.train.model, info);
   const bool several = c.seeds > 1;
   if ((c.calibrate || c.alpha > 0) && info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split for --calibrate to fit on");

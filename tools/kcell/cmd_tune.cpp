@@ -142,8 +142,12 @@ void run_tune(const TuneCommand& c) {
   if (info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split to select on");
   std::set<std::string> architectures;
-  for (const Candidate& cand : pool)
+  for (Candidate& cand : pool) {
+    cand.options.model = chosen_architecture(cand.options.model, info);
+    for (auto& [key, value] : cand.combination)
+      if (key == "model") value = cand.options.model;
     if (architectures.insert(cand.options.model).second) create_model(cand.options, info);
+  }
   if (!c.quiet) print_dataset_summary(dataset, info);
 
   // The baseline: the defaults' recipe trained as `kcell train` would (its own length), once.

@@ -172,7 +172,8 @@ kcell_augmentation parse_augment(const std::string& list) {
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--model", o.model,
-                 "Preset (resnet8, resnet10, reference, resnet18, lenet5) or architecture spec")
+                 "Preset (resnet8, resnet10, reference, resnet18, lenet5), architecture spec, "
+                 "or auto: resnet8 below 20,000 training images, resnet10 from there")
       ->capture_default_str();
   cmd.add_option("--epochs", o.epochs,
                  "Passes over the training split; 0: automatic, about 2,000 optimiser steps "

@@ -18,8 +18,8 @@ namespace kcell_cli {
 // Defaults: the library's recipe (kcell_train_params_default(), docs/accuracy.md), spelt as
 // options; a test checks that make_train_params(TrainOptions{}) gives exactly those defaults.
 struct TrainOptions {
-  std::string model = kcell_recommended_architecture();
-  int epochs = 0;  // 0: automatic, from the training split's size
+  std::string model = "auto";  // auto: chosen by the training split's size (chosen_architecture)
+  int epochs = 0;              // 0: automatic, from the training split's size
   int batch = 128;
   std::string optimizer = "adamw";
   double lr = 0;          // 0: 1e-3 for adam and adamw, 0.1 for sgd

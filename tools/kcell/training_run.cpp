@@ -13,6 +13,10 @@
 
 namespace kcell_cli {
 
+std::string chosen_architecture(const std::string& model, const DatasetInfo& info) {
+  return model == "auto" ? kcell::recommended_architecture(info.count(KCELL_SPLIT_TRAIN)) : model;
+}
+
 kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info) {
   return in_context("cannot create model '" + o.model + "'", [&] {
     return kcell::Model(o.model, info.channels, info.height, info.width, info.classes, o.seed);

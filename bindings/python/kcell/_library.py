@@ -70,6 +70,7 @@ class Prototype(NamedTuple):
 PROTOTYPES: Dict[str, Prototype] = {
     "kcell_version": Prototype(c_char_p, []),
     "kcell_recommended_architecture": Prototype(c_char_p, []),
+    "kcell_recommended_architecture_for": Prototype(c_char_p, [c_size_t]),
     "kcell_version_number": Prototype(c_int, []),
     "kcell_status_string": Prototype(c_char_p, [s.c_enum]),
     "kcell_last_error": Prototype(c_char_p, []),
