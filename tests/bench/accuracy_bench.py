@@ -135,6 +135,8 @@ def main():
     ap.add_argument("--reuse", action="store_true",
                     help="keep the parts an earlier run left finished in --work")
     ap.add_argument("--only", default="pneumonia,fashion,tissue,tune,torch")
+    ap.add_argument("--note", default="",
+                    help="a paragraph on the run's conditions, printed under the title")
     ap.add_argument("--torch-seeds", type=int, default=0,
                     help="seeds of the PyTorch row (0: as many as kcell's)")
     args = ap.parse_args()
@@ -196,11 +198,11 @@ def main():
         results["torch"] = rows
 
     json.dump(results, open(os.path.join(args.work, "results.json"), "w"), indent=2)
-    write_markdown(args.out, results, args.quick, seeds)
+    write_markdown(args.out, results, args.quick, seeds, args.note)
     log("wrote " + args.out)
 
 
-def write_markdown(path, r, quick, seeds):
+def write_markdown(path, r, quick, seeds, note=""):
     L = ["# Accuracy", "",
          "Measured by `tests/bench/accuracy_bench.py` (%s) on this machine's 2 cores, %s." %
          ("**--quick: reduced sizes, the numbers mean nothing**" if quick else "full run",
@@ -210,6 +212,8 @@ def write_markdown(path, r, quick, seeds):
          "the mean-probability ensemble of those models that `--seeds` saves. Rerun with "
          "`python3 tests/bench/accuracy_bench.py --build build` (about an hour); "
          "`--quick` checks the script in minutes." % seeds, ""]
+    if note:
+        L += ["**Conditions of this run:** " + note, ""]
     if "pneumonia" in r:
         p = r["pneumonia"]
         L += ["## PneumoniaMNIST (real MedMNIST v2 data, tests/data/real)", "",
