@@ -173,6 +173,10 @@ void run_tune(const TuneCommand& c) {
               budget);
   std::fflush(stdout);
 
+  // Time kept for the pick's extra seeds, at the baseline's own pace: the search gives way
+  // to them, as seeds of the defaults beat the defaults alone (docs/recipe-experiments.md).
+  const double reserve =
+      baseline.model ? static_cast<double>(c.ensemble - 1) * baseline.row.seconds / 60 : 0.0;
   std::vector<SweepRow> table;  // every finished run, the latest rung first at the end
   std::vector<Candidate*> alive;
   for (Candidate& cand : pool) alive.push_back(&cand);
@@ -197,11 +201,11 @@ void run_tune(const TuneCommand& c) {
         continue;
       }
       const double expected = cost.estimate(cand.options.model) * rung.epochs / 60;
-      if (minutes_since(start) + expected > budget) {
+      if (minutes_since(start) + expected + reserve > budget) {
         std::printf(
             "rung %zu: %zu run(s) left out, the budget would be exceeded (%.1f of "
-            "%.1f min used, next run ~%.1f min)\n",
-            r + 1, alive.size() - i, minutes_since(start), budget, expected);
+            "%.1f min used, next run ~%.1f min, %.1f min kept for the pick's seeds)\n",
+            r + 1, alive.size() - i, minutes_since(start), budget, expected, reserve);
         out_of_time = true;
         break;
       }
@@ -263,7 +267,7 @@ void run_tune(const TuneCommand& c) {
     replica.combination = best.combination;
     replica.options = best.options;
     replica.options.seed = best.options.seed + i;
-    const double expected = cost.estimate(replica.options.model) * best.row.epochs_run / 60;
+    const double expected = best.row.seconds / 60;  // the same recipe, the same length
     if (minutes_since(start) + expected > budget) {
       std::printf(
           "ensemble: %zu more seed(s) left out, the budget would be exceeded (%.1f of %.1f min "
@@ -336,7 +340,8 @@ void add_tune_command(CLI::App& app) {
       "score that does not saturate like accuracy on an easy validation split) go on with\n"
       "three times the epochs, and so on until two remain, trained at full length\n"
       "beside the baseline. The best of them is the pick, trained --ensemble - 1 more times\n"
-      "under the next seeds (default 3 in all) and saved as their ensemble. A\n"
+      "under the next seeds (default 3 in all) and saved as their ensemble; the search\n"
+      "keeps the time those seeds take at the baseline's pace. A\n"
       "run that would end past --budget is not started. The test split is evaluated only\n"
       "for the final pick. Default space: model=resnet10,resnet8,reference\n"
       "lr=0.003,0.001,0.0003 weight-decay=0.05,0.005\n"
