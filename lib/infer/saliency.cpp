@@ -28,7 +28,9 @@ size_t checked_layer(const model::Model& model, int layer) {
     fail(Status::invalid_argument,
          "Grad-CAM layer " + std::to_string(layer) + " does not exist; the model has " +
              std::to_string(model.architecture().layers.size()) + " layers");
-  if (model.network().layer(index).out_shape().flat)
+  const LayerKind kind = model.architecture().layers[index].kind;
+  if (model.network().layer(index).out_shape().flat || kind == LayerKind::flatten ||
+      kind == LayerKind::dense)
     fail(Status::invalid_argument, "Grad-CAM layer " + std::to_string(layer) + " (" +
                                        spec::layer_name(model.architecture().layers[index].kind) +
                                        ") has a flat output; Grad-CAM needs feature maps");
