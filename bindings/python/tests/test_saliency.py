@@ -45,7 +45,7 @@ def test_explain_refuses_bad_requests(trained_model):
     with pytest.raises(kcell.InvalidArgumentError):
         trained_model.explain(images, target_class=3)
     with pytest.raises(kcell.InvalidArgumentError):
-        trained_model.explain(images, layer=3)  # flatten: no feature maps
+        trained_model.explain(images, layer=4)  # flatten: no feature maps
     with kcell.Model.create("flatten dense", (1, 12, 12), 3) as plain:
         with pytest.raises(kcell.KcellError) as error:
             plain.explain(images)  # Grad-CAM needs a convolution
