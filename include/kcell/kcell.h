@@ -1382,6 +1382,90 @@ KCELL_API kcell_status kcell_prediction_sets(const kcell_model* model, const flo
 /** @} */
 
 /* ------------------------------------------------------------------------------------ */
+/** @name Saliency
+ * Where in an image a model found the evidence for a class (docs/calibration.md):
+ * Grad-CAM at the last convolutional block, or the gradient of the class logit with
+ * respect to the input. Both come from the backward pass training uses, run in inference
+ * mode (running batch-norm statistics, no dropout) on the network's own logits: one view
+ * of the image, before temperature and decision bias.
+ *
+ * Threads: as kcell_predict(). kcell_explain() may be called on one model from any number
+ * of threads at once, also while other threads predict with, evaluate, save or calibrate
+ * it for int8; every call computes on a private copy of the network. It must not run during
+ * kcell_train(), kcell_model_set_class_names() or kcell_model_free() on the same model (a
+ * free is deferred until the call returns; the others return ::KCELL_ERROR_BUSY).
+ * @{ */
+
+/** What kcell_explain() computes. */
+typedef enum kcell_saliency {
+  /** Grad-CAM (Selvaraju et al. 2017): ReLU(sum_k a_k A_k), A_k the k-th feature map of the
+   * chosen layer and a_k the mean over positions of d logit / d A_k, resized bilinearly to
+   * the input size. In logit units, not normalised. */
+  KCELL_SALIENCY_GRADCAM = 0,
+  /** The largest over channels of |d logit / d x| at each pixel, x the normalised input
+   * (Simonyan et al. 2014). */
+  KCELL_SALIENCY_INPUT_GRADIENT = 1
+} kcell_saliency;
+
+/** Options of kcell_explain(). Fill with kcell_explain_options_default() first. */
+typedef struct kcell_explain_options {
+  size_t struct_size; /**< sizeof(kcell_explain_options), set by the default function. */
+  int32_t method;     /**< A ::kcell_saliency; ::KCELL_SALIENCY_GRADCAM by default. */
+  int32_t layer;      /**< Grad-CAM's layer, an index into the architecture whose output has
+                           feature maps; -1 (the default) for the last convolution or
+                           residual block, after the batch norm and ReLU that follow it. */
+} kcell_explain_options;
+
+/**
+ * @brief Fills the first @p struct_size bytes of @p options with the defaults: Grad-CAM at
+ *        the last convolutional block.
+ * @param options     The struct to fill.
+ * @param struct_size Its size in bytes; at least sizeof(size_t).
+ */
+KCELL_API kcell_status kcell_explain_options_init(kcell_explain_options* options,
+                                                  size_t struct_size);
+
+/**
+ * @brief Fills @p options with the defaults (kcell_explain_options_init() with this
+ *        header's size).
+ * @param options The struct to fill.
+ */
+static inline kcell_status kcell_explain_options_default(kcell_explain_options* options) {
+  return kcell_explain_options_init(options, sizeof *options);
+}
+
+/**
+ * @brief Saliency maps of @p count uint8 images for one class or for each image's
+ *        predicted class.
+ *
+ * @param model        A single model (not an ensemble: explain its members).
+ * @param images       @p count × channels × height × width bytes in @p layout order, of the
+ *                     model's input shape, as for kcell_predict().
+ * @param count        Number of images; 0 does nothing.
+ * @param layout       ::KCELL_LAYOUT_NCHW or ::KCELL_LAYOUT_NHWC.
+ * @param target_class The class to explain, or -1 for each image's predicted class (the
+ *                     argmax of kcell_predict()'s probabilities).
+ * @param options      NULL for the defaults, or options filled by
+ *                     kcell_explain_options_default().
+ * @param maps         Receives @p count maps of height × width floats (>= 0), row by row.
+ * @param capacity     Floats @p maps holds; ::KCELL_ERROR_BUFFER_TOO_SMALL if fewer than
+ *                     @p count × height × width.
+ * @param classes      NULL, or receives the @p count classes explained.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for NULL pointers, an unknown layout or method, a
+ *         class outside [-1, class count), a layer that does not exist or has a flat
+ *         output, or an ensemble; ::KCELL_ERROR_UNSUPPORTED for Grad-CAM on a network
+ *         without convolutions; ::KCELL_ERROR_NOT_FINITE when the model computes non-finite
+ *         logits or gradients (its weights are not finite). On failure @p maps is
+ *         unspecified.
+ */
+KCELL_API kcell_status kcell_explain(const kcell_model* model, const uint8_t* images, size_t count,
+                                     kcell_layout layout, int32_t target_class,
+                                     const kcell_explain_options* options, float* maps,
+                                     size_t capacity, int32_t* classes);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
 /** @name Output files
  * The rules every file kcell writes follows (models, checkpoints, and the kcell program's
  * JSON, CSV, HTML and tables), offered to callers that write files of their own so that

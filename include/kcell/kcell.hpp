@@ -82,6 +82,21 @@ inline kcell_augmentation default_augmentation() {
   return augmentation;
 }
 
+/** Saliency options with the library's defaults: Grad-CAM at the last convolutional block
+ *  (kcell_explain_options_init()). */
+inline kcell_explain_options default_explain_options() {
+  kcell_explain_options options;
+  check(kcell_explain_options_init(&options, sizeof options));
+  return options;
+}
+
+/** Saliency maps of Model::explain(): count maps of height × width floats, row by row,
+ *  and the class each explains. */
+struct Explanation {
+  std::vector<float> maps;      /**< count × height × width. */
+  std::vector<int32_t> classes; /**< count classes. */
+};
+
 /** Training settings with the library's defaults (kcell_train_params_init()). */
 inline kcell_train_params default_train_params() {
   kcell_train_params params;
@@ -528,6 +543,20 @@ class Model {
     check(kcell_prediction_sets(get(), probabilities.data(), probabilities.size() / k,
                                 in_set.data(), in_set.size()));
     return in_set;
+  }
+
+  /** Saliency maps of @p count uint8 images for @p target_class, or each image's predicted
+   *  class with -1 (kcell_explain()). */
+  Explanation explain(const uint8_t* images, size_t count, int32_t target_class = -1,
+                      const kcell_explain_options& options = default_explain_options(),
+                      kcell_layout layout = KCELL_LAYOUT_NCHW) const {
+    const kcell_model_info i = info();
+    Explanation out;
+    out.maps.resize(count * static_cast<size_t>(i.height) * static_cast<size_t>(i.width));
+    out.classes.resize(count);
+    check(kcell_explain(get(), images, count, layout, target_class, &options, out.maps.data(),
+                        out.maps.size(), out.classes.data()));
+    return out;
   }
 
   /** The C handle, still owned by this object. */

@@ -12,14 +12,13 @@
 #include "model/normalization.hpp"
 
 namespace kcell::infer {
-namespace {
-
-// H × W × C → C × H × W for one image.
 void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out) {
   for (size_t p = 0; p < pixels; ++p)
     for (int c = 0; c < channels; ++c)
       out[static_cast<size_t>(c) * pixels + p] = in[p * static_cast<size_t>(channels) + c];
 }
+
+namespace {
 
 // The logits divided by the model's temperature: z itself at T = 1 (no copy), else a
 // tempered copy in `buffer`.

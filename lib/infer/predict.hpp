@@ -16,6 +16,9 @@ enum class Layout { nchw, nhwc };
 // InferenceEngine::chunk() images, never more than this.
 inline constexpr size_t kPredictBatch = 256;
 
+// H × W × C → C × H × W for one image of `pixels` pixels.
+void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out);
+
 // count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
 // softmax probabilities in `probabilities`, using the model's input normalisation,
 // test-time augmentation (Model::tta(): the mean of the views' probabilities, infer/tta.hpp),

@@ -795,6 +795,65 @@ static void t_kcell_prediction_sets(void) {
   INVALID(kcell_prediction_sets(g_model, probabilities, 1, in_set, sizeof in_set));
 }
 
+static void t_kcell_explain_options_init(void) {
+  kcell_explain_options options;
+  memset(&options, 0xab, sizeof options);
+  INVALID(kcell_explain_options_init(NULL, sizeof options));
+  INVALID(kcell_explain_options_init(&options, 0));
+  INVALID(kcell_explain_options_init(&options, sizeof(size_t) - 1));
+  CHECK(options.method == (int32_t)0xabababab); /* nothing written on failure */
+  VALID(kcell_explain_options_default(&options));
+  CHECK(options.method == KCELL_SALIENCY_GRADCAM && options.layer == -1);
+}
+
+static void t_kcell_explain(void) {
+  float maps[PIXELS];
+  int32_t classes[1] = {77};
+  kcell_explain_options options, gradient;
+  CHECK(kcell_explain_options_default(&options) == KCELL_OK);
+  gradient = options;
+  gradient.method = KCELL_SALIENCY_INPUT_GRADIENT;
+  INVALID(kcell_explain(NULL, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(kcell_explain(g_model, NULL, 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, (kcell_layout)2, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -2, &gradient, maps, PIXELS, NULL));
+  INVALID(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, CLASSES, &gradient, maps, PIXELS,
+                        NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, NULL, PIXELS, NULL));
+  TOO_SMALL(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps,
+                          PIXELS - 1, NULL));
+  TOO_SMALL(kcell_explain(g_model, g_pixels(), (size_t)-1 / 2 + 1, KCELL_LAYOUT_NCHW, -1, &gradient,
+                          maps, PIXELS, NULL));
+  options.method = 2;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.method = KCELL_SALIENCY_GRADCAM;
+  options.layer = -2;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.layer = 7; /* "flatten dense" has two layers */
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.layer = 0; /* flatten: no feature maps */
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.struct_size = 0;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  CHECK(classes[0] == 77); /* nothing written on failure */
+  /* No convolution for Grad-CAM. */
+  expect_status(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, NULL, maps, PIXELS, classes),
+      KCELL_ERROR_UNSUPPORTED, "Grad-CAM without a convolution", __LINE__);
+  VALID(kcell_explain(g_model, NULL, 0, KCELL_LAYOUT_NCHW, -1, NULL, NULL, 0, NULL));
+  VALID(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NHWC, 1, &gradient, maps, PIXELS,
+                      classes));
+  CHECK(classes[0] == 1);
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 typedef struct entry {
@@ -867,6 +926,8 @@ static const entry table[] = {
     ENTRY(kcell_model_set_temperature),
     ENTRY(kcell_model_conformal),
     ENTRY(kcell_prediction_sets),
+    ENTRY(kcell_explain_options_init),
+    ENTRY(kcell_explain),
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

@@ -137,6 +137,9 @@ void run_train(TrainCommand c) {
     report.seed_spreads = spreads;
     report.evaluation = evaluation;
     describe_model_for_report(result, report);
+    report.gallery = in_context("the report's gallery", [&] {
+      return build_gallery(result, dataset, report.evaluation.split);
+    });
     const std::string page = write_report(c.report, report);
     if (!c.quiet) std::printf("report written to %s\n", page.c_str());
   }

@@ -168,6 +168,13 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                 POINTER(ctypes.c_double)], required=False),
     "kcell_prediction_sets": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
                                                 POINTER(c_uint8), c_size_t], required=False),
+    # Saliency
+    "kcell_explain_options_init": Prototype(STATUS, [POINTER(s.ExplainOptionsC), c_size_t],
+                                            required=False),
+    "kcell_explain": Prototype(STATUS, [ModelPtr, POINTER(c_uint8), c_size_t, s.c_enum,
+                                        ctypes.c_int32, POINTER(s.ExplainOptionsC),
+                                        POINTER(c_float), c_size_t, POINTER(ctypes.c_int32)],
+                               required=False),
 }
 
 

@@ -258,10 +258,19 @@ class ModelInfoC(_Mirror):
     ]
 
 
+class ExplainOptionsC(_Mirror):
+    _c_name_ = "kcell_explain_options"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("method", ctypes.c_int32),
+        ("layer", ctypes.c_int32),
+    ]
+
+
 # Every mirror, for the layout test.
 ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, TrainParamsC, EpochStatsC,
                MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
-               CalibrationC, CalibrationFitC)
+               CalibrationC, CalibrationFitC, ExplainOptionsC)
 
 
 def field_names(struct: type) -> list:

@@ -469,6 +469,54 @@ class Model(Handle):
         bits = [bool(f) for f in flags[:total]]
         return [bits[r * k:(r + 1) * k] for r in range(count)]
 
+    # ---- saliency -------------------------------------------------------------------------
+
+    def explain(self, images: Any, target_class: int = -1, method: str = "gradcam",
+                layer: int = -1, layout: Any = None) -> Tuple[Any, Any]:
+        """Saliency maps of a batch of uint8 images (``kcell_explain``): where the model
+        found the evidence for a class.
+
+        Args:
+            images: As for :meth:`predict`.
+            target_class: The class to explain, or -1 for each image's predicted class.
+            method: ``'gradcam'`` (Grad-CAM at the last convolutional block, or at
+                    ``layer``) or ``'gradient'`` (the largest absolute gradient of the class
+                    logit over the channels of each pixel).
+            layer: Grad-CAM's layer, an index into the architecture; -1 for the last
+                   convolution or residual block.
+            layout: As for :meth:`predict`.
+
+        Returns:
+            ``(maps, classes)``: (N, H, W) float32 maps (>= 0) and the N classes explained;
+            numpy arrays when numpy is installed, otherwise lists.
+        """
+        methods = {"gradcam": 0, "gradient": 1}
+        if method not in methods:
+            raise invalid_argument(f"method must be 'gradcam' or 'gradient', not {method!r}")
+        info = self.info
+        shape = (info.channels, info.height, info.width)
+        buffer, count, _, found = _arrays.uint8_images(images, shape, layout, want_nchw=False)
+        options = s.ExplainOptionsC()
+        lib().kcell_explain_options_init(byref(options), ctypes.sizeof(options))
+        options.method = methods[method]
+        options.layer = layer
+        plane = info.height * info.width
+        out = _arrays.float32_output(count, plane)
+        classes = (ctypes.c_int32 * max(count, 1))()
+        pointer, keep = _arrays.pointer_to(buffer, ctypes.c_uint8)
+        out_pointer, out_keep = _arrays.pointer_to(out, ctypes.c_float)
+        lib().kcell_explain(self._handle(), pointer, count, int(found), target_class,
+                            byref(options), out_pointer, count * plane, classes)
+        del keep, out_keep
+        if _arrays.has_numpy():
+            import numpy as np
+            return (out.reshape(count, info.height, info.width),
+                    np.ctypeslib.as_array(classes)[:count].astype(np.int64))
+        rows = _arrays.rows_of(out, count, plane)
+        maps = [[row[y * info.width:(y + 1) * info.width] for y in range(info.height)]
+                for row in rows]
+        return maps, list(classes[:count])
+
     def __repr__(self) -> str:
         if self.closed:
             return "<kcell.Model closed>"

@@ -159,6 +159,11 @@ int main(void) {
   FIELD(kcell_calibration_fit, bias_refitted);
   FIELD(kcell_calibration_fit, conformal_quantile);
 
+  STRUCT(kcell_explain_options);
+  FIELD(kcell_explain_options, struct_size);
+  FIELD(kcell_explain_options, method);
+  FIELD(kcell_explain_options, layer);
+
   STRUCT(kcell_class_metrics);
   FIELD(kcell_class_metrics, support);
   FIELD(kcell_class_metrics, predicted);
