@@ -55,7 +55,8 @@ info = run("info", data).stdout
 assert "4 binary labels per image (multi-label)" in info, info
 assert "positives per label" in info, info
 
-trained = run("train", "--data", data, "--model", "lenet5", "--epochs", "6", "--threads", "1",
+trained = run("train", "--data", data, "--model", "lenet5", "--epochs", "8", "--batch", "32",
+              "--threads", "1",
               "--pos-weights", "auto", "--out", model, "--report",
               os.path.join(out, "ml_report")).stdout
 assert "labels" in trained and "AUC per label" in trained, trained

@@ -23,7 +23,7 @@ def chestlike(tmp_path_factory):
 
 
 def test_dataset_reports_multi_label_and_label_vectors(chestlike):
-    with kcell.Dataset(chestlike) as data, np.load(chestlike) as npz:
+    with kcell.Dataset.open(chestlike) as data, np.load(chestlike) as npz:
         assert data.task == kcell.Task.MULTI_LABEL
         assert data.num_classes == 4
         images, labels = data.arrays("test")
@@ -35,12 +35,12 @@ def test_dataset_reports_multi_label_and_label_vectors(chestlike):
 
 
 def test_multi_label_model_trains_predicts_and_round_trips(chestlike, tmp_path):
-    with kcell.Dataset(chestlike) as data:
+    with kcell.Dataset.open(chestlike) as data:
         model = kcell.Model.create("lenet5", (1, 28, 28), 4)
         with pytest.raises(kcell.InvalidArgumentError, match="multi-label"):
             model.train(data, data, epochs=1)  # a multi-class model on multi-label data
         model.task = "multi-label"
-        model.train(data, data, epochs=5, auto_pos_weights=1, num_threads=1)
+        model.train(data, data, epochs=8, batch_size=32, auto_pos_weights=1, num_threads=1)
         assert model.info.task == kcell.Task.MULTI_LABEL
         images, labels = data.arrays("test")
         p = model.predict(images)
@@ -73,7 +73,7 @@ def test_multi_label_model_trains_predicts_and_round_trips(chestlike, tmp_path):
 
 
 def test_positive_weights_only_for_multi_label(small_npz):
-    with kcell.Dataset(small_npz) as data:
+    with kcell.Dataset.open(small_npz) as data:
         model = kcell.Model.create("conv(4,3) relu flatten dense", (1, 12, 12), 3)
         with pytest.raises(kcell.InvalidArgumentError, match="positive weights"):
             model.train(data, epochs=1, pos_weights=[1.0, 2.0, 3.0])
