@@ -70,8 +70,10 @@ std::string write_npz(const std::string& name, const std::string& train_shape,
 }
 
 double bce(double z, double t, double w) {
-  const double p = 1.0 / (1.0 + std::exp(-z));
-  return -(w * t * std::log(p) + (1.0 - t) * std::log(1.0 - p));
+  // -log s(z) = log(1 + e^-z) and -log(1 - s(z)) = z + log(1 + e^-z), written without
+  // 1 - s(z) (which loses its digits at z = 30).
+  const double minus_log_p = std::log1p(std::exp(-z));
+  return w * t * minus_log_p + (1.0 - t) * (z + minus_log_p);
 }
 
 }  // namespace
@@ -133,7 +135,9 @@ TEST_CASE("binary cross-entropy equals its definition with positive weights and 
   CHECK(l.loss == doctest::Approx(expected).epsilon(1e-12));
   CHECK(l.weight == n);
   CHECK(l.decisions == 6);
-  CHECK(l.correct == 5);  // row 2, label 0: p(-40) < 0.5 but the label is 1
+  // Wrong: row 1, label 0 (p(0.5) > 0.5, label 0) and row 2, label 0 (p(-40), label 1);
+  // p(0) = 0.5 is not above 0.5, so row 2, label 1 (label 0) is right.
+  CHECK(l.correct == 4);
   for (int i = 0; i < n * L; ++i) CHECK(probs[i] == doctest::Approx(1 / (1 + std::exp(-z[i]))));
   // Finite differences of the mean loss (the large logits are far in the flat tails).
   for (int i : {0, 1, 2, 5}) {
