@@ -128,9 +128,10 @@ TEST_CASE("binary cross-entropy equals its definition with positive weights and 
   const infer::SigmoidBinaryCrossEntropy loss(L, options);
   std::vector<float> grad(6), probs(6);
   const infer::BatchLoss l = loss.compute(z.data(), y.data(), n, grad.data(), probs.data());
+  const double eps = options.label_smoothing;  // the float 0.1f, as the loss reads it
   double expected = 0.0;
   for (int i = 0; i < n * L; ++i)
-    expected += bce(z[i], y[i] * 0.9 + 0.05, options.pos_weights[i % L]);
+    expected += bce(z[i], y[i] * (1 - eps) + eps / 2, options.pos_weights[i % L]);
   expected /= n * L;
   CHECK(l.loss == doctest::Approx(expected).epsilon(1e-12));
   CHECK(l.weight == n);
@@ -155,7 +156,8 @@ TEST_CASE("binary cross-entropy equals its definition with positive weights and 
       loss.compute_mixed(z.data(), y.data(), other.data(), 0.3, n, nullptr);
   double blended = 0.0;
   for (int i = 0; i < n * L; ++i)
-    blended += bce(z[i], (0.3 * y[i] + 0.7 * other[i]) * 0.9 + 0.05, options.pos_weights[i % L]);
+    blended +=
+        bce(z[i], (0.3 * y[i] + 0.7 * other[i]) * (1 - eps) + eps / 2, options.pos_weights[i % L]);
   CHECK(mixed.loss == doctest::Approx(blended / (n * L)).epsilon(1e-12));
   kcell::test::check_error(
       [&] {
