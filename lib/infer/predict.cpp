@@ -55,6 +55,24 @@ void softmax_rows(const float* logits, size_t n, int k, float* out, const float*
   }
 }
 
+void sigmoid_values(const float* logits, size_t count, float* out) {
+  for (size_t i = 0; i < count; ++i) {
+    const double z = logits[i];
+    // exp of a negative number only: no overflow for large |z|.
+    const double e = std::exp(-std::fabs(z));
+    out[i] = static_cast<float>(z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
+  }
+}
+
+void output_probabilities(const model::Model& model, const float* logits, size_t n, float* out,
+                          const float* bias) {
+  const int k = model.num_classes();
+  if (model.multi_label())
+    sigmoid_values(logits, n * static_cast<size_t>(k), out);
+  else
+    softmax_rows(logits, n, k, out, bias);
+}
+
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
              float* probabilities) {
   if (count == 0) return;
@@ -81,9 +99,10 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
         normalizer.convert(src, input + i * image);
       }
       std::vector<float> scaled;
-      softmax_rows(tempered(tta_logits(ctx, input, n, model, tta, work), n * static_cast<size_t>(k),
-                            model.temperature(), scaled),
-                   n, k, probabilities + first * static_cast<size_t>(k), bias);
+      output_probabilities(model,
+                           tempered(tta_logits(ctx, input, n, model, tta, work),
+                                    n * static_cast<size_t>(k), model.temperature(), scaled),
+                           n, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);
@@ -112,9 +131,10 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
       // augmentation are copies).
       TtaWork work;
       std::vector<float> scaled;
-      softmax_rows(tempered(tta_logits(ctx, images + first * image, n, model, tta, work),
-                            n * static_cast<size_t>(k), model.temperature(), scaled),
-                   n, k, probabilities + first * static_cast<size_t>(k), bias);
+      output_probabilities(model,
+                           tempered(tta_logits(ctx, images + first * image, n, model, tta, work),
+                                    n * static_cast<size_t>(k), model.temperature(), scaled),
+                           n, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);

@@ -209,6 +209,27 @@ static void t_kcell_dataset_image(void) {
   VALID(kcell_dataset_image(g_data, KCELL_SPLIT_TRAIN, 0, NULL, 0, NULL));
 }
 
+static void t_kcell_dataset_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_dataset_task(NULL, &task));
+  INVALID(kcell_dataset_task(g_data, NULL));
+  CHECK(task == 77);
+  VALID(kcell_dataset_task(g_data, &task));
+  CHECK(task == KCELL_TASK_MULTI_CLASS);
+}
+
+static void t_kcell_dataset_labels(void) {
+  int32_t labels[2] = {77, 77};
+  INVALID(kcell_dataset_labels(NULL, KCELL_SPLIT_TRAIN, 0, labels, 2));
+  INVALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 0, NULL, 2));
+  INVALID(kcell_dataset_labels(g_data, (kcell_split)5, 0, labels, 2));
+  INVALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 8, labels, 2));
+  TOO_SMALL(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 0, labels, 0));
+  CHECK(labels[0] == 77);
+  VALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 1, labels, 1));
+  CHECK(labels[0] == g_labels[1] && labels[1] == 77);
+}
+
 static void t_kcell_model_create(void) {
   kcell_model* out = NULL;
   const char* spec = "flatten dense";
@@ -623,6 +644,28 @@ static void t_kcell_model_tta(void) {
   CHECK(tta == KCELL_TTA_NONE);
 }
 
+static void t_kcell_model_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_model_task(NULL, &task));
+  INVALID(kcell_model_task(g_model, NULL));
+  CHECK(task == 77);
+  VALID(kcell_model_task(g_model, &task));
+  CHECK(task == KCELL_TASK_MULTI_CLASS);
+}
+
+static void t_kcell_model_set_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_model_set_task(NULL, KCELL_TASK_MULTI_LABEL));
+  INVALID(kcell_model_set_task(g_model, -1));
+  INVALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_LABEL + 1));
+  CHECK(kcell_model_task(g_model, &task) == KCELL_OK && task == KCELL_TASK_MULTI_CLASS);
+  VALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_LABEL));
+  /* Training a multi-label model on multi-class data is refused, naming both. */
+  INVALID(kcell_train(g_model, g_data, NULL, NULL, NULL));
+  CHECK(strstr(kcell_last_error(), "multi-class") != NULL);
+  VALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_CLASS));
+}
+
 static void t_kcell_model_set_tta(void) {
   kcell_model* oblong = NULL;
   int32_t tta = 77;
@@ -881,6 +924,8 @@ static const entry table[] = {
     ENTRY(kcell_dataset_num_classes),
     ENTRY(kcell_dataset_class_histogram),
     ENTRY(kcell_dataset_image),
+    ENTRY(kcell_dataset_task),
+    ENTRY(kcell_dataset_labels),
     ENTRY(kcell_model_create),
     ENTRY(kcell_model_free),
     ENTRY(kcell_model_num_params),
@@ -911,6 +956,8 @@ static const entry table[] = {
     ENTRY(kcell_model_set_decision_bias),
     ENTRY(kcell_model_tta),
     ENTRY(kcell_model_set_tta),
+    ENTRY(kcell_model_task),
+    ENTRY(kcell_model_set_task),
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),

@@ -53,6 +53,10 @@ void run_train(TrainCommand c) {
   const bool several = c.seeds > 1;
   if ((c.calibrate || c.alpha > 0) && info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split for --calibrate to fit on");
+  if ((c.calibrate || c.alpha > 0) && info.multi_label)
+    throw Failure(c.data +
+                  ": is multi-label; --calibrate and --alpha (temperature scaling, conformal "
+                  "sets) are for one class per image");
   if (!c.quiet) {
     print_dataset_summary(dataset, info);
     std::printf("%s%s\n", settings_line(c.train).c_str(),

@@ -134,6 +134,8 @@ class TrainParamsC(_Mirror):
         ("ema_decay", c_double),
         ("mixup_alpha", c_double),
         ("cutmix_alpha", c_double),
+        ("pos_weights", POINTER(c_float)),
+        ("auto_pos_weights", c_int),
     ]
 
 
@@ -255,6 +257,7 @@ class ModelInfoC(_Mirror):
         ("best_epoch", c_int),
         ("val_loss", c_double),
         ("val_accuracy", c_double),
+        ("task", c_int32),
     ]
 
 
