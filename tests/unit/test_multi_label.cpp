@@ -4,6 +4,8 @@
 // that record the task.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -35,18 +37,22 @@ std::vector<uint8_t> npy_u1(const std::string& shape, const std::vector<uint8_t>
   std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
-  std::vector<uint8_t> out = {0x93,
-                              'N',
-                              'U',
-                              'M',
-                              'P',
-                              'Y',
-                              1,
-                              0,
-                              static_cast<uint8_t>(header.size() & 0xff),
-                              static_cast<uint8_t>(header.size() >> 8)};
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), values.begin(), values.end());
+  const uint8_t preamble[10] = {0x93,
+                                'N',
+                                'U',
+                                'M',
+                                'P',
+                                'Y',
+                                1,
+                                0,
+                                static_cast<uint8_t>(header.size() & 0xff),
+                                static_cast<uint8_t>(header.size() >> 8)};
+  // Sized once and filled by copies: GCC 12 misreads inserts into a braced vector
+  // (-Warray-bounds).
+  std::vector<uint8_t> out(sizeof preamble + header.size() + values.size());
+  std::copy(preamble, preamble + sizeof preamble, out.begin());
+  std::copy(header.begin(), header.end(), out.begin() + sizeof preamble);
+  std::copy(values.begin(), values.end(), out.begin() + sizeof preamble + header.size());
   return out;
 }
 
