@@ -37,6 +37,10 @@ Gallery build_gallery(const kcell::Model& model, const kcell::Dataset& data, kce
     return g;
   }
   const kcell_model_info info = model.info();
+  if (info.task == KCELL_TASK_MULTI_LABEL) {  // no single class per image to pick by
+    g.note = "A multi-label model has no gallery: explain one label at a time with kcell explain.";
+    return g;
+  }
   const size_t k = static_cast<size_t>(info.num_classes);
   const size_t bytes = static_cast<size_t>(info.channels) * static_cast<size_t>(info.height) *
                        static_cast<size_t>(info.width);
