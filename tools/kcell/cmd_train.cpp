@@ -53,6 +53,10 @@ void run_train(TrainCommand c) {
   const bool several = c.seeds > 1;
   if ((c.calibrate || c.alpha > 0) && info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split for --calibrate to fit on");
+  if ((c.calibrate || c.alpha > 0) && info.multi_label)
+    throw Failure(c.data +
+                  ": is multi-label; --calibrate and --alpha (temperature scaling, conformal "
+                  "sets) are for one class per image");
   if (!c.quiet) {
     print_dataset_summary(dataset, info);
     std::printf("%s%s\n", settings_line(c.train).c_str(),
@@ -137,6 +141,9 @@ void run_train(TrainCommand c) {
     report.seed_spreads = spreads;
     report.evaluation = evaluation;
     describe_model_for_report(result, report);
+    report.gallery = in_context("the report's gallery", [&] {
+      return build_gallery(result, dataset, report.evaluation.split);
+    });
     const std::string page = write_report(c.report, report);
     if (!c.quiet) std::printf("report written to %s\n", page.c_str());
   }

@@ -5,7 +5,47 @@
 
 namespace kcell_cli {
 
+namespace {
+
+// One record per class, or per label for a multi-label model (its support is the images
+// that have the label: "positives").
+nlohmann::json class_records(const Evaluation& e) {
+  nlohmann::json records = nlohmann::json::array();
+  for (size_t c = 0; c < e.classes(); ++c) {
+    const kcell_class_metrics& m = e.per_class[c];
+    records.push_back({{e.multi_label ? "label" : "class", c},
+                       {"name", e.class_names[c]},
+                       {"precision", m.precision},
+                       {"recall", m.recall},
+                       {"f1", m.f1},
+                       {e.multi_label ? "positives" : "support", m.support},
+                       {"predicted", m.predicted},
+                       {"auc", m.auc}});
+  }
+  return records;
+}
+
+// A multi-label model's JSON: MedMNIST's multi-label ACC and AUC, and a table per label.
+nlohmann::json multi_label_json(const Evaluation& e) {
+  const nlohmann::json per_label = class_records(e);
+  return {{"split", split_name(e.split)},
+          {"task", "multi-label"},
+          {"precision", e.precision},
+          {"tta", tta_name(e.tta)},
+          {"n", e.metrics.count},
+          {"accuracy", e.metrics.accuracy},
+          {"balanced_accuracy", e.metrics.balanced_accuracy},
+          {"auc", e.metrics.auc},
+          {"loss", e.metrics.loss},
+          {"threshold", 0.5},
+          {"per_label", per_label},
+          {"class_names", e.class_names}};
+}
+
+}  // namespace
+
 nlohmann::json evaluation_json(const Evaluation& e) {
+  if (e.multi_label) return multi_label_json(e);
   const size_t k = e.classes();
   nlohmann::json confusion = nlohmann::json::array();
   for (size_t t = 0; t < k; ++t) {
@@ -13,18 +53,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
     for (size_t p = 0; p < k; ++p) row.push_back(e.cell(t, p));
     confusion.push_back(row);
   }
-  nlohmann::json per_class = nlohmann::json::array();
-  for (size_t c = 0; c < k; ++c) {
-    const kcell_class_metrics& m = e.per_class[c];
-    per_class.push_back({{"class", c},
-                         {"name", e.class_names[c]},
-                         {"precision", m.precision},
-                         {"recall", m.recall},
-                         {"f1", m.f1},
-                         {"support", m.support},
-                         {"predicted", m.predicted},
-                         {"auc", m.auc}});
-  }
+  const nlohmann::json per_class = class_records(e);
   const kcell_calibration& cal = e.calibration;
   nlohmann::json reliability = nlohmann::json::array();
   for (int b = 0; b < KCELL_CALIBRATION_BINS; ++b)
@@ -45,6 +74,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                  {"empty_sets", cal.conformal_empty_sets},
                  {"per_class_coverage", e.class_coverage}};
   return {{"split", split_name(e.split)},
+          {"task", "multi-class"},
           {"precision", e.precision},
           {"tta", tta_name(e.tta)},
           {"n", e.metrics.count},

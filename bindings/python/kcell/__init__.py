@@ -24,7 +24,7 @@ from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatErro
 from ._library import ABI_MAJOR, LibraryNotFoundError, lib
 from ._structs import Augmentation
 from .calibration import calibration_metrics
-from .dataset import Dataset, Split
+from .dataset import Dataset, Split, Task
 from .files import check_output, write_file
 from .model import Model
 from .records import (Calibration, CalibrationFit, ClassMetrics, EpochStats, EvaluationDetails,
@@ -49,7 +49,7 @@ __all__ = [
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
     "NotFiniteError", "Optimizer", "Precision", "Progress", "ReliabilityBin", "RiskCoveragePoint",
     "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "Tta", "UnsupportedError", "calibration_metrics", "check_output", "library_path", "recommended_architecture",
+    "Status", "Task", "TrainParams", "Tta", "UnsupportedError", "calibration_metrics", "check_output", "library_path", "recommended_architecture",
     "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 
