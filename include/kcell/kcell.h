@@ -750,12 +750,12 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
 
 /**
  * Summary metrics of a model on one split. For a multi-label model (kcell_model_task()) the
- * fields are MedMNIST's multi-label numbers: @ref loss the mean binary cross-entropy over
- * every (image, label), @ref accuracy the mean over labels of the accuracy of
- * "probability > 0.5", @ref auc the mean over labels of each label's ROC AUC (over the
- * labels where it is defined), @ref balanced_accuracy the mean over labels of each label's
+ * fields are MedMNIST's multi-label numbers: `loss` the mean binary cross-entropy over
+ * every (image, label), `accuracy` the mean over labels of the accuracy of
+ * "probability > 0.5", `auc` the mean over labels of each label's ROC AUC (over the
+ * labels where it is defined), `balanced_accuracy` the mean over labels of each label's
  * balanced accuracy; the argmax fields equal their plain ones and the calibration fields
- * (@ref ece, @ref classwise_ece, @ref nll, @ref brier) are NaN.
+ * (`ece`, `classwise_ece`, `nll`, `brier`) are NaN.
  */
 typedef struct kcell_metrics {
   size_t struct_size;       /**< sizeof(kcell_metrics); set it before calling kcell_evaluate(). */
