@@ -26,10 +26,10 @@ nlohmann::json class_records(const Evaluation& e) {
 }
 
 // A multi-label model's JSON: MedMNIST's multi-label ACC and AUC, and a table per label.
-nlohmann::json multi_label_json(const Evaluation& e) {
-  const nlohmann::json per_label = class_records(e);
+// The fields every evaluation's JSON has, multi-class or multi-label.
+nlohmann::json summary_json(const Evaluation& e, const char* task) {
   return {{"split", split_name(e.split)},
-          {"task", "multi-label"},
+          {"task", task},
           {"precision", e.precision},
           {"tta", tta_name(e.tta)},
           {"n", e.metrics.count},
@@ -37,9 +37,14 @@ nlohmann::json multi_label_json(const Evaluation& e) {
           {"balanced_accuracy", e.metrics.balanced_accuracy},
           {"auc", e.metrics.auc},
           {"loss", e.metrics.loss},
-          {"threshold", 0.5},
-          {"per_label", per_label},
           {"class_names", e.class_names}};
+}
+
+nlohmann::json multi_label_json(const Evaluation& e) {
+  nlohmann::json j = summary_json(e, "multi-label");
+  j["threshold"] = 0.5;
+  j["per_label"] = class_records(e);
+  return j;
 }
 
 }  // namespace
@@ -73,30 +78,22 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                  {"mean_set_size", cal.conformal_mean_set_size},
                  {"empty_sets", cal.conformal_empty_sets},
                  {"per_class_coverage", e.class_coverage}};
-  return {{"split", split_name(e.split)},
-          {"task", "multi-class"},
-          {"precision", e.precision},
-          {"tta", tta_name(e.tta)},
-          {"n", e.metrics.count},
-          {"accuracy", e.metrics.accuracy},
-          {"balanced_accuracy", e.metrics.balanced_accuracy},
-          {"auc", e.metrics.auc},
-          {"loss", e.metrics.loss},
-          {"ece", e.metrics.ece},
-          {"classwise_ece", e.metrics.classwise_ece},
-          {"nll", e.metrics.nll},
-          {"brier", e.metrics.brier},
-          {"temperature", cal.temperature},
-          {"reliability", reliability},
-          {"risk_coverage", {{"aurc", cal.aurc}, {"points", points}}},
-          {"conformal", conformal},
-          {"decision", decision_rule_name(e.decision_rule)},
-          {"decision_bias", e.decision_bias},
-          {"argmax_accuracy", e.metrics.argmax_accuracy},
-          {"argmax_balanced_accuracy", e.metrics.argmax_balanced_accuracy},
-          {"confusion", confusion},
-          {"per_class", per_class},
-          {"class_names", e.class_names}};
+  nlohmann::json j = summary_json(e, "multi-class");
+  j.update({{"ece", e.metrics.ece},
+            {"classwise_ece", e.metrics.classwise_ece},
+            {"nll", e.metrics.nll},
+            {"brier", e.metrics.brier},
+            {"temperature", cal.temperature},
+            {"reliability", reliability},
+            {"risk_coverage", {{"aurc", cal.aurc}, {"points", points}}},
+            {"conformal", conformal},
+            {"decision", decision_rule_name(e.decision_rule)},
+            {"decision_bias", e.decision_bias},
+            {"argmax_accuracy", e.metrics.argmax_accuracy},
+            {"argmax_balanced_accuracy", e.metrics.argmax_balanced_accuracy},
+            {"confusion", confusion},
+            {"per_class", per_class}});
+  return j;
 }
 
 nlohmann::json epoch_json(const kcell_epoch_stats& s) {
