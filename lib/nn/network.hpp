@@ -107,8 +107,10 @@ class Network {
   // Saliency: for each image i, the gradient of logit[classes[i]] with respect to the input
   // and to layer `out.layer`'s output (and that output), by the backward pass of training
   // over a forward that computes what forward(training=false) computes (running batch-norm
-  // statistics, no dropout). Writes Param::grad too. Throws Error(Status::invalid_argument)
-  // for NULL pointers, n <= 0, a class out of range or no such layer.
+  // statistics, no dropout). Writes Param::grad too. Without out.input the backward pass
+  // stops at the tapped layer (Grad-CAM at the last block costs little more than a
+  // forward). Throws Error(Status::invalid_argument) for NULL pointers, n <= 0, a class out
+  // of range or no such layer.
   void class_gradients(const float* input, int n, const int* classes, const ClassGradients& out);
 
   // Takes every parameter value and buffer of `other`, a network built from the same

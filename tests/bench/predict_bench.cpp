@@ -4,6 +4,7 @@
 // for PyTorch.
 //
 //   kcell_bench_predict [--presets reference,resnet18] [--threads 2] [--batches 64,256] ...
+//   kcell_bench_predict --extras sets,gradcam,input_gradient   (what the extras cost at batch 1)
 //   kcell_bench_predict --help
 #include <algorithm>
 #include <chrono>
@@ -34,6 +35,12 @@ const char* const kUsage =
     "  --batches LIST        batch sizes for throughput (default 64,256; empty skips)\n"
     "  --seconds S           minimum timed seconds per throughput measurement (default 2)\n"
     "  --min-batches N       minimum timed batches per throughput measurement (default 5)\n"
+    "  --extras LIST         batch-1 latency of what [15] adds, as extra variants: sets\n"
+    "                        (predict, then kcell_prediction_sets), gradcam and\n"
+    "                        input_gradient (kcell_explain); any of them first calibrates\n"
+    "                        the model (temperature and conformal sets at alpha 0.1 on the\n"
+    "                        benchmark's images) and times plain prediction again as variant\n"
+    "                        \"calibrated\": unused sets must cost nothing\n"
     "  --help                this text\n"
     "Output lines (all times in milliseconds):\n"
     "  {\"bench\":\"predict\",\"impl\":\"kcell\",\"variant\":\"default\",\"model\":..,\n"
@@ -53,6 +60,7 @@ struct Options {
   std::vector<int> batches = {64, 256};
   double seconds = 2.0;
   int min_batches = 5;
+  std::vector<std::string> extras;
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -120,6 +128,10 @@ int parse(int argc, char** argv, Options& o) {
       ok = end != v && *end == '\0' && o.seconds >= 0.0 && o.seconds < 3600.0;
     } else if (a == "--min-batches") {
       ok = positive_int(v, o.min_batches);
+    } else if (a == "--extras") {
+      o.extras = split(v);
+      for (const std::string& e : o.extras)
+        ok = ok && (e == "sets" || e == "gradcam" || e == "input_gradient");
     } else {
       std::fprintf(stderr, "unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
@@ -151,20 +163,21 @@ struct Model {
   ~Model() { kcell_model_free(handle); }
 };
 
-void report(const Model& m, const Options& o, int batch, std::vector<double> ms) {
+void report(const Model& m, const Options& o, int batch, std::vector<double> ms,
+            const char* variant = "default") {
   std::sort(ms.begin(), ms.end());
   double total = 0.0;
   for (double t : ms) total += t;
   const auto at = [&](double q) { return ms[static_cast<size_t>(q * (ms.size() - 1) + 0.5)]; };
   const double median = at(0.5);
   std::printf(
-      "{\"bench\":\"predict\",\"impl\":\"kcell\",\"variant\":\"default\",\"model\":\"%s\","
+      "{\"bench\":\"predict\",\"impl\":\"kcell\",\"variant\":\"%s\",\"model\":\"%s\","
       "\"input\":\"%dx%dx%d\","
       "\"classes\":%d,\"threads\":%d,\"precision\":\"%s\",\"batch\":%d,\"calls\":%zu,"
       "\"median_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_ms\":%.4f,"
       "\"images_per_s\":%.1f,\"images_per_s_mean\":%.1f}\n",
-      m.name.c_str(), m.info.channels, m.info.height, m.info.width, m.info.num_classes, o.threads,
-      o.precision.c_str(), batch, ms.size(), median, at(0.1), at(0.9),
+      variant, m.name.c_str(), m.info.channels, m.info.height, m.info.width, m.info.num_classes,
+      o.threads, o.precision.c_str(), batch, ms.size(), median, at(0.1), at(0.9),
       total / static_cast<double>(ms.size()), batch * 1e3 / median,
       batch * 1e3 * static_cast<double>(ms.size()) / total);
   std::fflush(stdout);
@@ -180,6 +193,22 @@ bool calibrate(Model& m, const std::vector<uint8_t>& images, size_t count) {
                                  &split, nullptr, nullptr, &data),
             "calibration images") &&
       check(kcell_model_calibrate_int8(m.handle, data, KCELL_SPLIT_TRAIN, 0), "calibration");
+  kcell_dataset_free(data);
+  return ok;
+}
+
+// --extras: temperature and conformal sets at alpha 0.1, fitted on the benchmark's images
+// labelled round-robin (the speed of prediction does not depend on how good they are).
+bool calibrate_conformal(Model& m, const std::vector<uint8_t>& images, size_t count) {
+  std::vector<int32_t> labels(count);
+  for (size_t i = 0; i < count; ++i) labels[i] = static_cast<int32_t>(i % m.info.num_classes);
+  const kcell_split_buffers split = {images.data(), labels.data(), count};
+  kcell_dataset* data = nullptr;
+  const bool ok =
+      check(kcell_dataset_create(m.info.channels, m.info.height, m.info.width, m.info.num_classes,
+                                 &split, &split, nullptr, &data),
+            "calibration images") &&
+      check(kcell_model_calibrate(m.handle, data, KCELL_SPLIT_VAL, 0.1, nullptr), "calibration");
   kcell_dataset_free(data);
   return ok;
 }
@@ -211,17 +240,21 @@ bool measure(Model& m, const Options& o) {
                  "kcell_predict");
   };
 
-  if (o.latency_images > 0) {
-    for (int i = 0; i < 20; ++i)  // contexts, JIT kernels, caches
-      if (!predict(static_cast<size_t>(i % 64), 1)) return false;
+  // Batch-1 latency of `call(first image)`, after warm-up calls (contexts, JIT kernels, caches).
+  const auto latency = [&](const char* variant, const auto& call) {
+    for (int i = 0; i < 20; ++i)
+      if (!call(static_cast<size_t>(i % 64))) return false;
     std::vector<double> ms;
     for (int i = 0; i < o.latency_images; ++i) {
       const double t0 = now_ms();
-      if (!predict(static_cast<size_t>(i % 64), 1)) return false;
+      if (!call(static_cast<size_t>(i % 64))) return false;
       ms.push_back(now_ms() - t0);
     }
-    report(m, o, 1, ms);
-  }
+    report(m, o, 1, ms, variant);
+    return true;
+  };
+  const auto predict_one = [&](size_t first) { return predict(first, 1); };
+  if (o.latency_images > 0 && !latency("default", predict_one)) return false;
   for (int batch : o.batches) {
     for (int i = 0; i < 3; ++i)
       if (!predict(0, batch)) return false;
@@ -233,6 +266,31 @@ bool measure(Model& m, const Options& o) {
       ms.push_back(now_ms() - t0);
     }
     report(m, o, batch, ms);
+  }
+  if (o.extras.empty() || o.latency_images == 0) return true;
+  if (!calibrate_conformal(m, images, static_cast<size_t>(largest))) return false;
+  if (!latency("calibrated", predict_one)) return false;
+  std::vector<uint8_t> in_set(k);
+  std::vector<float> map(image / static_cast<size_t>(m.info.channels));
+  for (const std::string& extra : o.extras) {
+    if (extra == "sets") {
+      const auto with_sets = [&](size_t first) {
+        return predict(first, 1) &&
+               check(kcell_prediction_sets(m.handle, probs.data(), 1, in_set.data(), in_set.size()),
+                     "kcell_prediction_sets");
+      };
+      if (!latency("sets", with_sets)) return false;
+      continue;
+    }
+    kcell_explain_options options;
+    if (!check(kcell_explain_options_default(&options), "explain options")) return false;
+    options.method = extra == "gradcam" ? KCELL_SALIENCY_GRADCAM : KCELL_SALIENCY_INPUT_GRADIENT;
+    const auto explain = [&](size_t first) {
+      return check(kcell_explain(m.handle, images.data() + first * image, 1, KCELL_LAYOUT_NCHW, -1,
+                                 &options, map.data(), map.size(), nullptr),
+                   "kcell_explain");
+    };
+    if (!latency(extra.c_str(), explain)) return false;
   }
   return true;
 }

@@ -110,6 +110,37 @@ TEST_CASE("input-gradient maps are the largest absolute gradient over the channe
     }
 }
 
+// The private network kcell_explain computes on is kept in the model between calls (its
+// primitives are most of a batch-1 call); a change of the weights must retire it.
+TEST_CASE("saliency maps follow the model's weights when they change between calls") {
+  auto m = test::model_with_statistics("conv(4,3) bn relu res(4) gap dense", 1, 8, 2);
+  const std::vector<float> x = nn::test::random_vector(m->input_size(), 5);
+  const int classes[1] = {1};
+  infer::SaliencyRequest request;
+  request.method = infer::SaliencyMethod::input_gradient;
+  const auto maps_now = [&] {
+    std::vector<float> maps(64);
+    infer::saliency_normalized(*m, x.data(), 1, classes, request, maps.data());
+    return maps;
+  };
+  const auto direct = [&] {
+    std::vector<float> gradient(x.size());
+    nn::ClassGradients out;
+    out.input = gradient.data();
+    m->network().class_gradients(x.data(), 1, classes, out);
+    for (float& g : gradient) g = std::fabs(g);
+    return gradient;
+  };
+  const std::vector<float> before = maps_now();
+  CHECK(maps_now() == before);  // the kept network gives the same maps again
+  for (float& w : param(*m, "0.conv.weight").value) w *= -1.5f;
+  m->network().weights_changed();
+  const std::vector<float> after = maps_now(), want = direct();
+  CHECK(after != before);
+  for (size_t p = 0; p < after.size(); ++p)
+    CHECK(after[p] == doctest::Approx(want[p]).epsilon(1e-5));
+}
+
 TEST_CASE("Grad-CAM looks at the last convolutional block, after its batch norm and ReLU") {
   CHECK(infer::gradcam_layer(spec::parse_architecture("conv(4,3) bn relu flatten dense")) == 2);
   CHECK(infer::gradcam_layer(
