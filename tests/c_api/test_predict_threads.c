@@ -1,6 +1,7 @@
 /* One model shared by threads from C99 with POSIX threads: 8 threads predicting at once (in
  * both pixel layouts and from normalised floats) each get the bits a single thread gets,
- * while other threads evaluate, save and calibrate (int8) the same model. Then: predictions follow
+ * while other threads evaluate, save, calibrate (int8) and explain (saliency maps, each
+ * call on its own copy of the network) the same model. Then: predictions follow
  * further training, and equal those of the model saved and loaded again, also after fine-tuning a
  * loaded model. */
 #include <kcell/kcell.h>
@@ -20,6 +21,7 @@
 #define REPEATS 4
 /* Thread t predicts 1 + 37 t images: 260 for the last, more than one batch of 256. */
 #define MAX_IMAGES (1 + 37 * (THREADS - 1))
+#define EXPLAINED 5 /* images a saliency job explains: its maps fit in job.got */
 
 static const char* SPEC = "conv(8,3) bn relu res(8) res(16,stride=2) gap dense";
 
@@ -40,7 +42,7 @@ typedef struct job {
   kcell_model* model;
   const kcell_dataset* data;
   int kind; /* 0 NCHW bytes, 1 NHWC bytes, 2 normalised floats, 3 evaluate, 4 save,
-               5 and 6 calibrate int8 */
+               5 and 6 calibrate int8, 7 Grad-CAM maps, 8 input-gradient maps */
   size_t count;
   uint8_t images[MAX_IMAGES * PIXELS];
   float normalized[MAX_IMAGES * PIXELS];
@@ -55,6 +57,7 @@ typedef struct job {
 static kcell_status run_once(job* j) {
   kcell_status s = KCELL_OK;
   kcell_metrics m;
+  kcell_explain_options options;
   void* bytes = NULL;
   size_t size = 0;
   switch (j->kind) {
@@ -81,6 +84,12 @@ static kcell_status run_once(job* j) {
       j->got[0] = (float)size;
       kcell_free(bytes);
       return s;
+    case 7:
+    case 8:
+      kcell_explain_options_default(&options);
+      options.method = j->kind == 7 ? KCELL_SALIENCY_GRADCAM : KCELL_SALIENCY_INPUT_GRADIENT;
+      return kcell_explain(j->model, j->images, EXPLAINED, KCELL_LAYOUT_NCHW, -1, &options, j->got,
+                           MAX_IMAGES * CLASSES, NULL);
     default:
       return kcell_model_calibrate_int8(j->model, j->data, KCELL_SPLIT_VAL, 0);
   }
@@ -92,6 +101,7 @@ static int result_matches(const job* j) {
     return memcmp(j->got, &j->expected_metrics.loss, sizeof(double)) == 0 &&
            memcmp(j->got + 2, &j->expected_metrics.accuracy, sizeof(double)) == 0;
   if (j->kind == 4) return (size_t)j->got[0] == j->expected_size;
+  if (j->kind >= 7) return same_floats(j->got, j->expected, EXPLAINED * PIXELS);
   return 1; /* a calibration: its status is the result */
 }
 
@@ -107,7 +117,8 @@ static void* worker(void* arg) {
   return NULL;
 }
 
-#define JOBS (THREADS + 4) /* the predicting threads, an evaluation, a save, 2 calibrations */
+/* The predicting threads, an evaluation, a save, 2 calibrations, 2 saliency jobs. */
+#define JOBS (THREADS + 6)
 
 static void test_threads(kcell_model* model, const kcell_dataset* data) {
   static job jobs[JOBS];

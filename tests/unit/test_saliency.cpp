@@ -110,8 +110,7 @@ TEST_CASE("input-gradient maps are the largest absolute gradient over the channe
     }
 }
 
-// The private network kcell_explain computes on is kept in the model between calls (its
-// primitives are most of a batch-1 call); a change of the weights must retire it.
+// kcell_explain computes on a private copy of the network: it must be the current weights'.
 TEST_CASE("saliency maps follow the model's weights when they change between calls") {
   auto m = test::model_with_statistics("conv(4,3) bn relu res(4) gap dense", 1, 8, 2);
   const std::vector<float> x = nn::test::random_vector(m->input_size(), 5);
@@ -132,7 +131,7 @@ TEST_CASE("saliency maps follow the model's weights when they change between cal
     return gradient;
   };
   const std::vector<float> before = maps_now();
-  CHECK(maps_now() == before);  // the kept network gives the same maps again
+  CHECK(maps_now() == before);  // the same weights give the same maps again
   for (float& w : param(*m, "0.conv.weight").value) w *= -1.5f;
   m->network().weights_changed();
   const std::vector<float> after = maps_now(), want = direct();
