@@ -66,12 +66,36 @@ memory::desc plain_md(const Dims& dims) {
 
 memory::desc any_md(const Dims& dims) { return {dims, memory::data_type::f32, tag::any}; }
 
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+namespace {
+const dnnl::primitive_attr& training_attr() {
+  static const dnnl::primitive_attr attr = user_scratchpad();
+  return attr;
+}
+}  // namespace
+
 dnnl::primitive_attr relu_post_op_attr() {
   dnnl::post_ops ops;
   ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   return attr;
+}
+
+memory::desc scratchpad_desc(const dnnl::primitive& primitive) {
+  const_dnnl_primitive_desc_t pd = nullptr;
+  dnnl::error::wrap_c_api(dnnl_primitive_get_primitive_desc(primitive.get(), &pd),
+                          "could not get a primitive descriptor");
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  return md == nullptr ? memory::desc() : memory::desc(*md);
+}
+
+dnnl::reorder make_reorder(const memory& from, const memory& to) {
+  return dnnl::reorder(dnnl::reorder::primitive_desc(from, to, training_attr()));
 }
 
 dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
@@ -80,7 +104,7 @@ dnnl::convolution_forward::primitive_desc make_conv_fwd_pd(
     const Dims& pad_r, ConvAlgorithm choice) {
   const auto make = [&](dnnl::algorithm alg) {
     dnnl::convolution_forward::desc d(prop, alg, src, weights, bias, dst, strides, pad_l, pad_r);
-    return dnnl::convolution_forward::primitive_desc(d, eng);
+    return dnnl::convolution_forward::primitive_desc(d, training_attr(), eng);
   };
   switch (choice) {
     case ConvAlgorithm::direct:
@@ -99,7 +123,7 @@ dnnl::convolution_backward_data::primitive_desc make_conv_bwd_data_pd(
   return winograd_or_direct(winograd_fits(diff_src, weights, strides), [&](algorithm alg) {
     dnnl::convolution_backward_data::desc d(alg, diff_src, weights, diff_dst, strides, pad_l,
                                             pad_r);
-    return dnnl::convolution_backward_data::primitive_desc(d, eng, hint);
+    return dnnl::convolution_backward_data::primitive_desc(d, training_attr(), eng, hint);
   });
 }
 
@@ -109,7 +133,7 @@ dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
     const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint) {
   dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
                                              diff_bias, diff_dst, strides, pad_l, pad_r);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(const dnnl::engine& eng, prop_kind prop,
@@ -118,14 +142,14 @@ dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(const dnnl::engine& e
                                                            const memory::desc& bias,
                                                            const memory::desc& dst) {
   dnnl::inner_product_forward::desc d(prop, src, weights, bias, dst);
-  return {d, eng};
+  return {d, training_attr(), eng};
 }
 
 dnnl::inner_product_backward_data::primitive_desc make_ip_bwd_data_pd(
     const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
     const memory::desc& diff_dst, const dnnl::inner_product_forward::primitive_desc& hint) {
   dnnl::inner_product_backward_data::desc d(diff_src, weights, diff_dst);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
@@ -133,7 +157,7 @@ dnnl::inner_product_backward_weights::primitive_desc make_ip_bwd_weights_pd(
     const memory::desc& diff_bias, const memory::desc& diff_dst,
     const dnnl::inner_product_forward::primitive_desc& hint) {
   dnnl::inner_product_backward_weights::desc d(src, diff_weights, diff_bias, diff_dst);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(const dnnl::engine& eng,
@@ -142,7 +166,7 @@ dnnl::batch_normalization_forward::primitive_desc make_bn_fwd_pd(const dnnl::eng
                                                                  float eps,
                                                                  dnnl::normalization_flags flags) {
   dnnl::batch_normalization_forward::desc d(prop, data, eps, flags);
-  return {d, eng};
+  return {d, training_attr(), eng};
 }
 
 dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
@@ -150,21 +174,21 @@ dnnl::batch_normalization_backward::primitive_desc make_bn_bwd_pd(
     dnnl::normalization_flags flags,
     const dnnl::batch_normalization_forward::primitive_desc& hint) {
   dnnl::batch_normalization_backward::desc d(prop_kind::backward, diff_data, data, eps, flags);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::eltwise_forward::primitive_desc make_eltwise_fwd_pd(const dnnl::engine& eng, prop_kind prop,
                                                           algorithm alg, const memory::desc& data,
                                                           float alpha, float beta) {
   dnnl::eltwise_forward::desc d(prop, alg, data, alpha, beta);
-  return {d, eng};
+  return {d, training_attr(), eng};
 }
 
 dnnl::eltwise_backward::primitive_desc make_eltwise_bwd_pd(
     const dnnl::engine& eng, algorithm alg, const memory::desc& diff_data, const memory::desc& data,
     float alpha, float beta, const dnnl::eltwise_forward::primitive_desc& hint) {
   dnnl::eltwise_backward::desc d(alg, diff_data, data, alpha, beta);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(const dnnl::engine& eng, prop_kind prop,
@@ -173,7 +197,7 @@ dnnl::pooling_forward::primitive_desc make_pool_fwd_pd(const dnnl::engine& eng, 
                                                        const Dims& kernel, const Dims& pad_l,
                                                        const Dims& pad_r) {
   dnnl::pooling_forward::desc d(prop, alg, src, dst, strides, kernel, pad_l, pad_r);
-  return {d, eng};
+  return {d, training_attr(), eng};
 }
 
 dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
@@ -181,7 +205,7 @@ dnnl::pooling_backward::primitive_desc make_pool_bwd_pd(
     const memory::desc& diff_dst, const Dims& strides, const Dims& kernel, const Dims& pad_l,
     const Dims& pad_r, const dnnl::pooling_forward::primitive_desc& hint) {
   dnnl::pooling_backward::desc d(alg, diff_src, diff_dst, strides, kernel, pad_l, pad_r);
-  return {d, eng, hint};
+  return {d, training_attr(), eng, hint};
 }
 
 dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, algorithm alg,
@@ -189,7 +213,7 @@ dnnl::binary::primitive_desc make_binary_pd(const dnnl::engine& eng, algorithm a
                                             const memory::desc& dst,
                                             const dnnl::primitive_attr& attr) {
   dnnl::binary::desc d(alg, src0, src1, dst);
-  return {d, attr, eng};
+  return {d, user_scratchpad(attr), eng};
 }
 
 // --- Inference-only primitives ------------------------------------------------------

@@ -25,6 +25,17 @@ memory::desc plain_md(const Dims& dims);
 // An f32 descriptor whose layout the primitive chooses (format_tag::any).
 memory::desc any_md(const Dims& dims);
 
+// Every primitive kcell creates takes its scratchpad from the caller (scratchpad_mode::user):
+// oneDNN's own (library) scratchpad is per thread, so a primitive created on one thread and
+// run on another (training a model from a second thread, a network kept between calls)
+// would read a scratchpad that is not there. The make_*_pd functions below set it; Exec
+// (nn/exec.hpp) gives each primitive its scratchpad.
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr = {});
+// The scratchpad a primitive created that way needs (a zero descriptor for none).
+memory::desc scratchpad_desc(const dnnl::primitive& primitive);
+// A reorder between two memories, with a caller scratchpad.
+dnnl::reorder make_reorder(const memory& from, const memory& to);
+
 // Attributes: a ReLU applied to the primitive's output.
 dnnl::primitive_attr relu_post_op_attr();
 

@@ -3,17 +3,27 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "nn/dnnl_compat.hpp"
 
 namespace kcell::nn {
 
 Exec::Exec(dnnl::primitive prim, std::initializer_list<std::pair<int, dnnl::memory>> args)
     : prim_(std::move(prim)) {
-  keep_.reserve(args.size());
-  args_.reserve(args.size());
+  keep_.reserve(args.size() + 1);
+  args_.reserve(args.size() + 1);
   for (const auto& [id, mem] : args) {
     if (!mem) continue;  // optional argument left out (e.g. no bias)
     keep_.push_back(mem);
     args_.push_back({id, mem.get()});
+  }
+  // Its own scratchpad unless the caller shares one (compat::user_scratchpad): the
+  // primitive may then run on any thread.
+  bool given = false;
+  for (const dnnl_exec_arg_t& a : args_) given = given || a.arg == DNNL_ARG_SCRATCHPAD;
+  const dnnl::memory::desc scratch = compat::scratchpad_desc(prim_);
+  if (!given && scratch.get_size() > 0 && !keep_.empty()) {
+    keep_.emplace_back(scratch, keep_.front().get_engine());
+    args_.push_back({DNNL_ARG_SCRATCHPAD, keep_.back().get()});
   }
 }
 
@@ -26,7 +36,7 @@ void Exec::run(dnnl::stream& s) const {
 }
 
 Reorder::Reorder(const dnnl::memory& from, const dnnl::memory& to)
-    : exec_(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}) {}
+    : exec_(compat::make_reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}) {}
 
 dnnl::memory in_layout(const dnnl::memory& given, const dnnl::memory::desc& want,
                        const dnnl::engine& eng, Reorder& convert, int* counter) {

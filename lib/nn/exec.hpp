@@ -11,7 +11,8 @@ namespace kcell::nn {
 // A primitive with its arguments bound once. dnnl::primitive::execute builds a fresh
 // argument vector on every call; this keeps one, so steady-state steps do not allocate.
 // The memories are held (they are reference-counted handles), so rebinding a memory's
-// data handle is seen by the next run().
+// data handle is seen by the next run(). A primitive that needs a scratchpad and is given
+// none (DNNL_ARG_SCRATCHPAD) gets its own, so it runs on whichever thread calls run().
 class Exec {
  public:
   Exec() = default;

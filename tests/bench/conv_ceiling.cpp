@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "nn/dnnl_compat.hpp"
+#include "nn/exec.hpp"
 
 namespace compat = kcell::nn::compat;
 using dnnl::memory;
@@ -103,9 +104,11 @@ int main(int argc, char** argv) {
       const size_t size = m->get_desc().get_size();
       for (size_t i = 0; i < size; ++i) bytes[i] = (i % 4 == (o.bf16 ? 1u : 3u)) ? 0x3c : 0x11;
     }
-    dnnl::convolution_forward conv(pd);
+    // Exec gives the primitive its scratchpad (kcell creates them in user mode).
+    const kcell::nn::Exec conv(dnnl::convolution_forward(pd),
+                               {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
     auto run = [&] {
-      conv.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+      conv.run(s);
       s.wait();
     };
     for (int i = 0; i < 3; ++i) run();  // JIT, caches, page faults

@@ -191,6 +191,38 @@ static void check_follows_training(kcell_model* model, const kcell_dataset* data
   kcell_model_free(loaded);
 }
 
+typedef struct training_job {
+  kcell_model* model;
+  const kcell_dataset* data;
+  const kcell_train_params* params;
+  kcell_status status;
+} training_job;
+
+static void* train_on_thread(void* arg) {
+  training_job* j = (training_job*)arg;
+  j->status = kcell_train(j->model, j->data, j->data, j->params, NULL);
+  return NULL;
+}
+
+/* A model trained on one thread trains on the next: its network's primitives were built on
+ * a thread that has ended (they must not rely on that thread's oneDNN scratchpad). */
+static void check_trains_on_successive_threads(kcell_model* model, const kcell_dataset* data,
+                                               const kcell_train_params* params) {
+  int round;
+  for (round = 0; round < 3; ++round) {
+    training_job j;
+    pthread_t thread;
+    j.model = model;
+    j.data = data;
+    j.params = params;
+    j.status = KCELL_ERROR_INTERNAL;
+    CHECK(pthread_create(&thread, NULL, train_on_thread, &j) == 0);
+    CHECK(pthread_join(thread, NULL) == 0);
+    CHECK(j.status == KCELL_OK);
+  }
+  CHECK(kcell_train(model, data, data, params, NULL) == KCELL_OK); /* and back on this one */
+}
+
 int main(void) {
   static uint8_t images[40 * PIXELS];
   kcell_dataset* data = synthetic_dataset(SIDE, CLASSES, N_TRAIN, N_VAL);
@@ -208,6 +240,7 @@ int main(void) {
   CHECK(kcell_train(model, data, data, &params, NULL) == KCELL_OK);
 
   test_threads(model, data);
+  check_trains_on_successive_threads(model, data, &params);
 
   /* Further training moves the predictions (the inference engine is rebuilt). */
   check_follows_training(model, data, &params, images, 40);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nn/dnnl_compat.hpp"
+#include "nn/exec.hpp"
 #include "test_nn_support.hpp"
 
 namespace compat = kcell::nn::compat;
@@ -118,8 +119,10 @@ TEST_CASE("Winograd and direct convolutions agree to float rounding") {
     memory s(pd.src_desc(), eng), w(pd.weights_desc(), eng), d(pd.dst_desc(), eng);
     convert(memory(src_plain, eng, src.data()), s);
     convert(memory(wei_plain, eng, wei.data()), w);
-    dnnl::convolution_forward(pd).execute(
-        stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}});
+    // Through Exec, which gives the primitive the scratchpad it asks for (user mode).
+    kcell::nn::Exec(dnnl::convolution_forward(pd),
+                    {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}})
+        .run(stream);
     std::vector<float> out(static_cast<size_t>(c.n * c.out * c.size * c.size));
     convert(d, memory(compat::plain_md({c.n, c.out, c.size, c.size}), eng, out.data()));
     stream.wait();
