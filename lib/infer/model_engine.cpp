@@ -19,7 +19,14 @@ struct InferenceSlot {
   // weights of generation calibration_generation (empty when not calibrated).
   std::vector<float> calibration_lo, calibration_hi;
   uint64_t calibration_generation = 0;
+  // Networks given back by GradientNetworkLease, all of weights generation idle_version.
+  std::vector<std::unique_ptr<nn::Network>> idle_networks;
+  uint64_t idle_version = 0;
 };
+
+// Idle gradient networks kept per model: one per concurrent caller is reused, more are
+// dropped (each holds a copy of the weights).
+constexpr size_t kMaxIdleNetworks = 2;
 
 namespace {
 
@@ -96,6 +103,35 @@ Precision inference_precision(const model::Model& model) {
   InferenceSlot& slot = slot_of(model);
   std::lock_guard<std::mutex> lock(slot.mutex);
   return slot.precision;
+}
+
+GradientNetworkLease::GradientNetworkLease(const model::Model& model)
+    : model_(model), version_(model.weights_generation()) {
+  InferenceSlot& slot = slot_of(model);
+  {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    if (slot.idle_version != version_) slot.idle_networks.clear();
+    if (!slot.idle_networks.empty()) {
+      network_ = std::move(slot.idle_networks.back());
+      slot.idle_networks.pop_back();
+      return;
+    }
+  }
+  network_ = std::make_unique<nn::Network>(model.architecture(), model.channels(), model.height(),
+                                           model.width(), model.num_classes(), model.seed());
+  network_->copy_weights_from(model.network());
+}
+
+GradientNetworkLease::~GradientNetworkLease() {
+  InferenceSlot& slot = slot_of(model_);
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (model_.weights_generation() != version_) return;  // stale: dropped
+  if (slot.idle_version != version_) {
+    slot.idle_networks.clear();
+    slot.idle_version = version_;
+  }
+  if (slot.idle_networks.size() < kMaxIdleNetworks)
+    slot.idle_networks.push_back(std::move(network_));
 }
 
 }  // namespace kcell::infer

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "infer/inference_engine.hpp"
 #include "model/model.hpp"
+#include "nn/network.hpp"
 
 namespace kcell::infer {
 
@@ -29,5 +31,24 @@ bool precision_supported(Precision precision);
 // int8 without a calibration of the current weights.
 void set_inference_precision(model::Model& model, Precision precision);
 Precision inference_precision(const model::Model& model);
+
+// A private copy of the model's network, with its current weights, for backward passes at
+// inference (saliency maps): leased from the model's slot so that later calls reuse it and
+// the oneDNN primitives it built (building them is most of a batch-1 call's time), and
+// given back on destruction unless the weights changed meanwhile. Each lease is one
+// thread's; the model's own network is never written.
+class GradientNetworkLease {
+ public:
+  explicit GradientNetworkLease(const model::Model& model);
+  ~GradientNetworkLease();
+  GradientNetworkLease(const GradientNetworkLease&) = delete;
+  GradientNetworkLease& operator=(const GradientNetworkLease&) = delete;
+  nn::Network& network() { return *network_; }
+
+ private:
+  const model::Model& model_;
+  std::unique_ptr<nn::Network> network_;
+  uint64_t version_ = 0;
+};
 
 }  // namespace kcell::infer

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "infer/model_engine.hpp"
 #include "model/normalization.hpp"
 #include "nn/layer.hpp"
 #include "nn/network.hpp"
@@ -109,18 +110,17 @@ size_t gradcam_layer(const spec::Architecture& architecture) {
 
 namespace {
 
-// The maps of one model, chunk by chunk, on a private network: class_gradients writes
-// activations and parameter gradients, and predictions may read the model's network
-// meanwhile.
+// The maps of one model, chunk by chunk, on a private network leased from the model
+// (class_gradients writes activations and parameter gradients, and predictions may read
+// the model's network meanwhile).
 class Explainer {
  public:
   Explainer(const model::Model& model, const SaliencyRequest& request)
       : model_(model),
         gradcam_(request.method == SaliencyMethod::gradcam),
         layer_(gradcam_ ? checked_layer(model, request.layer) : 0),
-        net_(model.architecture(), model.channels(), model.height(), model.width(),
-             model.num_classes(), model.seed()) {
-    net_.copy_weights_from(model.network());
+        lease_(model),
+        net_(lease_.network()) {
     if (gradcam_) shape_ = net_.layer(layer_).out_shape();
   }
 
@@ -172,7 +172,8 @@ class Explainer {
   const model::Model& model_;
   bool gradcam_;
   size_t layer_;
-  nn::Network net_;
+  GradientNetworkLease lease_;
+  nn::Network& net_;
   nn::Shape shape_;
   std::vector<float> logits_, input_grad_, activation_, gradient_;
 };

@@ -1,9 +1,9 @@
 /* One model shared by threads from C99 with POSIX threads: 8 threads predicting at once (in
  * both pixel layouts and from normalised floats) each get the bits a single thread gets,
- * while other threads evaluate, save, calibrate (int8) and explain (saliency maps, each
- * call on its own copy of the network) the same model. Then: predictions follow
- * further training, and equal those of the model saved and loaded again, also after fine-tuning a
- * loaded model. */
+ * while other threads evaluate, save, calibrate (int8) and explain (saliency maps, on
+ * copies of the network the model keeps and hands to whichever thread asks) the same model. Then:
+ * predictions follow further training, and equal those of the model saved and loaded again, also
+ * after fine-tuning a loaded model. */
 #include <kcell/kcell.h>
 
 #include <pthread.h>

@@ -110,7 +110,8 @@ TEST_CASE("input-gradient maps are the largest absolute gradient over the channe
     }
 }
 
-// kcell_explain computes on a private copy of the network: it must be the current weights'.
+// kcell_explain computes on a private copy of the network that the model keeps between
+// calls: a change of the weights must retire it.
 TEST_CASE("saliency maps follow the model's weights when they change between calls") {
   auto m = test::model_with_statistics("conv(4,3) bn relu res(4) gap dense", 1, 8, 2);
   const std::vector<float> x = nn::test::random_vector(m->input_size(), 5);
@@ -131,7 +132,7 @@ TEST_CASE("saliency maps follow the model's weights when they change between cal
     return gradient;
   };
   const std::vector<float> before = maps_now();
-  CHECK(maps_now() == before);  // the same weights give the same maps again
+  CHECK(maps_now() == before);  // the kept copy gives the same maps again
   for (float& w : param(*m, "0.conv.weight").value) w *= -1.5f;
   m->network().weights_changed();
   const std::vector<float> after = maps_now(), want = direct();
