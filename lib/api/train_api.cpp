@@ -1,7 +1,9 @@
 // kcell_train: checks the handles, converts the parameters (train_params.hpp) and runs
 // train::train, recording into the history handle.
+#include <optional>
 #include <string>
 
+#include "api/communicator_adapter.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "api/train_params.hpp"
@@ -43,6 +45,8 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     const kcell_train_params p = kcell::api::versioned_params(params);
     kcell::train::TrainConfig config =
         kcell::api::to_config(p, model->model->num_classes(), val != nullptr, history);
+    std::optional<kcell::api::CCommunicator> communicator;
+    if (p.communicator) config.communicator = &communicator.emplace(p.communicator);
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
       kcell::check_output_file(config.checkpoint_path,
                                {train->source_path, val ? val->source_path : std::string()});

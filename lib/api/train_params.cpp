@@ -136,6 +136,8 @@ void fill_defaults(kcell_train_params& p) {
   p.ema_decay = r.ema_decay;
   p.mixup_alpha = r.mixup_alpha;
   p.cutmix_alpha = r.cutmix_alpha;
+  p.communicator = nullptr;
+  p.sync_batch_norm = r.sync_batch_norm ? 1 : 0;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -332,6 +334,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(ema_decay);
   KCELL_TAKE(mixup_alpha);
   KCELL_TAKE(cutmix_alpha);
+  KCELL_TAKE(communicator);
+  KCELL_TAKE(sync_batch_norm);
   return p;
 }
 #undef KCELL_TAKE
@@ -409,6 +413,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.ema_decay = p.ema_decay;  // the trainer checks these before anything changes
   c.mixup_alpha = to_float_or_infinity(p.mixup_alpha);
   c.cutmix_alpha = to_float_or_infinity(p.cutmix_alpha);
+  c.sync_batch_norm = p.sync_batch_norm != 0;  // the communicator: kcell_train's adapter
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;

@@ -44,6 +44,7 @@ struct TrainOptions {
   std::string ema = "auto";  // a decay in (0, 1), auto or off
   double mixup = 0;          // Beta alpha; 0: off
   double cutmix = 0;
+  std::string batch_norm = "sync";  // under mpirun: sync or local batch statistics
 };
 
 // Registers every training option on `cmd`, bound to `o` (not --data, --out and the like,

@@ -97,6 +97,21 @@ class ProgressC(_Mirror):
 ProgressFn = ctypes.CFUNCTYPE(c_int, POINTER(ProgressC), c_void_p)
 
 
+class CommunicatorC(_Mirror):
+    """kcell_communicator: the ranks of a data-parallel run (docs/scaling.md). The bindings
+    only mirror it; a Python caller may fill it with ctypes callbacks of its transport."""
+    _c_name_ = "kcell_communicator"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("user_data", c_void_p),
+        ("rank", ctypes.CFUNCTYPE(c_int, c_void_p)),
+        ("size", ctypes.CFUNCTYPE(c_int, c_void_p)),
+        ("allreduce_sum", ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_float), c_size_t)),
+        ("broadcast", ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_int)),
+        ("abort", ctypes.CFUNCTYPE(None, c_void_p, c_char_p)),
+    ]
+
+
 class TrainParamsC(_Mirror):
     _c_name_ = "kcell_train_params"
     _fields_ = [
@@ -134,6 +149,8 @@ class TrainParamsC(_Mirror):
         ("ema_decay", c_double),
         ("mixup_alpha", c_double),
         ("cutmix_alpha", c_double),
+        ("communicator", POINTER(CommunicatorC)),
+        ("sync_batch_norm", c_int),
     ]
 
 
@@ -259,7 +276,8 @@ class ModelInfoC(_Mirror):
 
 
 # Every mirror, for the layout test.
-ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, TrainParamsC, EpochStatsC,
+ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, CommunicatorC, TrainParamsC,
+               EpochStatsC,
                MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
                CalibrationC, CalibrationFitC)
 

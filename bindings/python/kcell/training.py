@@ -76,7 +76,9 @@ ENUM_FIELDS: Dict[str, type] = {
     "precision": Precision,
 }
 # Fields the bindings fill themselves.
-_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data")
+# communicator: data-parallel runs are for C callers and `mpirun kcell train`
+# (docs/scaling.md); Python leaves it NULL.
+_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data", "communicator")
 
 
 def enum_value(enum_type: Any, value: Any) -> int:
