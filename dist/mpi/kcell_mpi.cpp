@@ -15,6 +15,17 @@ namespace {
 
 bool started = false;
 double timeout = 0.0;
+double collective_seconds = 0.0;
+
+using Clock = std::chrono::steady_clock;
+
+// Adds the time from its construction to its destruction to collective_seconds.
+struct CollectiveTimer {
+  Clock::time_point start = Clock::now();
+  ~CollectiveTimer() {
+    collective_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+};
 
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK"})
@@ -25,7 +36,6 @@ bool launched_by_mpi() {
 // Waits for `request`, testing it (MPI progresses inside MPI_Test) and yielding the core
 // between tests once the first spins have not finished it; -1 past the deadline.
 int wait_for(MPI_Request& request) {
-  using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   for (long spins = 0;; ++spins) {
     int done = 0;
@@ -58,6 +68,7 @@ int mpi_size(void*) {
 
 // MPI counts are ints: larger buffers go in parts.
 int mpi_allreduce_sum(void*, float* data, size_t count) {
+  const CollectiveTimer timer;
   while (count > 0) {
     const int n = count > INT_MAX ? INT_MAX : static_cast<int>(count);
     MPI_Request request;
@@ -71,6 +82,7 @@ int mpi_allreduce_sum(void*, float* data, size_t count) {
 }
 
 int mpi_broadcast(void*, void* data, size_t bytes, int root) {
+  const CollectiveTimer timer;
   auto* p = static_cast<char*>(data);
   while (bytes > 0) {
     const int n = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);
@@ -117,6 +129,8 @@ kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seco
   out->abort = mpi_abort;
   return KCELL_OK;
 }
+
+double kcell_mpi_collective_seconds(void) { return collective_seconds; }
 
 void kcell_mpi_finish(void) {
   if (started) MPI_Finalize();

@@ -41,6 +41,12 @@ int kcell_mpi_start(int* argc, char*** argv);
  */
 kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seconds);
 
+/**
+ * @brief Seconds spent in this rank's collective calls so far (waiting for slower ranks
+ *        included): the communication share of a run's time.
+ */
+double kcell_mpi_collective_seconds(void);
+
 /** @brief Ends MPI if kcell_mpi_start() started it (call once, at the end of main). */
 void kcell_mpi_finish(void);
 

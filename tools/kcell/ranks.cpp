@@ -57,6 +57,13 @@ int run_rank() { return several ? communicator.rank(communicator.user_data) : 0;
 
 int run_size() { return several ? communicator.size(communicator.user_data) : 1; }
 
+double communication_seconds() {
+#ifdef KCELL_WITH_MPI
+  if (several) return kcell_mpi_collective_seconds();
+#endif
+  return 0.0;
+}
+
 void abort_run(const std::string& message) {
   if (several && communicator.abort) communicator.abort(communicator.user_data, message.c_str());
 }

@@ -23,6 +23,9 @@ const kcell_communicator* run_communicator();
 int run_rank();  // 0 for one process
 int run_size();  // 1 for one process
 
+// Seconds this rank has spent in collective calls (0 for one process).
+double communication_seconds();
+
 // Ends every rank after a failure on this one (its peers would wait in their next
 // collective call); returns only for one process.
 void abort_run(const std::string& message);
