@@ -47,16 +47,25 @@ DataParallel::DataParallel(Communicator* communicator) : comm_(communicator) {
 }
 
 void DataParallel::agree(const std::string& error, Status status) const {
-  if (active()) {
-    float failed[2] = {error.empty() ? 0.f : 1.f, error.empty() ? 0.f : static_cast<float>(rank_)};
-    comm_->allreduce_sum(failed, 2);
-    if (error.empty() && failed[0] > 0.f)
-      fail(Status::communication,
-           "rank " + std::to_string(static_cast<int>(failed[1] / failed[0] + 0.5f)) +
-               (failed[0] > 1.f ? " and others" : "") + " of " + std::to_string(size_) +
-               " failed at the start of training (see its message)");
+  if (!active()) {
+    if (!error.empty()) fail(status, error);
+    return;
   }
-  if (!error.empty()) fail(status, error);
+  // Each rank's status (0: fine) summed into its own slot; the first failing rank's
+  // message then goes to all, so every rank stops with it (whichever prints first).
+  std::vector<float> failed(static_cast<size_t>(size_), 0.f);
+  if (!error.empty()) failed[static_cast<size_t>(rank_)] = static_cast<float>(status);
+  comm_->allreduce_sum(failed.data(), failed.size());
+  const auto first = std::find_if(failed.begin(), failed.end(), [](float f) { return f != 0.f; });
+  if (first == failed.end()) return;
+  const int root = static_cast<int>(first - failed.begin());
+  std::string message = error;
+  uint64_t length = message.size();
+  comm_->broadcast(&length, sizeof length, root);
+  message.resize(static_cast<size_t>(length));
+  comm_->broadcast(message.data(), message.size(), root);
+  if (root != rank_) message = "rank " + std::to_string(root) + ": " + message;
+  fail(static_cast<Status>(static_cast<int>(*first)), message);
 }
 
 void DataParallel::check_same_run(const Fingerprint& mine) const {

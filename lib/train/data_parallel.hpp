@@ -38,8 +38,8 @@ class DataParallel {
   // compares its fingerprint with rank 0's; on any difference every rank throws
   // Error(communication), the differing rank naming what differs.
   void check_same_run(const Fingerprint& mine) const;
-  // All ranks learn whether every rank succeeded: when this one failed (`error` not
-  // empty) it throws Error(status, error); when another did, Error(communication).
+  // All ranks learn whether every rank succeeded (`error` empty here): when one did not,
+  // every rank throws the first failing rank's Error(status, error), naming that rank.
   void agree(const std::string& error, Status status) const;
 
   // Steps of an epoch over `count` images in global batches of batch × size; the last,
