@@ -46,7 +46,9 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     kcell::train::TrainConfig config =
         kcell::api::to_config(p, model->model->num_classes(), val != nullptr, history);
     std::optional<kcell::api::CCommunicator> communicator;
-    if (p.communicator) config.communicator = &communicator.emplace(p.communicator);
+    kcell::train::RunRanks ranks;
+    if (p.communicator) ranks.communicator = &communicator.emplace(p.communicator);
+    ranks.sync_batch_norm = p.sync_batch_norm != 0;
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
       kcell::check_output_file(config.checkpoint_path,
                                {train->source_path, val ? val->source_path : std::string()});
@@ -54,7 +56,7 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
     const kcell::train::TrainResult result =
-        kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config);
+        kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config, ranks);
     if (history && result.best_epoch >= 0)
       history->best_epoch = static_cast<int>(first_record) + result.best_epoch;
   });

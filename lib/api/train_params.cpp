@@ -137,7 +137,7 @@ void fill_defaults(kcell_train_params& p) {
   p.mixup_alpha = r.mixup_alpha;
   p.cutmix_alpha = r.cutmix_alpha;
   p.communicator = nullptr;
-  p.sync_batch_norm = r.sync_batch_norm ? 1 : 0;
+  p.sync_batch_norm = kcell::train::RunRanks{}.sync_batch_norm ? 1 : 0;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -413,7 +413,6 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.ema_decay = p.ema_decay;  // the trainer checks these before anything changes
   c.mixup_alpha = to_float_or_infinity(p.mixup_alpha);
   c.cutmix_alpha = to_float_or_infinity(p.cutmix_alpha);
-  c.sync_batch_norm = p.sync_batch_norm != 0;  // the communicator: kcell_train's adapter
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;

@@ -22,7 +22,6 @@ enum class Status : int {
   spec = 10,
   internal = 11,
   busy = 12,
-  communication = 13,
 };
 
 class Error : public std::runtime_error {

@@ -87,7 +87,9 @@ class BatchNormPlan : public LayerPlan {
     }
     fwd_.run(s);
     s.wait();
-    if (!synchronised()) {
+    // The mode of this step, which its backward follows.
+    synchronised_ = static_cast<bool>(batch_statistics_sum());
+    if (!synchronised_) {
       update_running_stats(count_);
       return;
     }
@@ -95,7 +97,7 @@ class BatchNormPlan : public LayerPlan {
     // them held as given.
     global_count_ =
         global_batch_statistics(data_of(mean_), data_of(var_), L_.running_mean_.value.data(),
-                                L_.running_mean_.value.size(), count_, *ctx_.statistics_sum);
+                                L_.running_mean_.value.size(), count_, batch_statistics_sum());
     if (!fwd_global_) build_global_forward();
     fwd_global_.run(s);
     s.wait();
@@ -137,7 +139,7 @@ class BatchNormPlan : public LayerPlan {
     shift_.bind();
     diff_scale_.bind();
     diff_shift_.bind();
-    if (!synchronised()) {
+    if (!synchronised_) {
       bwd_.run(s);
       return;
     }
@@ -145,8 +147,6 @@ class BatchNormPlan : public LayerPlan {
   }
 
  private:
-  bool synchronised() const { return ctx_.statistics_sum && *ctx_.statistics_sum; }
-
   // Forward with the global statistics given (in mean_ / var_), and its own workspace for
   // a fused ReLU; built at the first synchronised step.
   void build_global_forward() {
@@ -175,7 +175,7 @@ class BatchNormPlan : public LayerPlan {
     sums_.resize(2 * c);
     std::copy(L_.scale_.grad.begin(), L_.scale_.grad.end(), sums_.begin());
     std::copy(L_.shift_.grad.begin(), L_.shift_.grad.end(), sums_.begin() + c);
-    (*ctx_.statistics_sum)(sums_.data(), sums_.size());  // the parameter gradients stay local
+    batch_statistics_sum()(sums_.data(), sums_.size());  // the parameter gradients stay local
     to_plain_x_.run(s);
     to_plain_dx_.run(s);
     s.wait();
@@ -231,7 +231,8 @@ class BatchNormPlan : public LayerPlan {
   BatchNormLayer& L_;
   PlanContext ctx_;
   int64_t count_ = 0;
-  int64_t global_count_ = 0;  // synchronised: values per channel over all ranks
+  bool synchronised_ = false;  // the last forward used the global batch's statistics
+  int64_t global_count_ = 0;   // then: values per channel over all ranks
   normalization_flags flags_{};
   dnnl::batch_normalization_forward::primitive_desc fwd_pd_, fwd_global_pd_;
   memory src_, dst_, mean_, var_, workspace_, diff_src_, dd_, workspace_global_;

@@ -1,8 +1,14 @@
 #include "nn/batch_norm_sync.hpp"
 
 #include <cmath>
+#include <vector>
 
 namespace kcell::nn {
+
+StatisticsSum& batch_statistics_sum() {
+  thread_local StatisticsSum sum;
+  return sum;
+}
 
 int64_t global_batch_statistics(float* mean, float* var, const float* shift, size_t channels,
                                 int64_t count, const StatisticsSum& sum) {

@@ -1,15 +1,26 @@
-// The arithmetic of synchronised batch norm (Network::set_batch_statistics_sum): batch
+// Synchronised batch norm: the sum over the ranks it uses on this thread, and its batch
 // statistics and input gradients over the global batch of all ranks, from each rank's own
 // numbers and one sum over the ranks each.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
-#include "nn/network.hpp"
+#include <functional>
 
 namespace kcell::nn {
+
+// Sums `count` floats element-wise over the ranks of a data-parallel run, in place, the
+// same on every rank (train::Communicator::allreduce_sum behind it).
+using StatisticsSum = std::function<void(float* data, size_t count)>;
+
+// Synchronised batch norm: while this thread's sum is set (train::train sets it for a
+// data-parallel run and clears it after), every training batch norm run on this thread
+// normalises with the mean and variance of the whole global batch (its statistics summed
+// in forward, its gradient sums in backward), so N ranks compute what one process with all
+// their images would. Empty (the default): each process's own batch. Every rank runs the
+// same batch norms in the same order, as every rank of a run does. A thread's own, so that
+// networks trained on other threads are untouched.
+StatisticsSum& batch_statistics_sum();
 
 // mean and var (biased) of this rank's `count` values per channel become those of all
 // ranks' values; returns the global count. Sums count·(mean - shift) and

@@ -37,9 +37,6 @@ struct PlanContext {
   bool training = false;
   const uint64_t* weights_version = nullptr;  // moves on Network::weights_changed()
   const DropoutClock* dropout = nullptr;
-  // Batch norms of training plans sum their statistics with it when it is set (read at
-  // every step, so setting it needs no new plan).
-  const StatisticsSum* statistics_sum = nullptr;
   int* layout_conversions = nullptr;  // counts activation reorders created
   // Element type of activations and their gradients (bf16 for bf16 training plans).
   dnnl::memory::data_type act_type = dnnl::memory::data_type::f32;

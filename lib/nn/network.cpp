@@ -68,7 +68,6 @@ struct Network::Impl {
   dnnl::stream stream{engine};
   uint64_t weights_version = 1;
   DropoutClock dropout;
-  StatisticsSum statistics_sum;
   int layout_conversions = 0;
 
   std::vector<std::unique_ptr<Plan>> plans;
@@ -100,7 +99,6 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
   ctx.training = training;
   ctx.weights_version = &weights_version;
   ctx.dropout = &dropout;
-  ctx.statistics_sum = &statistics_sum;
   ctx.layout_conversions = &layout_conversions;
   ctx.act_type = p->act_type;
   p->input = memory(compat::plain_md(input.dims(n)), engine, nullptr);
@@ -267,10 +265,6 @@ uint64_t Network::weights_version() const { return impl_->weights_version; }
 void Network::set_dropout_seed(uint64_t seed) {
   impl_->dropout.seed = seed;
   impl_->dropout.step = 0;
-}
-
-void Network::set_batch_statistics_sum(StatisticsSum sum) {
-  impl_->statistics_sum = std::move(sum);
 }
 
 uint64_t Network::dropout_step() const { return impl_->dropout.step; }

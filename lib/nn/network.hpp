@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,10 +64,6 @@ struct NetworkOptions {
   size_t max_cached_plans = 4;
 };
 
-// Sums `count` floats element-wise over the ranks of a data-parallel run, in place, the
-// same on every rank (train::Communicator::allreduce_sum behind it).
-using StatisticsSum = std::function<void(float* data, size_t count)>;
-
 // Layers: conv, bn (batch statistics and momentum-0.1 running statistics in training,
 // running statistics at inference, eps 1e-5), relu, max / average / global average
 // pooling, dropout (inverted, off at inference), flatten, dense, ResNet basic block.
@@ -118,13 +113,6 @@ class Network {
   // The step counter, and setting it back (a training checkpoint resumes with it).
   uint64_t dropout_step() const;
   void set_dropout_step(uint64_t step);
-
-  // Synchronised batch norm: when set, every training batch norm normalises with the mean
-  // and variance of the whole global batch (its statistics summed with `sum` in forward,
-  // its gradient sums in backward), so N ranks compute what one process with all their
-  // images would. Empty (the default): each process's own batch. Every rank must run the
-  // same batch norms in the same order, as every rank of a run does.
-  void set_batch_statistics_sum(StatisticsSum sum);
 
   std::vector<Param*> params();
   std::vector<Buffer*> buffers();

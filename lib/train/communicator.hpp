@@ -4,7 +4,15 @@
 
 #include <cstddef>
 
+#include "common/error.hpp"
+
 namespace kcell::train {
+
+// The status of a failed transport or of ranks that disagree: KCELL_ERROR_COMMUNICATION
+// (13). It belongs in common/error.hpp's Status (one line there: `communication = 13`),
+// kept here for now because changing that header rebuilds everything (api/status_api.cpp
+// checks that the numbers agree).
+inline constexpr Status kCommunicationFailed = static_cast<Status>(13);
 
 // Collective calls: every rank makes the same calls in the same order with the same
 // counts, all on the training thread. A failing transport throws Error(communication).
@@ -17,6 +25,16 @@ class Communicator {
   virtual void allreduce_sum(float* data, size_t count) = 0;
   // bytes at data on `root` are copied to data on every rank.
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
+};
+
+// Where a training run runs: one process (no communicator), or data-parallel over the
+// ranks of `communicator` (train/data_parallel.hpp), with TrainConfig::batch_size per rank.
+struct RunRanks {
+  Communicator* communicator = nullptr;  // not owned; must outlive train()
+  // With a communicator: batch norm with the global batch's statistics (the result of one
+  // process with the global batch); false: each rank's own, running statistics averaged
+  // over the ranks after every epoch.
+  bool sync_batch_norm = true;
 };
 
 }  // namespace kcell::train

@@ -88,7 +88,7 @@ void DataParallel::check_same_run(const Fingerprint& mine) const {
                  "model and settings): " +
                  difference;
   }
-  agree(difference, Status::communication);
+  agree(difference, kCommunicationFailed);
 }
 
 size_t DataParallel::steps(size_t count, size_t batch) const {

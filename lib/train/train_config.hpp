@@ -9,7 +9,6 @@
 #include "data/augment.hpp"
 #include "infer/loss.hpp"
 #include "nn/network.hpp"
-#include "train/communicator.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
 
@@ -115,15 +114,7 @@ struct TrainConfig {
   // With checkpoint_path: if that file exists, continue the run it records (which must
   // have the same settings, data and model) instead of starting anew.
   bool resume = false;
-  // Data-parallel training over these ranks (train/data_parallel.hpp); null: one process.
-  // batch_size is then per rank. Not owned; must outlive train().
-  Communicator* communicator = nullptr;
-  // With a communicator: batch norm with the global batch's statistics (the result of one
-  // process with the global batch); false: each rank's own, running statistics averaged
-  // over the ranks after every epoch.
-  bool sync_batch_norm = true;
-  // Return false to cancel. Called on the training thread. On several ranks, a cancel
-  // must happen on all of them alike (or the caller aborts the run).
+  // Return false to cancel. Called on the training thread.
   std::function<bool(const Progress&)> progress;
   // Receives each completed epoch's record, before the phase-1 progress call.
   std::function<void(const EpochStats&)> on_epoch;

@@ -21,6 +21,7 @@
 #include "infer/tta.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
+#include "nn/batch_norm_sync.hpp"
 #include "train/batch_mixing.hpp"
 #include "train/checkpoint.hpp"
 #include "train/class_weights.hpp"
@@ -165,22 +166,23 @@ TrainConfig resolved_config(const TrainConfig& requested, const model::Model& mo
   return config;
 }
 
-// Synchronised batch norm for the duration of a data-parallel run.
+// Synchronised batch norm on this thread for the duration of a data-parallel run.
 class StatisticsSumScope {
  public:
-  StatisticsSumScope(nn::Network& net, Communicator* comm) : net_(comm ? &net : nullptr) {
-    if (net_)
-      net_->set_batch_statistics_sum(
-          [comm](float* data, size_t count) { comm->allreduce_sum(data, count); });
+  explicit StatisticsSumScope(Communicator* comm) : set_(comm != nullptr) {
+    if (set_)
+      nn::batch_statistics_sum() = [comm](float* data, size_t count) {
+        comm->allreduce_sum(data, count);
+      };
   }
   ~StatisticsSumScope() {
-    if (net_) net_->set_batch_statistics_sum({});
+    if (set_) nn::batch_statistics_sum() = nullptr;
   }
   StatisticsSumScope(const StatisticsSumScope&) = delete;
   StatisticsSumScope& operator=(const StatisticsSumScope&) = delete;
 
  private:
-  nn::Network* net_;
+  bool set_;
 };
 
 // Rank 0's validation numbers on every rank: model selection and early stopping then
@@ -199,9 +201,9 @@ void share_validation(const DataParallel& dp, EpochStats& stats) {
 }  // namespace
 
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-                  const TrainConfig& requested) {
+                  const TrainConfig& requested, const RunRanks& ranks) {
   apply_threads(requested.num_threads);
-  DataParallel dp(requested.communicator);
+  DataParallel dp(ranks.communicator);
   // Automatic lengths become numbers here, from the training split's size.
   const TrainConfig config =
       resolved_config(requested, model, train.split(data::SplitId::train).count, dp.size());
@@ -303,8 +305,8 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   summary.best_epoch = -1;  // this run's weights replace whatever was best before
   model.set_training_summary(summary);
   dp.share_state(net, false);  // every rank starts from rank 0's weights
-  const StatisticsSumScope synchronised(
-      net, dp.active() && config.sync_batch_norm ? config.communicator : nullptr);
+  const StatisticsSumScope synchronised(dp.active() && ranks.sync_batch_norm ? ranks.communicator
+                                                                             : nullptr);
   // The average starts from the weights training starts from (a resumed run's: its
   // checkpoint's average replaces it below).
   std::optional<WeightAverage> average;
@@ -418,7 +420,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     stats.learning_rate = lr;
     // The ranks' weights are equal (summed gradients, same steps); sharing rank 0's makes
     // sure, and averages the running statistics of local batch norm.
-    dp.share_state(net, !config.sync_batch_norm);
+    dp.share_state(net, !ranks.sync_batch_norm);
     {
       // Validation and model selection see the weight average; training goes on with the
       // training weights.

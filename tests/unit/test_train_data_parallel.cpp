@@ -138,14 +138,15 @@ TEST_CASE("synchronised batch norm on two ranks computes what one network does w
   for (const bool synchronised : {true, false}) {
     Network a(arch, c, hw, hw, k, 3), b(arch, c, hw, hw, k, 3);
     TwoThreadSum sum;
-    if (synchronised)
-      for (Network* net : {&a, &b})
-        net->set_batch_statistics_sum([&sum](float* d, size_t count) { sum.sum(d, count); });
     std::vector<float> half_logits(2 * n * k);
+    // Each thread is a rank: its batch norms sum through `sum` (a thread's own setting).
     auto run = [&](Network& net, int half) {
+      if (synchronised)
+        kcell::nn::batch_statistics_sum() = [&sum](float* d, size_t count) { sum.sum(d, count); };
       const float* out = net.forward(input.data() + half * n * image, n, true);
       std::copy(out, out + n * k, half_logits.begin() + half * n * k);
       net.backward(dlogits.data() + half * n * k);
+      kcell::nn::batch_statistics_sum() = nullptr;
     };
     std::thread other([&] { run(b, 1); });
     run(a, 0);
