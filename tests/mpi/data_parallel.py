@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -95,24 +96,33 @@ elif CASE in ("kill", "hang"):
     env = dict(os.environ, KCELL_MPI_TIMEOUT="5")
     job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while not all(os.path.exists(f"{pid_base}.{r}") for r in (0, 1)):
-        assert time.time() < deadline and job.poll() is None, "the ranks did not start"
+    # Read the output as it comes (a full pipe would stall rank 0), and strike only once
+    # training runs (a rank stopped inside MPI_Init stalls Open MPI's start-up instead).
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
+    reader.start()
+    deadline = time.time() + 90
+    while not (any("batch" in line for line in lines)
+               and all(os.path.exists(f"{pid_base}.{r}") for r in (0, 1))):
+        assert time.time() < deadline and job.poll() is None, "training did not start"
         time.sleep(0.1)
-    time.sleep(3)  # into training
-    assert job.poll() is None, job.communicate()[0]
+    time.sleep(1)
     victim = int(open(f"{pid_base}.1").read())
     os.kill(victim, signal.SIGKILL if CASE == "kill" else signal.SIGSTOP)
     hit = time.time()
     try:
-        output = job.communicate(timeout=60)[0]
+        job.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        job.kill()
         os.kill(victim, signal.SIGKILL)
-        sys.exit("the job did not end within 60 s of losing a rank")
+        job.kill()
+        reader.join()
+        sys.exit("the job did not end within 60 s of losing a rank:\n" + "".join(lines)[-3000:])
     took = time.time() - hit
+    reader.join()
+    output = "".join(lines)
     print(output[-2000:])
-    print(f"job ended {took:.1f} s after rank 1 was {CASE}ed, exit code {job.returncode}")
+    print(f"job ended {took:.1f} s after rank 1 was {'killed' if CASE == 'kill' else 'stopped'}, "
+          f"exit code {job.returncode}")
     assert job.returncode != 0
     if CASE == "kill":
         assert "rank 1" in output or "signal 9" in output, output
