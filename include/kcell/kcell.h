@@ -475,18 +475,18 @@ typedef enum kcell_decision {
  * rebuilding kcell. docs/scaling.md describes the run.
  *
  * What a run does with it: every rank calls kcell_train() with the same model, data and
- * parameters (checked at the start, through @ref broadcast and @ref allreduce_sum); each
+ * parameters (checked at the start, through `broadcast` and `allreduce_sum`); each
  * step, each rank trains on its share of the global batch (batch_size images per rank)
- * and the gradients are summed with @ref allreduce_sum; all ranks keep identical weights.
+ * and the gradients are summed with `allreduce_sum`; all ranks keep identical weights.
  *
  * Thread rules: kcell calls every function on the thread that called kcell_train(),
  * never concurrently, and every rank makes the same calls in the same order with the
  * same counts (collective calls, as MPI's). The functions need not be thread-safe.
  *
- * Error rules: @ref allreduce_sum and @ref broadcast return 0 on success; anything else
+ * Error rules: `allreduce_sum` and `broadcast` return 0 on success; anything else
  * means the transport failed (a peer died, a timeout): kcell_train() then stops and
  * returns ::KCELL_ERROR_COMMUNICATION. A rank whose kcell_train() fails for any reason
- * while others go on must call @ref abort (the kcell program does): its peers would
+ * while others go on must call `abort` (the kcell program does): its peers would
  * otherwise wait in their next collective call. A transport should bound every call by a
  * timeout, so that a rank that hangs ends the run too.
  */
