@@ -27,19 +27,19 @@ CCommunicator::CCommunicator(const kcell_communicator* c) {
 void CCommunicator::allreduce_sum(float* data, size_t count) {
   const int r = c_.allreduce_sum(c_.user_data, data, count);
   if (r != 0)
-    fail(train::kCommunicationFailed, "rank " + std::to_string(rank_) +
-                                          ": the communicator's "
-                                          "allreduce_sum failed (returned " +
-                                          std::to_string(r) + "): a peer died, hung or disagrees");
+    fail(Status::communication, "rank " + std::to_string(rank_) +
+                                    ": the communicator's "
+                                    "allreduce_sum failed (returned " +
+                                    std::to_string(r) + "): a peer died, hung or disagrees");
 }
 
 void CCommunicator::broadcast(void* data, size_t bytes, int root) {
   const int r = c_.broadcast(c_.user_data, data, bytes, root);
   if (r != 0)
-    fail(train::kCommunicationFailed, "rank " + std::to_string(rank_) +
-                                          ": the communicator's "
-                                          "broadcast failed (returned " +
-                                          std::to_string(r) + "): a peer died, hung or disagrees");
+    fail(Status::communication, "rank " + std::to_string(rank_) +
+                                    ": the communicator's "
+                                    "broadcast failed (returned " +
+                                    std::to_string(r) + "): a peer died, hung or disagrees");
 }
 
 }  // namespace kcell::api

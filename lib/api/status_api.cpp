@@ -7,7 +7,6 @@
 
 #include "api/guard.hpp"
 #include "common/threads.hpp"
-#include "train/communicator.hpp"
 
 #define KCELL_STR2(x) #x
 #define KCELL_STR(x) KCELL_STR2(x)
@@ -25,7 +24,7 @@ static_assert(KCELL_ERROR_NOT_FINITE == static_cast<int>(kcell::Status::not_fini
 static_assert(KCELL_ERROR_SPEC == static_cast<int>(kcell::Status::spec));
 static_assert(KCELL_ERROR_INTERNAL == static_cast<int>(kcell::Status::internal));
 static_assert(KCELL_ERROR_BUSY == static_cast<int>(kcell::Status::busy));
-static_assert(KCELL_ERROR_COMMUNICATION == static_cast<int>(kcell::train::kCommunicationFailed));
+static_assert(KCELL_ERROR_COMMUNICATION == static_cast<int>(kcell::Status::communication));
 
 namespace kcell::api {
 namespace {

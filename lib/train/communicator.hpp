@@ -4,18 +4,10 @@
 
 #include <cstddef>
 
-#include "common/error.hpp"
-
 namespace kcell::train {
 
-// The status of a failed transport or of ranks that disagree: KCELL_ERROR_COMMUNICATION
-// (13). It belongs in common/error.hpp's Status (one line there: `communication = 13`),
-// kept here for now because changing that header rebuilds everything (api/status_api.cpp
-// checks that the numbers agree).
-inline constexpr Status kCommunicationFailed = static_cast<Status>(13);
-
 // Collective calls: every rank makes the same calls in the same order with the same
-// counts, all on the training thread. A failing transport throws Error(communication).
+// counts, all on the training thread. A failing transport throws Error(Status::communication).
 class Communicator {
  public:
   virtual ~Communicator() = default;

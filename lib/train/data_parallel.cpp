@@ -88,7 +88,7 @@ void DataParallel::check_same_run(const Fingerprint& mine) const {
                  "model and settings): " +
                  difference;
   }
-  agree(difference, kCommunicationFailed);
+  agree(difference, Status::communication);
 }
 
 size_t DataParallel::steps(size_t count, size_t batch) const {
@@ -121,7 +121,7 @@ double DataParallel::sum_batch(BatchTotals& t) const {
   if (!active()) return 1.0;
   const double own = t.weight;
   float v[4] = {static_cast<float>(t.weight), static_cast<float>(t.loss_sum),
-                static_cast<float>(t.correct), static_cast<float>(t.images)};
+                static_cast<float>(t.correct), static_cast<float>(t.decisions)};
   comm_->allreduce_sum(v, 4);
   t = BatchTotals{v[0], v[1], v[2], v[3]};
   return t.weight > 0.0 ? own / t.weight : 0.0;

@@ -21,7 +21,7 @@ struct BatchTotals {
   double weight = 0.0;    // loss weight (the loss is sum / weight)
   double loss_sum = 0.0;  // weighted loss
   double correct = 0.0;
-  double images = 0.0;
+  double decisions = 0.0;  // what correct counts out of: images (multi-label: × labels)
 };
 
 class DataParallel {

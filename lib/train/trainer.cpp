@@ -18,13 +18,13 @@
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
 #include "infer/model_engine.hpp"
+#include "infer/multilabel_metrics.hpp"
 #include "infer/tta.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
 #include "nn/batch_norm_sync.hpp"
 #include "train/batch_mixing.hpp"
 #include "train/checkpoint.hpp"
-#include "train/class_weights.hpp"
 #include "train/data_parallel.hpp"
 #include "train/finite.hpp"
 #include "train/last_good_state.hpp"
@@ -34,6 +34,7 @@
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
+#include "train/task_loss.hpp"
 #include "train/weight_average.hpp"
 
 namespace kcell::train {
@@ -97,7 +98,9 @@ void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) 
                                   [](float p) { return std::isfinite(p); });
   if (k <= infer::kMaxMetricClasses && finite) {
     const infer::Metrics m =
-        infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+        model.multi_label()
+            ? infer::compute_multilabel_metrics(e.probabilities.data(), e.labels.data(), e.count, k)
+            : infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     stats.val_balanced_accuracy = m.balanced_accuracy;
     stats.val_auc = m.auc;
   }
@@ -237,9 +240,13 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
   // A run that continues from its checkpoint: read and checked whole before anything
   // changes; its normalisation is the one the run began with.
+  // Its batch size is the global batch (per-rank batch × ranks): a checkpoint resumes on
+  // another rank count whose ranks split the same global batch (docs/scaling.md).
+  TrainConfig global = config;
+  global.batch_size = config.batch_size * dp.size();
   const Fingerprint fingerprint = config.checkpoint_path.empty() && !dp.active()
                                       ? Fingerprint{}
-                                      : run_fingerprint(model, train, val, config);
+                                      : run_fingerprint(model, train, val, global);
   dp.check_same_run(fingerprint);
   std::optional<Checkpoint> resumed;
   {
@@ -268,19 +275,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
           : model.normalization();
 
   const int k = model.num_classes();
-  infer::LossOptions loss_options = config.loss;
-  if (config.auto_class_weights) {
-    if (!loss_options.class_weights.empty())
-      fail(Status::invalid_argument,
-           "give either explicit class weights or automatic ones, not both");
-    loss_options.class_weights =
-        inverse_frequency_weights(split.labels.data(), split.count, k, config.class_weight_power);
-  }
-  const infer::SoftmaxCrossEntropy loss(k, loss_options);
+  const TaskLoss loss(model, split, config);
   infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
                          config.batch_size);
   batcher.set_augmentation(config.augment);
-  BatchMixer mixer(mixing, model.channels(), model.height(), model.width());
+  BatchMixer mixer(mixing, model.channels(), model.height(), model.width(), split.label_width);
   const size_t batches = dp.steps(split.count, static_cast<size_t>(config.batch_size));
   const LearningRateSchedule schedule(
       {config.schedule, config.learning_rate, config.epochs, batches, config.warmup_epochs});
@@ -347,7 +346,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     const uint64_t mixing_seed = dp.rank_seed(
         derive_seed(derive_seed(config.seed, mixing_stream), static_cast<uint64_t>(epoch)));
     double loss_sum = 0.0, weight_sum = 0.0;
-    size_t correct = 0, seen = 0;
+    size_t correct = 0, seen = 0;  // decisions: images, or images × labels
     double lr = config.learning_rate;
     Progress progress;
     progress.epoch = epoch;
@@ -368,8 +367,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       const infer::BatchLoss l =
           mixing.enabled() ? loss.compute_mixed(logits, batcher.labels(), mixer.partner_labels(),
                                                 mixer.lambda(), n, dlogits.data())
-                           : loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
-      BatchTotals totals{l.weight, l.sum, static_cast<double>(l.correct), static_cast<double>(n)};
+                           : loss.compute(logits, batcher.labels(), n, dlogits.data());
+      BatchTotals totals{l.weight, l.sum, static_cast<double>(l.correct),
+                         static_cast<double>(l.decisions)};
       if (dp.active()) {
         // The loss is the global batch's mean: this rank's part of its gradient is its own
         // mean's scaled by its share of the weight. Decided on the summed numbers, so
@@ -397,7 +397,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       loss_sum += totals.loss_sum;
       weight_sum += totals.weight;
       correct += static_cast<size_t>(totals.correct + 0.5);
-      seen += static_cast<size_t>(totals.images + 0.5);
+      seen += static_cast<size_t>(totals.decisions + 0.5);
       if (config.progress) {
         progress.batch = b + 1;
         progress.loss = weight_sum > 0.0 ? loss_sum / weight_sum : 0.0;
@@ -493,7 +493,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   // Before the decision bias, which is fitted on the probabilities prediction will give.
   if (!model.tta_given())
     model.set_tta(infer::tta_for_augmentation(config.augment, model.height(), model.width()));
-  if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses)
+  // Multi-label models have no decision bias (TaskLoss refused an explicit fit).
+  if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses &&
+      !model.multi_label())
     fit_decision(model, split, *val, config.decision);
   return result;
 }

@@ -149,6 +149,8 @@ class TrainParamsC(_Mirror):
         ("ema_decay", c_double),
         ("mixup_alpha", c_double),
         ("cutmix_alpha", c_double),
+        ("pos_weights", POINTER(c_float)),
+        ("auto_pos_weights", c_int),
         ("communicator", POINTER(CommunicatorC)),
         ("sync_batch_norm", c_int),
     ]
@@ -272,6 +274,16 @@ class ModelInfoC(_Mirror):
         ("best_epoch", c_int),
         ("val_loss", c_double),
         ("val_accuracy", c_double),
+        ("task", c_int32),
+    ]
+
+
+class ExplainOptionsC(_Mirror):
+    _c_name_ = "kcell_explain_options"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("method", ctypes.c_int32),
+        ("layer", ctypes.c_int32),
     ]
 
 
@@ -279,7 +291,7 @@ class ModelInfoC(_Mirror):
 ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, CommunicatorC, TrainParamsC,
                EpochStatsC,
                MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
-               CalibrationC, CalibrationFitC)
+               CalibrationC, CalibrationFitC, ExplainOptionsC)
 
 
 def field_names(struct: type) -> list:
