@@ -120,17 +120,7 @@ class BatchNormPlan : public LayerPlan {
     dd_ = dd;
     diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
     diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
-    bwd_ =
-        Exec(dnnl::batch_normalization_backward(pd), {{DNNL_ARG_SRC, src_},
-                                                      {DNNL_ARG_MEAN, mean_},
-                                                      {DNNL_ARG_VARIANCE, var_},
-                                                      {DNNL_ARG_DIFF_DST, dd},
-                                                      {DNNL_ARG_SCALE, scale_.memory()},
-                                                      {DNNL_ARG_SHIFT, shift_.memory()},
-                                                      {DNNL_ARG_WORKSPACE, workspace_},
-                                                      {DNNL_ARG_DIFF_SRC, diff_src_},
-                                                      {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
-                                                      {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+    bwd_ = backward_exec(pd, workspace_);
     return diff_src_;
   }
 
@@ -187,22 +177,28 @@ class BatchNormPlan : public LayerPlan {
     s.wait();
   }
 
+  // The backward primitive of `pd` on this layer's tensors (diff_dst in dd_) and `workspace`.
+  template <class BackwardPd>
+  Exec backward_exec(const BackwardPd& pd, const memory& workspace) {
+    return Exec(dnnl::batch_normalization_backward(pd),
+                {{DNNL_ARG_SRC, src_},
+                 {DNNL_ARG_MEAN, mean_},
+                 {DNNL_ARG_VARIANCE, var_},
+                 {DNNL_ARG_DIFF_DST, dd_},
+                 {DNNL_ARG_SCALE, scale_.memory()},
+                 {DNNL_ARG_SHIFT, shift_.memory()},
+                 {DNNL_ARG_WORKSPACE, workspace},
+                 {DNNL_ARG_DIFF_SRC, diff_src_},
+                 {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
+                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+  }
+
   void build_sync_backward() {
     const memory::desc data_md = src_.get_desc();
     const auto flags = flags_ | normalization_flags::use_global_stats;
     auto pd = compat::make_bn_bwd_pd(ctx_.engine, data_md, data_md, BatchNormLayer::kEps, flags,
                                      fwd_global_pd_);
-    bwd_global_ =
-        Exec(dnnl::batch_normalization_backward(pd), {{DNNL_ARG_SRC, src_},
-                                                      {DNNL_ARG_MEAN, mean_},
-                                                      {DNNL_ARG_VARIANCE, var_},
-                                                      {DNNL_ARG_DIFF_DST, dd_},
-                                                      {DNNL_ARG_SCALE, scale_.memory()},
-                                                      {DNNL_ARG_SHIFT, shift_.memory()},
-                                                      {DNNL_ARG_WORKSPACE, workspace_global_},
-                                                      {DNNL_ARG_DIFF_SRC, diff_src_},
-                                                      {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
-                                                      {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+    bwd_global_ = backward_exec(pd, workspace_global_);
     const memory::desc plain(L_.shape_.dims(ctx_.n), memory::data_type::f32,
                              L_.shape_.flat ? memory::format_tag::nc : memory::format_tag::nchw);
     const auto size = static_cast<size_t>(ctx_.n * L_.shape_.size());

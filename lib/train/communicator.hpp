@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "common/error.hpp"
+
 namespace kcell::train {
 
 // Collective calls: every rank makes the same calls in the same order with the same

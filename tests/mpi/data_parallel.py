@@ -4,6 +4,7 @@
 usage: data_parallel.py KCELL OUT CASE, CASE one of:
   equal   2 ranks x batch B with synchronised batch norm end within float tolerance of one
           process with batch 2B (same steps); with local batch norm they do not.
+  multilabel  the same for multi-label data (binary cross-entropy over 3 labels).
   kill    a rank killed mid-run ends the whole job, with a message, within bounded time.
   hang    a rank that stops answering (SIGSTOP) ends the job at KCELL_MPI_TIMEOUT.
   refuse  a rank given other data is refused at the start, naming the difference.
@@ -27,24 +28,30 @@ if os.geteuid() == 0:
     MPIRUN.insert(1, "--allow-run-as-root")
 
 
-def make_data(path, seed, train=100):
-    """3 classes of 12x12 grey images whose brightness pattern depends on the class."""
+def make_data(path, seed, train=100, multi_label=False):
+    """12x12 grey images in 3 classes whose brightness pattern depends on the class, or
+    (multi_label) with 3 independent 0/1 labels, each brightening its own band."""
     rng = np.random.default_rng(seed)
     arrays = {}
     for split, n in (("train", train), ("val", 30), ("test", 30)):
-        labels = rng.integers(0, 3, n).astype(np.uint8)
+        if multi_label:
+            labels = rng.integers(0, 2, (n, 3)).astype(np.uint8)
+        else:
+            labels = rng.integers(0, 3, n).astype(np.uint8)
         base = rng.normal(100, 30, (n, 12, 12))
         for c in range(3):
-            base[labels == c, c * 4:(c + 1) * 4, :] += 60
+            on = labels[:, c] == 1 if multi_label else labels == c
+            base[on, c * 4:(c + 1) * 4, :] += 60
         arrays[f"{split}_images"] = np.clip(base, 0, 255).astype(np.uint8)
-        arrays[f"{split}_labels"] = labels.reshape(-1, 1)
+        arrays[f"{split}_labels"] = labels if multi_label else labels.reshape(-1, 1)
     np.savez_compressed(path, **arrays)
 
 
 def train_args(data, batch, out, extra=()):
+    decision = [] if CASE == "multilabel" else ["--decision", "argmax"]  # multi-label: none
     return [KCELL, "train", "--data", data, "--model", SPEC, "--epochs", "3", "--batch",
             str(batch), "--optimizer", "sgd", "--lr", "0.05", "--augment", "none",
-            "--class-weights", "none", "--ema", "off", "--decision", "argmax",
+            "--class-weights", "none", "--ema", "off", *decision,
             "--precision", "fp32", "--threads", "1", "--seed", "5", "--out", out, *extra]
 
 
@@ -67,9 +74,9 @@ def largest_difference(a, b):
 
 
 data = os.path.join(OUT, "tiny.npz")
-make_data(data, 1)
+make_data(data, 1, multi_label=CASE == "multilabel")
 
-if CASE == "equal":
+if CASE in ("equal", "multilabel"):
     one = os.path.join(OUT, "one_process.kcell")
     sync = os.path.join(OUT, "two_ranks_sync.kcell")
     local = os.path.join(OUT, "two_ranks_local.kcell")

@@ -1,25 +1,37 @@
 // Data-parallel training pieces without MPI: each rank's share of the global batches, and
 // synchronised batch norm over two "ranks" (two networks on two threads, summing through
-// shared memory) against one network with both halves as one batch. tests/mpi runs the
-// whole thing under mpirun.
+// shared memory) against one network with both halves as one batch; and whole runs on two
+// ranks that are two threads of this process, resuming each other's checkpoints on another
+// rank count. tests/mpi runs the whole thing under mpirun.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <functional>
 #include <mutex>
 #include <numeric>
+#include <string>
 #include <thread>
 
 #include "common/error.hpp"
+#include "model/model.hpp"
 #include "nn/batch_norm_sync.hpp"
 #include "nn/network.hpp"
 #include "spec/architecture.hpp"
 #include "test_nn_support.hpp"
+#include "test_train_support.hpp"
 #include "train/data_parallel.hpp"
+#include "train/trainer.hpp"
 
+using kcell::Status;
+using kcell::data::Dataset;
 using kcell::nn::Network;
 using kcell::train::DataParallel;
+using kcell::train::Progress;
+using kcell::train::TrainConfig;
 
 namespace {
 
@@ -176,5 +188,157 @@ TEST_CASE("synchronised batch norm on two ranks computes what one network does w
       CHECK(logit_error > 1e-3);
       CHECK(grad_error > 1e-2);
     }
+  }
+}
+
+namespace {
+
+// Two ranks on two threads of this process: each collective call waits for the other
+// thread's, the last to arrive combines both buffers while the first waits.
+class ThreadPair {
+ public:
+  using Combine = std::function<void(void* const (&)[2])>;
+  void exchange(int rank, void* data, const Combine& combine) {
+    std::unique_lock<std::mutex> lock(m_);
+    const long round = round_;
+    slot_[rank] = data;
+    if (++arrived_ == 2) {
+      combine(slot_);
+      arrived_ = 0;
+      ++round_;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return round_ != round; });
+    }
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  void* slot_[2] = {nullptr, nullptr};
+  int arrived_ = 0;
+  long round_ = 0;
+};
+
+class ThreadRank : public kcell::train::Communicator {
+ public:
+  ThreadRank(ThreadPair& pair, int rank) : pair_(pair), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int size() const override { return 2; }
+  void allreduce_sum(float* data, size_t count) override {
+    pair_.exchange(rank_, data, [count](void* const(&s)[2]) {
+      auto* a = static_cast<float*>(s[0]);
+      auto* b = static_cast<float*>(s[1]);
+      for (size_t i = 0; i < count; ++i) a[i] = b[i] = a[i] + b[i];
+    });
+  }
+  void broadcast(void* data, size_t bytes, int root) override {
+    pair_.exchange(rank_, data,
+                   [bytes, root](void* const(&s)[2]) { std::memcpy(s[1 - root], s[root], bytes); });
+  }
+
+ private:
+  ThreadPair& pair_;
+  int rank_;
+};
+
+const char* const no_dropout_spec = "conv(4,3) bn relu maxpool(2) flatten dense";
+
+kcell::model::Model small_model() {
+  return kcell::model::Model(kcell::spec::parse_architecture(no_dropout_spec), 1, 8, 8, 3, 7);
+}
+
+// A run of 4 epochs at global batch 16 with a checkpoint, cancelled after epoch
+// `stop_after` (0-based; < 0: not cancelled).
+TrainConfig resumable_config(int per_rank_batch, const std::string& checkpoint, int stop_after) {
+  TrainConfig c;
+  c.epochs = 4;
+  c.batch_size = per_rank_batch;
+  c.learning_rate = 0.02;
+  c.num_threads = 1;
+  c.seed = 9;
+  c.checkpoint_path = checkpoint;
+  c.resume = true;
+  if (stop_after >= 0)
+    c.progress = [stop_after](const Progress& p) {
+      return !(p.phase == 1 && p.epoch == stop_after);
+    };
+  return c;
+}
+
+// Trains `model` with `config` on two thread ranks (the other rank trains its own copy);
+// returns each rank's status.
+std::pair<Status, Status> train_on_two_ranks(kcell::model::Model& model, const Dataset& data,
+                                             const TrainConfig& config) {
+  ThreadPair pair;
+  ThreadRank r0(pair, 0), r1(pair, 1);
+  kcell::model::Model other = small_model();
+  auto run = [&](kcell::model::Model& m, ThreadRank& r) {
+    try {
+      kcell::train::train(m, data, nullptr, config, {&r, true});
+    } catch (const kcell::Error& e) {
+      return e.status();
+    }
+    return Status::ok;
+  };
+  Status second = Status::ok;
+  std::thread t([&] { second = run(other, r1); });
+  const Status first = run(model, r0);
+  t.join();
+  return {first, second};
+}
+
+double largest_difference(kcell::model::Model& a, kcell::model::Model& b) {
+  double d = 0.0;
+  const auto pa = a.network().params(), pb = b.network().params();
+  for (size_t p = 0; p < pa.size(); ++p)
+    for (size_t i = 0; i < pa[p]->value.size(); ++i)
+      d = std::max(d, std::fabs(double(pa[p]->value[i]) - pb[p]->value[i]));
+  const auto ba = a.network().buffers(), bb = b.network().buffers();
+  for (size_t j = 0; j < ba.size(); ++j)
+    for (size_t i = 0; i < ba[j]->value.size(); ++i)
+      d = std::max(d, std::fabs(double(ba[j]->value[i]) - bb[j]->value[i]));
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("a checkpoint resumes on another rank count that splits the same global batch") {
+  const Dataset data = kcell_test::make_train_dataset(64, 0, 3);
+  const std::string dir = KCELL_TEST_TMP_DIR;
+  kcell::model::Model whole = small_model();
+  kcell::train::train(whole, data, nullptr, resumable_config(16, "", -1));
+
+  // 2 ranks × 8 for two epochs, then one process × 16 for the other two.
+  const std::string two_first = dir + "/data_parallel_two_first.ckpt";
+  std::remove(two_first.c_str());
+  kcell::model::Model a = small_model();
+  CHECK(train_on_two_ranks(a, data, resumable_config(8, two_first, 1)) ==
+        std::make_pair(Status::cancelled, Status::cancelled));
+  kcell::model::Model a_resumed = small_model();
+  kcell::train::train(a_resumed, data, nullptr, resumable_config(16, two_first, -1));
+  INFO("two ranks then one: " << largest_difference(a_resumed, whole));
+  CHECK(largest_difference(a_resumed, whole) < 1e-4);
+
+  // One process × 16 for two epochs, then 2 ranks × 8.
+  const std::string one_first = dir + "/data_parallel_one_first.ckpt";
+  std::remove(one_first.c_str());
+  kcell::model::Model b = small_model();
+  CHECK_THROWS_AS(kcell::train::train(b, data, nullptr, resumable_config(16, one_first, 1)),
+                  kcell::Error);
+  kcell::model::Model b_resumed = small_model();
+  CHECK(train_on_two_ranks(b_resumed, data, resumable_config(8, one_first, -1)) ==
+        std::make_pair(Status::ok, Status::ok));
+  INFO("one rank then two: " << largest_difference(b_resumed, whole));
+  CHECK(largest_difference(b_resumed, whole) < 1e-4);
+
+  // Another global batch is another run: refused, naming the batch size.
+  kcell::model::Model c = small_model();
+  try {
+    kcell::train::train(c, data, nullptr, resumable_config(8, one_first, -1));
+    FAIL("a checkpoint of global batch 16 resumed at 8");
+  } catch (const kcell::Error& e) {
+    CHECK(e.status() == Status::invalid_argument);
+    CHECK(std::string(e.what()).find("batch_size") != std::string::npos);
   }
 }
