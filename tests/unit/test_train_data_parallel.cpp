@@ -168,11 +168,16 @@ TEST_CASE("synchronised batch norm on two ranks computes what one network does w
     for (size_t i = 0; i < half_logits.size(); ++i)
       logit_error = std::max(logit_error, std::fabs(double(half_logits[i]) - whole_logits[i]));
     const auto pa = a.params(), pb = b.params(), pw = whole.params();
+    // Errors relative to the largest gradient: batch norm's backward subtracts means, so
+    // gradients that are zero in exact arithmetic (a convolution's bias before batch norm)
+    // are pure rounding.
+    double scale = 0.0;
+    for (const auto* p : pw)
+      for (float g : p->grad) scale = std::max(scale, std::fabs(double(g)));
     for (size_t p = 0; p < pw.size(); ++p)
       for (size_t i = 0; i < pw[p]->grad.size(); ++i) {
         const double summed = double(pa[p]->grad[i]) + pb[p]->grad[i];
-        grad_error = std::max(grad_error, std::fabs(summed - pw[p]->grad[i]) /
-                                              (1e-2 + std::fabs(double(pw[p]->grad[i]))));
+        grad_error = std::max(grad_error, std::fabs(summed - pw[p]->grad[i]) / scale);
       }
     const auto ba = a.buffers(), bw = whole.buffers();
     for (size_t j = 0; j < bw.size(); ++j)
@@ -182,7 +187,7 @@ TEST_CASE("synchronised batch norm on two ranks computes what one network does w
                          << grad_error << ", running statistics " << stats_error);
     if (synchronised) {
       CHECK(logit_error < 1e-4);
-      CHECK(grad_error < 1e-3);
+      CHECK(grad_error < 1e-4);
       CHECK(stats_error < 1e-5);
     } else {  // each half's own statistics: visibly different, so the check above can fail
       CHECK(logit_error > 1e-3);
@@ -254,11 +259,15 @@ TrainConfig resumable_config(int per_rank_batch, const std::string& checkpoint, 
   TrainConfig c;
   c.epochs = 4;
   c.batch_size = per_rank_batch;
+  // SGD: Adam would turn the rounding noise in gradients that are zero in exact arithmetic
+  // (a convolution's bias before batch norm) into full-size steps.
+  c.optimizer.kind = kcell::train::OptimizerKind::sgd;
+  c.optimizer.momentum = 0.9;
   c.learning_rate = 0.02;
   c.num_threads = 1;
   c.seed = 9;
   c.checkpoint_path = checkpoint;
-  c.resume = true;
+  c.resume = !checkpoint.empty();
   if (stop_after >= 0)
     c.progress = [stop_after](const Progress& p) {
       return !(p.phase == 1 && p.epoch == stop_after);
@@ -308,6 +317,13 @@ TEST_CASE("a checkpoint resumes on another rank count that splits the same globa
   const std::string dir = KCELL_TEST_TMP_DIR;
   kcell::model::Model whole = small_model();
   kcell::train::train(whole, data, nullptr, resumable_config(16, "", -1));
+
+  // Uninterrupted, 2 ranks × 8 are one process × 16.
+  kcell::model::Model pair = small_model();
+  CHECK(train_on_two_ranks(pair, data, resumable_config(8, "", -1)) ==
+        std::make_pair(Status::ok, Status::ok));
+  INFO("two ranks: " << largest_difference(pair, whole));
+  CHECK(largest_difference(pair, whole) < 1e-4);
 
   // 2 ranks × 8 for two epochs, then one process × 16 for the other two.
   const std::string two_first = dir + "/data_parallel_two_first.ckpt";
