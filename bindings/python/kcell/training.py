@@ -77,8 +77,10 @@ ENUM_FIELDS: Dict[str, type] = {
 }
 # Fields the bindings fill themselves.
 # communicator: data-parallel runs are for C callers and `mpirun kcell train`
-# (docs/scaling.md); Python leaves it NULL.
-_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data", "communicator")
+# (docs/scaling.md); Python leaves it NULL, and sync_batch_norm (which only a communicator
+# reads) at the library's default.
+_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data", "communicator",
+                    "sync_batch_norm")
 
 
 def enum_value(enum_type: Any, value: Any) -> int:
