@@ -80,8 +80,10 @@ typedef enum kcell_status {
   KCELL_ERROR_NOT_FINITE = 9,       /**< Training produced NaN or infinity. */
   KCELL_ERROR_SPEC = 10,            /**< An architecture spec could not be parsed. */
   KCELL_ERROR_INTERNAL = 11,        /**< A bug in kcell or its dependencies. */
-  KCELL_ERROR_BUSY = 12             /**< The handle is in use by a call it must not overlap
+  KCELL_ERROR_BUSY = 12,            /**< The handle is in use by a call it must not overlap
                                          (a re-entrant or concurrent kcell_train()). */
+  KCELL_ERROR_COMMUNICATION = 13    /**< A data-parallel run's communicator failed, or the
+                                         ranks disagree (other data or settings). */
 } kcell_status;
 
 /**
@@ -538,6 +540,50 @@ typedef enum kcell_decision {
 } kcell_decision;
 
 /**
+ * @brief How the ranks of a data-parallel training run talk to each other.
+ *
+ * kcell itself links no MPI: a caller that runs one process per node (or per socket)
+ * fills this struct with functions over its transport, and kcell_train() uses it through
+ * kcell_train_params::communicator. The kcell library's optional `kcell_mpi` backend
+ * (kcell_mpi.h) fills it over MPI; oneCCL, Gloo or anything else can stand in without
+ * rebuilding kcell. docs/scaling.md describes the run.
+ *
+ * What a run does with it: every rank calls kcell_train() with the same model, data and
+ * parameters (checked at the start, through `broadcast` and `allreduce_sum`); each
+ * step, each rank trains on its share of the global batch (batch_size images per rank)
+ * and the gradients are summed with `allreduce_sum`; all ranks keep identical weights.
+ *
+ * Thread rules: kcell calls every function on the thread that called kcell_train(),
+ * never concurrently, and every rank makes the same calls in the same order with the
+ * same counts (collective calls, as MPI's). The functions need not be thread-safe.
+ *
+ * Error rules: `allreduce_sum` and `broadcast` return 0 on success; anything else
+ * means the transport failed (a peer died, a timeout): kcell_train() then stops and
+ * returns ::KCELL_ERROR_COMMUNICATION. A rank whose kcell_train() fails for any reason
+ * while others go on must call `abort` (the kcell program does): its peers would
+ * otherwise wait in their next collective call. A transport should bound every call by a
+ * timeout, so that a rank that hangs ends the run too.
+ */
+typedef struct kcell_communicator {
+  size_t struct_size; /**< sizeof(kcell_communicator). */
+  void* user_data;    /**< Passed to every function. */
+  /** This process's rank, 0 .. size - 1; rank 0 writes checkpoints. */
+  int (*rank)(void* user_data);
+  /** The number of ranks (1 or more). */
+  int (*size)(void* user_data);
+  /** Replaces @p data[0 .. count) on every rank by its element-wise sum over the ranks,
+      identical on all ranks afterwards. Returns 0 on success. */
+  int (*allreduce_sum)(void* user_data, float* data, size_t count);
+  /** Copies @p bytes bytes at @p data on rank @p root to @p data on every other rank.
+      Returns 0 on success. */
+  int (*broadcast)(void* user_data, void* data, size_t bytes, int root);
+  /** Ends every rank of the run with @p message (written by the caller's transport);
+      does not return. NULL when the transport cannot (then a failing rank just
+      returns and its peers end at their timeout). */
+  void (*abort)(void* user_data, const char* message);
+} kcell_communicator;
+
+/**
  * Training settings. Fill with kcell_train_params_default() first: the defaults are the
  * recommended recipe (docs/recipe.md), the same as the kcell program's and Python's
  * Model.train(): AdamW, cosine with warm-up, flips and quarter turns, 1/sqrt(class count)
@@ -597,7 +643,10 @@ typedef struct kcell_train_params {
                                     equals an uninterrupted run's with the same thread
                                     count. A checkpoint of a run with other settings, data
                                     or model is refused (::KCELL_ERROR_INVALID_ARGUMENT), a
-                                    damaged one too (::KCELL_ERROR_FORMAT) (0). */
+                                    damaged one too (::KCELL_ERROR_FORMAT). A data-parallel
+                                    run's checkpoint records the global batch (batch_size ×
+                                    ranks) and resumes on any rank count that splits the
+                                    same global batch, or in one process (0). */
   int32_t precision;           /**< A ::kcell_precision, the arithmetic of training:
                                     ::KCELL_PRECISION_AUTO (the default: bf16 where the
                                     CPU computes it natively, about twice as fast at the
@@ -631,6 +680,20 @@ typedef struct kcell_train_params {
                                     from the training split, negatives / positives of each
                                     label clamped to [0.01, 100] (1 for a label without
                                     positives or negatives); excludes @ref pos_weights (0). */
+  const kcell_communicator* communicator; /**< NULL (the default): one process. Else a
+                                    data-parallel run over its ranks (copied; its functions
+                                    and user_data must stay valid during kcell_train()):
+                                    @ref batch_size is per rank, each epoch's order is cut
+                                    into global batches of size × batch_size images, and
+                                    every rank must pass the same model, data and settings
+                                    (a difference is refused with
+                                    ::KCELL_ERROR_COMMUNICATION on every rank). Only rank 0
+                                    writes the checkpoint. docs/scaling.md. */
+  int sync_batch_norm;                    /**< With a communicator: non-zero to normalise each batch
+                                              norm with the statistics of the global batch (as one
+                                              process with the global batch would: same results),
+                                              0 for each rank's own (cheaper; the running statistics
+                                              are then averaged over the ranks after each epoch) (1). */
 } kcell_train_params;
 
 /**

@@ -24,6 +24,7 @@ static_assert(KCELL_ERROR_NOT_FINITE == static_cast<int>(kcell::Status::not_fini
 static_assert(KCELL_ERROR_SPEC == static_cast<int>(kcell::Status::spec));
 static_assert(KCELL_ERROR_INTERNAL == static_cast<int>(kcell::Status::internal));
 static_assert(KCELL_ERROR_BUSY == static_cast<int>(kcell::Status::busy));
+static_assert(KCELL_ERROR_COMMUNICATION == static_cast<int>(kcell::Status::communication));
 
 namespace kcell::api {
 namespace {
@@ -105,6 +106,8 @@ KCELL_API const char* kcell_status_string(kcell_status status) {
       return "cancelled";
     case KCELL_ERROR_BUSY:
       return "handle busy";
+    case KCELL_ERROR_COMMUNICATION:
+      return "communication error";
     case KCELL_ERROR_NOT_FINITE:
       return "non-finite values in training";
     case KCELL_ERROR_SPEC:

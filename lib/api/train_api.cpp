@@ -1,7 +1,9 @@
 // kcell_train: checks the handles, converts the parameters (train_params.hpp) and runs
 // train::train, recording into the history handle.
+#include <optional>
 #include <string>
 
+#include "api/communicator_adapter.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "api/train_params.hpp"
@@ -43,6 +45,10 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     const kcell_train_params p = kcell::api::versioned_params(params);
     kcell::train::TrainConfig config =
         kcell::api::to_config(p, model->model->num_classes(), val != nullptr, history);
+    std::optional<kcell::api::CCommunicator> communicator;
+    kcell::train::RunRanks ranks;
+    if (p.communicator) ranks.communicator = &communicator.emplace(p.communicator);
+    ranks.sync_batch_norm = p.sync_batch_norm != 0;
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
       kcell::check_output_file(config.checkpoint_path,
                                {train->source_path, val ? val->source_path : std::string()});
@@ -50,7 +56,7 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
     const kcell::train::TrainResult result =
-        kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config);
+        kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config, ranks);
     if (history && result.best_epoch >= 0)
       history->best_epoch = static_cast<int>(first_record) + result.best_epoch;
   });

@@ -138,6 +138,8 @@ void fill_defaults(kcell_train_params& p) {
   p.cutmix_alpha = r.cutmix_alpha;
   p.pos_weights = nullptr;
   p.auto_pos_weights = r.auto_pos_weights ? 1 : 0;
+  p.communicator = nullptr;
+  p.sync_batch_norm = kcell::train::RunRanks{}.sync_batch_norm ? 1 : 0;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -336,6 +338,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(cutmix_alpha);
   KCELL_TAKE(pos_weights);
   KCELL_TAKE(auto_pos_weights);
+  KCELL_TAKE(communicator);
+  KCELL_TAKE(sync_batch_norm);
   return p;
 }
 #undef KCELL_TAKE

@@ -22,6 +22,7 @@ enum class Status : int {
   spec = 10,
   internal = 11,
   busy = 12,
+  communication = 13,  // a data-parallel run's communicator failed, or the ranks disagree
 };
 
 class Error : public std::runtime_error {

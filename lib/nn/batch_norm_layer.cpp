@@ -1,6 +1,9 @@
 #include "nn/batch_norm_layer.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
+#include "nn/batch_norm_sync.hpp"
 #include "nn/dnnl_compat.hpp"
 #include "nn/param_memory.hpp"
 
@@ -85,7 +88,21 @@ class BatchNormPlan : public LayerPlan {
     }
     fwd_.run(s);
     s.wait();
-    update_running_stats();
+    // The mode of this step, which its backward follows.
+    synchronised_ = static_cast<bool>(batch_statistics_sum());
+    if (!synchronised_) {
+      update_running_stats(count_);
+      return;
+    }
+    // The local statistics become the global batch's; the normalisation runs again with
+    // them held as given.
+    global_count_ =
+        global_batch_statistics(data_of(mean_), data_of(var_), L_.running_mean_.value.data(),
+                                L_.running_mean_.value.size(), count_, batch_statistics_sum());
+    if (!fwd_global_) build_global_forward();
+    fwd_global_.run(s);
+    s.wait();
+    update_running_stats(global_count_);
   }
 
   memory build_backward(const memory& diff_dst, bool /*need_diff_src*/,
@@ -100,19 +117,10 @@ class BatchNormPlan : public LayerPlan {
     // In place (oneDNN supports it) when diff_dst is ours to overwrite: a converted copy
     // always is.
     diff_src_ = diff_dst_free || diff_dst_convert_ ? dd : memory(pd.diff_src_desc(), ctx_.engine);
+    dd_ = dd;
     diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
     diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
-    bwd_ =
-        Exec(dnnl::batch_normalization_backward(pd), {{DNNL_ARG_SRC, src_},
-                                                      {DNNL_ARG_MEAN, mean_},
-                                                      {DNNL_ARG_VARIANCE, var_},
-                                                      {DNNL_ARG_DIFF_DST, dd},
-                                                      {DNNL_ARG_SCALE, scale_.memory()},
-                                                      {DNNL_ARG_SHIFT, shift_.memory()},
-                                                      {DNNL_ARG_WORKSPACE, workspace_},
-                                                      {DNNL_ARG_DIFF_SRC, diff_src_},
-                                                      {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
-                                                      {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+    bwd_ = backward_exec(pd, workspace_);
     return diff_src_;
   }
 
@@ -122,19 +130,95 @@ class BatchNormPlan : public LayerPlan {
     shift_.bind();
     diff_scale_.bind();
     diff_shift_.bind();
-    bwd_.run(s);
+    if (!synchronised_) {
+      bwd_.run(s);
+      return;
+    }
+    sync_backward(s);
   }
 
  private:
+  // Forward with the global statistics given (in mean_ / var_), and its own workspace for
+  // a fused ReLU; built at the first synchronised step.
+  void build_global_forward() {
+    const auto flags = flags_ | normalization_flags::use_global_stats;
+    fwd_global_pd_ = compat::make_bn_fwd_pd(ctx_.engine, ctx_.forward_prop(), src_.get_desc(),
+                                            BatchNormLayer::kEps, flags);
+    if (L_.fused_relu_) workspace_global_ = memory(fwd_global_pd_.workspace_desc(), ctx_.engine);
+    fwd_global_ = Exec(dnnl::batch_normalization_forward(fwd_global_pd_),
+                       {{DNNL_ARG_SRC, src_},
+                        {DNNL_ARG_DST, dst_},
+                        {DNNL_ARG_SCALE, scale_.memory()},
+                        {DNNL_ARG_SHIFT, shift_.memory()},
+                        {DNNL_ARG_MEAN, mean_},
+                        {DNNL_ARG_VARIANCE, var_},
+                        {DNNL_ARG_WORKSPACE, workspace_global_}});
+  }
+
+  // The backward of synchronised batch norm: oneDNN's with the statistics held constant
+  // (dx = scale/σ · dy, and this rank's sums of dy and dy·x̂ as the scale and shift
+  // gradients), then the part through the global statistics added on plain copies.
+  void sync_backward(dnnl::stream& s) {
+    if (!bwd_global_) build_sync_backward();
+    bwd_global_.run(s);
+    s.wait();
+    const size_t c = L_.scale_.grad.size();
+    sums_.resize(2 * c);
+    std::copy(L_.scale_.grad.begin(), L_.scale_.grad.end(), sums_.begin());
+    std::copy(L_.shift_.grad.begin(), L_.shift_.grad.end(), sums_.begin() + c);
+    batch_statistics_sum()(sums_.data(), sums_.size());  // the parameter gradients stay local
+    to_plain_x_.run(s);
+    to_plain_dx_.run(s);
+    s.wait();
+    add_statistics_gradient(plain_dx_.data(), plain_x_.data(), ctx_.n, c, L_.shape_.h * L_.shape_.w,
+                            data_of(mean_), data_of(var_), L_.scale_.value.data(), sums_.data() + c,
+                            sums_.data(), global_count_, BatchNormLayer::kEps);
+    from_plain_dx_.run(s);
+    s.wait();
+  }
+
+  // The backward primitive of `pd` on this layer's tensors (diff_dst in dd_) and `workspace`.
+  template <class BackwardPd>
+  Exec backward_exec(const BackwardPd& pd, const memory& workspace) {
+    return Exec(dnnl::batch_normalization_backward(pd),
+                {{DNNL_ARG_SRC, src_},
+                 {DNNL_ARG_MEAN, mean_},
+                 {DNNL_ARG_VARIANCE, var_},
+                 {DNNL_ARG_DIFF_DST, dd_},
+                 {DNNL_ARG_SCALE, scale_.memory()},
+                 {DNNL_ARG_SHIFT, shift_.memory()},
+                 {DNNL_ARG_WORKSPACE, workspace},
+                 {DNNL_ARG_DIFF_SRC, diff_src_},
+                 {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
+                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+  }
+
+  void build_sync_backward() {
+    const memory::desc data_md = src_.get_desc();
+    const auto flags = flags_ | normalization_flags::use_global_stats;
+    auto pd = compat::make_bn_bwd_pd(ctx_.engine, data_md, data_md, BatchNormLayer::kEps, flags,
+                                     fwd_global_pd_);
+    bwd_global_ = backward_exec(pd, workspace_global_);
+    const memory::desc plain(L_.shape_.dims(ctx_.n), memory::data_type::f32,
+                             L_.shape_.flat ? memory::format_tag::nc : memory::format_tag::nchw);
+    const auto size = static_cast<size_t>(ctx_.n * L_.shape_.size());
+    plain_x_.resize(size);
+    plain_dx_.resize(size);
+    const memory x = over(plain, ctx_.engine, plain_x_), dx = over(plain, ctx_.engine, plain_dx_);
+    to_plain_x_ = Reorder(src_, x);
+    to_plain_dx_ = Reorder(diff_src_, dx);
+    from_plain_dx_ = Reorder(dx, diff_src_);
+  }
+
   // running = (1 - momentum) running + momentum batch, with the variance made unbiased
   // (count / (count - 1)) as PyTorch does; oneDNN reports the biased one.
-  void update_running_stats() {
+  void update_running_stats(int64_t count) {
     const float* mean = data_of(mean_);
     const float* var = data_of(var_);
     auto& rm = L_.running_mean_.value;
     auto& rv = L_.running_var_.value;
     const double m = BatchNormLayer::kMomentum;
-    const double unbias = static_cast<double>(count_) / static_cast<double>(count_ - 1);
+    const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
     for (size_t c = 0; c < rm.size(); ++c) {
       rm[c] = static_cast<float>((1.0 - m) * rm[c] + m * mean[c]);
       rv[c] = static_cast<float>((1.0 - m) * rv[c] + m * var[c] * unbias);
@@ -144,9 +228,14 @@ class BatchNormPlan : public LayerPlan {
   BatchNormLayer& L_;
   PlanContext ctx_;
   int64_t count_ = 0;
+  bool synchronised_ = false;  // the last forward used the global batch's statistics
+  int64_t global_count_ = 0;   // then: values per channel over all ranks
   normalization_flags flags_{};
-  dnnl::batch_normalization_forward::primitive_desc fwd_pd_;
-  memory src_, dst_, mean_, var_, workspace_, diff_src_;
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd_, fwd_global_pd_;
+  memory src_, dst_, mean_, var_, workspace_, diff_src_, dd_, workspace_global_;
+  std::vector<float> sums_, plain_x_, plain_dx_;
+  Reorder to_plain_x_, to_plain_dx_, from_plain_dx_;
+  Exec fwd_global_, bwd_global_;
   PlainVector scale_, shift_, running_mean_, running_var_, diff_scale_, diff_shift_;
   Reorder diff_dst_convert_;
   Exec fwd_, bwd_;

@@ -22,8 +22,10 @@
 #include "infer/tta.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
+#include "nn/batch_norm_sync.hpp"
 #include "train/batch_mixing.hpp"
 #include "train/checkpoint.hpp"
+#include "train/data_parallel.hpp"
 #include "train/finite.hpp"
 #include "train/last_good_state.hpp"
 #include "train/model_selection.hpp"
@@ -154,16 +156,60 @@ void fit_decision(model::Model& model, const data::Split& train, const data::Dat
       infer::fit_decision_bias(e.probabilities.data(), e.labels.data(), e.count, k, target), rule);
 }
 
+// The run length resolved for the global batch (per-rank batch × ranks).
+TrainConfig resolved_config(const TrainConfig& requested, const model::Model& model,
+                            size_t train_count, int ranks) {
+  TrainConfig global = requested;
+  global.batch_size = requested.batch_size * ranks;
+  TrainConfig config =
+      resolve_length(global, train_count,
+                     relative_cost(model.architecture(), model.channels(), model.height(),
+                                   model.width(), model.num_classes()));
+  config.batch_size = requested.batch_size;
+  return config;
+}
+
+// Synchronised batch norm on this thread for the duration of a data-parallel run.
+class StatisticsSumScope {
+ public:
+  explicit StatisticsSumScope(Communicator* comm) : set_(comm != nullptr) {
+    if (set_)
+      nn::batch_statistics_sum() = [comm](float* data, size_t count) {
+        comm->allreduce_sum(data, count);
+      };
+  }
+  ~StatisticsSumScope() {
+    if (set_) nn::batch_statistics_sum() = nullptr;
+  }
+  StatisticsSumScope(const StatisticsSumScope&) = delete;
+  StatisticsSumScope& operator=(const StatisticsSumScope&) = delete;
+
+ private:
+  bool set_;
+};
+
+// Rank 0's validation numbers on every rank: model selection and early stopping then
+// decide alike everywhere.
+void share_validation(const DataParallel& dp, EpochStats& stats) {
+  double v[5] = {stats.val_loss, stats.val_accuracy, stats.val_balanced_accuracy, stats.val_auc,
+                 stats.train_val_gap};
+  dp.share(v, 5);
+  stats.val_loss = v[0];
+  stats.val_accuracy = v[1];
+  stats.val_balanced_accuracy = v[2];
+  stats.val_auc = v[3];
+  stats.train_val_gap = v[4];
+}
+
 }  // namespace
 
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-                  const TrainConfig& requested) {
+                  const TrainConfig& requested, const RunRanks& ranks) {
   apply_threads(requested.num_threads);
+  DataParallel dp(ranks.communicator);
   // Automatic lengths become numbers here, from the training split's size.
   const TrainConfig config =
-      resolve_length(requested, train.split(data::SplitId::train).count,
-                     relative_cost(model.architecture(), model.channels(), model.height(),
-                                   model.width(), model.num_classes()));
+      resolved_config(requested, model, train.split(data::SplitId::train).count, dp.size());
   if (config.epochs < 1)
     fail(Status::invalid_argument,
          "epochs must be 0 (automatic) or more, got " + std::to_string(config.epochs));
@@ -194,12 +240,30 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer, params);
   // A run that continues from its checkpoint: read and checked whole before anything
   // changes; its normalisation is the one the run began with.
-  const Fingerprint fingerprint =
-      config.checkpoint_path.empty() ? Fingerprint{} : run_fingerprint(model, train, val, config);
+  // Its batch size is the global batch (per-rank batch × ranks): a checkpoint resumes on
+  // another rank count whose ranks split the same global batch (docs/scaling.md).
+  TrainConfig global = config;
+  global.batch_size = config.batch_size * dp.size();
+  const Fingerprint fingerprint = config.checkpoint_path.empty() && !dp.active()
+                                      ? Fingerprint{}
+                                      : run_fingerprint(model, train, val, global);
+  dp.check_same_run(fingerprint);
   std::optional<Checkpoint> resumed;
-  if (config.resume && file_exists(config.checkpoint_path))
-    resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(),
-                              config.ema_decay > 0.0, fingerprint, config.epochs);
+  {
+    // Every rank reads the checkpoint; they go on only if all could.
+    std::string error;
+    Status status = Status::ok;
+    try {
+      if (config.resume && file_exists(config.checkpoint_path))
+        resumed = read_checkpoint(config.checkpoint_path, model, optimizer->state(),
+                                  config.ema_decay > 0.0, fingerprint, config.epochs);
+    } catch (const Error& e) {
+      if (!dp.active()) throw;
+      error = e.what();
+      status = e.status();
+    }
+    dp.agree(error, status);
+  }
 
   const data::Split& split = train.split(data::SplitId::train);
   const bool first_run = model.normalization().empty();
@@ -216,14 +280,14 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
                          config.batch_size);
   batcher.set_augmentation(config.augment);
   BatchMixer mixer(mixing, model.channels(), model.height(), model.width(), split.label_width);
-  const size_t batches = batcher.num_batches();
+  const size_t batches = dp.steps(split.count, static_cast<size_t>(config.batch_size));
   const LearningRateSchedule schedule(
       {config.schedule, config.learning_rate, config.epochs, batches, config.warmup_epochs});
   LastGoodState last_good(params, net.buffers());
   // Rows of the largest batch: the batch size, or the whole split when that is smaller.
   const size_t rows = std::min(split.count, static_cast<size_t>(config.batch_size));
   std::vector<float> dlogits(rows * static_cast<size_t>(k));
-  net.set_dropout_seed(derive_seed(config.seed, dropout_stream));
+  net.set_dropout_seed(dp.rank_seed(derive_seed(config.seed, dropout_stream)));
   // Every setting has been checked: only now does the model change.
   if (resumed)
     adopt(*resumed->model, model);
@@ -239,6 +303,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   int epochs_before = summary.epochs_trained;
   summary.best_epoch = -1;  // this run's weights replace whatever was best before
   model.set_training_summary(summary);
+  dp.share_state(net, false);  // every rank starts from rank 0's weights
+  const StatisticsSumScope synchronised(dp.active() && ranks.sync_batch_norm ? ranks.communicator
+                                                                             : nullptr);
   // The average starts from the weights training starts from (a resumed run's: its
   // checkpoint's average replaces it below).
   std::optional<WeightAverage> average;
@@ -268,13 +335,16 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   for (int epoch = result.epochs_run; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const Clock::time_point start = Clock::now();
     const uint64_t epoch_seed = derive_seed(config.seed, static_cast<uint64_t>(epoch));
-    batcher.set_order(config.balanced_sampler ? balanced_indices(split.labels.data(), split.count,
-                                                                 k, split.count, epoch_seed)
-                                              : shuffled_indices(split.count, epoch_seed));
-    batcher.set_augment_seed(
-        derive_seed(derive_seed(config.seed, augment_stream), static_cast<uint64_t>(epoch)));
-    const uint64_t mixing_seed =
-        derive_seed(derive_seed(config.seed, mixing_stream), static_cast<uint64_t>(epoch));
+    // Every rank draws the same global order and takes its share of each global batch.
+    batcher.set_order(dp.shard(
+        config.balanced_sampler
+            ? balanced_indices(split.labels.data(), split.count, k, split.count, epoch_seed)
+            : shuffled_indices(split.count, epoch_seed),
+        static_cast<size_t>(config.batch_size)));
+    batcher.set_augment_seed(dp.rank_seed(
+        derive_seed(derive_seed(config.seed, augment_stream), static_cast<uint64_t>(epoch))));
+    const uint64_t mixing_seed = dp.rank_seed(
+        derive_seed(derive_seed(config.seed, mixing_stream), static_cast<uint64_t>(epoch)));
     double loss_sum = 0.0, weight_sum = 0.0;
     size_t correct = 0, seen = 0;  // decisions: images, or images × labels
     double lr = config.learning_rate;
@@ -298,9 +368,21 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
           mixing.enabled() ? loss.compute_mixed(logits, batcher.labels(), mixer.partner_labels(),
                                                 mixer.lambda(), n, dlogits.data())
                            : loss.compute(logits, batcher.labels(), n, dlogits.data());
-      if (!std::isfinite(l.loss))
+      BatchTotals totals{l.weight, l.sum, static_cast<double>(l.correct),
+                         static_cast<double>(l.decisions)};
+      if (dp.active()) {
+        // The loss is the global batch's mean: this rank's part of its gradient is its own
+        // mean's scaled by its share of the weight. Decided on the summed numbers, so
+        // every rank stops alike.
+        const auto share = static_cast<float>(dp.sum_batch(totals));
+        if (!std::isfinite(totals.loss_sum))
+          stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
+        for (size_t i = 0; i < static_cast<size_t>(n) * k; ++i) dlogits[i] *= share;
+      } else if (!std::isfinite(l.loss)) {
         stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
+      }
       net.backward(dlogits.data());
+      dp.sum_gradients(params);
       if (!gradients_finite(params))
         stop_not_finite(model, last_good, "a gradient became NaN or infinite", epoch, b);
       lr = schedule.at(epoch, b);
@@ -312,10 +394,10 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       net.weights_changed();
       if (average) average->update();
 
-      loss_sum += l.sum;
-      weight_sum += l.weight;
-      correct += l.correct;
-      seen += l.decisions;
+      loss_sum += totals.loss_sum;
+      weight_sum += totals.weight;
+      correct += static_cast<size_t>(totals.correct + 0.5);
+      seen += static_cast<size_t>(totals.decisions + 0.5);
       if (config.progress) {
         progress.batch = b + 1;
         progress.loss = weight_sum > 0.0 ? loss_sum / weight_sum : 0.0;
@@ -336,11 +418,17 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     const bool validate_now =
         val && ((epoch + 1) % config.validate_every == 0 || epoch + 1 == config.epochs);
     stats.learning_rate = lr;
+    // The ranks' weights are equal (summed gradients, same steps); sharing rank 0's makes
+    // sure, and averages the running statistics of local batch norm.
+    dp.share_state(net, !ranks.sync_batch_norm);
     {
       // Validation and model selection see the weight average; training goes on with the
       // training weights.
       const AverageInNetwork averaged(validate_now && average ? &*average : nullptr);
-      if (validate_now) validate(model, *val, stats);
+      if (validate_now) {
+        validate(model, *val, stats);
+        share_validation(dp, stats);
+      }
       stats.seconds = seconds_since(start);
       record_epoch(summary, stats);
       if (config.early_stopping.monitor != Monitor::none && validate_now &&
@@ -362,7 +450,16 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
         run.average = average->snapshot();
         run.average_steps = average->steps();
       }
-      write_checkpoint(config.checkpoint_path, model, run, fingerprint, config.kcell_version);
+      // Rank 0 writes; every rank learns whether it could.
+      std::string error;
+      try {
+        if (dp.writes())
+          write_checkpoint(config.checkpoint_path, model, run, fingerprint, config.kcell_version);
+      } catch (const Error& e) {
+        if (!dp.active()) throw;
+        error = e.what();
+      }
+      dp.agree(error, Status::io);
     }
     if (config.progress) {
       progress.batch = batches;

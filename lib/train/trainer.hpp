@@ -4,6 +4,7 @@
 
 #include "data/dataset.hpp"
 #include "model/model.hpp"
+#include "train/communicator.hpp"
 #include "train/train_config.hpp"
 
 namespace kcell::train {
@@ -37,7 +38,14 @@ namespace kcell::train {
 // or diverged run still keeps its training weights, as above). With mixup or cutmix
 // (config.mixup_alpha, cutmix_alpha), each training batch is mixed from (seed, epoch,
 // batch) alone (train/batch_mixing.hpp).
+//
+// With ranks.communicator, every rank of a data-parallel run calls train() with the same
+// model, data and config (checked at the start: Error(13, KCELL_ERROR_COMMUNICATION) on
+// every rank otherwise); each trains on its share of every global batch of
+// config.batch_size × ranks images and all end with the same weights
+// (train/data_parallel.hpp, docs/scaling.md). Only rank 0 writes the checkpoint. The
+// progress callback runs on every rank; a cancel must happen on all of them alike.
 TrainResult train(model::Model& model, const data::Dataset& train, const data::Dataset* val,
-                  const TrainConfig& config);
+                  const TrainConfig& config, const RunRanks& ranks = {});
 
 }  // namespace kcell::train

@@ -13,6 +13,7 @@
 #include "dataset_info.hpp"
 #include "evaluation.hpp"
 #include "metrics_json.hpp"
+#include "ranks.hpp"
 #include "report_writer.hpp"
 #include "seed_runs.hpp"
 #include "text_file.hpp"
@@ -78,6 +79,8 @@ void run_train(TrainCommand c) {
       std::printf("%sseed %llu (run %d of %d)\n", i ? "\n" : "",
                   static_cast<unsigned long long>(o.seed), i + 1, c.seeds);
     SeedRun run{o.seed, train_model(o, dataset, info, c.quiet), {}};
+    // Under mpirun every rank trains; rank 0 alone calibrates, evaluates and writes.
+    if (run_rank() != 0) continue;
     if (!c.quiet) print_chosen_epoch(run.outcome.history, monitor);
     if (c.calibrate || c.alpha > 0) {
       const kcell_calibration_fit fit = in_context("calibration failed", [&] {
@@ -94,6 +97,7 @@ void run_train(TrainCommand c) {
     runs.push_back(std::move(run));
   }
 
+  if (run_rank() != 0) return;
   // With several seeds the result is their ensemble (mean of the probabilities).
   std::optional<kcell::Model> ensemble;
   if (several) ensemble.emplace(ensemble_of(runs));

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ranks.hpp"
 
 namespace {
 
@@ -21,9 +22,19 @@ void print_usage_error(const CLI::App& app, const CLI::ParseError& e) {
                command.c_str());
 }
 
+// The one-line error of a failed command; on several ranks it ends them all (the others
+// would wait for this one), naming the rank.
+int fail(const char* message) {
+  std::fflush(stdout);
+  kcell_cli::abort_run(message);
+  std::fprintf(stderr, "kcell: %s\n", message);
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const kcell_cli::Ranks ranks(&argc, &argv);
   CLI::App app{
       "kcell: CNN classifiers for small biomedical images, on CPUs.\n"
       "Exit codes: 0 success, 2 usage error, 1 any other failure.",
@@ -52,17 +63,11 @@ int main(int argc, char** argv) {
     print_usage_error(app, e);
     return 2;
   } catch (const kcell_cli::Failure& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "kcell: %s\n", e.what());
-    return 1;
+    return fail(e.what());
   } catch (const std::bad_alloc&) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "kcell: out of memory\n");
-    return 1;
+    return fail("out of memory");
   } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "kcell: %s\n", e.what());
-    return 1;
+    return fail(e.what());
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "ranks.hpp"
 #include "tta_option.hpp"
 
 namespace kcell_cli {
@@ -280,6 +281,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "(e.g. 0.2); 0: off")
       ->check(number_in(0, 100))
       ->capture_default_str();
+  cmd.add_option("--batch-norm", o.batch_norm,
+                 "Under mpirun: sync (batch statistics of the global batch, the result one "
+                 "process with the global batch gives) or local (each rank's own batch; "
+                 "cheaper). docs/scaling.md")
+      ->check(CLI::IsMember({"sync", "local"}))
+      ->capture_default_str();
   cmd.add_option("--cutmix", o.cutmix,
                  "CutMix: paste a rectangle of another training image, labels in the shares "
                  "of the pixels, its size from Beta(ALPHA, ALPHA) (e.g. 1); 0: off. With "
@@ -306,7 +313,8 @@ std::vector<std::string> train_option_names() {
           "momentum",    "schedule",   "warmup",         "weight-decay", "label-smoothing",
           "seed",        "threads",    "precision",      "augment",      "class-weights",
           "balanced",    "early-stop", "validate-every", "decision",     "tta",
-          "class-names", "ema",        "mixup",          "cutmix",       "pos-weights"};
+          "class-names", "ema",        "mixup",          "cutmix",       "pos-weights",
+          "batch-norm"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -367,6 +375,9 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   storage.pos_weights = parse_pos_weights(o.pos_weights);
   params.pos_weights = storage.pos_weights.empty() ? nullptr : storage.pos_weights.data();
   params.auto_pos_weights = o.pos_weights == "auto" ? 1 : 0;
+  // Under mpirun: data-parallel over the ranks, --batch per rank (docs/scaling.md).
+  params.communicator = run_communicator();
+  params.sync_batch_norm = o.batch_norm == "sync" ? 1 : 0;
   return params;
 }
 

@@ -45,6 +45,7 @@ struct TrainOptions {
   double mixup = 0;          // Beta alpha; 0: off
   double cutmix = 0;
   std::string pos_weights = "none";  // multi-label: none, auto or W,W,... (one per label)
+  std::string batch_norm = "sync";   // under mpirun: sync or local batch statistics
 };
 
 // Registers every training option on `cmd`, bound to `o` (not --data, --out and the like,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "class_names.hpp"
 #include "progress.hpp"
+#include "ranks.hpp"
 #include "tta_option.hpp"
 
 namespace kcell_cli {
@@ -59,7 +61,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   ProgressDisplay display;
   display.quiet = quiet;
   display.terminal = isatty(STDOUT_FILENO) != 0;
-  display.batch_size = static_cast<size_t>(params.batch_size);
+  // The global batch under mpirun (each rank trains --batch images of it).
+  display.batch_size = static_cast<size_t>(params.batch_size) * static_cast<size_t>(run_size());
   display.train_count = info.count(KCELL_SPLIT_TRAIN);
   const kcell::ProgressCallback progress = [&display, &outcome](const kcell_progress& p) {
     outcome.planned_epochs = p.epochs;
@@ -69,6 +72,7 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
 
   kcell::History history = in_context("history", [] { return kcell::History(); });
   const auto start = std::chrono::steady_clock::now();
+  const double communication_before = communication_seconds();
   try {
     in_context("training failed", [&] {
       outcome.model.train(dataset, has_val ? &dataset : nullptr, params, &history, progress);
@@ -79,6 +83,14 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.history = read_history(history);
+  if (run_size() > 1 && !quiet) {
+    const double communication = communication_seconds() - communication_before;
+    std::printf(
+        "data-parallel over %d ranks (global batch %d): %.1f s of the %.1f s training in "
+        "communication on rank 0 (%.1f%%)\n",
+        run_size(), params.batch_size * run_size(), communication, outcome.seconds,
+        100.0 * communication / std::max(outcome.seconds, 1e-9));
+  }
   return outcome;
 }
 

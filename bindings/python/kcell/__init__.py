@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Optional, Union
 
 from ._arrays import Layout
-from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatError, InternalError,
+from ._errors import (BufferTooSmallError, BusyError, CancelledError, CommunicationError,
+                      FormatError, InternalError,
                       InvalidArgumentError, KcellError, KcellIOError, KcellMemoryError,
                       LimitError, NotFiniteError, SpecError, Status, UnsupportedError)
 from ._library import ABI_MAJOR, LibraryNotFoundError, lib
@@ -43,7 +44,7 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "Augmentation", "BufferTooSmallError", "BusyError", "Calibration", "CalibrationFit",
-    "CancelledError", "ClassMetrics", "Dataset",
+    "CancelledError", "ClassMetrics", "CommunicationError", "Dataset",
     "EpochStats", "EvaluationDetails", "FormatError", "History", "InternalError",
     "InvalidArgumentError", "KcellError", "KcellIOError", "KcellMemoryError", "Layout",
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",

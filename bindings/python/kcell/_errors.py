@@ -21,6 +21,7 @@ class Status(enum.IntEnum):
     SPEC = 10
     INTERNAL = 11
     BUSY = 12
+    COMMUNICATION = 13
 
 
 def status_of(value: int) -> Union[Status, int]:
@@ -109,6 +110,11 @@ class BusyError(KcellError):
     ``predict()`` from a progress callback, or from another thread)."""
 
 
+class CommunicationError(KcellError):
+    """``KCELL_ERROR_COMMUNICATION``: a data-parallel run's communicator failed, or its
+    ranks disagree (other data or settings)."""
+
+
 ERROR_CLASSES: Dict[Status, Type[KcellError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError,
     Status.IO: KcellIOError,
@@ -122,6 +128,7 @@ ERROR_CLASSES: Dict[Status, Type[KcellError]] = {
     Status.SPEC: SpecError,
     Status.INTERNAL: InternalError,
     Status.BUSY: BusyError,
+    Status.COMMUNICATION: CommunicationError,
 }
 
 

@@ -97,6 +97,21 @@ class ProgressC(_Mirror):
 ProgressFn = ctypes.CFUNCTYPE(c_int, POINTER(ProgressC), c_void_p)
 
 
+class CommunicatorC(_Mirror):
+    """kcell_communicator: the ranks of a data-parallel run (docs/scaling.md). The bindings
+    only mirror it; a Python caller may fill it with ctypes callbacks of its transport."""
+    _c_name_ = "kcell_communicator"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("user_data", c_void_p),
+        ("rank", ctypes.CFUNCTYPE(c_int, c_void_p)),
+        ("size", ctypes.CFUNCTYPE(c_int, c_void_p)),
+        ("allreduce_sum", ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_float), c_size_t)),
+        ("broadcast", ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_int)),
+        ("abort", ctypes.CFUNCTYPE(None, c_void_p, c_char_p)),
+    ]
+
+
 class TrainParamsC(_Mirror):
     _c_name_ = "kcell_train_params"
     _fields_ = [
@@ -136,6 +151,8 @@ class TrainParamsC(_Mirror):
         ("cutmix_alpha", c_double),
         ("pos_weights", POINTER(c_float)),
         ("auto_pos_weights", c_int),
+        ("communicator", POINTER(CommunicatorC)),
+        ("sync_batch_norm", c_int),
     ]
 
 
@@ -271,7 +288,8 @@ class ExplainOptionsC(_Mirror):
 
 
 # Every mirror, for the layout test.
-ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, TrainParamsC, EpochStatsC,
+ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, CommunicatorC, TrainParamsC,
+               EpochStatsC,
                MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
                CalibrationC, CalibrationFitC, ExplainOptionsC)
 

@@ -76,7 +76,11 @@ ENUM_FIELDS: Dict[str, type] = {
     "precision": Precision,
 }
 # Fields the bindings fill themselves.
-_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data")
+# communicator: data-parallel runs are for C callers and `mpirun kcell train`
+# (docs/scaling.md); Python leaves it NULL, and sync_batch_norm (which only a communicator
+# reads) at the library's default.
+_INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data", "communicator",
+                    "sync_batch_norm")
 
 
 def enum_value(enum_type: Any, value: Any) -> int:

@@ -22,7 +22,7 @@ def test_status_mirror_matches_the_librarys_names():
     for status in kcell.Status:
         assert kcell.status_string(status) not in ("", "unknown status")
     assert kcell.status_string(99) == "unknown status"
-    assert len(kcell.Status) == 13
+    assert len(kcell.Status) == 14
 
 
 def test_the_error_carries_status_message_and_function():

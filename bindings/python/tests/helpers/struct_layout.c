@@ -95,6 +95,17 @@ int main(void) {
   FIELD(kcell_train_params, cutmix_alpha);
   FIELD(kcell_train_params, pos_weights);
   FIELD(kcell_train_params, auto_pos_weights);
+  FIELD(kcell_train_params, communicator);
+  FIELD(kcell_train_params, sync_batch_norm);
+
+  STRUCT(kcell_communicator);
+  FIELD(kcell_communicator, struct_size);
+  FIELD(kcell_communicator, user_data);
+  FIELD(kcell_communicator, rank);
+  FIELD(kcell_communicator, size);
+  FIELD(kcell_communicator, allreduce_sum);
+  FIELD(kcell_communicator, broadcast);
+  FIELD(kcell_communicator, abort);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, struct_size);

@@ -1,0 +1,141 @@
+// kcell_communicator over MPI: non-blocking collectives polled against a deadline, so that
+// a dead or hung peer ends in a failure (and the caller's abort) rather than a wait
+// without end.
+#include "kcell_mpi.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
+#include <thread>
+
+namespace {
+
+bool started = false;
+double timeout = 0.0;
+double collective_seconds = 0.0;
+
+using Clock = std::chrono::steady_clock;
+
+// Adds the time from its construction to its destruction to collective_seconds.
+struct CollectiveTimer {
+  Clock::time_point start = Clock::now();
+  ~CollectiveTimer() {
+    collective_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+};
+
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+
+// Waits for `request`, testing it (MPI progresses inside MPI_Test) and yielding the core
+// between tests once the first spins have not finished it; -1 past the deadline.
+int wait_for(MPI_Request& request) {
+  const Clock::time_point start = Clock::now();
+  for (long spins = 0;; ++spins) {
+    int done = 0;
+    const int r = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (r != MPI_SUCCESS) return r;
+    if (done) return 0;
+    if (spins < 2000) continue;
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    if (timeout > 0.0 && std::chrono::duration<double>(Clock::now() - start).count() > timeout) {
+      int rank = 0;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      std::fprintf(stderr, "kcell: rank %d: no answer from the other ranks within %.0f s\n", rank,
+                   timeout);
+      return -1;
+    }
+  }
+}
+
+int mpi_rank(void*) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int mpi_size(void*) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+// MPI counts are ints: larger buffers go in parts.
+int mpi_allreduce_sum(void*, float* data, size_t count) {
+  const CollectiveTimer timer;
+  while (count > 0) {
+    const int n = count > INT_MAX ? INT_MAX : static_cast<int>(count);
+    MPI_Request request;
+    int r = MPI_Iallreduce(MPI_IN_PLACE, data, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request);
+    if (r == MPI_SUCCESS) r = wait_for(request);
+    if (r != 0) return r;
+    data += n;
+    count -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int mpi_broadcast(void*, void* data, size_t bytes, int root) {
+  const CollectiveTimer timer;
+  auto* p = static_cast<char*>(data);
+  while (bytes > 0) {
+    const int n = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);
+    MPI_Request request;
+    int r = MPI_Ibcast(p, n, MPI_BYTE, root, MPI_COMM_WORLD, &request);
+    if (r == MPI_SUCCESS) r = wait_for(request);
+    if (r != 0) return r;
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+void mpi_abort(void*, const char* message) {
+  std::fprintf(stderr, "kcell: rank %d: %s; ending all ranks\n", mpi_rank(nullptr), message);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();  // MPI_Abort does not return; if it did, the process still must not
+}
+
+}  // namespace
+
+extern "C" {
+
+int kcell_mpi_start(int* argc, char*** argv) {
+  if (started || !launched_by_mpi()) return started ? 1 : 0;
+  int provided = 0;
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return 0;
+  // Errors come back as codes (a failing collective is a kcell status, not an exit).
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  started = true;
+  return 1;
+}
+
+kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seconds) {
+  if (!out || !started) return KCELL_ERROR_INVALID_ARGUMENT;
+  timeout = timeout_seconds;
+  *out = kcell_communicator{};
+  out->struct_size = sizeof(kcell_communicator);
+  out->rank = mpi_rank;
+  out->size = mpi_size;
+  out->allreduce_sum = mpi_allreduce_sum;
+  out->broadcast = mpi_broadcast;
+  out->abort = mpi_abort;
+  return KCELL_OK;
+}
+
+double kcell_mpi_collective_seconds(void) { return collective_seconds; }
+
+void kcell_mpi_finish(void) {
+  if (started) MPI_Finalize();
+  started = false;
+}
+
+}  // extern "C"

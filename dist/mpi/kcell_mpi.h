@@ -1,0 +1,57 @@
+/**
+ * @file kcell_mpi.h
+ * @brief The MPI backend of kcell's communicator (kcell_communicator in kcell.h).
+ *
+ * A small library of its own (`kcell_mpi`, built with KCELL_WITH_MPI when MPI is found);
+ * the kcell library itself links no MPI. One communicator over MPI_COMM_WORLD, whose
+ * collective calls end with a failure (non-zero) instead of waiting past a timeout, so a
+ * rank that hangs ends the run too.
+ */
+#ifndef KCELL_MPI_H
+#define KCELL_MPI_H
+
+#include <kcell/kcell.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief Starts MPI when an MPI launcher (mpirun, srun) started this process.
+ *
+ * Recognises Open MPI's, PMI's and PMIx's environment; a process started any other way
+ * stays a single process and MPI is not started (no singleton MPI start-up cost).
+ * Call once, on the main thread, before any other function here.
+ * @param argc   main's argc (MPI may consume arguments).
+ * @param argv   main's argv.
+ * @return 1 when MPI was started, 0 when this is a single process.
+ */
+int kcell_mpi_start(int* argc, char*** argv);
+
+/**
+ * @brief Fills @p out with the communicator over MPI_COMM_WORLD.
+ *
+ * Its functions are called by kcell_train() on the calling thread (MPI is started with
+ * MPI_THREAD_FUNNELED). A collective call that has not completed after @p timeout_seconds
+ * returns -1 (kcell_train() then fails with ::KCELL_ERROR_COMMUNICATION); an MPI error
+ * returns its error code. Its abort prints the message on stderr and calls MPI_Abort.
+ * @param out              Receives the communicator.
+ * @param timeout_seconds  Longest wait for one collective call; 0 or less: no limit.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT when MPI was not started by kcell_mpi_start().
+ */
+kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seconds);
+
+/**
+ * @brief Seconds spent in this rank's collective calls so far (waiting for slower ranks
+ *        included): the communication share of a run's time.
+ */
+double kcell_mpi_collective_seconds(void);
+
+/** @brief Ends MPI if kcell_mpi_start() started it (call once, at the end of main). */
+void kcell_mpi_finish(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KCELL_MPI_H */

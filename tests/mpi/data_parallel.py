@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""`kcell train` under mpirun, end to end on a tiny generated dataset (seconds).
+
+usage: data_parallel.py KCELL OUT CASE, CASE one of:
+  equal   2 ranks x batch B with synchronised batch norm end within float tolerance of one
+          process with batch 2B (same steps); with local batch norm they do not.
+  multilabel  the same for multi-label data (binary cross-entropy over 3 labels).
+  kill    a rank killed mid-run ends the whole job, with a message, within bounded time.
+  hang    a rank that stops answering (SIGSTOP) ends the job at KCELL_MPI_TIMEOUT.
+  refuse  a rank given other data is refused at the start, naming the difference.
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+import numpy as np
+
+KCELL, OUT, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(OUT, exist_ok=True)
+# A small CNN with batch norm and no dropout: what synchronised batch norm must reproduce.
+SPEC = "conv(6,3) bn relu maxpool(2) conv(8,3) bn relu gap dense"
+MPIRUN = ["mpirun", "--oversubscribe", "-np", "2"]
+if os.geteuid() == 0:
+    MPIRUN.insert(1, "--allow-run-as-root")
+
+
+def make_data(path, seed, train=100, multi_label=False):
+    """12x12 grey images in 3 classes whose brightness pattern depends on the class, or
+    (multi_label) with 3 independent 0/1 labels, each brightening its own band."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", train), ("val", 30), ("test", 30)):
+        if multi_label:
+            labels = rng.integers(0, 2, (n, 3)).astype(np.uint8)
+        else:
+            labels = rng.integers(0, 3, n).astype(np.uint8)
+        base = rng.normal(100, 30, (n, 12, 12))
+        for c in range(3):
+            on = labels[:, c] == 1 if multi_label else labels == c
+            base[on, c * 4:(c + 1) * 4, :] += 60
+        arrays[f"{split}_images"] = np.clip(base, 0, 255).astype(np.uint8)
+        arrays[f"{split}_labels"] = labels if multi_label else labels.reshape(-1, 1)
+    np.savez_compressed(path, **arrays)
+
+
+def train_args(data, batch, out, extra=()):
+    decision = [] if CASE == "multilabel" else ["--decision", "argmax"]  # multi-label: none
+    return [KCELL, "train", "--data", data, "--model", SPEC, "--epochs", "3", "--batch",
+            str(batch), "--optimizer", "sgd", "--lr", "0.05", "--augment", "none",
+            "--class-weights", "none", "--ema", "off", *decision,
+            "--precision", "fp32", "--threads", "1", "--seed", "5", "--out", out, *extra]
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def tensors(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: np.load(z.open(n)) for n in z.namelist() if n.endswith(".npy")}
+
+
+def largest_difference(a, b):
+    ta, tb = tensors(a), tensors(b)
+    assert ta.keys() == tb.keys() and ta, (ta.keys(), tb.keys())
+    return max(float(np.max(np.abs(ta[k] - tb[k]) / (1e-3 + np.abs(ta[k])))) for k in ta)
+
+
+data = os.path.join(OUT, "tiny.npz")
+make_data(data, 1, multi_label=CASE == "multilabel")
+
+if CASE in ("equal", "multilabel"):
+    one = os.path.join(OUT, "one_process.kcell")
+    sync = os.path.join(OUT, "two_ranks_sync.kcell")
+    local = os.path.join(OUT, "two_ranks_local.kcell")
+    run(train_args(data, 16, one))
+    r = run(MPIRUN + train_args(data, 8, sync))
+    # Only rank 0 prints: one settings line, one save line.
+    assert r.stdout.count("training with") == 1 and r.stdout.count("saved to") == 1, r.stdout
+    run(MPIRUN + train_args(data, 8, local, ["--batch-norm", "local"]))
+    d_sync, d_local = largest_difference(one, sync), largest_difference(one, local)
+    print(f"largest relative weight difference to one process: sync {d_sync:.2e}, "
+          f"local {d_local:.2e}")
+    assert d_sync < 1e-3, d_sync
+    assert d_local > 10 * d_sync, (d_local, d_sync)  # the comparison can tell them apart
+elif CASE in ("kill", "hang"):
+    # Each rank notes its pid; a long run, so that it is surely training when hit.
+    wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && mv "$0.$OMPI_COMM_WORLD_RANK.tmp" '
+               '"$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
+    pid_base = os.path.join(OUT, f"{CASE}.pid")
+    for rank in (0, 1):
+        if os.path.exists(f"{pid_base}.{rank}"):
+            os.remove(f"{pid_base}.{rank}")
+    args = train_args(data, 8, os.path.join(OUT, f"{CASE}.kcell"))
+    args[args.index("--epochs") + 1] = "100000"
+    env = dict(os.environ, KCELL_MPI_TIMEOUT="5")
+    job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Read the output as it comes (a full pipe would stall rank 0), and strike only once
+    # training runs (a rank stopped inside MPI_Init stalls Open MPI's start-up instead).
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
+    reader.start()
+    deadline = time.time() + 90
+    while not (any("batch" in line for line in lines)
+               and all(os.path.exists(f"{pid_base}.{r}") for r in (0, 1))):
+        assert time.time() < deadline and job.poll() is None, "training did not start"
+        time.sleep(0.1)
+    time.sleep(1)
+    victim = int(open(f"{pid_base}.1").read())
+    os.kill(victim, signal.SIGKILL if CASE == "kill" else signal.SIGSTOP)
+    hit = time.time()
+    try:
+        job.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.kill(victim, signal.SIGKILL)
+        job.kill()
+        reader.join()
+        sys.exit("the job did not end within 60 s of losing a rank:\n" + "".join(lines)[-3000:])
+    took = time.time() - hit
+    reader.join()
+    output = "".join(lines)
+    print(output[-2000:])
+    print(f"job ended {took:.1f} s after rank 1 was {'killed' if CASE == 'kill' else 'stopped'}, "
+          f"exit code {job.returncode}")
+    assert job.returncode != 0
+    if CASE == "kill":
+        assert "rank 1" in output or "signal 9" in output, output
+    else:
+        assert "no answer from the other ranks within 5 s" in output, output
+        assert took >= 4, took
+    assert took < 45, took
+elif CASE == "refuse":
+    other = os.path.join(OUT, "other.npz")
+    make_data(other, 2, train=90)
+    cmd = (MPIRUN[:-2] + ["-np", "1"] + train_args(data, 8, os.path.join(OUT, "refused.kcell"))
+           + [":", "-np", "1"] + train_args(other, 8, os.path.join(OUT, "refused.kcell")))
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    assert r.returncode != 0
+    assert "rank 1 does not train what rank 0 trains" in r.stderr, r.stderr
+    assert "'train_data' is '100 images" in r.stderr and "'90 images" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(OUT, "refused.kcell"))
+else:
+    sys.exit(f"unknown case {CASE}")
+print(f"{CASE}: ok")

@@ -1,0 +1,71 @@
+#include "ranks.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#ifdef KCELL_WITH_MPI
+#include <kcell_mpi.h>
+#endif
+
+namespace kcell_cli {
+namespace {
+
+kcell_communicator communicator{};
+bool several = false;
+
+#ifdef KCELL_WITH_MPI
+// KCELL_MPI_TIMEOUT: seconds one collective call may wait for the other ranks (600).
+double timeout_seconds() {
+  const char* text = std::getenv("KCELL_MPI_TIMEOUT");
+  if (!text || !*text) return 600.0;
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  if (*end != '\0' || !(value >= 0.0)) {
+    std::fprintf(stderr, "kcell: KCELL_MPI_TIMEOUT must be a number of seconds, got '%s'\n", text);
+    std::exit(2);
+  }
+  return value;
+}
+#endif
+
+}  // namespace
+
+Ranks::Ranks(int* argc, char*** argv) {
+#ifdef KCELL_WITH_MPI
+  if (!kcell_mpi_start(argc, argv)) return;
+  if (kcell_mpi_communicator(&communicator, timeout_seconds()) != KCELL_OK) return;
+  several = communicator.size(communicator.user_data) > 1;
+  // Console lines come from rank 0 only; errors (stderr) from every rank.
+  if (several && run_rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+    std::fprintf(stderr, "kcell: rank %d cannot silence its output\n", run_rank());
+#else
+  (void)argc;
+  (void)argv;
+#endif
+}
+
+Ranks::~Ranks() {
+#ifdef KCELL_WITH_MPI
+  std::fflush(stdout);
+  kcell_mpi_finish();
+#endif
+}
+
+const kcell_communicator* run_communicator() { return several ? &communicator : nullptr; }
+
+int run_rank() { return several ? communicator.rank(communicator.user_data) : 0; }
+
+int run_size() { return several ? communicator.size(communicator.user_data) : 1; }
+
+double communication_seconds() {
+#ifdef KCELL_WITH_MPI
+  if (several) return kcell_mpi_collective_seconds();
+#endif
+  return 0.0;
+}
+
+void abort_run(const std::string& message) {
+  if (several && communicator.abort) communicator.abort(communicator.user_data, message.c_str());
+}
+
+}  // namespace kcell_cli
