@@ -175,7 +175,7 @@ static inline kcell_status kcell_open_options_default(kcell_open_options* option
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
  * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1);
- * an image folder (`train/CLASS/ *.png`, `val/CLASS/ *.png`, `test/CLASS/ *.png`, the
+ * an image folder (PNG files in `train/CLASS/`, `val/CLASS/` and `test/CLASS/`, the
  * torchvision ImageFolder layout) of grey or RGB PNGs of one size, whose classes are the
  * sorted names of train's class folders (kcell_dataset_class_name()) and whose validation
  * split, when there is no `val/`, is the last `val_fraction` of each training class's

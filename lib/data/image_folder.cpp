@@ -33,9 +33,10 @@ enum class Kind { missing, folder, file, other };
 Kind kind_of(const std::string& path, const std::string& name) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT && ::lstat(path.c_str(), &st) != 0) return Kind::missing;
-    fail(Status::io, name + ": cannot read: " + std::strerror(errno) +
-                         (errno == ELOOP ? " (a symbolic link loop)" : ""));
+    const int error = errno;
+    if (error == ENOENT && ::lstat(path.c_str(), &st) != 0) return Kind::missing;
+    fail(Status::io, name + ": cannot read: " + std::strerror(error) +
+                         (error == ELOOP ? " (a symbolic link loop)" : ""));
   }
   if (S_ISDIR(st.st_mode)) return Kind::folder;
   if (S_ISREG(st.st_mode)) return Kind::file;

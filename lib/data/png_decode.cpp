@@ -38,7 +38,7 @@ struct PngReader {
       fail(Status::format, name + ": not a PNG file (kcell reads PNG images only)");
     std::rewind(file);
     if (!png_image_begin_read_from_stdio(&image, file))
-      fail(Status::format, name + ": not a readable PNG (" + image.message + ")");
+      fail(Status::format, name + ": a corrupt or truncated PNG (" + image.message + ")");
   }
 
   PngShape shape() const {
