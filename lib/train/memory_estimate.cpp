@@ -14,17 +14,18 @@ namespace {
 // and the weight average.
 constexpr uint64_t kParameterCopies = 8;
 
-// Tensors per image that a layer keeps per output value while training: its output and
-// the output's gradient; a residual block holds about six (two convolutions, two batch
-// norms, the sum, the shortcut) of each.
+// Float tensors per image that a layer keeps per output value while training: about one
+// (its output; gradients mostly reuse buffers in place, relu and batch norm share them), a
+// residual block about four (two convolutions, the sum, the shortcut). Calibrated against
+// measured peaks (docs/data-formats.md).
 uint64_t kept_per_output(spec::LayerKind kind) {
-  return kind == spec::LayerKind::basic_block ? 2 * 6 : 2;
+  return kind == spec::LayerKind::basic_block ? 4 : 1;
 }
 
 // What a process training a small model holds regardless of the model: kcell's and
 // oneDNN's code, oneDNN's JIT kernels, OpenMP's threads and the C library's arenas
 // (measured: docs/data-formats.md).
-constexpr uint64_t kRuntimeBytes = uint64_t{80} << 20;
+constexpr uint64_t kRuntimeBytes = uint64_t{32} << 20;
 
 }  // namespace
 
@@ -39,8 +40,8 @@ MemoryEstimate estimate_training_memory(const model::Model& model, int batch_siz
   e.parameters = static_cast<uint64_t>(summary.total_params) * kParameterCopies * sizeof(float);
   const auto input = static_cast<uint64_t>(model.channels()) *
                      static_cast<uint64_t>(model.height()) * static_cast<uint64_t>(model.width());
-  // The batch as floats (and its mixed copy), then every layer's kept tensors.
-  uint64_t per_image = 2 * input;
+  // The batch as floats, then every layer's kept tensors.
+  uint64_t per_image = input;
   uint64_t widest = input;
   for (size_t i = 0; i < summary.layers.size(); ++i) {
     const spec::Shape& s = summary.layers[i].output;
