@@ -79,10 +79,12 @@ in_root() {
 }
 
 t=$(date +%s)
-in_root "apt-get install -y -qq --no-install-recommends /pkg/$(basename "$dev") /pkg/$(basename "$program") >/dev/null"
+# mmdebstrap removes the package lists it used; apt needs them for the dependencies.
+in_root "apt-get update -qq && apt-get install -y -qq --no-install-recommends /pkg/$(basename "$dev") /pkg/$(basename "$program") >/dev/null"
 elapsed "apt-get install of the two packages" "$t"
 
 t=$(date +%s)
+# shellcheck disable=SC2016  # expanded inside the root, not here
 in_root '
   cd /consumer
   cmake -S . -B build >/dev/null
