@@ -132,6 +132,17 @@ typedef enum kcell_split {
   KCELL_SPLIT_TEST = 2   /**< The test images (or the images of a single `.npy` stack). */
 } kcell_split;
 
+/**
+ * What a dataset's labels (and a model's outputs) mean: values of kcell_dataset_task() and
+ * kcell_model_task(). MedMNIST's binary and ordinal tasks are multi-class, as MedMNIST's
+ * evaluator treats them.
+ */
+typedef enum kcell_task {
+  KCELL_TASK_MULTI_CLASS = 0, /**< One class per image; softmax outputs (the default). */
+  KCELL_TASK_MULTI_LABEL = 1  /**< L binary labels per image (ChestMNIST: 14); L sigmoid
+                                   outputs, each the probability that its label is 1. */
+} kcell_task;
+
 /** Options for kcell_dataset_open(). Fill with kcell_open_options_default() first. */
 typedef struct kcell_open_options {
   size_t struct_size;  /**< sizeof(kcell_open_options), set by the default function. */
@@ -264,12 +275,14 @@ KCELL_API kcell_status kcell_dataset_shape(const kcell_dataset* dataset, int* ch
                                            int* width);
 
 /**
- * @brief Number of classes (0 for an unlabelled `.npy` stack).
+ * @brief Number of classes (0 for an unlabelled `.npy` stack); for a multi-label dataset,
+ *        the number of labels per image, L.
  */
 KCELL_API kcell_status kcell_dataset_num_classes(const kcell_dataset* dataset, int* num_classes);
 
 /**
- * @brief Images per class in a split.
+ * @brief Images per class in a split (multi-label: images per label that have it, i.e.
+ *        its positives).
  *
  * @param dataset  The dataset.
  * @param split    Which split.
@@ -289,11 +302,36 @@ KCELL_API kcell_status kcell_dataset_class_histogram(const kcell_dataset* datase
  * @param index    Image number in the split, from 0.
  * @param pixels   Receives channels × height × width bytes; may be NULL to get the label only.
  * @param capacity Bytes @p pixels can hold.
- * @param label    Receives the label (-1 when unlabelled); may be NULL.
+ * @param label    Receives the label (-1 when unlabelled); may be NULL, and must be NULL
+ *                 for a multi-label dataset (::KCELL_ERROR_INVALID_ARGUMENT: read its
+ *                 labels with kcell_dataset_labels()).
  */
 KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_split split,
                                            size_t index, uint8_t* pixels, size_t capacity,
                                            int32_t* label);
+
+/**
+ * @brief The task of a dataset's labels.
+ *
+ * @param dataset The dataset.
+ * @param task    Receives a ::kcell_task: ::KCELL_TASK_MULTI_LABEL for a `.npz` whose labels
+ *                are (N, L) with L >= 2, else ::KCELL_TASK_MULTI_CLASS.
+ */
+KCELL_API kcell_status kcell_dataset_task(const kcell_dataset* dataset, int32_t* task);
+
+/**
+ * @brief Copies the labels of one image: its class (one value, -1 when unlabelled), or for
+ *        a multi-label dataset its L labels of 0 or 1 (L = kcell_dataset_num_classes()).
+ *
+ * @param dataset  The dataset.
+ * @param split    Which split.
+ * @param index    Image number in the split, from 0.
+ * @param labels   Receives the values; not NULL.
+ * @param capacity Values @p labels can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL if fewer than
+ *                 the image has.
+ */
+KCELL_API kcell_status kcell_dataset_labels(const kcell_dataset* dataset, kcell_split split,
+                                            size_t index, int32_t* labels, size_t capacity);
 
 /** @} */
 
@@ -323,11 +361,22 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
 typedef struct kcell_model kcell_model;
 
 /**
- * @brief The preset name of the recommended network (`resnet8`): the one the kcell program
- *        trains by default, with the recipe of kcell_train_params_default() (docs/recipe.md).
+ * @brief The preset name of the recommended network for small and mid-size training sets
+ *        (`resnet8`), to train with the recipe of kcell_train_params_default()
+ *        (docs/recipe.md). When the training set's size is known, prefer
+ *        kcell_recommended_architecture_for().
  * @return A static string; never NULL.
  */
 KCELL_API const char* kcell_recommended_architecture(void);
+
+/**
+ * @brief The preset name of the recommended network for a training set of
+ *        `training_images` images: `resnet8` below 20,000 images, `resnet10` (a fourth
+ *        residual stage) from 20,000 on; the kcell program's default (docs/recipe.md).
+ * @param training_images Images in the training split (kcell_dataset_count()).
+ * @return A static string; never NULL.
+ */
+KCELL_API const char* kcell_recommended_architecture_for(size_t training_images);
 
 /**
  * @brief Creates a model with freshly initialised weights.
@@ -347,6 +396,31 @@ KCELL_API const char* kcell_recommended_architecture(void);
 KCELL_API kcell_status kcell_model_create(const char* architecture, int channels, int height,
                                           int width, int num_classes, uint64_t seed,
                                           kcell_model** out);
+
+/**
+ * @brief The task of a model's outputs: a ::kcell_task.
+ *
+ * @param model The model.
+ * @param task  Receives ::KCELL_TASK_MULTI_CLASS (softmax over num_classes classes: the
+ *              default) or ::KCELL_TASK_MULTI_LABEL (num_classes independent sigmoids).
+ */
+KCELL_API kcell_status kcell_model_task(const kcell_model* model, int32_t* task);
+
+/**
+ * @brief Sets the task of a model's outputs (exclusive, as kcell_train()).
+ *
+ * A multi-label model (::KCELL_TASK_MULTI_LABEL) has num_classes sigmoid outputs, trains
+ * with binary cross-entropy on a multi-label dataset (kcell_dataset_task()), predicts one
+ * probability per label and is evaluated with MedMNIST's multi-label metrics; it has no
+ * decision bias, temperature or conformal sets (those calls refuse it with
+ * ::KCELL_ERROR_INVALID_ARGUMENT). kcell_train() refuses a dataset whose task differs from
+ * the model's. Changing the task drops the model's decision bias, temperature and conformal
+ * calibration; the weights stay (the same logits, read another way).
+ *
+ * @param model The model; not an ensemble.
+ * @param task  A ::kcell_task.
+ */
+KCELL_API kcell_status kcell_model_set_task(kcell_model* model, int32_t task);
 
 /**
  * @brief Releases a model. NULL is a no-op.
@@ -589,7 +663,15 @@ typedef struct kcell_train_params {
   double cutmix_alpha;         /**< CutMix of training batches: a rectangle of another image
                                     pasted, labels in the shares of the pixels; 0 (the
                                     default) off. With both alphas, each batch uses one of
-                                    the two, chosen evenly. */
+                                    the two, chosen evenly. Multi-label models blend label
+                                    vectors in the same shares. */
+  const float* pos_weights;    /**< Multi-label models only: NULL, or one weight per label
+                                    for its positives in the binary cross-entropy (PyTorch's
+                                    `pos_weight`; copied; finite and above 0). */
+  int auto_pos_weights;        /**< Multi-label models only: non-zero for positive weights
+                                    from the training split, negatives / positives of each
+                                    label clamped to [0.01, 100] (1 for a label without
+                                    positives or negatives); excludes @ref pos_weights (0). */
 } kcell_train_params;
 
 /**
@@ -728,7 +810,15 @@ KCELL_API kcell_status kcell_model_training_memory(const kcell_model* model, int
  * kcell_train(), kcell_model_set_class_names() or kcell_model_free() on it.
  * @{ */
 
-/** Summary metrics of a model on one split. */
+/**
+ * Summary metrics of a model on one split. For a multi-label model (kcell_model_task()) the
+ * fields are MedMNIST's multi-label numbers: `loss` the mean binary cross-entropy over
+ * every (image, label), `accuracy` the mean over labels of the accuracy of
+ * "probability > 0.5", `auc` the mean over labels of each label's ROC AUC (over the
+ * labels where it is defined), `balanced_accuracy` the mean over labels of each label's
+ * balanced accuracy; the argmax fields equal their plain ones and the calibration fields
+ * (`ece`, `classwise_ece`, `nll`, `brier`) are NaN.
+ */
 typedef struct kcell_metrics {
   size_t struct_size;       /**< sizeof(kcell_metrics); set it before calling kcell_evaluate(). */
   size_t count;             /**< Images evaluated. */
@@ -754,7 +844,11 @@ typedef struct kcell_metrics {
                              scikit-learn's brier_score_loss); NaN as @ref ece. */
 } kcell_metrics;
 
-/** Per-class metrics from kcell_evaluate_details(). Fixed layout, no struct_size. */
+/**
+ * Per-class metrics from kcell_evaluate_details(). Fixed layout, no struct_size. For a
+ * multi-label model, one record per label: support counts the images that have the label,
+ * predicted those whose probability of it is above 0.5.
+ */
 typedef struct kcell_class_metrics {
   int64_t support;   /**< Images whose label is this class. */
   int64_t predicted; /**< Images predicted as this class. */
@@ -790,7 +884,8 @@ KCELL_API kcell_status kcell_evaluate(const kcell_model* model, const kcell_data
  * @param per_class_capacity Records @p per_class can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL
  *                           if fewer than the class count k.
  * @param confusion          NULL, or receives the k × k confusion matrix row by row: entry
- *                           [t * k + p] counts images of true class t predicted as p.
+ *                           [t * k + p] counts images of true class t predicted as p. Must
+ *                           be NULL for a multi-label model (::KCELL_ERROR_INVALID_ARGUMENT).
  * @param confusion_capacity Counts @p confusion can hold; ::KCELL_ERROR_BUFFER_TOO_SMALL if
  *                           fewer than k × k.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for more than 4096 classes.
@@ -953,6 +1048,8 @@ typedef struct kcell_model_info {
                             run had none. */
   double val_loss;     /**< Validation loss after the last epoch; NaN if unknown. */
   double val_accuracy; /**< Validation accuracy after the last epoch; NaN if unknown. */
+  int32_t task;        /**< A ::kcell_task: ::KCELL_TASK_MULTI_LABEL for a model of num_classes
+                            sigmoid outputs (kcell_model_set_task()). */
 } kcell_model_info;
 
 /**
@@ -1429,6 +1526,90 @@ KCELL_API kcell_status kcell_model_conformal(const kcell_model* model, double* a
  */
 KCELL_API kcell_status kcell_prediction_sets(const kcell_model* model, const float* probabilities,
                                              size_t count, uint8_t* in_set, size_t capacity);
+
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Saliency
+ * Where in an image a model found the evidence for a class (docs/calibration.md):
+ * Grad-CAM at the last convolutional block, or the gradient of the class logit with
+ * respect to the input. Both come from the backward pass training uses, run in inference
+ * mode (running batch-norm statistics, no dropout) on the network's own logits: one view
+ * of the image, before temperature and decision bias.
+ *
+ * Threads: as kcell_predict(). kcell_explain() may be called on one model from any number
+ * of threads at once, also while other threads predict with, evaluate, save or calibrate
+ * it for int8; every call computes on a private copy of the network. It must not run during
+ * kcell_train(), kcell_model_set_class_names() or kcell_model_free() on the same model (a
+ * free is deferred until the call returns; the others return ::KCELL_ERROR_BUSY).
+ * @{ */
+
+/** What kcell_explain() computes. */
+typedef enum kcell_saliency {
+  /** Grad-CAM (Selvaraju et al. 2017): ReLU(sum_k a_k A_k), A_k the k-th feature map of the
+   * chosen layer and a_k the mean over positions of d logit / d A_k, resized bilinearly to
+   * the input size. In logit units, not normalised. */
+  KCELL_SALIENCY_GRADCAM = 0,
+  /** The largest over channels of |d logit / d x| at each pixel, x the normalised input
+   * (Simonyan et al. 2014). */
+  KCELL_SALIENCY_INPUT_GRADIENT = 1
+} kcell_saliency;
+
+/** Options of kcell_explain(). Fill with kcell_explain_options_default() first. */
+typedef struct kcell_explain_options {
+  size_t struct_size; /**< sizeof(kcell_explain_options), set by the default function. */
+  int32_t method;     /**< A ::kcell_saliency; ::KCELL_SALIENCY_GRADCAM by default. */
+  int32_t layer;      /**< Grad-CAM's layer, an index into the architecture whose output has
+                           feature maps; -1 (the default) for the last convolution or
+                           residual block, after the batch norm and ReLU that follow it. */
+} kcell_explain_options;
+
+/**
+ * @brief Fills the first @p struct_size bytes of @p options with the defaults: Grad-CAM at
+ *        the last convolutional block.
+ * @param options     The struct to fill.
+ * @param struct_size Its size in bytes; at least sizeof(size_t).
+ */
+KCELL_API kcell_status kcell_explain_options_init(kcell_explain_options* options,
+                                                  size_t struct_size);
+
+/**
+ * @brief Fills @p options with the defaults (kcell_explain_options_init() with this
+ *        header's size).
+ * @param options The struct to fill.
+ */
+static inline kcell_status kcell_explain_options_default(kcell_explain_options* options) {
+  return kcell_explain_options_init(options, sizeof *options);
+}
+
+/**
+ * @brief Saliency maps of @p count uint8 images for one class or for each image's
+ *        predicted class.
+ *
+ * @param model        A single model (not an ensemble: explain its members).
+ * @param images       @p count × channels × height × width bytes in @p layout order, of the
+ *                     model's input shape, as for kcell_predict().
+ * @param count        Number of images; 0 does nothing.
+ * @param layout       ::KCELL_LAYOUT_NCHW or ::KCELL_LAYOUT_NHWC.
+ * @param target_class The class to explain, or -1 for each image's predicted class (the
+ *                     argmax of kcell_predict()'s probabilities).
+ * @param options      NULL for the defaults, or options filled by
+ *                     kcell_explain_options_default().
+ * @param maps         Receives @p count maps of height × width floats (>= 0), row by row.
+ * @param capacity     Floats @p maps holds; ::KCELL_ERROR_BUFFER_TOO_SMALL if fewer than
+ *                     @p count × height × width.
+ * @param classes      NULL, or receives the @p count classes explained.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for NULL pointers, an unknown layout or method, a
+ *         class outside [-1, class count), a layer that does not exist or has a flat
+ *         output, or an ensemble; ::KCELL_ERROR_UNSUPPORTED for Grad-CAM on a network
+ *         without convolutions; ::KCELL_ERROR_NOT_FINITE when the model computes non-finite
+ *         logits or gradients (its weights are not finite). On failure @p maps is
+ *         unspecified.
+ */
+KCELL_API kcell_status kcell_explain(const kcell_model* model, const uint8_t* images, size_t count,
+                                     kcell_layout layout, int32_t target_class,
+                                     const kcell_explain_options* options, float* maps,
+                                     size_t capacity, int32_t* classes);
 
 /** @} */
 

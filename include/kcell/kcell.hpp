@@ -50,6 +50,11 @@ inline std::string version() { return kcell_version(); }
 
 /** The recommended network's preset name (kcell_recommended_architecture()). */
 inline std::string recommended_architecture() { return kcell_recommended_architecture(); }
+/** The recommended network for a training set of that size
+ *  (kcell_recommended_architecture_for()). */
+inline std::string recommended_architecture(size_t training_images) {
+  return kcell_recommended_architecture_for(training_images);
+}
 
 /** The linked library's version as KCELL_VERSION_NUMBER computes it (kcell_version_number()). */
 inline int version_number() { return kcell_version_number(); }
@@ -76,6 +81,21 @@ inline kcell_augmentation default_augmentation() {
   check(kcell_augmentation_init(&augmentation, sizeof augmentation));
   return augmentation;
 }
+
+/** Saliency options with the library's defaults: Grad-CAM at the last convolutional block
+ *  (kcell_explain_options_init()). */
+inline kcell_explain_options default_explain_options() {
+  kcell_explain_options options;
+  check(kcell_explain_options_init(&options, sizeof options));
+  return options;
+}
+
+/** Saliency maps of Model::explain(): count maps of height × width floats, row by row,
+ *  and the class each explains. */
+struct Explanation {
+  std::vector<float> maps;      /**< count × height × width. */
+  std::vector<int32_t> classes; /**< count classes. */
+};
 
 /** Training settings with the library's defaults (kcell_train_params_init()). */
 inline kcell_train_params default_train_params() {
@@ -189,6 +209,20 @@ class Dataset {
     check(kcell_dataset_image(get(), split, index, nullptr, 0, &label));
     return label;
   }
+  /** The labels' task (kcell_dataset_task()). */
+  kcell_task task() const {
+    int32_t task = KCELL_TASK_MULTI_CLASS;
+    check(kcell_dataset_task(get(), &task));
+    return static_cast<kcell_task>(task);
+  }
+  /** The labels of one image: its class, or a multi-label image's L values of 0 / 1
+   *  (kcell_dataset_labels()). */
+  std::vector<int32_t> labels(kcell_split split, size_t index) const {
+    std::vector<int32_t> out(task() == KCELL_TASK_MULTI_LABEL ? static_cast<size_t>(num_classes())
+                                                              : 1);
+    check(kcell_dataset_labels(get(), split, index, out.data(), out.size()));
+    return out;
+  }
   /** Images per class in @p split (kcell_dataset_class_histogram()). */
   std::vector<size_t> class_histogram(kcell_split split) const {
     std::vector<size_t> counts(static_cast<size_t>(num_classes()));
@@ -273,7 +307,8 @@ using ProgressCallback = std::function<bool(const kcell_progress&)>;
 struct EvaluationDetails {
   kcell_metrics metrics;                      /**< Summary metrics. */
   std::vector<kcell_class_metrics> per_class; /**< One record per class. */
-  std::vector<uint64_t> confusion;            /**< k × k, row = true class. */
+  std::vector<uint64_t> confusion;            /**< k × k, row = true class; empty for a
+                                                   multi-label model. */
 };
 
 /** Calibration metrics with per-class conformal coverage (kcell_evaluate_calibration()). */
@@ -370,9 +405,10 @@ class Model {
     EvaluationDetails out{};
     out.metrics.struct_size = sizeof out.metrics;
     out.per_class.resize(k);
-    out.confusion.resize(k * k);
-    check(kcell_evaluate_details(get(), data.get(), split, &out.metrics, out.per_class.data(),
-                                 out.per_class.size(), out.confusion.data(), out.confusion.size()));
+    if (task() != KCELL_TASK_MULTI_LABEL) out.confusion.resize(k * k);
+    check(kcell_evaluate_details(
+        get(), data.get(), split, &out.metrics, out.per_class.data(), out.per_class.size(),
+        out.confusion.empty() ? nullptr : out.confusion.data(), out.confusion.size()));
     return out;
   }
 
@@ -508,6 +544,14 @@ class Model {
   }
   /** Sets the test-time augmentation (kcell_model_set_tta()). */
   void set_tta(kcell_tta tta) { check(kcell_model_set_tta(get(), tta)); }
+  /** The task of the outputs (kcell_model_task()). */
+  kcell_task task() const {
+    int32_t task = KCELL_TASK_MULTI_CLASS;
+    check(kcell_model_task(get(), &task));
+    return static_cast<kcell_task>(task);
+  }
+  /** Sets the task of the outputs (kcell_model_set_task()). */
+  void set_task(kcell_task task) { check(kcell_model_set_task(get(), task)); }
 
   /** Calibration metrics and conformal coverage on one split (kcell_evaluate_calibration()). */
   CalibrationDetails evaluate_calibration(const Dataset& data, kcell_split split) const {
@@ -548,6 +592,20 @@ class Model {
     check(kcell_prediction_sets(get(), probabilities.data(), probabilities.size() / k,
                                 in_set.data(), in_set.size()));
     return in_set;
+  }
+
+  /** Saliency maps of @p count uint8 images for @p target_class, or each image's predicted
+   *  class with -1 (kcell_explain()). */
+  Explanation explain(const uint8_t* images, size_t count, int32_t target_class = -1,
+                      const kcell_explain_options& options = default_explain_options(),
+                      kcell_layout layout = KCELL_LAYOUT_NCHW) const {
+    const kcell_model_info i = info();
+    Explanation out;
+    out.maps.resize(count * static_cast<size_t>(i.height) * static_cast<size_t>(i.width));
+    out.classes.resize(count);
+    check(kcell_explain(get(), images, count, layout, target_class, &options, out.maps.data(),
+                        out.maps.size(), out.classes.data()));
+    return out;
   }
 
   /** The C handle, still owned by this object. */

@@ -93,6 +93,7 @@ KCELL_API kcell_status kcell_evaluate_calibration(const kcell_model* model,
     require(model, "model");
     require(dataset, "dataset");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    model->model->refuse_if_multi_label("calibration metrics");
     const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     require(calibration, "calibration");
     const size_t size = kcell::api::caller_struct_size(calibration, "calibration",
@@ -138,6 +139,7 @@ KCELL_API kcell_status kcell_model_calibrate(kcell_model* model, const kcell_dat
     require(model, "model");
     require(dataset, "dataset");
     const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
+    model->model->refuse_if_multi_label("probability calibration");
     const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
     const size_t size =
         fit ? kcell::api::caller_struct_size(fit, "fit", "set it to sizeof(kcell_calibration_fit)")
@@ -218,6 +220,7 @@ KCELL_API kcell_status kcell_prediction_sets(const kcell_model* model, const flo
   return guarded([&] {
     require(model, "model");
     const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    model->model->refuse_if_multi_label("a conformal prediction set");
     const auto& c = model->model->conformal();
     if (!c || model->is_ensemble())
       kcell::fail(Status::invalid_argument,

@@ -187,8 +187,43 @@ KCELL_API kcell_status kcell_dataset_image(const kcell_dataset* dataset, kcell_s
       kcell::fail(Status::buffer_too_small, "pixels holds " + std::to_string(capacity) +
                                                 " bytes but an image has " + std::to_string(bytes));
     }
+    if (label != nullptr && dataset->data.multi_label())
+      kcell::fail(Status::invalid_argument,
+                  "the dataset is multi-label: an image has " + std::to_string(s.label_width) +
+                      " labels, not one; pass label = NULL and read them with "
+                      "kcell_dataset_labels()");
     if (pixels != nullptr) std::memcpy(pixels, s.images.data() + index * bytes, bytes);
     if (label != nullptr) *label = s.labels[index];
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_task(const kcell_dataset* dataset, int32_t* task) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
+    require(task, "task");
+    *task = static_cast<int32_t>(dataset->data.task);
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_labels(const kcell_dataset* dataset, kcell_split split,
+                                            size_t index, int32_t* labels, size_t capacity) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
+    require(labels, "labels");
+    const data::SplitId id = kcell::api::checked_split(kcell::api::raw_enum(split));
+    const data::Split& s = dataset->data.split(id);
+    if (index >= s.count)
+      kcell::fail(Status::invalid_argument, "index " + std::to_string(index) +
+                                                " is out of range for the " + data::split_name(id) +
+                                                " split of " + std::to_string(s.count) + " images");
+    const size_t width = static_cast<size_t>(s.label_width);
+    if (capacity < width)
+      kcell::fail(Status::buffer_too_small, "labels holds " + std::to_string(capacity) +
+                                                " values but an image has " +
+                                                std::to_string(width));
+    std::copy_n(s.labels.data() + index * width, width, labels);
   });
 }
 

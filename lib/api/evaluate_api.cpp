@@ -13,6 +13,7 @@
 #include "infer/ensemble_evaluate.hpp"
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
+#include "infer/multilabel_metrics.hpp"
 
 namespace kcell::api {
 namespace {
@@ -53,7 +54,12 @@ void evaluate_into(const kcell_model* model, const kcell_dataset* dataset, int w
   double plain_balanced = m.balanced_accuracy;
   kcell::infer::CalibrationMetrics cal;
   cal.ece = cal.classwise_ece = cal.nll = cal.brier = m.balanced_accuracy;
-  if (need_probabilities) {
+  if (need_probabilities && model->model->multi_label()) {
+    // MedMNIST's multi-label numbers; the calibration metrics are softmax ones (NaN here).
+    m = kcell::infer::compute_multilabel_metrics(e.probabilities.data(), e.labels.data(), e.count,
+                                                 k);
+    plain_balanced = m.balanced_accuracy;
+  } else if (need_probabilities) {
     cal = kcell::infer::compute_calibration(e.probabilities.data(), e.labels.data(), e.count, k);
     m = kcell::infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     plain_balanced = e.plain_probabilities.empty()
@@ -110,6 +116,10 @@ KCELL_API kcell_status kcell_evaluate_details(const kcell_model* model,
       kcell::fail(kcell::Status::buffer_too_small,
                   "per_class holds " + std::to_string(per_class_capacity) +
                       " records; the model has " + std::to_string(k) + " classes");
+    if (confusion && model->model->multi_label())
+      kcell::fail(kcell::Status::invalid_argument,
+                  "a multi-label model has no confusion matrix (an image has no single class): "
+                  "pass confusion = NULL; per_class gives each label's numbers");
     if (confusion && confusion_capacity / k < k)
       kcell::fail(kcell::Status::buffer_too_small,
                   "confusion holds " + std::to_string(confusion_capacity) + " counts; a " +

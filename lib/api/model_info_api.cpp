@@ -50,6 +50,7 @@ KCELL_API kcell_status kcell_model_get_info(const kcell_model* model, kcell_mode
     out.best_epoch = t.best_epoch;
     out.val_loss = t.val_loss;
     out.val_accuracy = t.val_accuracy;
+    out.task = static_cast<int32_t>(m.task());
     // Only the fields the caller's struct has room for (an older header's struct is smaller).
     std::memcpy(info, &out, size < sizeof out ? size : sizeof out);
   });
@@ -195,6 +196,30 @@ KCELL_API kcell_status kcell_model_set_tta(kcell_model* model, int32_t tta) {
     // Members share their input shape: if the first accepts it, so do the others.
     for (kcell::model::Model* m : model->members())
       m->set_tta(static_cast<kcell::model::Tta>(tta), true);
+  });
+}
+
+KCELL_API kcell_status kcell_model_task(const kcell_model* model, int32_t* task) {
+  return guarded([&] {
+    require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    require(task, "task");
+    *task = static_cast<int32_t>(model->model->task());
+  });
+}
+
+KCELL_API kcell_status kcell_model_set_task(kcell_model* model, int32_t task) {
+  return guarded([&] {
+    require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::exclusive);
+    if (task != KCELL_TASK_MULTI_CLASS && task != KCELL_TASK_MULTI_LABEL)
+      kcell::fail(
+          Status::invalid_argument,
+          "task must be a kcell_task (0 multi-class, 1 multi-label), got " + std::to_string(task));
+    // Its members are trained models of one task: changing one would break the ensemble.
+    if (model->is_ensemble())
+      kcell::fail(Status::invalid_argument, "an ensemble's task is its members'; it cannot change");
+    model->model->set_task(static_cast<kcell::data::TaskKind>(task));
   });
 }
 

@@ -136,6 +136,8 @@ void fill_defaults(kcell_train_params& p) {
   p.ema_decay = r.ema_decay;
   p.mixup_alpha = r.mixup_alpha;
   p.cutmix_alpha = r.cutmix_alpha;
+  p.pos_weights = nullptr;
+  p.auto_pos_weights = r.auto_pos_weights ? 1 : 0;
 }
 
 void fill_defaults(kcell_augmentation& a) {
@@ -332,6 +334,8 @@ kcell_train_params versioned_params(const kcell_train_params* in) {
   KCELL_TAKE(ema_decay);
   KCELL_TAKE(mixup_alpha);
   KCELL_TAKE(cutmix_alpha);
+  KCELL_TAKE(pos_weights);
+  KCELL_TAKE(auto_pos_weights);
   return p;
 }
 #undef KCELL_TAKE
@@ -409,6 +413,8 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
   c.ema_decay = p.ema_decay;  // the trainer checks these before anything changes
   c.mixup_alpha = to_float_or_infinity(p.mixup_alpha);
   c.cutmix_alpha = to_float_or_infinity(p.cutmix_alpha);
+  if (p.pos_weights) c.pos_weights.assign(p.pos_weights, p.pos_weights + num_classes);
+  c.auto_pos_weights = p.auto_pos_weights != 0;
   if (p.progress) {
     const kcell_progress_fn fn = p.progress;
     void* user = p.progress_user_data;
@@ -444,6 +450,10 @@ extern "C" {
 
 KCELL_API const char* kcell_recommended_architecture(void) {
   return kcell::train::kRecommendedArchitecture;
+}
+
+KCELL_API const char* kcell_recommended_architecture_for(size_t training_images) {
+  return kcell::train::recommended_architecture(training_images);
 }
 
 KCELL_API kcell_status kcell_train_params_init(kcell_train_params* params, size_t struct_size) {

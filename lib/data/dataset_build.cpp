@@ -1,5 +1,6 @@
 #include "data/dataset_build.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -21,8 +22,16 @@ const char* split_name(SplitId split) {
   return "unknown";
 }
 
+const char* task_name(TaskKind task) {
+  return task == TaskKind::multi_label ? "multi-label" : "multi-class";
+}
+
 void settle_class_count(Dataset& dataset, int requested,
                         const std::array<std::string, 3>& label_sources) {
+  if (dataset.multi_label()) {
+    settle_label_count(dataset, requested, label_sources);
+    return;
+  }
   int32_t largest = -1;
   for (size_t s = 0; s < dataset.splits.size(); ++s) {
     const auto& labels = dataset.splits[s].labels;
@@ -109,9 +118,45 @@ Dataset dataset_from_buffers(int channels, int height, int width, int num_classe
   return dataset;
 }
 
+void settle_label_count(Dataset& dataset, int requested,
+                        const std::array<std::string, 3>& label_sources) {
+  int width = 0;
+  std::string first;  // the first split's labels, for the message below
+  for (const Split& split : dataset.splits)
+    if (split.count > 0) width = std::max(width, split.label_width);
+  for (size_t s = 0; s < dataset.splits.size(); ++s) {
+    const Split& split = dataset.splits[s];
+    if (split.count == 0) continue;
+    if (first.empty()) first = label_sources[s];
+    if (split.label_width != width)
+      fail(Status::format, label_sources[s] + ": " + std::to_string(split.label_width) +
+                               " label(s) per image where another split has " +
+                               std::to_string(width) + " (every split needs the same labels)");
+    if (split.labels.size() != split.count * static_cast<size_t>(width))
+      fail(Status::internal, label_sources[s] + ": multi-label labels of the wrong size");
+    for (size_t i = 0; i < split.labels.size(); ++i)
+      if (split.labels[i] != 0 && split.labels[i] != 1)
+        fail(Status::format, label_sources[s] + ": image " + std::to_string(i / width) +
+                                 ", label " + std::to_string(i % width) + " is " +
+                                 std::to_string(split.labels[i]) +
+                                 "; multi-label labels (N, L) must be 0 or 1");
+  }
+  if (requested > 0 && requested != width)
+    fail(Status::format, first + ": the data has " + std::to_string(width) +
+                             " labels per image but " + std::to_string(requested) +
+                             " classes were asked for");
+  dataset.num_classes = width;
+}
+
 std::vector<size_t> class_histogram(const Dataset& dataset, SplitId split) {
   std::vector<size_t> counts(static_cast<size_t>(dataset.num_classes), 0);
-  for (int32_t label : dataset.split(split).labels) {
+  const Split& s = dataset.split(split);
+  if (dataset.multi_label()) {  // positives per label
+    for (size_t i = 0; i < s.count * static_cast<size_t>(s.label_width); ++i)
+      counts[i % static_cast<size_t>(s.label_width)] += s.labels[i] == 1;
+    return counts;
+  }
+  for (int32_t label : s.labels) {
     if (label >= 0 && label < dataset.num_classes) ++counts[static_cast<size_t>(label)];
   }
   return counts;

@@ -18,6 +18,11 @@ namespace kcell::data {
 void settle_class_count(Dataset& dataset, int requested,
                         const std::array<std::string, 3>& label_sources);
 
+// The same for a multi-label dataset: every split has the same label width L, every label
+// is 0 or 1, and `requested` (if positive) is L; num_classes becomes L. Throws a format error.
+void settle_label_count(Dataset& dataset, int requested,
+                        const std::array<std::string, 3>& label_sources);
+
 // Checks options a caller passed; throws invalid_argument naming the bad field.
 void check_open_options(const OpenOptions& options);
 
@@ -33,7 +38,8 @@ struct SplitView {
 Dataset dataset_from_buffers(int channels, int height, int width, int num_classes,
                              const std::array<SplitView, 3>& splits);
 
-// Images per class in one split (num_classes entries; unlabelled images are not counted).
+// Images per class in one split (num_classes entries; unlabelled images are not counted);
+// multi-label: images per label that have it (its positives).
 std::vector<size_t> class_histogram(const Dataset& dataset, SplitId split);
 
 // "train", "val" or "test".

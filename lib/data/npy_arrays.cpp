@@ -58,7 +58,7 @@ ImageStackShape image_stack_shape(const io::NpyHeader& header, const std::string
   return shape;
 }
 
-uint64_t label_vector_count(const io::NpyHeader& header, const std::string& where) {
+LabelArrayShape label_array_shape(const io::NpyHeader& header, const std::string& where) {
   if (!header.dtype.is_integer()) {
     fail(Status::format,
          where + ": labels have dtype '" + header.dtype.descr + "'; an integer dtype is required");
@@ -66,12 +66,14 @@ uint64_t label_vector_count(const io::NpyHeader& header, const std::string& wher
   if (header.fortran_order)
     fail(Status::format, where + ": fortran_order arrays are not supported; save in C order");
   const auto& s = header.shape;
-  bool ok = s.size() == 1 || (s.size() == 2 && s[1] == 1);
+  const bool ok = s.size() == 1 || (s.size() == 2 && s[1] >= 1 && s[1] <= kMaxLabelsPerImage);
   if (!ok) {
     fail(Status::format, where + ": labels have shape " + io::shape_string(s) +
-                             "; (N,) or (N, 1) is required (multi-label data is not supported)");
+                             "; (N,) or (N, 1) (a class per image) or (N, L) with L from 2 to " +
+                             std::to_string(kMaxLabelsPerImage) +
+                             " (L binary labels per image) is required");
   }
-  return s[0];
+  return {s[0], s.size() == 2 ? static_cast<int>(s[1]) : 1};
 }
 
 void check_payload_size(const io::ByteSource& source, const io::NpyHeader& header,

@@ -28,9 +28,20 @@ struct ImageStackShape {
 // order, and returns the shape. Throws a format error naming `where` otherwise.
 ImageStackShape image_stack_shape(const io::NpyHeader& header, const std::string& where);
 
-// Checks that `header` describes integer labels of shape (N,) or (N,1) in C order and
-// returns N. Throws a format error naming `where` otherwise.
-uint64_t label_vector_count(const io::NpyHeader& header, const std::string& where);
+// The most labels per image a multi-label array may have (ChestMNIST has 14); the metrics
+// cover as many.
+inline constexpr uint64_t kMaxLabelsPerImage = 4096;
+
+// The shape of a label array: N images of `width` labels each.
+struct LabelArrayShape {
+  uint64_t count = 0;
+  int width = 1;  // 1 for (N,) and (N, 1); L for multi-label (N, L)
+};
+
+// Checks that `header` describes integer labels of shape (N,), (N,1) or (N,L) with
+// 2 <= L <= kMaxLabelsPerImage (multi-label) in C order. Throws a format error naming
+// `where` otherwise.
+LabelArrayShape label_array_shape(const io::NpyHeader& header, const std::string& where);
 
 // Reads a whole image stack whose header was just read: checks the payload size against
 // the bytes present and max_bytes, then fills a vector with N×C×H×W bytes and checks that
@@ -38,7 +49,7 @@ uint64_t label_vector_count(const io::NpyHeader& header, const std::string& wher
 std::vector<uint8_t> read_image_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         const ImageStackShape& shape, uint64_t max_bytes);
 
-// Reads a label vector whose header was just read, as int32 (see convert_labels).
+// Reads a label array whose header was just read, as int32 (see convert_labels).
 std::vector<int32_t> read_label_payload(io::ByteSource& source, const io::NpyHeader& header,
                                         uint64_t max_bytes);
 

@@ -37,6 +37,7 @@ struct SplitHeaders {
   std::string images_member, labels_member;  // both empty: the split is absent
   io::NpyHeader images, labels;
   ImageStackShape shape;
+  int label_width = 1;  // L > 1: multi-label
   bool present() const { return !images_member.empty(); }
 };
 
@@ -98,11 +99,12 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
     h.images = peek_header(zip, h.images_member, options.max_bytes);
     h.shape = image_stack_shape(h.images, images_where);
     h.labels = peek_header(zip, h.labels_member, options.max_bytes);
-    uint64_t label_count = label_vector_count(h.labels, labels_where);
-    if (label_count != h.shape.count) {
-      fail(Status::format, labels_where + ": " + std::to_string(label_count) + " labels for " +
+    const LabelArrayShape labels = label_array_shape(h.labels, labels_where);
+    if (labels.count != h.shape.count) {
+      fail(Status::format, labels_where + ": " + std::to_string(labels.count) + " labels for " +
                                std::to_string(h.shape.count) + " images in " + h.images_member);
     }
+    h.label_width = labels.width;
     if (first_present == nullptr) first_present = &h;
     const ImageStackShape& first = first_present->shape;
     if (h.shape.channels != first.channels || h.shape.height != first.height ||
@@ -132,6 +134,10 @@ Dataset read_medmnist_npz(const std::string& path, const OpenOptions& options) {
     if (!h.present()) continue;
     label_sources[static_cast<size_t>(id)] = path + ": member " + h.labels_member;
     dataset.split(id).count = static_cast<size_t>(h.shape.count);
+    dataset.split(id).label_width = h.label_width;
+    // (N, L) labels make the task multi-label; settle_class_count checks that every split
+    // agrees and that each label is 0 or 1.
+    if (h.label_width > 1) dataset.task = TaskKind::multi_label;
     members.push_back({id, true, h.images.payload_bytes});
     members.push_back({id, false, h.labels.payload_bytes});
   }

@@ -101,6 +101,7 @@ class MemberWriter {
     const std::string x = normalised(images);
     const int views = model::tta_views(m_.tta());
     const size_t k = static_cast<size_t>(m_.num_classes());
+    if (m_.multi_label()) return sigmoid_probabilities(x, views);
     std::string z;
     if (views == 1) {
       z = logits(x);
@@ -138,6 +139,17 @@ class MemberWriter {
   }
 
  private:
+  // A multi-label model's outputs: the sigmoid of each logit, or with test-time
+  // augmentation the mean over the views of their sigmoids (kcell takes the logit of that
+  // mean and its sigmoid again: the same numbers). It has no temperature or bias.
+  std::string sigmoid_probabilities(const std::string& x, int views) {
+    if (views == 1) return g_.op("Sigmoid", {logits(x)});
+    std::vector<std::string> probs;
+    for (int v = 0; v < views; ++v) probs.push_back(g_.op("Sigmoid", {logits(view(x, v))}));
+    return g_.op("Mul", {g_.op("Sum", probs), g_.constant(prefix_ + "tta.scale", {},
+                                                          {1.f / static_cast<float>(views)})});
+  }
+
   // (pixel / 255 - mean) / std per channel, as one 1×1 convolution per channel (a
   // per-channel Mul and Add would need broadcasting that not every runtime reads).
   std::string normalised(const std::string& images) {

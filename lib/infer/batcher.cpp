@@ -26,7 +26,8 @@ Batcher::Batcher(const data::Split& split, int channels, int height, int width,
   if (batch_size < 1)
     fail(Status::invalid_argument,
          "batch size must be 1 or more, got " + std::to_string(batch_size));
-  if (split.images.size() < split.count * image_size_ || split.labels.size() < split.count)
+  if (split.images.size() < split.count * image_size_ ||
+      split.labels.size() < split.count * static_cast<size_t>(split.label_width))
     fail(Status::internal, "split holds fewer images or labels than its count says");
   for (int c = 0; c < channels; ++c) {
     mean_.push_back(normalization.empty() ? 0.f : normalization.mean[static_cast<size_t>(c)]);
@@ -41,9 +42,9 @@ void Batcher::reserve_rows() {
   // A batch size beyond the order's length (say, INT_MAX to mean "everything") must not
   // allocate more than one batch of the images really there.
   const size_t rows = std::min(order_.size(), static_cast<size_t>(batch_size_));
-  if (labels_.size() >= rows) return;
+  if (labels_.size() >= rows * width_of_labels()) return;
   images_.resize(rows * image_size_);
-  labels_.resize(rows);
+  labels_.resize(rows * width_of_labels());
 }
 
 void Batcher::set_order(std::vector<size_t> order) {
@@ -97,6 +98,11 @@ size_t Batcher::num_batches() const {
   return (order_.size() + b - 1) / b;
 }
 
+void Batcher::copy_labels(size_t row, size_t index) {
+  const size_t w = width_of_labels();
+  std::copy_n(split_.labels.data() + index * w, w, labels_.data() + row * w);
+}
+
 int Batcher::load(size_t b) {
   const size_t first = b * static_cast<size_t>(batch_size_);
   if (first >= order_.size())
@@ -113,7 +119,7 @@ int Batcher::load(size_t b) {
     const size_t index = order_[first + static_cast<size_t>(i)];
     normalizer_.convert(pixels + index * image_size_,
                         images_.data() + static_cast<size_t>(i) * image_size_);
-    labels_[static_cast<size_t>(i)] = split_.labels[index];
+    copy_labels(static_cast<size_t>(i), index);
   }
   return n;
 }
@@ -139,7 +145,7 @@ void Batcher::load_augmented(size_t first, int n) {
       const float mean = mean_[static_cast<size_t>(c)], sd = std_[static_cast<size_t>(c)];
       for (size_t j = 0; j < plane; ++j) o[j] = (o[j] - mean) / sd;
     }
-    labels_[static_cast<size_t>(i)] = split_.labels[index];
+    copy_labels(static_cast<size_t>(i), index);
   }
 }
 

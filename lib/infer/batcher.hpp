@@ -41,6 +41,7 @@ class Batcher {
   int load(size_t b);
 
   const float* images() const { return images_.data(); }
+  // One label per row, or a multi-label split's label_width labels per row.
   const int32_t* labels() const { return labels_.data(); }
   int batch_size() const { return batch_size_; }
 
@@ -48,6 +49,8 @@ class Batcher {
   // Grows the buffers to min(batch size, order length) rows; only set_order can grow them.
   void reserve_rows();
   void load_augmented(size_t first, int n);
+  size_t width_of_labels() const { return static_cast<size_t>(split_.label_width); }
+  void copy_labels(size_t row, size_t index);  // image index's labels into batch row `row`
 
   const data::Split& split_;
   int channels_, height_, width_;
@@ -56,7 +59,7 @@ class Batcher {
   model::PixelNormalizer normalizer_;
   std::vector<size_t> order_;
   std::vector<float> images_;    // rows × C × H × W
-  std::vector<int32_t> labels_;  // rows
+  std::vector<int32_t> labels_;  // rows × label width
   bool augment_ = false;
   data::AugmentOptions augment_options_;
   uint64_t augment_seed_ = 0;

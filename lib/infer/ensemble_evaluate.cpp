@@ -6,6 +6,7 @@
 
 #include "infer/ensemble_predict.hpp"
 #include "infer/loss.hpp"
+#include "infer/multilabel_metrics.hpp"
 
 namespace kcell::infer {
 
@@ -30,6 +31,13 @@ Evaluation evaluate_mean(const std::vector<model::Model*>& members, const data::
   const int k = members[0]->num_classes();
   out.probabilities.resize(each[0].size());
   mean_of_rows(each, out.probabilities.data());
+  if (members[0]->multi_label()) {  // no bias: the loss and ACC of the mean sigmoids
+    const Metrics m =
+        compute_multilabel_metrics(out.probabilities.data(), out.labels.data(), out.count, k);
+    out.loss = m.loss;
+    out.accuracy = out.plain_accuracy = m.accuracy;
+    return out;
+  }
   std::vector<float> plain(each_plain[0].size());
   mean_of_rows(each_plain, plain.data());
   // Cross-entropy of the mean probabilities (the smallest positive float for a zero, as

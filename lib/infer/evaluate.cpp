@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "infer/batcher.hpp"
+#include "infer/bce_loss.hpp"
 #include "infer/loss.hpp"
 #include "infer/model_engine.hpp"
 #include "infer/predict.hpp"
@@ -26,6 +27,42 @@ size_t argmax_hits(const float* logits, const int32_t* labels, int n, int k) {
   return hits;
 }
 
+// A multi-label model's evaluation: binary cross-entropy of its sigmoid outputs, and the
+// accuracy of every (image, label) decision at 0.5 (MedMNIST's ACC). It has no decision
+// bias or temperature (Model refuses them).
+Evaluation evaluate_multi_label(model::Model& model, const data::Split& split, Batcher& batcher,
+                                bool keep_probabilities, model::Tta views, bool keep_logits) {
+  const size_t k = static_cast<size_t>(model.num_classes());
+  const SigmoidBinaryCrossEntropy loss(model.num_classes(), {});
+  Evaluation out;
+  out.count = split.count;
+  if (keep_probabilities) out.probabilities.resize(split.count * k);
+  if (keep_logits) out.logits.resize(split.count * k);
+  if (keep_probabilities || keep_logits)
+    out.labels.assign(split.labels.begin(),
+                      split.labels.begin() + static_cast<ptrdiff_t>(split.count * k));
+  const std::shared_ptr<InferenceEngine> engine = inference_engine(model);
+  std::vector<float> logits;
+  double sum = 0.0;
+  size_t correct = 0, decisions = 0, done = 0;
+  for (size_t b = 0; b < batcher.num_batches(); ++b) {
+    const int n = batcher.load(b);
+    logits.resize(static_cast<size_t>(n) * k);
+    tta_logits(*engine, batcher.images(), static_cast<size_t>(n), model, views, logits.data());
+    if (keep_logits) std::copy(logits.begin(), logits.end(), out.logits.data() + done * k);
+    const BatchLoss l =
+        loss.compute(logits.data(), batcher.labels(), n, nullptr,
+                     keep_probabilities ? out.probabilities.data() + done * k : nullptr);
+    sum += l.sum;
+    correct += l.correct;
+    decisions += l.decisions;
+    done += static_cast<size_t>(n);
+  }
+  out.loss = sum / static_cast<double>(out.count);
+  out.accuracy = out.plain_accuracy = static_cast<double>(correct) / static_cast<double>(decisions);
+  return out;
+}
+
 }  // namespace
 
 Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::SplitId id,
@@ -36,6 +73,9 @@ Evaluation evaluate(model::Model& model, const data::Dataset& dataset, data::Spl
   const int k = model.num_classes();
   Batcher batcher(split, model.channels(), model.height(), model.width(), model.normalization(),
                   batch_size);
+  if (model.multi_label())
+    return evaluate_multi_label(model, split, batcher, keep_probabilities,
+                                tta.value_or(model.tta()), keep_logits);
   const SoftmaxCrossEntropy loss(k, {});
 
   Evaluation out;

@@ -17,14 +17,19 @@ constexpr int kEvaluationBatchSize = 128;
 
 struct Evaluation {
   size_t count = 0;
-  double loss = 0.0;      // mean softmax cross-entropy (unweighted, no smoothing)
-  double accuracy = 0.0;  // fraction whose first largest probability is the label
+  // Mean softmax cross-entropy (unweighted, no smoothing); multi-label: mean binary
+  // cross-entropy over every (image, label).
+  double loss = 0.0;
+  // Fraction whose first largest probability is the label; multi-label: fraction of
+  // (image, label) pairs whose probability is on the label's side of 0.5 (MedMNIST's ACC).
+  double accuracy = 0.0;
   // The same without the model's decision bias (plain argmax); equal to accuracy without one.
   double plain_accuracy = 0.0;
   std::vector<float> probabilities;  // count × classes, only when asked for
   // Without the decision bias; only when asked for and the model has one.
   std::vector<float> plain_probabilities;
-  std::vector<int32_t> labels;  // count labels, only when probabilities or logits are kept
+  // count labels (multi-label: count × L), only when probabilities or logits are kept
+  std::vector<int32_t> labels;
   // count × classes logits after test-time augmentation, before the temperature and the
   // decision bias (what temperature scaling fits), only when asked for.
   std::vector<float> logits;

@@ -65,6 +65,7 @@ BatchLoss SoftmaxCrossEntropy::compute_targets(const float* logits, const Target
   const double keep = 1.0 - static_cast<double>(eps_);
   double sums[2] = {0.0, 0.0}, weights[2] = {0.0, 0.0};  // per target; count <= 2
   BatchLoss out;
+  out.decisions = static_cast<size_t>(n);
 
   // Pass 1: per-row loss; probabilities go to `probs` or, for the gradient, to dlogits.
   for (int i = 0; i < n; ++i) {

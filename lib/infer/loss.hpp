@@ -21,10 +21,11 @@ struct LossOptions {
 
 // What one batch contributed; sums add up across batches.
 struct BatchLoss {
-  double loss = 0.0;    // the batch's mean loss, sum / weight (0 when weight is 0)
-  double sum = 0.0;     // sum_i loss_i
-  double weight = 0.0;  // sum_i w[y_i]: n without class weights
-  size_t correct = 0;   // rows whose first largest logit is the label
+  double loss = 0.0;     // the batch's mean loss, sum / weight (0 when weight is 0)
+  double sum = 0.0;      // sum_i loss_i
+  double weight = 0.0;   // sum_i w[y_i]: n without class weights
+  size_t correct = 0;    // rows whose first largest logit is the label
+  size_t decisions = 0;  // what correct counts out of: the rows (multi-label: rows × labels)
 };
 
 class SoftmaxCrossEntropy {

@@ -12,14 +12,13 @@
 #include "model/normalization.hpp"
 
 namespace kcell::infer {
-namespace {
-
-// H × W × C → C × H × W for one image.
 void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out) {
   for (size_t p = 0; p < pixels; ++p)
     for (int c = 0; c < channels; ++c)
       out[static_cast<size_t>(c) * pixels + p] = in[p * static_cast<size_t>(channels) + c];
 }
+
+namespace {
 
 // The logits divided by the model's temperature: z itself at T = 1 (no copy), else a
 // tempered copy in `buffer`.
@@ -56,6 +55,24 @@ void softmax_rows(const float* logits, size_t n, int k, float* out, const float*
   }
 }
 
+void sigmoid_values(const float* logits, size_t count, float* out) {
+  for (size_t i = 0; i < count; ++i) {
+    const double z = logits[i];
+    // exp of a negative number only: no overflow for large |z|.
+    const double e = std::exp(-std::fabs(z));
+    out[i] = static_cast<float>(z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
+  }
+}
+
+void output_probabilities(const model::Model& model, const float* logits, size_t n, float* out,
+                          const float* bias) {
+  const int k = model.num_classes();
+  if (model.multi_label())
+    sigmoid_values(logits, n * static_cast<size_t>(k), out);
+  else
+    softmax_rows(logits, n, k, out, bias);
+}
+
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
              float* probabilities) {
   if (count == 0) return;
@@ -82,9 +99,10 @@ void predict(model::Model& model, const uint8_t* images, size_t count, Layout la
         normalizer.convert(src, input + i * image);
       }
       std::vector<float> scaled;
-      softmax_rows(tempered(tta_logits(ctx, input, n, model, tta, work), n * static_cast<size_t>(k),
-                            model.temperature(), scaled),
-                   n, k, probabilities + first * static_cast<size_t>(k), bias);
+      output_probabilities(model,
+                           tempered(tta_logits(ctx, input, n, model, tta, work),
+                                    n * static_cast<size_t>(k), model.temperature(), scaled),
+                           n, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);
@@ -113,9 +131,10 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
       // augmentation are copies).
       TtaWork work;
       std::vector<float> scaled;
-      softmax_rows(tempered(tta_logits(ctx, images + first * image, n, model, tta, work),
-                            n * static_cast<size_t>(k), model.temperature(), scaled),
-                   n, k, probabilities + first * static_cast<size_t>(k), bias);
+      output_probabilities(model,
+                           tempered(tta_logits(ctx, images + first * image, n, model, tta, work),
+                                    n * static_cast<size_t>(k), model.temperature(), scaled),
+                           n, probabilities + first * static_cast<size_t>(k), bias);
     });
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e);

@@ -16,13 +16,16 @@ enum class Layout { nchw, nhwc };
 // InferenceEngine::chunk() images, never more than this.
 inline constexpr size_t kPredictBatch = 256;
 
+// H × W × C → C × H × W for one image of `pixels` pixels.
+void to_planar(const uint8_t* in, size_t pixels, int channels, uint8_t* out);
+
 // count uint8 images (count × C × H × W bytes, or count × H × W × C for nhwc) → count × k
-// softmax probabilities in `probabilities`, using the model's input normalisation,
-// test-time augmentation (Model::tta(): the mean of the views' probabilities, infer/tta.hpp),
-// temperature (Model::temperature(): the logarithm of that mean divided by it) and decision
-// bias (Model::decision_bias(), added after the temperature). Safe to
-// call from several threads with one model at once (not while its weights change); each
-// thread gets the answers it would get alone.
+// probabilities in `probabilities` (softmax; a multi-label model's k sigmoids), using the model's
+// input normalisation, test-time augmentation (Model::tta(): the mean of the views' probabilities,
+// infer/tta.hpp), temperature (Model::temperature(): the logarithm of that mean divided by it) and
+// decision bias (Model::decision_bias(), added after the temperature). Safe to call from several
+// threads with one model at once (not while its weights change); each thread gets the answers it
+// would get alone.
 void predict(model::Model& model, const uint8_t* images, size_t count, Layout layout,
              float* probabilities);
 
@@ -35,5 +38,14 @@ void predict_normalized(model::Model& model, const float* images, size_t count,
 // bias), computed as the training loss computes its probabilities (exp(z - logsumexp(z))
 // in double), so predict and evaluate agree bit for bit.
 void softmax_rows(const float* logits, size_t n, int k, float* out, const float* bias = nullptr);
+
+// Logistic sigmoid of every one of count logits, 1 / (1 + exp(-z)) in double (stable for
+// either sign): a multi-label model's probabilities.
+void sigmoid_values(const float* logits, size_t count, float* out);
+
+// The model's probabilities of n rows of logits: softmax_rows (with `bias`) for a
+// multi-class model, sigmoid_values for a multi-label one (which has no bias).
+void output_probabilities(const model::Model& model, const float* logits, size_t n, float* out,
+                          const float* bias = nullptr);
 
 }  // namespace kcell::infer

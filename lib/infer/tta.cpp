@@ -53,10 +53,18 @@ const float* tta_logits(InferenceContext& ctx, const float* images, size_t n,
                work.view.data());
       input = work.view.data();
     }
-    softmax_rows(ctx.run(input), n, model.num_classes(), work.probs.data());
+    output_probabilities(model, ctx.run(input), n, work.probs.data());
     for (size_t i = 0; i < rows; ++i) work.sum[i] += work.probs[i];
   }
   const double scale = 1.0 / views;
+  if (model.multi_label()) {
+    // The logit of each label's mean probability: its sigmoid gives that mean back.
+    for (size_t i = 0; i < rows; ++i) {
+      const double p = std::min(std::max(work.sum[i] * scale, 1e-30), 1.0 - 1e-16);
+      work.logits[i] = static_cast<float>(std::log(p) - std::log1p(-p));
+    }
+    return work.logits.data();
+  }
   for (size_t i = 0; i < rows; ++i)
     work.logits[i] = static_cast<float>(std::log(std::max(work.sum[i] * scale, 1e-30)));
   return work.logits.data();

@@ -40,7 +40,10 @@ struct TtaWork {
 // `tta`: the plain logits with one view; with more, the logarithm of the mean over the
 // views of their softmax probabilities (floored at 1e-30 as fit_decision_bias floors
 // them), which softmax, the decision bias and argmax then take as they take logits, so a
-// bias fitted on these means keeps its meaning. Every view runs as one batch. The result
+// bias fitted on these means keeps its meaning. A multi-label model's views average their
+// sigmoid probabilities label by label, and the result is the logit of each mean
+// (log p - log(1 - p), p kept in [1e-30, 1 - 1e-16]), whose sigmoid is that mean. Every
+// view runs as one batch. The result
 // is valid until the next call with `ctx` or `work`.
 const float* tta_logits(InferenceContext& ctx, const float* images, size_t n,
                         const model::Model& model, model::Tta tta, TtaWork& work);

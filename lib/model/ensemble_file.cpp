@@ -120,6 +120,10 @@ void check_ensemble_members(const std::vector<const Model*>& members) {
       fail(Status::invalid_argument, which + " has " + std::to_string(m.num_classes()) +
                                          " classes, member 0 " +
                                          std::to_string(first.num_classes()));
+    if (m.task() != first.task())
+      fail(Status::invalid_argument, which + " is " + data::task_name(m.task()) + ", member 0 " +
+                                         data::task_name(first.task()) +
+                                         " (their probabilities mean different things)");
     if (m.class_names() != first.class_names())
       fail(Status::invalid_argument, which + " names its classes differently from member 0");
     if (m.normalization().mean != first.normalization().mean ||

@@ -116,7 +116,27 @@ void Model::set_tta(Tta tta, bool given) {
   tta_given_ = given;
 }
 
+void Model::set_task(data::TaskKind task) {
+  // A bias, a temperature and conformal sets describe softmax outputs: they go with them.
+  if (task != task_) {
+    decision_bias_.clear();
+    decision_rule_ = DecisionRule::argmax;
+    temperature_ = 1.0;
+    conformal_.reset();
+  }
+  task_ = task;
+}
+
+void Model::refuse_if_multi_label(const char* what) const {
+  if (multi_label())
+    fail(Status::invalid_argument,
+         std::string(what) +
+             " belongs to one-class-per-image (softmax) outputs; a multi-label model's "
+             "outputs are independent sigmoids (docs/multi-label.md)");
+}
+
 void Model::set_decision_bias(std::vector<float> bias, DecisionRule rule) {
+  if (!bias.empty()) refuse_if_multi_label("a decision bias");
   if (!bias.empty() && bias.size() != static_cast<size_t>(num_classes_))
     fail(Status::invalid_argument, "a decision bias needs one value per class (" +
                                        std::to_string(num_classes_) + "), got " +
@@ -134,11 +154,13 @@ void Model::set_temperature(double temperature) {
     fail(Status::invalid_argument, "a temperature must lie in [" + std::to_string(kMinTemperature) +
                                        ", " + std::to_string(kMaxTemperature) + "], got " +
                                        std::to_string(temperature));
+  if (temperature != 1.0) refuse_if_multi_label("temperature scaling");
   temperature_ = temperature;
 }
 
 void Model::set_conformal(std::optional<Conformal> conformal) {
   if (conformal) {
+    refuse_if_multi_label("a conformal prediction set");
     if (!(conformal->alpha > 0.0 && conformal->alpha < 1.0))
       fail(Status::invalid_argument,
            "a conformal alpha must lie in (0, 1), got " + std::to_string(conformal->alpha));

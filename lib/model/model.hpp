@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "data/dataset.hpp"
 #include "nn/network.hpp"
 #include "spec/architecture.hpp"
 
@@ -99,7 +100,16 @@ class Model {
   int channels() const { return channels_; }
   int height() const { return height_; }
   int width() const { return width_; }
+  // Multi-label models have num_classes() labels (sigmoid outputs).
   int num_classes() const { return num_classes_; }
+  // Multi-class (softmax over the classes) until set; kept in model files.
+  data::TaskKind task() const { return task_; }
+  bool multi_label() const { return task_ == data::TaskKind::multi_label; }
+  // Changing the task drops the decision bias, temperature and conformal calibration (they
+  // describe the other kind of outputs).
+  void set_task(data::TaskKind task);
+  // Throws invalid_argument naming `what` (a softmax-only feature) for a multi-label model.
+  void refuse_if_multi_label(const char* what) const;
   uint64_t seed() const { return seed_; }
   // Bytes (= floats) of one input image: channels × height × width.
   size_t input_size() const;
@@ -123,7 +133,8 @@ class Model {
 
   // The decision rule: one bias per class added to the logits before softmax by prediction
   // and evaluation (fitted on validation by training, infer/decision_bias.hpp); empty for
-  // plain argmax. Throws invalid_argument unless empty or num_classes() finite values.
+  // plain argmax. Throws invalid_argument unless empty or num_classes() finite values, and
+  // for any bias on a multi-label model.
   // An empty bias makes the rule argmax whatever `rule` says; a bias with rule argmax
   // is refused.
   const std::vector<float>& decision_bias() const { return decision_bias_; }
@@ -140,13 +151,15 @@ class Model {
 
   // Temperature scaling (infer/temperature_scaling.hpp): prediction and evaluation divide
   // the logits (after test-time augmentation, before the decision bias) by it. 1 until
-  // calibrated; throws invalid_argument outside [kMinTemperature, kMaxTemperature].
+  // calibrated; throws invalid_argument outside [kMinTemperature, kMaxTemperature], and for
+  // anything but 1 on a multi-label model.
   double temperature() const { return temperature_; }
   void set_temperature(double temperature);
 
   // Split-conformal prediction sets (infer/conformal.hpp), absent until calibrated.
   const std::optional<Conformal>& conformal() const { return conformal_; }
-  // Throws invalid_argument for alpha outside (0, 1), a NaN quantile or no calibration rows.
+  // Throws invalid_argument for alpha outside (0, 1), a NaN quantile or no calibration rows,
+  // and on a multi-label model.
   void set_conformal(std::optional<Conformal> conformal);
 
   const TrainingSummary& training_summary() const { return training_summary_; }
@@ -169,6 +182,7 @@ class Model {
  private:
   spec::Architecture architecture_;
   int channels_, height_, width_, num_classes_;
+  data::TaskKind task_ = data::TaskKind::multi_class;
   uint64_t seed_;
   std::unique_ptr<nn::Network> network_;
   Normalization normalization_;

@@ -41,7 +41,10 @@ ModelMetadata metadata_of(Model& model, const std::string& kcell_version) {
   m.tta = model.tta();
   m.temperature = model.temperature();
   m.conformal = model.conformal();
-  m.format_version = m.temperature == 1.0 && !m.conformal ? 1 : kModelFormatVersion;
+  m.task = model.task();
+  m.format_version = m.task == data::TaskKind::multi_label  ? 3
+                     : m.temperature == 1.0 && !m.conformal ? 1
+                                                            : 2;
   m.training = model.training_summary();
   for (const nn::Param* p : model.network().params()) m.parameters.push_back(p->name);
   for (const nn::Buffer* b : model.network().buffers()) m.buffers.push_back(b->name);
@@ -76,6 +79,7 @@ std::string metadata_to_json(const ModelMetadata& m) {
   doc["input"]["height"] = m.height;
   doc["input"]["width"] = m.width;
   doc["num_classes"] = m.num_classes;
+  if (m.format_version >= 3) doc["task"] = data::task_name(m.task);
   doc["class_names"] = m.class_names;
   doc["normalization"] = normalization;
   if (!m.decision_bias.empty()) {
@@ -128,6 +132,15 @@ static ModelMetadata read_metadata(const std::string& text, const std::string& w
   m.height = static_cast<int>(r.integer(input, "height", "input.height", 1, 4096));
   m.width = static_cast<int>(r.integer(input, "width", "input.width", 1, 4096));
   m.num_classes = static_cast<int>(r.integer(doc, "num_classes", "num_classes", 2, 65536));
+
+  // Version 3: the task; older files are multi-class.
+  if (m.format_version >= 3) {
+    const std::string task = r.text(r.member(doc, "task", "task"), "task");
+    if (task == data::task_name(data::TaskKind::multi_label))
+      m.task = data::TaskKind::multi_label;
+    else if (task != data::task_name(data::TaskKind::multi_class))
+      r.error("task", "must be \"multi-class\" or \"multi-label\"");
+  }
 
   m.seed = r.unsigned_integer(r.member(doc, "seed"), "seed");
 

@@ -11,9 +11,12 @@
 namespace kcell::model {
 
 // The model file formats this version reads. A change that older readers would misread
-// gets a new number: version 2 added the temperature and the conformal calibration. A
-// model without either is written as version 1, which older kcell versions read alike.
-inline constexpr int kModelFormatVersion = 2;
+// gets a new number: version 2 added the temperature and the conformal calibration,
+// version 3 the task ("multi-label": sigmoid outputs). A file is written with the oldest
+// version that holds what it has: a multi-class model without a calibration is version 1,
+// which older kcell versions read alike; only multi-label models need version 3 (an older
+// kcell refuses them rather than reading sigmoid outputs as softmax ones).
+inline constexpr int kModelFormatVersion = 3;
 inline constexpr int kOldestModelFormatVersion = 1;
 inline constexpr char kMetadataMember[] = "kcell.json";
 
@@ -23,7 +26,8 @@ struct ModelMetadata {
   std::string architecture;   // canonical spec text
   int channels = 0, height = 0, width = 0;
   int num_classes = 0;
-  uint64_t seed = 0;  // of the initial weights
+  data::TaskKind task = data::TaskKind::multi_class;  // before version 3: multi-class
+  uint64_t seed = 0;                                  // of the initial weights
   std::vector<std::string> class_names;
   Normalization normalization;
   std::vector<float> decision_bias;  // empty: plain argmax (and files before it existed)

@@ -80,6 +80,7 @@ std::unique_ptr<Model> read_model(io::ZipArchive& zip) {
   });
   as_format_error(where + ": normalization", [&] { model->set_normalization(meta.normalization); });
   as_format_error(where + ": class_names", [&] { model->set_class_names(meta.class_names); });
+  model->set_task(meta.task);  // before the bias and calibration, which it refuses
   as_format_error(where + ": decision_bias",
                   [&] { model->set_decision_bias(meta.decision_bias, meta.decision_rule); });
   as_format_error(where + ": tta", [&] { model->set_tta(meta.tta); });

@@ -24,10 +24,25 @@ void check_split_fits(const model::Model& model, const data::Dataset& dataset, d
                                        " but the model takes " +
                                        shape_text(model.channels(), model.height(), model.width()));
   if (split.images.size() < split.count * dataset.image_bytes() ||
-      split.labels.size() < split.count)
+      split.labels.size() < split.count * static_cast<size_t>(split.label_width))
     fail(Status::internal, std::string(what) + ": fewer images or labels than its count");
   if (!labels_used) return;
+  if (dataset.task != model.task())
+    fail(Status::invalid_argument,
+         std::string(what) + ": the data is " + data::task_name(dataset.task) +
+             " but the model is " + data::task_name(model.task()) +
+             (dataset.multi_label() ? " (make the model multi-label before training it: "
+                                      "kcell_model_set_task)"
+                                    : ""));
   const int32_t classes = model.num_classes();
+  if (dataset.multi_label()) {
+    // The readers checked that every label is 0 or 1.
+    if (split.label_width != classes)
+      fail(Status::invalid_argument, std::string(what) + ": images have " +
+                                         std::to_string(split.label_width) +
+                                         " labels but the model has " + std::to_string(classes));
+    return;
+  }
   for (size_t i = 0; i < split.count; ++i) {
     const int32_t label = split.labels[i];
     if (label < 0 || label >= classes)

@@ -46,22 +46,23 @@ class BatchNormPlan : public LayerPlan {
     }
     flags_ = normalization_flags::use_scale | normalization_flags::use_shift;
     if (L_.fused_relu_) flags_ |= normalization_flags::fuse_norm_relu;
-    const auto fwd_flags = ctx.training ? flags_ : flags_ | normalization_flags::use_global_stats;
+    // Outside training the running statistics are constants, also for a backward pass.
+    if (!ctx.training) flags_ |= normalization_flags::use_global_stats;
     fwd_pd_ = compat::make_bn_fwd_pd(ctx.engine, ctx.forward_prop(), src.get_desc(),
-                                     BatchNormLayer::kEps, fwd_flags);
+                                     BatchNormLayer::kEps, flags_);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
     scale_ = PlainVector(ctx.engine, L_.scale_.value);
     shift_ = PlainVector(ctx.engine, L_.shift_.value);
     if (ctx.training) {
       mean_ = memory(fwd_pd_.mean_desc(), ctx.engine);
       var_ = memory(fwd_pd_.variance_desc(), ctx.engine);
-      if (L_.fused_relu_) workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
     } else {
       running_mean_ = PlainVector(ctx.engine, L_.running_mean_.value);
       running_var_ = PlainVector(ctx.engine, L_.running_var_.value);
       mean_ = running_mean_.memory();
       var_ = running_var_.memory();
     }
+    if (ctx.backward && L_.fused_relu_) workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
     fwd_ = Exec(dnnl::batch_normalization_forward(fwd_pd_), {{DNNL_ARG_SRC, src_},
                                                              {DNNL_ARG_DST, dst_},
                                                              {DNNL_ARG_SCALE, scale_.memory()},

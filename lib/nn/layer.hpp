@@ -35,13 +35,18 @@ struct PlanContext {
   dnnl::engine engine;
   int64_t n = 0;
   bool training = false;
+  // The forward keeps what a backward pass needs (activations' workspaces, training-kind
+  // primitives). Training plans always do; an inference plan does for saliency
+  // (Network::class_gradients), and then computes exactly what inference computes.
+  bool backward = false;
   const uint64_t* weights_version = nullptr;  // moves on Network::weights_changed()
   const DropoutClock* dropout = nullptr;
   int* layout_conversions = nullptr;  // counts activation reorders created
   // Element type of activations and their gradients (bf16 for bf16 training plans).
   dnnl::memory::data_type act_type = dnnl::memory::data_type::f32;
   dnnl::prop_kind forward_prop() const {
-    return training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+    return training || backward ? dnnl::prop_kind::forward_training
+                                : dnnl::prop_kind::forward_inference;
   }
 };
 

@@ -38,9 +38,10 @@ struct Network::Impl {
   struct Plan {
     int64_t n = 0;
     bool training = false;
-    int threads = 0;     // oneDNN sizes its work split when a primitive is created
-    memory input;        // plain n×C×H×W over the caller's buffer
-    memory typed_input;  // bf16 plans: the input converted, what the layers read
+    bool gradients = false;  // inference semantics with a backward pass (class_gradients)
+    int threads = 0;         // oneDNN sizes its work split when a primitive is created
+    memory input;            // plain n×C×H×W over the caller's buffer
+    memory typed_input;      // bf16 plans: the input converted, what the layers read
     Reorder to_typed_input;
     std::vector<std::unique_ptr<LayerPlan>> layers;
     memory output;              // the last layer's dst
@@ -53,6 +54,9 @@ struct Network::Impl {
     Reorder to_typed_dlogits;
     memory::data_type act_type = memory::data_type::f32;
     uint64_t last_use = 0;
+    // Gradient plans: diffs[i] is the gradient of layer i's output, input_diff of the input.
+    std::vector<memory> diffs;
+    memory input_diff;
   };
 
   NetworkOptions options;
@@ -74,8 +78,8 @@ struct Network::Impl {
   Plan* last_training = nullptr;
   uint64_t use_clock = 0;
 
-  Plan& plan_for(int64_t n, bool training, int threads);
-  std::unique_ptr<Plan> make_plan(int64_t n, bool training, int threads);
+  Plan& plan_for(int64_t n, bool training, int threads, bool gradients = false);
+  std::unique_ptr<Plan> make_plan(int64_t n, bool training, int threads, bool gradients);
   void build_backward(Plan& p);
   void drop_training_plans() {
     plans.erase(std::remove_if(plans.begin(), plans.end(),
@@ -85,11 +89,12 @@ struct Network::Impl {
   }
 };
 
-std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool training,
-                                                              int threads) {
+std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool training, int threads,
+                                                              bool gradients) {
   auto p = std::make_unique<Plan>();
   p->n = n;
   p->training = training;
+  p->gradients = gradients;
   p->threads = threads;
   p->act_type = training && options.training_precision == Precision::bf16 ? memory::data_type::bf16
                                                                           : memory::data_type::f32;
@@ -97,6 +102,7 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
   ctx.engine = engine;
   ctx.n = n;
   ctx.training = training;
+  ctx.backward = training || gradients;
   ctx.weights_version = &weights_version;
   ctx.dropout = &dropout;
   ctx.layout_conversions = &layout_conversions;
@@ -126,9 +132,11 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
 // Plans are keyed by the thread count too: a primitive keeps the work split it was created
 // with, so a plan built for another count would neither use the threads asked for nor
 // reproduce that count's results.
-Network::Impl::Plan& Network::Impl::plan_for(int64_t n, bool training, int threads) {
+Network::Impl::Plan& Network::Impl::plan_for(int64_t n, bool training, int threads,
+                                             bool gradients) {
   for (auto& p : plans) {
-    if (p->n == n && p->training == training && p->threads == threads) {
+    if (p->n == n && p->training == training && p->threads == threads &&
+        p->gradients == gradients) {
       p->last_use = ++use_clock;
       return *p;
     }
@@ -138,7 +146,7 @@ Network::Impl::Plan& Network::Impl::plan_for(int64_t n, bool training, int threa
   // that alternates full batches with a last partial one holds one plan, not two.
   if (training) drop_training_plans();
   // Otherwise built before evicting, so that a failure leaves the cache as it was.
-  auto fresh = make_plan(n, training, threads);
+  auto fresh = make_plan(n, training, threads, gradients);
   if (plans.size() >= std::max<size_t>(options.max_cached_plans, 1)) {
     // Evict the least recently used, but never the plan backward() still needs.
     auto victim = plans.end();
@@ -161,12 +169,17 @@ void Network::Impl::build_backward(Plan& p) {
     p.to_typed_dlogits = Reorder(p.dlogits, p.typed_dlogits);
     diff = p.typed_dlogits;
   }
-  for (size_t i = p.layers.size(); i-- > first_trainable;) {
+  // Training stops at the first layer with parameters; gradient plans go on to the input.
+  const size_t last = p.gradients ? 0 : first_trainable;
+  if (p.gradients) p.diffs.resize(p.layers.size());
+  for (size_t i = p.layers.size(); i-- > last;) {
     // A chain: each gradient is read by the next layer down only, so it may be
     // overwritten there, except the caller's dlogits (handed on by pass-through layers).
     const bool overwritable = diff.get() != p.dlogits.get();
-    diff = p.layers[i]->build_backward(diff, i > first_trainable, overwritable);
+    if (p.gradients) p.diffs[i] = diff;
+    diff = p.layers[i]->build_backward(diff, p.gradients || i > first_trainable, overwritable);
   }
+  if (p.gradients) p.input_diff = diff;
   p.backward_built = true;
 }
 
@@ -247,6 +260,79 @@ void Network::backward(const float* dlogits) {
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "backward");
   }
+}
+
+namespace {
+
+// Copies a tensor of any layout into the caller's plain floats.
+void copy_plain(dnnl::stream& s, const memory& from, const memory::dims& dims, float* to) {
+  memory plain(compat::plain_md(dims), from.get_engine(), to);
+  Reorder(from, plain).run(s);
+}
+
+}  // namespace
+
+void Network::class_gradients(const float* input, int n, const int* classes,
+                              const ClassGradients& out) {
+  Impl& m = *impl_;
+  if (input == nullptr || classes == nullptr)
+    fail(Status::invalid_argument, "class_gradients: input or classes is NULL");
+  if (n <= 0) fail(Status::invalid_argument, "class_gradients: batch size must be positive");
+  const size_t k = static_cast<size_t>(m.num_classes);
+  std::vector<float> onehot(static_cast<size_t>(n) * k, 0.f);
+  for (int i = 0; i < n; ++i) {
+    if (classes[i] < 0 || classes[i] >= m.num_classes)
+      fail(Status::invalid_argument, "class_gradients: class " + std::to_string(classes[i]) +
+                                         " of image " + std::to_string(i) + " is not in [0, " +
+                                         std::to_string(m.num_classes) + ")");
+    onehot[static_cast<size_t>(i) * k + static_cast<size_t>(classes[i])] = 1.f;
+  }
+  const bool tap = out.activation != nullptr || out.gradient != nullptr;
+  if (tap && out.layer >= m.layers.size())
+    fail(Status::invalid_argument,
+         "class_gradients: the network has no layer " + std::to_string(out.layer));
+  try {
+    Impl::Plan& p = m.plan_for(n, false, omp_get_max_threads(), true);
+    p.input.set_data_handle(const_cast<float*>(input));  // only ever read
+    for (auto& l : p.layers) l->forward(m.stream);
+    if (p.to_logits) p.to_logits.run(m.stream);
+    m.stream.wait();
+    if (out.logits != nullptr) {
+      const float* logits = p.to_logits ? p.logits.data() : data_of(p.output);
+      std::copy(logits, logits + onehot.size(), out.logits);
+    }
+    if (!p.backward_built) m.build_backward(p);
+    p.dlogits.set_data_handle(onehot.data());
+    for (size_t i = p.layers.size(); i-- > 0;) {
+      // Read before layer i's backward, which may overwrite its output's gradient in place.
+      if (tap && i == out.layer) {
+        const memory::dims dims = m.layers[i]->out_shape().dims(n);
+        if (out.activation) copy_plain(m.stream, p.layers[i]->dst(), dims, out.activation);
+        if (out.gradient) copy_plain(m.stream, p.diffs[i], dims, out.gradient);
+      }
+      p.layers[i]->backward(m.stream);
+    }
+    if (out.input != nullptr) copy_plain(m.stream, p.input_diff, m.input.dims(n), out.input);
+    m.stream.wait();
+  } catch (const dnnl::error& e) {
+    rethrow_dnnl(e, "class_gradients");
+  }
+}
+
+void Network::copy_weights_from(const Network& other) {
+  const Impl& from = *other.impl_;
+  Impl& to = *impl_;
+  auto same = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i]->shape != b[i]->shape) return false;
+    return true;
+  };
+  if (!same(from.params, to.params) || !same(from.buffers, to.buffers))
+    fail(Status::internal, "copy_weights_from: the networks' tensors differ");
+  for (size_t i = 0; i < to.params.size(); ++i) to.params[i]->value = from.params[i]->value;
+  for (size_t i = 0; i < to.buffers.size(); ++i) to.buffers[i]->value = from.buffers[i]->value;
+  weights_changed();
 }
 
 void Network::weights_changed() { ++impl_->weights_version; }

@@ -64,6 +64,16 @@ struct NetworkOptions {
   size_t max_cached_plans = 4;
 };
 
+// What Network::class_gradients() writes: plain float arrays the caller owns, each
+// optional (nullptr: not wanted).
+struct ClassGradients {
+  float* logits = nullptr;      // n × num_classes
+  float* input = nullptr;       // n × C × H × W: d logit[class] / d input
+  size_t layer = 0;             // the spec layer index whose output the next two are of
+  float* activation = nullptr;  // n × layer(layer).out_shape().size(): that output
+  float* gradient = nullptr;    // the same size: d logit[class] / d that output
+};
+
 // Layers: conv, bn (batch statistics and momentum-0.1 running statistics in training,
 // running statistics at inference, eps 1e-5), relu, max / average / global average
 // pooling, dropout (inverted, off at inference), flatten, dense, ResNet basic block.
@@ -93,6 +103,18 @@ class Network {
 
   // dlogits: n × num_classes for the last forward(training=true). Writes every Param::grad.
   void backward(const float* dlogits);
+
+  // Saliency: for each image i, the gradient of logit[classes[i]] with respect to the input
+  // and to layer `out.layer`'s output (and that output), by the backward pass of training
+  // over a forward that computes what forward(training=false) computes (running batch-norm
+  // statistics, no dropout). Writes Param::grad too. Throws Error(Status::invalid_argument)
+  // for NULL pointers, n <= 0, a class out of range or no such layer.
+  void class_gradients(const float* input, int n, const int* classes, const ClassGradients& out);
+
+  // Takes every parameter value and buffer of `other`, a network built from the same
+  // architecture and shapes (a private copy for saliency: class_gradients writes state).
+  // Throws Error(Status::internal) when the tensors differ.
+  void copy_weights_from(const Network& other);
 
   // Call after changing any Param::value, before the next forward.
   void weights_changed();

@@ -44,8 +44,8 @@ class PoolPlan : public LayerPlan {
                                        compat::any_md(L_.out_.dims(ctx.n), ctx.act_type), strides_,
                                        kernel_, pad_, pad_);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
-    // Max pooling in training records the argmax for backward.
-    if (ctx.training && alg_ == algorithm::pooling_max) {
+    // Max pooling before a backward pass records the argmax.
+    if (ctx.backward && alg_ == algorithm::pooling_max) {
       workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
     }
     fwd_ = Exec(dnnl::pooling_forward(fwd_pd_),

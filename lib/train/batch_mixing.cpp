@@ -42,20 +42,22 @@ Box cutmix_box(int height, int width, double lambda, uint64_t seed) {
   return box_at(height, width, lambda, rng);
 }
 
-BatchMixer::BatchMixer(const MixingOptions& options, int channels, int height, int width)
+BatchMixer::BatchMixer(const MixingOptions& options, int channels, int height, int width,
+                       int label_width)
     : options_(options),
       channels_(channels),
       height_(height),
       width_(width),
       image_size_(static_cast<size_t>(channels) * static_cast<size_t>(height) *
-                  static_cast<size_t>(width)) {
+                  static_cast<size_t>(width)),
+      label_width_(static_cast<size_t>(label_width)) {
   check_mixing(options);
 }
 
 const float* BatchMixer::mix(const float* images, const int32_t* labels, int n, uint64_t seed) {
   const size_t rows = static_cast<size_t>(n);
   if (mixed_.size() < rows * image_size_) mixed_.resize(rows * image_size_);
-  partner_labels_.resize(rows);
+  partner_labels_.resize(rows * label_width_);
   SplitMix64 rng(seed);
   const bool both = options_.mixup_alpha > 0.f && options_.cutmix_alpha > 0.f;
   const bool cutmix = both ? rng.uniform01() < 0.5 : options_.cutmix_alpha > 0.f;
@@ -65,7 +67,9 @@ const float* BatchMixer::mix(const float* images, const int32_t* labels, int n, 
   partner.resize(rows);
   std::iota(partner.begin(), partner.end(), size_t{0});
   shuffle(partner, rng);
-  for (size_t i = 0; i < rows; ++i) partner_labels_[i] = labels[partner[i]];
+  for (size_t i = 0; i < rows; ++i)
+    std::copy_n(labels + partner[i] * label_width_, label_width_,
+                partner_labels_.data() + i * label_width_);
 
   std::copy(images, images + rows * image_size_, mixed_.begin());
   if (!cutmix) {

@@ -30,7 +30,10 @@ Box cutmix_box(int height, int width, double lambda, uint64_t seed);
 
 class BatchMixer {
  public:
-  BatchMixer(const MixingOptions& options, int channels, int height, int width);
+  // label_width: labels per image (1, or L for a multi-label model, whose label vectors
+  // are paired as wholes).
+  BatchMixer(const MixingOptions& options, int channels, int height, int width,
+             int label_width = 1);
 
   // Mixes a batch of n images (n × C × H × W floats) with a permutation of itself, all
   // drawn from `seed` alone (so a batch mixes the same way for any thread count): with
@@ -42,13 +45,14 @@ class BatchMixer {
 
   // The share of each image's own label in the last mix.
   double lambda() const { return lambda_; }
-  // The label of the image each row of the last mix was paired with.
+  // The label (label_width labels) of the image each row of the last mix was paired with.
   const int32_t* partner_labels() const { return partner_labels_.data(); }
 
  private:
   MixingOptions options_;
   int channels_, height_, width_;
   size_t image_size_;
+  size_t label_width_;
   double lambda_ = 1.0;
   std::vector<float> mixed_;
   std::vector<int32_t> partner_labels_;

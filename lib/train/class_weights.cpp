@@ -1,5 +1,6 @@
 #include "train/class_weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -29,6 +30,27 @@ std::vector<float> inverse_frequency_weights(const int32_t* labels, size_t n, in
   for (size_t c = 0; c < counts.size(); ++c)
     if (counts[c])
       weights[c] = static_cast<float>(std::pow(static_cast<double>(counts[c]), -power) / mean);
+  return weights;
+}
+
+std::vector<float> positive_weights(const int32_t* labels, size_t n, int L) {
+  if (n == 0) fail(Status::invalid_argument, "automatic positive weights need training images");
+  const size_t K = static_cast<size_t>(L);
+  std::vector<size_t> positives(K, 0);
+  for (size_t i = 0; i < n * K; ++i) {
+    if (labels[i] != 0 && labels[i] != 1)
+      fail(Status::invalid_argument, "label " + std::to_string(i % K) + " of image " +
+                                         std::to_string(i / K) + " is " +
+                                         std::to_string(labels[i]) + ", not 0 or 1");
+    positives[i % K] += labels[i] == 1;
+  }
+  std::vector<float> weights(K, 1.f);
+  for (size_t l = 0; l < K; ++l) {
+    if (positives[l] == 0 || positives[l] == n) continue;
+    const double ratio = static_cast<double>(n - positives[l]) / static_cast<double>(positives[l]);
+    weights[l] =
+        static_cast<float>(std::min(std::max(ratio, 1.0 / kMaxPositiveWeight), kMaxPositiveWeight));
+  }
   return weights;
 }
 

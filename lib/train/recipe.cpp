@@ -9,6 +9,10 @@
 
 namespace kcell::train {
 
+const char* recommended_architecture(size_t train_count) {
+  return train_count >= kLargeSetImages ? kLargeSetArchitecture : kRecommendedArchitecture;
+}
+
 TrainConfig recommended_config() {
   TrainConfig c;
   c.epochs = 0;  // automatic: resolve_length()

@@ -36,7 +36,8 @@ std::string split_identity(const data::Dataset& d, data::SplitId id) {
   const data::Split& s = d.split(id);
   if (s.count == 0) return "none";
   uint64_t h = hash_bytes(s.images.data(), s.count * d.image_bytes(), 0x6B63656C6Cull);
-  h = hash_bytes(s.labels.data(), s.count * sizeof(int32_t), h);
+  h = hash_bytes(s.labels.data(), s.count * static_cast<size_t>(s.label_width) * sizeof(int32_t),
+                 h);
   char text[64];
   std::snprintf(text, sizeof text, "%zu images, hash %016llx", s.count,
                 static_cast<unsigned long long>(h));

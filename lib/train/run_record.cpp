@@ -89,6 +89,12 @@ decltype(model::TrainingSummary::parameters) settings_of(const TrainConfig& c) {
   }
   if (c.auto_class_weights) p["class_weights"] = std::string("auto");
   if (c.balanced_sampler) p["sampler"] = std::string("balanced");
+  if (c.auto_pos_weights) p["pos_weights"] = std::string("auto");
+  if (!c.pos_weights.empty()) {
+    std::ostringstream weights;
+    for (size_t i = 0; i < c.pos_weights.size(); ++i) weights << (i ? "," : "") << c.pos_weights[i];
+    p["pos_weights"] = weights.str();
+  }
   // Only when on, so that a checkpoint of a run without them still matches its run.
   if (c.ema_decay != 0.0) p["ema_decay"] = c.ema_decay;
   if (c.mixup_alpha > 0.f) p["mixup_alpha"] = static_cast<double>(c.mixup_alpha);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "data/augment.hpp"
 #include "infer/loss.hpp"
@@ -92,6 +93,11 @@ struct TrainConfig {
   // Each epoch draws split-count images class-balanced with replacement instead of a
   // shuffle (train::balanced_indices).
   bool balanced_sampler = false;
+  // Multi-label models (binary cross-entropy, infer/bce_loss.hpp): the weight of each
+  // label's positives (empty: 1 each), or automatic ones from the training split
+  // (train::positive_weights), which exclude given ones. Multi-class models refuse both.
+  std::vector<float> pos_weights;
+  bool auto_pos_weights = false;
   data::AugmentOptions augment;  // training batches only; nothing enabled by default
   // An exponential moving average of the weights and batch-norm statistics, updated after
   // every optimiser step (train/weight_average.hpp), is what validation, model selection,

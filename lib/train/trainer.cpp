@@ -18,12 +18,12 @@
 #include "infer/evaluate.hpp"
 #include "infer/metrics.hpp"
 #include "infer/model_engine.hpp"
+#include "infer/multilabel_metrics.hpp"
 #include "infer/tta.hpp"
 #include "model/normalization.hpp"
 #include "model/split_check.hpp"
 #include "train/batch_mixing.hpp"
 #include "train/checkpoint.hpp"
-#include "train/class_weights.hpp"
 #include "train/finite.hpp"
 #include "train/last_good_state.hpp"
 #include "train/model_selection.hpp"
@@ -32,6 +32,7 @@
 #include "train/run_fingerprint.hpp"
 #include "train/run_record.hpp"
 #include "train/sampler.hpp"
+#include "train/task_loss.hpp"
 #include "train/weight_average.hpp"
 
 namespace kcell::train {
@@ -95,7 +96,9 @@ void validate(model::Model& model, const data::Dataset& val, EpochStats& stats) 
                                   [](float p) { return std::isfinite(p); });
   if (k <= infer::kMaxMetricClasses && finite) {
     const infer::Metrics m =
-        infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
+        model.multi_label()
+            ? infer::compute_multilabel_metrics(e.probabilities.data(), e.labels.data(), e.count, k)
+            : infer::compute_metrics(e.probabilities.data(), e.labels.data(), e.count, k);
     stats.val_balanced_accuracy = m.balanced_accuracy;
     stats.val_auc = m.auc;
   }
@@ -208,19 +211,11 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
           : model.normalization();
 
   const int k = model.num_classes();
-  infer::LossOptions loss_options = config.loss;
-  if (config.auto_class_weights) {
-    if (!loss_options.class_weights.empty())
-      fail(Status::invalid_argument,
-           "give either explicit class weights or automatic ones, not both");
-    loss_options.class_weights =
-        inverse_frequency_weights(split.labels.data(), split.count, k, config.class_weight_power);
-  }
-  const infer::SoftmaxCrossEntropy loss(k, loss_options);
+  const TaskLoss loss(model, split, config);
   infer::Batcher batcher(split, model.channels(), model.height(), model.width(), normalization,
                          config.batch_size);
   batcher.set_augmentation(config.augment);
-  BatchMixer mixer(mixing, model.channels(), model.height(), model.width());
+  BatchMixer mixer(mixing, model.channels(), model.height(), model.width(), split.label_width);
   const size_t batches = batcher.num_batches();
   const LearningRateSchedule schedule(
       {config.schedule, config.learning_rate, config.epochs, batches, config.warmup_epochs});
@@ -281,7 +276,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
     const uint64_t mixing_seed =
         derive_seed(derive_seed(config.seed, mixing_stream), static_cast<uint64_t>(epoch));
     double loss_sum = 0.0, weight_sum = 0.0;
-    size_t correct = 0, seen = 0;
+    size_t correct = 0, seen = 0;  // decisions: images, or images × labels
     double lr = config.learning_rate;
     Progress progress;
     progress.epoch = epoch;
@@ -302,7 +297,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       const infer::BatchLoss l =
           mixing.enabled() ? loss.compute_mixed(logits, batcher.labels(), mixer.partner_labels(),
                                                 mixer.lambda(), n, dlogits.data())
-                           : loss.compute(logits, batcher.labels(), n, dlogits.data(), nullptr);
+                           : loss.compute(logits, batcher.labels(), n, dlogits.data());
       if (!std::isfinite(l.loss))
         stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
       net.backward(dlogits.data());
@@ -320,7 +315,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       loss_sum += l.sum;
       weight_sum += l.weight;
       correct += l.correct;
-      seen += static_cast<size_t>(n);
+      seen += l.decisions;
       if (config.progress) {
         progress.batch = b + 1;
         progress.loss = weight_sum > 0.0 ? loss_sum / weight_sum : 0.0;
@@ -401,7 +396,9 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   // Before the decision bias, which is fitted on the probabilities prediction will give.
   if (!model.tta_given())
     model.set_tta(infer::tta_for_augmentation(config.augment, model.height(), model.width()));
-  if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses)
+  // Multi-label models have no decision bias (TaskLoss refused an explicit fit).
+  if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses &&
+      !model.multi_label())
     fit_decision(model, split, *val, config.decision);
   return result;
 }

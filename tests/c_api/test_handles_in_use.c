@@ -1,6 +1,7 @@
 /* A model or dataset in use cannot be freed under the call using it, and the calls the
  * header forbids during training are refused: from the training's own progress callback
- * and from another thread, kcell_train(), kcell_predict(), kcell_model_ensemble_create(),
+ * and from another thread, kcell_train(), kcell_predict(), kcell_explain(),
+ * kcell_model_ensemble_create(),
  * kcell_model_member_count(), kcell_model_set_tta() and the decision-bias calls on the model being
  * trained return KCELL_ERROR_BUSY, and kcell_model_free() / kcell_dataset_free() are deferred until
  * kcell_train() returns (which then completes normally). The input models of
@@ -29,6 +30,7 @@ typedef struct probe {
   int calls;
   kcell_status nested_train, nested_predict, nested_ensemble, nested_member_count;
   kcell_status nested_set_bias, nested_bias, nested_set_tta, after_free;
+  kcell_status nested_explain, explain_after_free;
   kcell_model* ensemble; /* stays NULL when the nested ensemble is refused */
   /* the other-thread case */
   int use_thread;
@@ -36,6 +38,13 @@ typedef struct probe {
   pthread_cond_t changed;
   int started, finished;
 } probe;
+
+static kcell_status try_explain(kcell_model* model) {
+  uint8_t image[SIDE * SIDE];
+  float map[SIDE * SIDE];
+  memset(image, 100, sizeof image);
+  return kcell_explain(model, image, 1, KCELL_LAYOUT_NCHW, -1, NULL, map, SIDE * SIDE, NULL);
+}
 
 static kcell_status try_predict(kcell_model* model) {
   uint8_t image[SIDE * SIDE];
@@ -53,6 +62,7 @@ static void misuse(probe* p) {
   inputs[1] = p->model;
   p->nested_train = kcell_train(p->model, p->data, NULL, NULL, NULL);
   p->nested_predict = try_predict(p->model);
+  p->nested_explain = try_explain(p->model);
   p->nested_set_tta = kcell_model_set_tta(p->model, KCELL_TTA_FLIPS);
   p->nested_ensemble = kcell_model_ensemble_create(inputs, 2, &p->ensemble);
   p->nested_member_count = kcell_model_member_count(p->model, &members);
@@ -62,6 +72,7 @@ static void misuse(probe* p) {
   kcell_dataset_free(p->data);
   info.struct_size = sizeof info;
   p->after_free = kcell_model_get_info(p->model, &info); /* memory kept: a clear refusal */
+  p->explain_after_free = try_explain(p->model);
 }
 
 static void* other_thread(void* arg) {
@@ -122,6 +133,8 @@ static void run(int use_thread) {
   CHECK(kcell_history_count(history, &epochs) == KCELL_OK && epochs == EPOCHS);
   CHECK(p.nested_train == KCELL_ERROR_BUSY);
   CHECK(p.nested_predict == KCELL_ERROR_BUSY);
+  CHECK(p.nested_explain == KCELL_ERROR_BUSY);
+  CHECK(p.explain_after_free == KCELL_ERROR_INVALID_ARGUMENT);
   CHECK(p.nested_set_tta == KCELL_ERROR_BUSY);
   CHECK(p.nested_ensemble == KCELL_ERROR_BUSY && p.ensemble == NULL);
   CHECK(p.nested_member_count == KCELL_ERROR_BUSY);

@@ -60,6 +60,18 @@ static void t_kcell_recommended_architecture(void) {
   kcell_model_free(model);
 }
 
+static void t_kcell_recommended_architecture_for(void) {
+  kcell_model* model = NULL;
+  ++cases;
+  CHECK(strcmp(kcell_recommended_architecture_for(0), "resnet8") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for(19999), "resnet8") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for(20000), "resnet10") == 0);
+  CHECK(strcmp(kcell_recommended_architecture_for((size_t)-1), "resnet10") == 0);
+  CHECK(kcell_model_create(kcell_recommended_architecture_for(60000), 1, 28, 28, 2, 1, &model) ==
+        KCELL_OK);
+  kcell_model_free(model);
+}
+
 static void t_kcell_version_number(void) {
   ++cases;
   CHECK(kcell_version_number() == KCELL_VERSION_NUMBER);
@@ -230,6 +242,27 @@ static void t_kcell_model_training_memory(void) {
   VALID(kcell_model_training_memory(g_model, 8, &params, &activations, &runtime));
   ++cases;
   CHECK(params > 0 && activations > 0 && runtime > 0);
+}
+
+static void t_kcell_dataset_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_dataset_task(NULL, &task));
+  INVALID(kcell_dataset_task(g_data, NULL));
+  CHECK(task == 77);
+  VALID(kcell_dataset_task(g_data, &task));
+  CHECK(task == KCELL_TASK_MULTI_CLASS);
+}
+
+static void t_kcell_dataset_labels(void) {
+  int32_t labels[2] = {77, 77};
+  INVALID(kcell_dataset_labels(NULL, KCELL_SPLIT_TRAIN, 0, labels, 2));
+  INVALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 0, NULL, 2));
+  INVALID(kcell_dataset_labels(g_data, (kcell_split)5, 0, labels, 2));
+  INVALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 8, labels, 2));
+  TOO_SMALL(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 0, labels, 0));
+  CHECK(labels[0] == 77);
+  VALID(kcell_dataset_labels(g_data, KCELL_SPLIT_TRAIN, 1, labels, 1));
+  CHECK(labels[0] == g_labels[1] && labels[1] == 77);
 }
 
 static void t_kcell_model_create(void) {
@@ -646,6 +679,28 @@ static void t_kcell_model_tta(void) {
   CHECK(tta == KCELL_TTA_NONE);
 }
 
+static void t_kcell_model_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_model_task(NULL, &task));
+  INVALID(kcell_model_task(g_model, NULL));
+  CHECK(task == 77);
+  VALID(kcell_model_task(g_model, &task));
+  CHECK(task == KCELL_TASK_MULTI_CLASS);
+}
+
+static void t_kcell_model_set_task(void) {
+  int32_t task = 77;
+  INVALID(kcell_model_set_task(NULL, KCELL_TASK_MULTI_LABEL));
+  INVALID(kcell_model_set_task(g_model, -1));
+  INVALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_LABEL + 1));
+  CHECK(kcell_model_task(g_model, &task) == KCELL_OK && task == KCELL_TASK_MULTI_CLASS);
+  VALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_LABEL));
+  /* Training a multi-label model on multi-class data is refused, naming both. */
+  INVALID(kcell_train(g_model, g_data, NULL, NULL, NULL));
+  CHECK(strstr(kcell_last_error(), "multi-class") != NULL);
+  VALID(kcell_model_set_task(g_model, KCELL_TASK_MULTI_CLASS));
+}
+
 static void t_kcell_model_set_tta(void) {
   kcell_model* oblong = NULL;
   int32_t tta = 77;
@@ -818,6 +873,65 @@ static void t_kcell_prediction_sets(void) {
   INVALID(kcell_prediction_sets(g_model, probabilities, 1, in_set, sizeof in_set));
 }
 
+static void t_kcell_explain_options_init(void) {
+  kcell_explain_options options;
+  memset(&options, 0xab, sizeof options);
+  INVALID(kcell_explain_options_init(NULL, sizeof options));
+  INVALID(kcell_explain_options_init(&options, 0));
+  INVALID(kcell_explain_options_init(&options, sizeof(size_t) - 1));
+  CHECK(options.method == (int32_t)0xabababab); /* nothing written on failure */
+  VALID(kcell_explain_options_default(&options));
+  CHECK(options.method == KCELL_SALIENCY_GRADCAM && options.layer == -1);
+}
+
+static void t_kcell_explain(void) {
+  float maps[PIXELS];
+  int32_t classes[1] = {77};
+  kcell_explain_options options, gradient;
+  CHECK(kcell_explain_options_default(&options) == KCELL_OK);
+  gradient = options;
+  gradient.method = KCELL_SALIENCY_INPUT_GRADIENT;
+  INVALID(kcell_explain(NULL, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(kcell_explain(g_model, NULL, 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, (kcell_layout)2, -1, &gradient, maps, PIXELS, NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -2, &gradient, maps, PIXELS, NULL));
+  INVALID(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, CLASSES, &gradient, maps, PIXELS,
+                        NULL));
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, NULL, PIXELS, NULL));
+  TOO_SMALL(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &gradient, maps,
+                          PIXELS - 1, NULL));
+  TOO_SMALL(kcell_explain(g_model, g_pixels(), (size_t)-1 / 2 + 1, KCELL_LAYOUT_NCHW, -1, &gradient,
+                          maps, PIXELS, NULL));
+  options.method = 2;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.method = KCELL_SALIENCY_GRADCAM;
+  options.layer = -2;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.layer = 7; /* "flatten dense" has two layers */
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.layer = 0; /* flatten: no feature maps */
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  options.struct_size = 0;
+  INVALID(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, &options, maps, PIXELS, NULL));
+  CHECK(classes[0] == 77); /* nothing written on failure */
+  /* No convolution for Grad-CAM. */
+  expect_status(
+      kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NCHW, -1, NULL, maps, PIXELS, classes),
+      KCELL_ERROR_UNSUPPORTED, "Grad-CAM without a convolution", __LINE__);
+  VALID(kcell_explain(g_model, NULL, 0, KCELL_LAYOUT_NCHW, -1, NULL, NULL, 0, NULL));
+  VALID(kcell_explain(g_model, g_pixels(), 1, KCELL_LAYOUT_NHWC, 1, &gradient, maps, PIXELS,
+                      classes));
+  CHECK(classes[0] == 1);
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 typedef struct entry {
@@ -831,6 +945,7 @@ typedef struct entry {
 static const entry table[] = {
     ENTRY(kcell_version),
     ENTRY(kcell_recommended_architecture),
+    ENTRY(kcell_recommended_architecture_for),
     ENTRY(kcell_version_number),
     ENTRY(kcell_status_string),
     ENTRY(kcell_last_error),
@@ -847,6 +962,8 @@ static const entry table[] = {
     ENTRY(kcell_dataset_class_name),
     ENTRY(kcell_dataset_save_npz),
     ENTRY(kcell_model_training_memory),
+    ENTRY(kcell_dataset_task),
+    ENTRY(kcell_dataset_labels),
     ENTRY(kcell_model_create),
     ENTRY(kcell_model_free),
     ENTRY(kcell_model_num_params),
@@ -877,6 +994,8 @@ static const entry table[] = {
     ENTRY(kcell_model_set_decision_bias),
     ENTRY(kcell_model_tta),
     ENTRY(kcell_model_set_tta),
+    ENTRY(kcell_model_task),
+    ENTRY(kcell_model_set_task),
     ENTRY(kcell_predict),
     ENTRY(kcell_predict_normalized),
     ENTRY(kcell_model_set_inference_precision),
@@ -892,6 +1011,8 @@ static const entry table[] = {
     ENTRY(kcell_model_set_temperature),
     ENTRY(kcell_model_conformal),
     ENTRY(kcell_prediction_sets),
+    ENTRY(kcell_explain_options_init),
+    ENTRY(kcell_explain),
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

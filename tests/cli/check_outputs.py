@@ -282,6 +282,7 @@ def report_dom(path, classes):
         "reliability diagrams": (len(re.findall(r'<svg[^>]*class="chart reliability"', dom)), 1),
         "reliability bars": (dom.count('class="bar reliability-bar"'), 1),
         "risk-coverage curves": (dom.count('class="series risk-coverage-line"'), 1),
+        "gallery figures": (len(re.findall(r'<figure class="(?:right|wrong)"><img[^>]*src="data:image/png;base64,', dom)), k),
     }
     for what, (got, expected) in counts.items():
         if got < expected or (what in ("heatmap cells", "recall bars") and got != expected):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # report.html renders in headless Chromium with its inline SVG charts: the learning curves
 # with their best-epoch markers, one heatmap cell per (true, predicted) class pair and one
-# recall bar per class. Exits 77 (skipped) when Chromium is not installed.
+# recall bar per class, and the gallery of test images with their saliency maps (at least
+# one per class). Exits 77 (skipped) when Chromium is not installed.
 # usage: report_renders_in_chromium.sh REPORT_DIR CLASSES OUT
 set -euo pipefail
 report=$1 classes=$2 out=$3

@@ -17,6 +17,7 @@
 #include "sweep_grid.hpp"
 #include "sweep_table.hpp"
 #include "train_options.hpp"
+#include "training_run.hpp"
 #include "tune_plan.hpp"
 
 using namespace kcell_cli;
@@ -285,4 +286,15 @@ TEST_CASE("the default recipe goes on to every tune rung, whatever its rank") {
   CHECK(kcell_cli::next_rung<int>(ranked, 3, &base) == std::vector<int*>{&a, &b, &base});
   CHECK(kcell_cli::next_rung<int>({&a, &b, &c}, 2, &base) == std::vector<int*>{&a, &b});
   CHECK(kcell_cli::next_rung<int>(ranked, 0, &base).empty());
+}
+
+TEST_CASE("model auto trains resnet8 below 20,000 training images and resnet10 from there") {
+  kcell_cli::DatasetInfo info;
+  info.counts[KCELL_SPLIT_TRAIN] = 3882;
+  info.counts[KCELL_SPLIT_VAL] = 100000;  // only the training split counts
+  CHECK(kcell_cli::chosen_architecture("auto", info) == "resnet8");
+  info.counts[KCELL_SPLIT_TRAIN] = 55000;
+  CHECK(kcell_cli::chosen_architecture("auto", info) == "resnet10");
+  CHECK(kcell_cli::chosen_architecture("reference", info) == "reference");
+  CHECK(kcell_cli::TrainOptions{}.model == "auto");
 }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <kcell/kcell.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -294,4 +295,25 @@ TEST_CASE("calibration: temperature, conformal sets and metrics pass through, ke
   CHECK_THROWS_AS(model.set_temperature(-1.0), kcell::Error);
   model.set_temperature(1.5);
   CHECK(model.temperature() == 1.5);
+}
+
+TEST_CASE("explain: maps of the input's size for the predicted or a chosen class") {
+  const kcell::Dataset data = small_dataset();
+  kcell::Model model(kSpec, 1, kSide, kSide, 3, 7);
+  model.train(data, &data, quick_params());
+  const Split val(4, 2u);
+  const kcell::Explanation e = model.explain(val.images.data(), 4);
+  REQUIRE(e.maps.size() == 4u * kSide * kSide);
+  const std::vector<float> probs = model.predict(val.images.data(), 4);
+  for (size_t i = 0; i < 4; ++i) {
+    const float* row = &probs[i * 3];
+    CHECK(e.classes[i] == std::max_element(row, row + 3) - row);
+  }
+  for (const float v : e.maps) CHECK(v >= 0.f);
+  kcell_explain_options options = kcell::default_explain_options();
+  options.method = KCELL_SALIENCY_INPUT_GRADIENT;
+  const kcell::Explanation g = model.explain(val.images.data(), 4, 2, options);
+  CHECK(g.classes == std::vector<int32_t>(4, 2));
+  CHECK(std::any_of(g.maps.begin(), g.maps.end(), [](float v) { return v > 0.f; }));
+  CHECK_THROWS_AS(model.explain(val.images.data(), 4, 3), kcell::Error);
 }

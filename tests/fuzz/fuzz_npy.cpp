@@ -61,9 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rejects_cleanly({Status::format, Status::limit}, [&] {
     MemorySource source(data, size, "<input>");
     const NpyHeader header = read_npy_header(source);
-    const uint64_t count = label_vector_count(header, source.name());
+    const LabelArrayShape shape = label_array_shape(header, source.name());
     const std::vector<int32_t> labels = read_label_payload(source, header, kcell::fuzz::kMaxBytes);
-    if (labels.size() != count) bug("label payload size differs from the label count");
+    if (labels.size() != shape.count * static_cast<uint64_t>(shape.width))
+      bug("label payload size differs from the label count");
     for (int32_t y : labels)
       if (y < 0) bug("a negative label was accepted");
   });

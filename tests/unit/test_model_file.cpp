@@ -234,9 +234,9 @@ TEST_CASE("no single flipped byte anywhere gives a crash or a silently different
 }
 
 TEST_CASE("an unknown format version is rejected with a message naming it") {
-  check_error([&] { load(with_json_edit("\"format_version\": 1", "\"format_version\": 3")); },
-              Status::format, "kcell.json", "format version 3 is not supported",
-              "reads versions 1 to 2");
+  check_error([&] { load(with_json_edit("\"format_version\": 1", "\"format_version\": 4")); },
+              Status::format, "kcell.json", "format version 4 is not supported",
+              "reads versions 1 to 3");
   check_error([&] { load(with_json_edit("\"format_version\": 1", "\"format_version\": 0")); },
               Status::format, "format version 0 is not supported");
   // Version 2 needs the temperature it introduced.

@@ -42,6 +42,7 @@ class LayerHarness {
     ctx_.engine = eng_;
     ctx_.n = n;
     ctx_.training = training;
+    ctx_.backward = training;
     ctx_.weights_version = &version_;
     ctx_.dropout = &clock_;
     ctx_.layout_conversions = &conversions_;

@@ -93,6 +93,9 @@ void run_eval(const EvalCommand& c) {
                                  c.threads > 0 ? std::to_string(c.threads) : "all cores");
     report.evaluation = evaluation;
     describe_model_for_report(model, report);
+    report.gallery = in_context("the report's gallery", [&] {
+      return build_gallery(model, dataset, report.evaluation.split);
+    });
     const std::string page = write_report(c.report, report);
     if (!c.quiet && c.json != "-") std::printf("report written to %s\n", page.c_str());
   }

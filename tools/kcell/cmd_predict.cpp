@@ -41,6 +41,33 @@ std::string set_text(const uint8_t* flags, size_t k) {
 
 constexpr size_t kBatch = 256;
 
+// A multi-label model's answer for one image: the labels whose probability is above 0.5
+// (MedMNIST's threshold), as "{0,3}" then every probability; JSON "labels", "names" and
+// "probabilities".
+void print_labels(const std::string& input, const float* p, size_t k,
+                  const std::vector<std::string>& names, bool lines, const std::string& file,
+                  size_t index, nlohmann::json* results) {
+  std::vector<uint8_t> over(k);
+  std::vector<size_t> labels;
+  std::vector<std::string> label_names;
+  for (size_t j = 0; j < k; ++j)
+    if (p[j] > 0.5f) {
+      over[j] = 1;
+      labels.push_back(j);
+      label_names.push_back(names[j]);
+    }
+  if (lines) {
+    std::printf("%s\t%s\t", input.c_str(), set_text(over.data(), k).c_str());
+    for (size_t j = 0; j < k; ++j) std::printf("%s%.4f", j ? "," : "", p[j]);
+    std::printf("\n");
+  }
+  if (results)
+    results->push_back({{"input", {{"file", file}, {"index", index}}},
+                        {"labels", labels},
+                        {"names", label_names},
+                        {"probabilities", std::vector<float>(p, p + k)}});
+}
+
 void run_predict(const PredictCommand& c) {
   check_inference_precision(c.precision, false);  // int8 needs --calibrate: no labelled data here
   in_context("--threads", [&] { kcell::set_num_threads(c.threads); });
@@ -52,6 +79,11 @@ void run_predict(const PredictCommand& c) {
   const ModelInput input{info.channels, info.height, info.width};
   const std::vector<std::string> names = model_class_names(model);
   const size_t k = names.size();
+  const bool multi_label = info.task == KCELL_TASK_MULTI_LABEL;
+  if (multi_label && (c.sets || c.min_confidence > 0))
+    throw Failure(std::string(c.sets ? "--sets" : "--min-confidence") +
+                  ": the model is multi-label (independent labels, no single class to answer "
+                  "or set of classes); it prints the labels over 0.5 and every probability");
 
   // Every input is opened and checked before the first prediction is printed.
   const std::vector<PredictSource> sources = open_predict_inputs(c.inputs, input);
@@ -75,6 +107,11 @@ void run_predict(const PredictCommand& c) {
         in_set = in_context(c.model, [&] { return model.prediction_sets(probabilities); });
       for (size_t i = 0; i < n; ++i) {
         const float* p = &probabilities[i * k];
+        if (multi_label) {
+          print_labels(source.label(first + i), p, k, names, lines, source.file, first + i,
+                       c.json.empty() ? nullptr : &results);
+          continue;
+        }
         const size_t best = static_cast<size_t>(std::max_element(p, p + k) - p);
         // Abstention: a top probability under --min-confidence is no answer.
         const bool uncertain = p[best] < c.min_confidence;
@@ -121,7 +158,9 @@ void add_predict_command(CLI::App& app) {
       app.add_subcommand("predict", "Predict the class of images in PNG files and .npy stacks");
   cmd->footer(
       "\nPrints one line per image: the input, the class index, its name and its\n"
-      "probability, separated by tabs. Inputs are PNG files (grey or RGB, 8 or 16 bits,\n"
+      "probability, separated by tabs (a multi-label model: the input, the labels whose\n"
+      "probability is above 0.5 as {i,j}, and every label's probability, comma-separated).\n"
+      "Inputs are PNG files (grey or RGB, 8 or 16 bits,\n"
       "transparency composited onto black) of the model's size, or image stacks: a .npy of\n"
       "shape (N,H,W) or (N,H,W,C) (a single image is (1,H,W)), or the test split of a .npz.\n"
       "RGB images given to a grey model become grey by the ITU-R BT.601 luma\n"
@@ -137,7 +176,8 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("INPUT", c->inputs, "PNG files and .npy stacks")->required();
   cmd->add_option("--json", c->json,
                   "Also write a JSON array to this file (- for stdout, then no lines): per "
-                  "image input (file, index), class, name and probabilities (all classes)");
+                  "image input (file, index), class, name and probabilities (all classes); "
+                  "multi-label: labels and names (those over 0.5) and probabilities");
   add_inference_precision_options(*cmd, c->precision, "required with int8");
   add_tta_option(*cmd, c->tta, "the model's, which training chose");
   cmd->add_flag("--sets", c->sets,

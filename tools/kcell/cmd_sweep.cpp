@@ -56,8 +56,10 @@ void run_sweep(const SweepCommand& c) {
   if (info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split to compare the runs on");
   std::set<std::string> architectures;
-  for (const TrainOptions& o : runs)
+  for (TrainOptions& o : runs) {
+    o.model = chosen_architecture(o.model, info);
     if (architectures.insert(o.model).second) create_model(o, info);  // fails early on a bad spec
+  }
   if (!c.quiet) {
     print_dataset_summary(dataset, info);
     std::printf("sweeping %zu combinations, ranked by %s\n", runs.size(), c.rank_by.c_str());

@@ -41,7 +41,7 @@ std::string settings_line(const TrainOptions& o) {
   return line;
 }
 
-void run_train(const TrainCommand& c) {
+void run_train(TrainCommand c) {
   // Every output is checked before the data loads, so a bad one never costs a training run.
   const std::vector<std::string> inputs = {c.data, class_names_file(c.train.class_names)};
   check_output(c.out, inputs);
@@ -49,9 +49,14 @@ void run_train(const TrainCommand& c) {
   check_report_folder(c.report, inputs);
   const kcell::Dataset dataset(c.data);
   const DatasetInfo info = describe_dataset(dataset, c.data);
+  c.train.model = chosen_architecture(c.train.model, info);
   const bool several = c.seeds > 1;
   if ((c.calibrate || c.alpha > 0) && info.count(KCELL_SPLIT_VAL) == 0)
     throw Failure(c.data + ": has no validation split for --calibrate to fit on");
+  if ((c.calibrate || c.alpha > 0) && info.multi_label)
+    throw Failure(c.data +
+                  ": is multi-label; --calibrate and --alpha (temperature scaling, conformal "
+                  "sets) are for one class per image");
   if (!c.quiet) {
     print_dataset_summary(dataset, info);
     std::printf("%s%s\n", settings_line(c.train).c_str(),
@@ -136,6 +141,9 @@ void run_train(const TrainCommand& c) {
     report.seed_spreads = spreads;
     report.evaluation = evaluation;
     describe_model_for_report(result, report);
+    report.gallery = in_context("the report's gallery", [&] {
+      return build_gallery(result, dataset, report.evaluation.split);
+    });
     const std::string page = write_report(c.report, report);
     if (!c.quiet) std::printf("report written to %s\n", page.c_str());
   }

@@ -10,7 +10,8 @@ namespace kcell_cli {
 
 struct DatasetInfo {
   std::string path;
-  int channels = 0, height = 0, width = 0, classes = 0;
+  int channels = 0, height = 0, width = 0, classes = 0;  // multi-label: classes = labels
+  bool multi_label = false;
   size_t counts[3] = {0, 0, 0};  // indexed by kcell_split
 
   size_t count(kcell_split split) const { return counts[split]; }

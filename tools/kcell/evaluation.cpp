@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "class_names.hpp"
@@ -30,6 +31,12 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
   e.decision_bias = in_context(where, [&] { return model.decision_bias(); });
   e.decision_rule = in_context(where, [&] { return model.decision_rule(); });
   e.tta = in_context(where, [&] { return model.tta(); });
+  e.multi_label = in_context(where, [&] { return model.task(); }) == KCELL_TASK_MULTI_LABEL;
+  if (e.multi_label) {  // calibration metrics are softmax ones: NaN
+    e.calibration.temperature = 1.0;
+    e.calibration.conformal_alpha = std::numeric_limits<double>::quiet_NaN();
+    return e;
+  }
   kcell::CalibrationDetails calibration =
       in_context(std::string(split_name(split)) + " calibration metrics failed",
                  [&] { return model.evaluate_calibration(dataset, split); });
@@ -64,7 +71,42 @@ const char* decision_rule_text(kcell_decision rule) {
   }
 }
 
+namespace {
+
+// A multi-label model's numbers (MedMNIST's ACC and AUC, per label).
+void print_multi_label(const Evaluation& e, bool per_label_table) {
+  const char* split = split_name(e.split);
+  const kcell_metrics& m = e.metrics;
+  std::printf(
+      "%s: %zu images  %zu labels  loss %.4f  accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+      "TTA %s\n",
+      split, m.count, e.classes(), m.loss, m.accuracy, m.balanced_accuracy, m.auc,
+      tta_text(e.tta).c_str());
+  std::printf("%s AUC per label:", split);
+  for (const auto& c : e.per_class) std::printf(" %.3f", c.auc);
+  std::printf("\n");
+  if (!per_label_table) return;
+  const int name_width = 30;
+  std::printf("  %-3s %-*s %9s %7s %7s %7s %9s %9s\n", "#", name_width, "label (p > 0.5)",
+              "precision", "recall", "f1", "auc", "positives", "predicted");
+  for (size_t c = 0; c < e.classes(); ++c) {
+    std::string name = e.class_names[c];
+    if (name.size() > static_cast<size_t>(name_width))
+      name = name.substr(0, name_width - 3) + "...";
+    const kcell_class_metrics& pc = e.per_class[c];
+    std::printf("  %-3zu %-*s %9.3f %7.3f %7.3f %7.3f %9lld %9lld\n", c, name_width, name.c_str(),
+                pc.precision, pc.recall, pc.f1, pc.auc, static_cast<long long>(pc.support),
+                static_cast<long long>(pc.predicted));
+  }
+}
+
+}  // namespace
+
 void print_evaluation(const Evaluation& e, bool per_class_table) {
+  if (e.multi_label) {
+    print_multi_label(e, per_class_table);
+    return;
+  }
   const char* split = split_name(e.split);
   const kcell_metrics& m = e.metrics;
   std::printf(

@@ -14,7 +14,9 @@ struct Evaluation {
   kcell_split split = KCELL_SPLIT_TEST;
   kcell_metrics metrics{};
   std::vector<kcell_class_metrics> per_class;
-  std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted
+  std::vector<uint64_t> confusion;  // k × k, row = true class, column = predicted; empty
+                                    // for a multi-label model
+  bool multi_label = false;         // per_class then has one record per label
   std::vector<std::string> class_names;
   std::string precision = "fp32";  // inference arithmetic the numbers came from
   // The model's decision bias (empty: plain argmax); metrics.argmax_* are without it.
@@ -45,7 +47,8 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
                           kcell_split split, const std::string& where);
 
 // Prints the summary line ("test: N images  loss ...  TTA dihedral (8 views)"), a
-// per-class table and the confusion matrix.
+// per-class table and the confusion matrix (multi-label: a per-label table of precision,
+// recall, F1, AUC and positives).
 void print_evaluation(const Evaluation& e, bool per_class_table);
 
 }  // namespace kcell_cli

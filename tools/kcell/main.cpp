@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   kcell_cli::add_export_command(app);
   kcell_cli::add_convert_command(app);
   kcell_cli::add_calibrate_command(app);
+  kcell_cli::add_explain_command(app);
   kcell_cli::add_summary_command(app);
   kcell_cli::add_sweep_command(app);
   kcell_cli::add_tune_command(app);

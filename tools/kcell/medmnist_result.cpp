@@ -79,6 +79,25 @@ MedmnistMetrics medmnist_metrics(const std::vector<float>& scores,
   return m;
 }
 
+MedmnistMetrics medmnist_multi_label_metrics(const std::vector<float>& scores,
+                                             const std::vector<int32_t>& labels, int k) {
+  const size_t kk = static_cast<size_t>(k), n = labels.size() / kk;
+  MedmnistMetrics m;
+  std::vector<double> column(n);
+  std::vector<bool> positive(n);
+  for (size_t l = 0; l < kk; ++l) {
+    size_t correct = 0;
+    for (size_t i = 0; i < n; ++i) {
+      column[i] = scores[i * kk + l];
+      positive[i] = labels[i * kk + l] == 1;
+      correct += (column[i] > 0.5) == positive[i];
+    }
+    m.auc += one_vs_rest_auc(column, positive, "label " + std::to_string(l)) / k;
+    m.acc += n == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(n) / k;
+  }
+  return m;
+}
+
 std::string medmnist_result_name(const std::string& flag, const std::string& split,
                                  const MedmnistMetrics& m, const std::string& run) {
   return flag + "_" + split + "_[AUC]" + format_3f(m.auc) + "_[ACC]" + format_3f(m.acc) + "@" +
@@ -115,26 +134,33 @@ std::string medmnist_flag_of(const std::string& data_path) {
 std::string write_medmnist_result(const kcell::Model& model, const kcell::Dataset& dataset,
                                   kcell_split split, const std::string& dir,
                                   const std::string& flag, const std::string& run) {
-  const int k = model.info().num_classes;
+  const kcell_model_info info = model.info();
+  const int k = info.num_classes;
+  const bool multi_label = info.task == KCELL_TASK_MULTI_LABEL;
   const size_t n = dataset.count(split);
   const std::vector<int> chw = dataset.shape();
   const size_t image =
       static_cast<size_t>(chw[0]) * static_cast<size_t>(chw[1]) * static_cast<size_t>(chw[2]);
   std::vector<float> scores;
   scores.reserve(n * static_cast<size_t>(k));
-  std::vector<int32_t> labels(n);
+  std::vector<int32_t> labels(multi_label ? n * static_cast<size_t>(k) : n);
   constexpr size_t kBatch = 512;
   std::vector<uint8_t> pixels;
   for (size_t first = 0; first < n; first += kBatch) {
     const size_t m = std::min(kBatch, n - first);
     pixels.resize(m * image);
-    for (size_t i = 0; i < m; ++i)
+    for (size_t i = 0; i < m; ++i) {
       kcell::check(kcell_dataset_image(dataset.get(), split, first + i, pixels.data() + i * image,
-                                       image, &labels[first + i]));
+                                       image, nullptr));
+      const size_t width = multi_label ? static_cast<size_t>(k) : 1;
+      kcell::check(kcell_dataset_labels(dataset.get(), split, first + i,
+                                        &labels[(first + i) * width], width));
+    }
     const std::vector<float> p = model.predict(pixels.data(), m);
     scores.insert(scores.end(), p.begin(), p.end());
   }
-  const MedmnistMetrics metrics = medmnist_metrics(scores, labels, k);
+  const MedmnistMetrics metrics = multi_label ? medmnist_multi_label_metrics(scores, labels, k)
+                                              : medmnist_metrics(scores, labels, k);
   make_directory(dir);
   const std::string path = dir + "/" + medmnist_result_name(flag, split_name(split), metrics, run);
   write_text_file(path, medmnist_result_csv(scores, k));

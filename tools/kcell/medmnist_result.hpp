@@ -28,6 +28,13 @@ struct MedmnistMetrics {
 MedmnistMetrics medmnist_metrics(const std::vector<float>& scores,
                                  const std::vector<int32_t>& labels, int k);
 
+// The same for MedMNIST's "multi-label, binary-class" task: n rows of k sigmoid scores
+// against n × k labels of 0 / 1; AUC the mean over labels of each label's roc_auc_score,
+// ACC the mean over labels of the accuracy of "score > 0.5". Throws Failure as above when a
+// label has no positives or no negatives.
+MedmnistMetrics medmnist_multi_label_metrics(const std::vector<float>& scores,
+                                             const std::vector<int32_t>& labels, int k);
+
 // The file's name: {flag}_{split}_[AUC]{auc:.3f}_[ACC]{acc:.3f}@{run}.csv.
 std::string medmnist_result_name(const std::string& flag, const std::string& split,
                                  const MedmnistMetrics& m, const std::string& run);

@@ -5,7 +5,52 @@
 
 namespace kcell_cli {
 
+namespace {
+
+// One record per class, or per label for a multi-label model (its support is the images
+// that have the label: "positives").
+nlohmann::json class_records(const Evaluation& e) {
+  nlohmann::json records = nlohmann::json::array();
+  for (size_t c = 0; c < e.classes(); ++c) {
+    const kcell_class_metrics& m = e.per_class[c];
+    records.push_back({{e.multi_label ? "label" : "class", c},
+                       {"name", e.class_names[c]},
+                       {"precision", m.precision},
+                       {"recall", m.recall},
+                       {"f1", m.f1},
+                       {e.multi_label ? "positives" : "support", m.support},
+                       {"predicted", m.predicted},
+                       {"auc", m.auc}});
+  }
+  return records;
+}
+
+// A multi-label model's JSON: MedMNIST's multi-label ACC and AUC, and a table per label.
+// The fields every evaluation's JSON has, multi-class or multi-label.
+nlohmann::json summary_json(const Evaluation& e, const char* task) {
+  return {{"split", split_name(e.split)},
+          {"task", task},
+          {"precision", e.precision},
+          {"tta", tta_name(e.tta)},
+          {"n", e.metrics.count},
+          {"accuracy", e.metrics.accuracy},
+          {"balanced_accuracy", e.metrics.balanced_accuracy},
+          {"auc", e.metrics.auc},
+          {"loss", e.metrics.loss},
+          {"class_names", e.class_names}};
+}
+
+nlohmann::json multi_label_json(const Evaluation& e) {
+  nlohmann::json j = summary_json(e, "multi-label");
+  j["threshold"] = 0.5;
+  j["per_label"] = class_records(e);
+  return j;
+}
+
+}  // namespace
+
 nlohmann::json evaluation_json(const Evaluation& e) {
+  if (e.multi_label) return multi_label_json(e);
   const size_t k = e.classes();
   nlohmann::json confusion = nlohmann::json::array();
   for (size_t t = 0; t < k; ++t) {
@@ -13,18 +58,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
     for (size_t p = 0; p < k; ++p) row.push_back(e.cell(t, p));
     confusion.push_back(row);
   }
-  nlohmann::json per_class = nlohmann::json::array();
-  for (size_t c = 0; c < k; ++c) {
-    const kcell_class_metrics& m = e.per_class[c];
-    per_class.push_back({{"class", c},
-                         {"name", e.class_names[c]},
-                         {"precision", m.precision},
-                         {"recall", m.recall},
-                         {"f1", m.f1},
-                         {"support", m.support},
-                         {"predicted", m.predicted},
-                         {"auc", m.auc}});
-  }
+  const nlohmann::json per_class = class_records(e);
   const kcell_calibration& cal = e.calibration;
   nlohmann::json reliability = nlohmann::json::array();
   for (int b = 0; b < KCELL_CALIBRATION_BINS; ++b)
@@ -44,29 +78,22 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                  {"mean_set_size", cal.conformal_mean_set_size},
                  {"empty_sets", cal.conformal_empty_sets},
                  {"per_class_coverage", e.class_coverage}};
-  return {{"split", split_name(e.split)},
-          {"precision", e.precision},
-          {"tta", tta_name(e.tta)},
-          {"n", e.metrics.count},
-          {"accuracy", e.metrics.accuracy},
-          {"balanced_accuracy", e.metrics.balanced_accuracy},
-          {"auc", e.metrics.auc},
-          {"loss", e.metrics.loss},
-          {"ece", e.metrics.ece},
-          {"classwise_ece", e.metrics.classwise_ece},
-          {"nll", e.metrics.nll},
-          {"brier", e.metrics.brier},
-          {"temperature", cal.temperature},
-          {"reliability", reliability},
-          {"risk_coverage", {{"aurc", cal.aurc}, {"points", points}}},
-          {"conformal", conformal},
-          {"decision", decision_rule_name(e.decision_rule)},
-          {"decision_bias", e.decision_bias},
-          {"argmax_accuracy", e.metrics.argmax_accuracy},
-          {"argmax_balanced_accuracy", e.metrics.argmax_balanced_accuracy},
-          {"confusion", confusion},
-          {"per_class", per_class},
-          {"class_names", e.class_names}};
+  nlohmann::json j = summary_json(e, "multi-class");
+  j.update({{"ece", e.metrics.ece},
+            {"classwise_ece", e.metrics.classwise_ece},
+            {"nll", e.metrics.nll},
+            {"brier", e.metrics.brier},
+            {"temperature", cal.temperature},
+            {"reliability", reliability},
+            {"risk_coverage", {{"aurc", cal.aurc}, {"points", points}}},
+            {"conformal", conformal},
+            {"decision", decision_rule_name(e.decision_rule)},
+            {"decision_bias", e.decision_bias},
+            {"argmax_accuracy", e.metrics.argmax_accuracy},
+            {"argmax_balanced_accuracy", e.metrics.argmax_balanced_accuracy},
+            {"confusion", confusion},
+            {"per_class", per_class}});
+  return j;
 }
 
 nlohmann::json epoch_json(const kcell_epoch_stats& s) {

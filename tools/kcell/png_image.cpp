@@ -51,4 +51,28 @@ Image8 read_png(const std::string& path, int height, int width) {
   return image;
 }
 
+std::vector<uint8_t> encode_png(const Image8& image) {
+  const size_t plane = static_cast<size_t>(image.height) * static_cast<size_t>(image.width);
+  const size_t channels = static_cast<size_t>(image.channels);
+  std::vector<uint8_t> interleaved(plane * channels);
+  for (size_t i = 0; i < plane; ++i)
+    for (size_t c = 0; c < channels; ++c)
+      interleaved[i * channels + c] = image.pixels[c * plane + i];
+  png_image png;
+  std::memset(&png, 0, sizeof png);
+  png.version = PNG_IMAGE_VERSION;
+  png.width = static_cast<png_uint_32>(image.width);
+  png.height = static_cast<png_uint_32>(image.height);
+  png.format = image.channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+  // First the size, then the bytes (libpng's two-call protocol).
+  png_alloc_size_t size = 0;
+  if (!png_image_write_to_memory(&png, nullptr, &size, 0, interleaved.data(), 0, nullptr))
+    throw Failure(std::string("cannot encode a PNG (") + png.message + ")");
+  std::vector<uint8_t> bytes(size);
+  if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, interleaved.data(), 0, nullptr))
+    throw Failure(std::string("cannot encode a PNG (") + png.message + ")");
+  bytes.resize(size);
+  return bytes;
+}
+
 }  // namespace kcell_cli

@@ -1,7 +1,10 @@
-// Reading PNG files (libpng's simplified API) into 8-bit grey or RGB images.
+// Reading PNG files (libpng's simplified API) into 8-bit grey or RGB images, and encoding
+// such images as PNG.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "pixels.hpp"
 
@@ -15,5 +18,8 @@ bool looks_like_png(const std::string& path);
 // image must be `height` × `width` pixels; its size is checked before any pixel is
 // decoded. Throws Failure with one line naming the file.
 Image8 read_png(const std::string& path, int height, int width);
+
+// The PNG file of a grey or RGB image, in memory. Throws Failure if libpng fails.
+std::vector<uint8_t> encode_png(const Image8& image);
 
 }  // namespace kcell_cli

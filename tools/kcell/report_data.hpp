@@ -12,6 +12,7 @@
 #include "evaluation.hpp"
 #include "history.hpp"
 #include "metric_spread.hpp"
+#include "report_gallery.hpp"
 
 namespace kcell_cli {
 
@@ -31,6 +32,7 @@ struct ReportData {
   std::vector<uint64_t> seeds;             // `train --seeds N`: the N seeds, else empty
   std::vector<MetricSpread> seed_spreads;  // and every metric's mean ± sd over them
   std::string created;                     // UTC time, ISO 8601
+  Gallery gallery;                         // images with their saliency maps
 };
 
 // Fills the model fields (architecture, parameters, input shape) and the creation time.

@@ -77,10 +77,13 @@ std::string cards(const ReportData& r) {
   if (!r.evaluation.decision_bias.empty())
     out += card("plain argmax accuracy", metric(m.argmax_accuracy),
                 std::string("without the ") + decision_rule_text(r.evaluation.decision_rule));
-  out += card("balanced accuracy", metric(m.balanced_accuracy), "mean class recall");
-  out += card("AUC", metric(m.auc), "macro one-vs-rest");
-  out += card("loss", metric(m.loss), "cross-entropy");
-  out += card("images", thousands(m.count), std::to_string(r.evaluation.classes()) + " classes");
+  const bool multi = r.evaluation.multi_label;
+  out += card("balanced accuracy", metric(m.balanced_accuracy),
+              multi ? "mean over labels" : "mean class recall");
+  out += card("AUC", metric(m.auc), multi ? "mean of per-label AUCs" : "macro one-vs-rest");
+  out += card("loss", metric(m.loss), multi ? "binary cross-entropy" : "cross-entropy");
+  out += card("images", thousands(m.count),
+              std::to_string(r.evaluation.classes()) + (multi ? " labels" : " classes"));
   if (!r.history.epochs.empty()) {
     const int kept = r.history.chosen()->epoch + 1;
     out +=
@@ -130,6 +133,14 @@ std::string confusion(const ReportData& r) {
          svg::render_confusion_heatmap(r.evaluation) + "</div></section>";
 }
 
+// A table row's cells up to the images: name, precision, recall, F1, AUC, support.
+std::string class_cells(const std::string& name, const kcell_class_metrics& m) {
+  return "<tr><td>" + escape(name) + "</td><td class=\"num\">" + metric(m.precision) +
+         "</td><td class=\"num\">" + metric(m.recall) + "</td><td class=\"num\">" + metric(m.f1) +
+         "</td><td class=\"num\">" + metric(m.auc) + "</td><td class=\"num\">" +
+         thousands(static_cast<size_t>(m.support)) + "</td>";
+}
+
 std::string per_class(const ReportData& r) {
   const Evaluation& e = r.evaluation;
   std::string table =
@@ -138,10 +149,7 @@ std::string per_class(const ReportData& r) {
       "<th class=\"num\">AUC</th><th class=\"num\">images</th></tr></thead><tbody>";
   for (size_t c = 0; c < e.classes(); ++c) {
     const kcell_class_metrics& m = e.per_class[c];
-    table += "<tr><td>" + escape(e.class_names[c]) + "</td><td class=\"num\">" +
-             metric(m.precision) + "</td><td class=\"num\">" + metric(m.recall) +
-             "</td><td class=\"num\">" + metric(m.f1) + "</td><td class=\"num\">" + metric(m.auc) +
-             "</td><td class=\"num\">" + thousands(static_cast<size_t>(m.support)) + "</td></tr>";
+    table += class_cells(e.class_names[c], m) + "</tr>";
   }
   table += "<tr class=\"total\"><td>all (macro)</td><td></td><td class=\"num\">" +
            metric(e.metrics.balanced_accuracy) + "</td><td></td><td class=\"num\">" +
@@ -151,6 +159,30 @@ std::string per_class(const ReportData& r) {
          "Recall is the share of each class found; its mean is the balanced accuracy (dashed "
          "line).</p><div class=\"two wide-left\"><div class=\"figure\">" +
          svg::render_recall_bars(e) + "</div><div>" + table + "</div></div></section>";
+}
+
+// A multi-label model's table: each label's numbers at threshold 0.5 (MedMNIST's ACC
+// counts the same decisions).
+std::string per_label(const ReportData& r) {
+  const Evaluation& e = r.evaluation;
+  std::string table =
+      "<table id=\"per-label-table\"><thead><tr><th>label</th><th class=\"num\">precision</th>"
+      "<th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">AUC</th>"
+      "<th class=\"num\">positives</th><th class=\"num\">predicted</th></tr></thead><tbody>";
+  for (size_t c = 0; c < e.classes(); ++c) {
+    const kcell_class_metrics& m = e.per_class[c];
+    table += class_cells(e.class_names[c], m) + "<td class=\"num\">" +
+             thousands(static_cast<size_t>(m.predicted)) + "</td></tr>";
+  }
+  table += "<tr class=\"total\"><td>all (mean)</td><td></td><td></td><td></td><td class=\"num\">" +
+           metric(e.metrics.auc) + "</td><td></td><td></td></tr></tbody></table>";
+  return "<section class=\"panel\" id=\"per-label\"><h2>Per-label results</h2><p "
+         "class=\"note\">Multi-label: each image has " +
+         std::to_string(e.classes()) +
+         " independent labels; a label is predicted when its probability is above 0.5. "
+         "Accuracy is the mean over labels of each label's accuracy, AUC the mean of the "
+         "per-label AUCs (as MedMNIST's evaluator).</p>" +
+         table + "</section>";
 }
 
 std::string settings(const ReportData& r) {
@@ -250,7 +282,11 @@ std::string render_report_html(const ReportData& r) {
   page += header(r);
   page += "<main class=\"wrap\">" + cards(r);
   if (!r.history.epochs.empty()) page += learning_curves(r);
-  page += seed_panel(r) + confusion(r) + per_class(r) + calibration(r) + settings(r);
+  if (r.evaluation.multi_label)  // no single class per image: no confusion or calibration
+    page += seed_panel(r) + per_label(r) + settings(r);
+  else
+    page += seed_panel(r) + confusion(r) + per_class(r) + calibration(r) +
+            render_gallery(r.gallery, r.evaluation.class_names) + settings(r);
   page += "</main><footer class=\"wrap\">Generated by kcell " + escape(kcell::version()) +
           ". This page loads nothing from the network.</footer></body></html>\n";
   return page;

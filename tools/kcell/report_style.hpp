@@ -47,6 +47,11 @@ pre { background: #f5f7fa; border: 1px solid #eef1f4; border-radius: 6px; paddin
   white-space: pre-wrap; word-break: break-word; margin: 0; }
 footer { color: #9aa5b1; font-size: 12px; padding: 4px 0 32px; }
 @media (max-width: 900px) { .two { grid-template-columns: 1fr; } }
+.gallery { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 14px; }
+.gallery figure { margin: 0; font-size: 12px; color: #3e4c59; }
+.gallery img { display: block; image-rendering: pixelated; border-radius: 4px;
+  border: 2px solid #3ebd93; }
+.gallery figure.wrong img { border-color: #e12d39; }
 )css";
 
 }  // namespace kcell_cli

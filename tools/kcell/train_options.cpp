@@ -140,6 +140,24 @@ double parse_ema(const std::string& text) {
   return v;
 }
 
+std::vector<float> parse_pos_weights(const std::string& text) {
+  std::vector<float> weights;
+  if (text == "none" || text == "auto") return weights;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    double v = 0;
+    if (!whole_number(text.substr(start, end - start), v) || !(v > 0.0 && v <= 1e6))
+      throw CLI::ValidationError("--pos-weights",
+                                 "expected none, auto or positive numbers "
+                                 "joined by commas (one per label); got '" +
+                                     text + "'");
+    weights.push_back(static_cast<float>(v));
+    start = end + 1;
+  }
+  return weights;
+}
+
 kcell_augmentation parse_augment(const std::string& list) {
   kcell_augmentation a = kcell::default_augmentation();
   if (list == "none") return a;
@@ -172,7 +190,8 @@ kcell_augmentation parse_augment(const std::string& list) {
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--model", o.model,
-                 "Preset (resnet8, resnet10, reference, resnet18, lenet5) or architecture spec")
+                 "Preset (resnet8, resnet10, reference, resnet18, lenet5), architecture spec, "
+                 "or auto: resnet8 below 20,000 training images, resnet10 from there")
       ->capture_default_str();
   cmd.add_option("--epochs", o.epochs,
                  "Passes over the training split; 0: automatic, about 2,000 optimiser steps "
@@ -267,6 +286,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "--mixup, each batch uses one of the two")
       ->check(number_in(0, 100))
       ->capture_default_str();
+  cmd.add_option("--pos-weights", o.pos_weights,
+                 "Multi-label data only: the weight of each label's positives in the binary "
+                 "cross-entropy: none (1), auto (negatives / positives of each label in the "
+                 "training split, clamped to [0.01, 100]) or W,W,... (one per label)")
+      ->check(parses_as("none|auto|W,W,...", [](const std::string& v) { parse_pos_weights(v); }))
+      ->capture_default_str();
   add_tta_option(cmd, o.tta,
                  "the largest set the training augmentation produces: dihedral for flips "
                  "with rot90 on square images, flips4 for both flips, flips for hflip");
@@ -281,7 +306,7 @@ std::vector<std::string> train_option_names() {
           "momentum",    "schedule",   "warmup",         "weight-decay", "label-smoothing",
           "seed",        "threads",    "precision",      "augment",      "class-weights",
           "balanced",    "early-stop", "validate-every", "decision",     "tta",
-          "class-names", "ema",        "mixup",          "cutmix"};
+          "class-names", "ema",        "mixup",          "cutmix",       "pos-weights"};
 }
 
 double effective_learning_rate(const TrainOptions& o) {
@@ -339,6 +364,9 @@ kcell_train_params make_train_params(const TrainOptions& o, TrainParamStorage& s
   params.ema_decay = parse_ema(o.ema);
   params.mixup_alpha = o.mixup;
   params.cutmix_alpha = o.cutmix;
+  storage.pos_weights = parse_pos_weights(o.pos_weights);
+  params.pos_weights = storage.pos_weights.empty() ? nullptr : storage.pos_weights.data();
+  params.auto_pos_weights = o.pos_weights == "auto" ? 1 : 0;
   return params;
 }
 
@@ -365,6 +393,7 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
   s.emplace_back("ema", o.ema);
   s.emplace_back("mixup", number(o.mixup));
   s.emplace_back("cutmix", number(o.cutmix));
+  if (o.pos_weights != "none") s.emplace_back("pos-weights", o.pos_weights);
   s.emplace_back("tta", o.tta);
   s.emplace_back("seed", std::to_string(o.seed));
   s.emplace_back("threads", o.threads > 0 ? std::to_string(o.threads) : "all cores");

@@ -18,8 +18,8 @@ namespace kcell_cli {
 // Defaults: the library's recipe (kcell_train_params_default(), docs/accuracy.md), spelt as
 // options; a test checks that make_train_params(TrainOptions{}) gives exactly those defaults.
 struct TrainOptions {
-  std::string model = kcell_recommended_architecture();
-  int epochs = 0;  // 0: automatic, from the training split's size
+  std::string model = "auto";  // auto: chosen by the training split's size (chosen_architecture)
+  int epochs = 0;              // 0: automatic, from the training split's size
   int batch = 128;
   std::string optimizer = "adamw";
   double lr = 0;          // 0: 1e-3 for adam and adamw, 0.1 for sgd
@@ -44,6 +44,7 @@ struct TrainOptions {
   std::string ema = "auto";  // a decay in (0, 1), auto or off
   double mixup = 0;          // Beta alpha; 0: off
   double cutmix = 0;
+  std::string pos_weights = "none";  // multi-label: none, auto or W,W,... (one per label)
 };
 
 // Registers every training option on `cmd`, bound to `o` (not --data, --out and the like,
@@ -62,6 +63,7 @@ kcell_augmentation parse_augment(const std::string& list);
 // What kcell_train_params points to; it must outlive the params.
 struct TrainParamStorage {
   kcell_augmentation augmentation{};
+  std::vector<float> pos_weights;  // --pos-weights W,W,...
 };
 
 // kcell_train_params for these options, pointing into `storage`. Progress is left to the
@@ -74,6 +76,11 @@ std::vector<std::pair<std::string, std::string>> describe_settings(const TrainOp
 // The ema_decay of an --ema value: "auto" is negative, "off" 0, else the number; throws
 // CLI::ValidationError for anything else or a number outside (0, 1).
 double parse_ema(const std::string& text);
+
+// --pos-weights: "none" and "auto" give no numbers (auto sets the flag in the params);
+// W,W,... gives one positive weight per label, each a number above 0. Throws
+// CLI::ValidationError otherwise.
+std::vector<float> parse_pos_weights(const std::string& text);
 
 // The monitored metric's name ("val_balanced_accuracy"), or "" without early stopping.
 std::string monitor_name(const TrainOptions& o);

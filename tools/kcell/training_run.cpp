@@ -13,9 +13,16 @@
 
 namespace kcell_cli {
 
+std::string chosen_architecture(const std::string& model, const DatasetInfo& info) {
+  return model == "auto" ? kcell::recommended_architecture(info.count(KCELL_SPLIT_TRAIN)) : model;
+}
+
 kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info) {
   return in_context("cannot create model '" + o.model + "'", [&] {
-    return kcell::Model(o.model, info.channels, info.height, info.width, info.classes, o.seed);
+    kcell::Model model(o.model, info.channels, info.height, info.width, info.classes, o.seed);
+    // The data's task decides the outputs: L sigmoids for (N, L) labels.
+    if (info.multi_label) model.set_task(KCELL_TASK_MULTI_LABEL);
+    return model;
   });
 }
 
@@ -35,6 +42,12 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
 
   TrainParamStorage storage;
   kcell_train_params params = make_train_params(o, storage);
+  // The library reads one weight per label from the pointer: the count is checked here.
+  if (!storage.pos_weights.empty() &&
+      storage.pos_weights.size() != static_cast<size_t>(info.classes))
+    throw Failure("--pos-weights: " + std::to_string(storage.pos_weights.size()) +
+                  " weights given, but " + info.path + " has " + std::to_string(info.classes) +
+                  (info.multi_label ? " labels per image" : " classes (and is not multi-label)"));
   const bool has_val = info.count(KCELL_SPLIT_VAL) > 0;
   if (!has_val && params.monitor != KCELL_MONITOR_NONE && params.monitor != KCELL_MONITOR_AUTO) {
     if (!quiet)

@@ -18,6 +18,10 @@ struct TrainingOutcome {
   int planned_epochs = 0;  // the run's length as training resolved it (automatic or given)
 };
 
+// `model` itself, or for "auto" the recommended network for the dataset's training split
+// (kcell_recommended_architecture_for()).
+std::string chosen_architecture(const std::string& model, const DatasetInfo& info);
+
 // A fresh model for `o.model` and the dataset's shape and classes. Throws Failure.
 kcell::Model create_model(const TrainOptions& o, const DatasetInfo& info);
 

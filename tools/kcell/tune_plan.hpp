@@ -31,7 +31,7 @@ struct Rung {
 // Successive halving from `candidates` recipes at `min_epochs`: each rung keeps the best
 // ceil(n / eta) (at least `keep_last`) and multiplies the epochs by eta (at most
 // `max_epochs`), until `keep_last` candidates remain or the epochs reach `max_epochs`. The
-// last rung trains `max_epochs`; the pick is the best `keep_last` of it.
+// last rung trains `max_epochs`; the pick is the best of it.
 std::vector<Rung> halving_rungs(size_t candidates, int min_epochs, int max_epochs, int eta,
                                 size_t keep_last);
 

@@ -15,7 +15,7 @@ path (see ``kcell._library``).
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 from ._arrays import Layout
 from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatError, InternalError,
@@ -24,7 +24,7 @@ from ._errors import (BufferTooSmallError, BusyError, CancelledError, FormatErro
 from ._library import ABI_MAJOR, LibraryNotFoundError, lib
 from ._structs import Augmentation
 from .calibration import calibration_metrics
-from .dataset import Dataset, Split
+from .dataset import Dataset, Split, Task
 from .files import check_output, write_file
 from .model import Model
 from .records import (Calibration, CalibrationFit, ClassMetrics, EpochStats, EvaluationDetails,
@@ -49,7 +49,7 @@ __all__ = [
     "LibraryNotFoundError", "LimitError", "Metrics", "Model", "ModelInfo", "Monitor",
     "NotFiniteError", "Optimizer", "Precision", "Progress", "ReliabilityBin", "RiskCoveragePoint",
     "Schedule", "SpecError", "Split",
-    "Status", "TrainParams", "Tta", "UnsupportedError", "calibration_metrics", "check_output", "library_path", "recommended_architecture",
+    "Status", "Task", "TrainParams", "Tta", "UnsupportedError", "calibration_metrics", "check_output", "library_path", "recommended_architecture",
     "set_num_threads", "status_string", "version", "version_number", "write_file",
 ]
 
@@ -59,10 +59,17 @@ def version() -> str:
     return lib().kcell_version().decode("ascii")
 
 
-def recommended_architecture() -> str:
-    """The recommended network's preset name, the kcell program's default
-    (``kcell_recommended_architecture``): pass it to :meth:`Model.create`."""
-    return lib().kcell_recommended_architecture().decode("ascii")
+def recommended_architecture(training_images: Optional[int] = None) -> str:
+    """The recommended network's preset name, the kcell program's default: pass it to
+    :meth:`Model.create`. With ``training_images`` (the training split's size) the one for
+    a set that large (``kcell_recommended_architecture_for``: ``resnet10`` from 20,000
+    images), otherwise the one for small and mid-size sets
+    (``kcell_recommended_architecture``)."""
+    if training_images is None:
+        return lib().kcell_recommended_architecture().decode("ascii")
+    if isinstance(training_images, bool) or not isinstance(training_images, int) or training_images < 0:
+        raise ValueError("training_images must be a non-negative int, got %r" % (training_images,))
+    return lib().kcell_recommended_architecture_for(training_images).decode("ascii")
 
 
 def version_number() -> int:

@@ -70,6 +70,7 @@ class Prototype(NamedTuple):
 PROTOTYPES: Dict[str, Prototype] = {
     "kcell_version": Prototype(c_char_p, []),
     "kcell_recommended_architecture": Prototype(c_char_p, []),
+    "kcell_recommended_architecture_for": Prototype(c_char_p, [c_size_t]),
     "kcell_version_number": Prototype(c_int, []),
     "kcell_status_string": Prototype(c_char_p, [s.c_enum]),
     "kcell_last_error": Prototype(c_char_p, []),
@@ -93,6 +94,9 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_dataset_class_name": Prototype(STATUS, [DatasetPtr, c_int, POINTER(c_char), c_size_t,
                                                    POINTER(c_size_t)]),
     "kcell_dataset_save_npz": Prototype(STATUS, [DatasetPtr, c_char_p]),
+    "kcell_dataset_task": Prototype(STATUS, [DatasetPtr, POINTER(ctypes.c_int32)]),
+    "kcell_dataset_labels": Prototype(STATUS, [DatasetPtr, s.c_enum, c_size_t,
+                                               POINTER(ctypes.c_int32), c_size_t]),
     # Models
     "kcell_model_create": Prototype(STATUS, [c_char_p, c_int, c_int, c_int, c_int, c_uint64,
                                              POINTER(ModelPtr)]),
@@ -145,6 +149,8 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_model_set_decision_bias": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t]),
     "kcell_model_tta": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_int32)]),
     "kcell_model_set_tta": Prototype(STATUS, [ModelPtr, ctypes.c_int32]),
+    "kcell_model_task": Prototype(STATUS, [ModelPtr, POINTER(ctypes.c_int32)]),
+    "kcell_model_set_task": Prototype(STATUS, [ModelPtr, ctypes.c_int32]),
     # Prediction
     "kcell_predict": Prototype(STATUS, [ModelPtr, POINTER(c_uint8), c_size_t, s.c_enum,
                                         POINTER(c_float), c_size_t]),
@@ -172,6 +178,13 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                 POINTER(ctypes.c_double)], required=False),
     "kcell_prediction_sets": Prototype(STATUS, [ModelPtr, POINTER(c_float), c_size_t,
                                                 POINTER(c_uint8), c_size_t], required=False),
+    # Saliency
+    "kcell_explain_options_init": Prototype(STATUS, [POINTER(s.ExplainOptionsC), c_size_t],
+                                            required=False),
+    "kcell_explain": Prototype(STATUS, [ModelPtr, POINTER(c_uint8), c_size_t, s.c_enum,
+                                        ctypes.c_int32, POINTER(s.ExplainOptionsC),
+                                        POINTER(c_float), c_size_t, POINTER(ctypes.c_int32)],
+                               required=False),
 }
 
 

@@ -135,6 +135,8 @@ class TrainParamsC(_Mirror):
         ("ema_decay", c_double),
         ("mixup_alpha", c_double),
         ("cutmix_alpha", c_double),
+        ("pos_weights", POINTER(c_float)),
+        ("auto_pos_weights", c_int),
     ]
 
 
@@ -256,13 +258,23 @@ class ModelInfoC(_Mirror):
         ("best_epoch", c_int),
         ("val_loss", c_double),
         ("val_accuracy", c_double),
+        ("task", c_int32),
+    ]
+
+
+class ExplainOptionsC(_Mirror):
+    _c_name_ = "kcell_explain_options"
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("method", ctypes.c_int32),
+        ("layer", ctypes.c_int32),
     ]
 
 
 # Every mirror, for the layout test.
 ALL_MIRRORS = (OpenOptions, SplitBuffers, Augmentation, ProgressC, TrainParamsC, EpochStatsC,
                MetricsC, ClassMetricsC, ModelInfoC, ReliabilityBinC, RiskCoveragePointC,
-               CalibrationC, CalibrationFitC)
+               CalibrationC, CalibrationFitC, ExplainOptionsC)
 
 
 def field_names(struct: type) -> list:

@@ -22,6 +22,14 @@ class Split(enum.IntEnum):
     TEST = 2
 
 
+class Task(enum.IntEnum):
+    """Mirror of ``kcell_task``: what labels and outputs mean (``Dataset.task``,
+    ``Model.task``)."""
+
+    MULTI_CLASS = 0  #: one class per image; softmax outputs
+    MULTI_LABEL = 1  #: L binary labels per image (ChestMNIST); L sigmoid outputs
+
+
 SplitLike = Union[Split, int, str]
 _SPLIT_NAMES = {"train": Split.TRAIN, "val": Split.VAL, "validation": Split.VAL,
                 "test": Split.TEST}
@@ -171,17 +179,43 @@ class Dataset(Handle):
         present, images uint8 (N, H, W) or (N, H, W, 3), labels uint8 (N, 1)."""
         lib().kcell_dataset_save_npz(self._handle(), os.fsencode(path))
 
+    @property
+    def task(self) -> Task:
+        """``Task.MULTI_LABEL`` for a ``.npz`` whose labels are (N, L) of 0 / 1 (then
+        :attr:`num_classes` is L), else ``Task.MULTI_CLASS`` (``kcell_dataset_task``)."""
+        task = ctypes.c_int32()
+        lib().kcell_dataset_task(self._handle(), byref(task))
+        return Task(task.value)
+
+    def labels(self, split: SplitLike, index: int) -> List[int]:
+        """The labels of image ``index`` of ``split``: ``[class]``, or a multi-label image's
+        L values of 0 / 1 (``kcell_dataset_labels``)."""
+        width = self.num_classes if self.task == Task.MULTI_LABEL else 1
+        out = (ctypes.c_int32 * width)()
+        lib().kcell_dataset_labels(self._handle(), parse_split(split), index, out, width)
+        return list(out)
+
     def class_histogram(self, split: SplitLike = Split.TRAIN) -> List[int]:
-        """Images per class in ``split``, in label order."""
+        """Images per class in ``split``, in label order (multi-label: the images that have
+        each label)."""
         k = self.num_classes
         counts = (c_size_t * max(k, 1))()
         lib().kcell_dataset_class_histogram(self._handle(), parse_split(split), counts, k)
         return list(counts[:k])
 
-    def image(self, split: SplitLike, index: int) -> Tuple[Any, int]:
+    def image(self, split: SplitLike, index: int) -> Tuple[Any, Any]:
         """A copy of image ``index`` of ``split`` and its label (-1 when unlabelled): a
-        (C, H, W) uint8 numpy array, or ``bytes`` without numpy."""
+        (C, H, W) uint8 numpy array, or ``bytes`` without numpy. A multi-label image's label
+        is the list of its L values (:meth:`labels`)."""
         c, h, w = self.shape
+        if self.task == Task.MULTI_LABEL:
+            pixels = bytearray(c * h * w)
+            buffer, _keep = _arrays.pointer_to(pixels, ctypes.c_uint8)
+            lib().kcell_dataset_image(self._handle(), parse_split(split), index,
+                                      ctypes.cast(buffer, ctypes.c_void_p), len(pixels), None)
+            image = (_arrays.np.frombuffer(pixels, dtype=_arrays.np.uint8).reshape(c, h, w)
+                     if _arrays.has_numpy() else bytes(pixels))
+            return image, self.labels(split, index)
         pixels = bytearray(c * h * w)
         label = ctypes.c_int32()
         buffer, _keep = _arrays.pointer_to(pixels, ctypes.c_uint8)
@@ -194,12 +228,26 @@ class Dataset(Handle):
         return bytes(pixels), label.value
 
     def arrays(self, split: SplitLike = Split.TRAIN) -> Tuple[Any, Any]:
-        """All images (N, C, H, W uint8) and labels (N, int32) of ``split``, copied out as
-        numpy arrays (as ``bytes`` and a list of ints without numpy)."""
+        """All images (N, C, H, W uint8) and labels (N, int32; multi-label: N, L) of
+        ``split``, copied out as numpy arrays (as ``bytes`` and a list of ints, or of lists,
+        without numpy)."""
         which = parse_split(split)
         n = self.count(which)
         c, h, w = self.shape
         per_image = c * h * w
+        if self.task == Task.MULTI_LABEL:
+            images = bytearray(n * per_image)
+            base, _keep = _arrays.pointer_to(images, ctypes.c_uint8)
+            for i in range(n):
+                lib().kcell_dataset_image(self._handle(), which, i,
+                                          ctypes.cast(base, ctypes.c_void_p).value +
+                                          i * per_image, per_image, None)
+            rows = [self.labels(which, i) for i in range(n)]
+            if _arrays.has_numpy():
+                np = _arrays.np
+                return (np.frombuffer(images, dtype=np.uint8).reshape(n, c, h, w).copy(),
+                        np.array(rows, dtype=np.int32).reshape(n, self.num_classes))
+            return bytes(images), rows
         if _arrays.has_numpy():
             np = _arrays.np
             images = np.empty((n, c, h, w), dtype=np.uint8)

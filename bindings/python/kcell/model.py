@@ -11,7 +11,7 @@ from . import _structs as s
 from ._errors import invalid_argument
 from ._handle import Handle, read_text
 from ._library import ModelPtr, lib
-from .dataset import Dataset, Split, SplitLike, parse_split
+from .dataset import Dataset, Split, SplitLike, Task, parse_split
 from .records import (Calibration, CalibrationFit, ClassMetrics, EvaluationDetails, Metrics,
                       ModelInfo, calibration_from_struct, from_struct)
 from .training import (History, Precision, ProgressCallback, TrainParams, Tta, enum_value,
@@ -254,6 +254,21 @@ class Model(Handle):
     def tta(self, tta: Any) -> None:
         lib().kcell_model_set_tta(self._handle(), enum_value(Tta, tta))
 
+    @property
+    def task(self) -> Task:
+        """``Task.MULTI_CLASS`` (softmax over the classes, the default) or
+        ``Task.MULTI_LABEL`` (one sigmoid per label, for data whose labels are (N, L) of
+        0 / 1): ``kcell_model_task``. Assign a :class:`Task`, its name or its number before
+        training on multi-label data (``kcell_model_set_task``); changing it drops the
+        decision bias and calibration. Model files keep it."""
+        task = ctypes.c_int32()
+        lib().kcell_model_task(self._handle(), byref(task))
+        return Task(task.value)
+
+    @task.setter
+    def task(self, task: Any) -> None:
+        lib().kcell_model_set_task(self._handle(), enum_value(Task, task))
+
     # ---- training and evaluation --------------------------------------------------------
 
     def train(self, train: Dataset, val: Optional[Dataset] = None,
@@ -303,14 +318,16 @@ class Model(Handle):
         c = s.MetricsC()
         c.struct_size = ctypes.sizeof(c)
         per_class = (s.ClassMetricsC * k)()
-        confusion = (ctypes.c_uint64 * (k * k))()
+        # A multi-label model has no confusion matrix: per_class holds each label's numbers.
+        multi_label = self.task == Task.MULTI_LABEL
+        confusion = None if multi_label else (ctypes.c_uint64 * (k * k))()
         lib().kcell_evaluate_details(self._handle(), _dataset_handle(dataset, "dataset"),
                                      parse_split(split), byref(c), per_class, k, confusion,
-                                     k * k)
+                                     0 if multi_label else k * k)
         return EvaluationDetails(
             metrics=from_struct(Metrics, c),
             per_class=[from_struct(ClassMetrics, pc) for pc in per_class],
-            confusion=_arrays.uint64_matrix(confusion, k))
+            confusion=None if confusion is None else _arrays.uint64_matrix(confusion, k))
 
     # ---- prediction ---------------------------------------------------------------------
 
@@ -338,6 +355,19 @@ class Model(Handle):
         lib().kcell_predict(self._handle(), pointer, count, int(found), out_pointer, count * k)
         del keep, out_keep
         return _arrays.rows_of(out, count, k)
+
+    def predict_labels(self, images: Any, layout: Any = None) -> Any:
+        """A multi-label model's decisions: which labels of each image have a probability
+        above 0.5 (MedMNIST's threshold), from :meth:`predict`. Returns an (N, L) bool numpy
+        array, or a list of N lists of label indices without numpy. Raises
+        :class:`kcell.InvalidArgumentError` for a multi-class model (take the argmax)."""
+        if self.task != Task.MULTI_LABEL:
+            raise invalid_argument("predict_labels is for multi-label models; a multi-class "
+                                   "model's answer is the argmax of predict()")
+        p = self.predict(images, layout)
+        if _arrays.is_ndarray(p):
+            return p > 0.5
+        return [[j for j, v in enumerate(row) if v > 0.5] for row in p]
 
     def predict_normalized(self, images: Any) -> Any:
         """Class probabilities of float32 images already normalised with
@@ -459,6 +489,54 @@ class Model(Handle):
             return np.ctypeslib.as_array(flags)[:total].reshape(count, k).astype(bool)
         bits = [bool(f) for f in flags[:total]]
         return [bits[r * k:(r + 1) * k] for r in range(count)]
+
+    # ---- saliency -------------------------------------------------------------------------
+
+    def explain(self, images: Any, target_class: int = -1, method: str = "gradcam",
+                layer: int = -1, layout: Any = None) -> Tuple[Any, Any]:
+        """Saliency maps of a batch of uint8 images (``kcell_explain``): where the model
+        found the evidence for a class.
+
+        Args:
+            images: As for :meth:`predict`.
+            target_class: The class to explain, or -1 for each image's predicted class.
+            method: ``'gradcam'`` (Grad-CAM at the last convolutional block, or at
+                    ``layer``) or ``'gradient'`` (the largest absolute gradient of the class
+                    logit over the channels of each pixel).
+            layer: Grad-CAM's layer, an index into the architecture; -1 for the last
+                   convolution or residual block.
+            layout: As for :meth:`predict`.
+
+        Returns:
+            ``(maps, classes)``: (N, H, W) float32 maps (>= 0) and the N classes explained;
+            numpy arrays when numpy is installed, otherwise lists.
+        """
+        methods = {"gradcam": 0, "gradient": 1}
+        if method not in methods:
+            raise invalid_argument(f"method must be 'gradcam' or 'gradient', not {method!r}")
+        info = self.info
+        shape = (info.channels, info.height, info.width)
+        buffer, count, _, found = _arrays.uint8_images(images, shape, layout, want_nchw=False)
+        options = s.ExplainOptionsC()
+        lib().kcell_explain_options_init(byref(options), ctypes.sizeof(options))
+        options.method = methods[method]
+        options.layer = layer
+        plane = info.height * info.width
+        out = _arrays.float32_output(count, plane)
+        classes = (ctypes.c_int32 * max(count, 1))()
+        pointer, keep = _arrays.pointer_to(buffer, ctypes.c_uint8)
+        out_pointer, out_keep = _arrays.pointer_to(out, ctypes.c_float)
+        lib().kcell_explain(self._handle(), pointer, count, int(found), target_class,
+                            byref(options), out_pointer, count * plane, classes)
+        del keep, out_keep
+        if _arrays.has_numpy():
+            import numpy as np
+            return (out.reshape(count, info.height, info.width),
+                    np.ctypeslib.as_array(classes)[:count].astype(np.int64))
+        rows = _arrays.rows_of(out, count, plane)
+        maps = [[row[y * info.width:(y + 1) * info.width] for y in range(info.height)]
+                for row in rows]
+        return maps, list(classes[:count])
 
     def __repr__(self) -> str:
         if self.closed:

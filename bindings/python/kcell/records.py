@@ -80,7 +80,8 @@ class EvaluationDetails:
 
     metrics: Metrics
     per_class: List[ClassMetrics]
-    #: k × k counts, [true][predicted]: a uint64 numpy array, or lists without numpy.
+    #: k × k counts, [true][predicted]: a uint64 numpy array, or lists without numpy;
+    #: None for a multi-label model (per_class then has one record per label).
     confusion: Any
 
 
@@ -97,6 +98,7 @@ class ModelInfo:
     best_epoch: int      #: 0-based epoch whose weights the model holds; -1 if unknown.
     val_loss: float      #: After the last epoch; NaN if unknown.
     val_accuracy: float  #: After the last epoch; NaN if unknown.
+    task: int = 0        #: 0 multi-class (softmax), 1 multi-label (sigmoids): ``kcell.Task``.
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ _INTERNAL_FIELDS = ("struct_size", "progress", "progress_user_data")
 def enum_value(enum_type: Any, value: Any) -> int:
     if isinstance(value, str):
         try:
-            return int(enum_type[value.upper()])
+            return int(enum_type[value.upper().replace("-", "_")])
         except KeyError:
             names = ", ".join(m.name.lower() for m in enum_type)
             raise invalid_argument(f"unknown {enum_type.__name__.lower()} {value!r}; one of "
@@ -118,7 +118,8 @@ class TrainParams:
     header needs only its line in ``_structs.TrainParamsC``.
 
     Conversions: enum fields take the enum, its name or a number; ``class_weights`` takes
-    ``None`` or one float per class (kept alive here, copied by the library);
+    ``None`` or one float per class (kept alive here, copied by the library), and
+    ``pos_weights`` (multi-label models) ``None`` or one float per label;
     ``checkpoint_path`` a path or ``None``; ``augmentation`` a mapping of its fields
     (the whole augmentation: fields not named are off), a :class:`kcell.Augmentation`, or
     ``None`` for no augmentation. ``progress`` is a
@@ -158,7 +159,7 @@ class TrainParams:
     def __getattr__(self, name: str) -> Any:
         if name not in self.field_names():
             raise AttributeError(f"TrainParams has no field {name!r}")
-        if name in ("class_weights", "checkpoint_path", "augmentation"):
+        if name in ("class_weights", "pos_weights", "checkpoint_path", "augmentation"):
             return self._keep.get(name)
         value = getattr(self._c, name)
         if name in ENUM_FIELDS:
@@ -175,11 +176,11 @@ class TrainParams:
         c = self._c
         if name in ENUM_FIELDS:
             setattr(c, name, enum_value(ENUM_FIELDS[name], value))
-        elif name == "class_weights":
+        elif name in ("class_weights", "pos_weights"):
             if value is None:
-                c.class_weights = None
+                setattr(c, name, None)
                 self._keep.pop(name, None)
-                self._keep.pop("_class_weights_buffer", None)
+                self._keep.pop(f"_{name}_buffer", None)
             else:
                 # A private copy (a few floats): later changes to the caller's sequence
                 # cannot change what these params say.
@@ -187,9 +188,9 @@ class TrainParams:
                     value = value.reshape(-1).tolist()
                 weights = tuple(float(w) for w in value)
                 buffer = (ctypes.c_float * max(len(weights), 1))(*weights)
-                c.class_weights = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_float))
+                setattr(c, name, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_float)))
                 self._keep[name] = weights
-                self._keep["_class_weights_buffer"] = buffer  # C reads it in kcell_train
+                self._keep[f"_{name}_buffer"] = buffer  # C reads it in kcell_train
         elif name == "checkpoint_path":
             if value is not None and not isinstance(value, (str, bytes, os.PathLike)):
                 raise invalid_argument(f"checkpoint_path must be a path, not "
@@ -251,10 +252,11 @@ class TrainParams:
 
     def _struct_for_call(self, num_classes: int) -> s.TrainParamsC:
         """A copy of the C struct, checked, for one kcell_train call."""
-        weights = self._keep.get("class_weights")
-        if weights is not None and len(weights) != num_classes:
-            raise invalid_argument(f"class_weights has {len(weights)} entries; the model has "
-                                   f"{num_classes} classes")
+        for name in ("class_weights", "pos_weights"):
+            weights = self._keep.get(name)
+            if weights is not None and len(weights) != num_classes:
+                raise invalid_argument(f"{name} has {len(weights)} entries; the model has "
+                                       f"{num_classes} {'classes' if name[0] == 'c' else 'labels'}")
         c = s.TrainParamsC.from_buffer_copy(self._c)
         # Fields past the library's struct_size would be ignored by it: refuse any that was
         # changed rather than train with settings it never saw.

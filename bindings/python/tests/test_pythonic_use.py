@@ -87,3 +87,12 @@ def test_the_package_version_is_the_librarys_set_once_in_cmake():
     assert project["license"] == {"text": "Apache-2.0"}
     with open(HEADER, encoding="utf-8") as f:
         assert "#define KCELL_VERSION_MAJOR" not in f.read()  # generated: kcell/version.h
+
+
+def test_recommended_architecture_follows_the_training_set_size():
+    assert kcell.recommended_architecture() == "resnet8"
+    assert kcell.recommended_architecture(546) == "resnet8"
+    assert kcell.recommended_architecture(55000) == "resnet10"
+    for bad in (-1, 1.5, "55000", True):
+        with pytest.raises(ValueError):
+            kcell.recommended_architecture(bad)

@@ -94,6 +94,8 @@ int main(void) {
   FIELD(kcell_train_params, ema_decay);
   FIELD(kcell_train_params, mixup_alpha);
   FIELD(kcell_train_params, cutmix_alpha);
+  FIELD(kcell_train_params, pos_weights);
+  FIELD(kcell_train_params, auto_pos_weights);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, struct_size);
@@ -160,6 +162,11 @@ int main(void) {
   FIELD(kcell_calibration_fit, bias_refitted);
   FIELD(kcell_calibration_fit, conformal_quantile);
 
+  STRUCT(kcell_explain_options);
+  FIELD(kcell_explain_options, struct_size);
+  FIELD(kcell_explain_options, method);
+  FIELD(kcell_explain_options, layer);
+
   STRUCT(kcell_class_metrics);
   FIELD(kcell_class_metrics, support);
   FIELD(kcell_class_metrics, predicted);
@@ -179,5 +186,6 @@ int main(void) {
   FIELD(kcell_model_info, best_epoch);
   FIELD(kcell_model_info, val_loss);
   FIELD(kcell_model_info, val_accuracy);
+  FIELD(kcell_model_info, task);
   return 0;
 }
