@@ -242,9 +242,10 @@ KCELL_API kcell_status kcell_dataset_class_name(const kcell_dataset* dataset, in
  *
  * Members `train_images.npy`, `train_labels.npy`, `val_...`, `test_...` for the splits
  * present (stored, as numpy.savez writes them): images uint8 (N, H, W) for grey and
- * (N, H, W, 3) for RGB, labels uint8 (N, 1) (int32 above 256 classes). Class names are not
- * kept (a MedMNIST file has none). The file is written atomically: readers see the old file
- * or the whole new one. The archive is built in memory first (about the pixels once more).
+ * (N, H, W, 3) for RGB, labels uint8 (N, 1) (int32 above 256 classes), or a multi-label
+ * dataset's (N, L) values of 0 / 1 (as ChestMNIST's; it reads back multi-label). Class names are
+ * not kept (a MedMNIST file has none). The file is written atomically: readers see the old file or
+ * the whole new one. The archive is built in memory first (about the pixels once more).
  * @param dataset The dataset; every split present must be labelled.
  * @param path    The file to write.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT for an unlabelled split, ::KCELL_ERROR_IO when the

@@ -51,7 +51,9 @@ void write_medmnist_npz(const Dataset& dataset, const std::string& path) {
       const auto npy = io::npy_array(shape, "|u1", 1, split.images.data(), split.images.size());
       zip.add(name + "_images.npy", npy.data(), npy.size());
     }
-    const std::vector<int64_t> label_shape = {static_cast<int64_t>(split.count), 1};
+    // (N, 1) classes, or a multi-label dataset's (N, L) values of 0 / 1, as MedMNIST writes them.
+    const std::vector<int64_t> label_shape = {static_cast<int64_t>(split.count),
+                                              dataset.multi_label() ? split.label_width : 1};
     if (wide_labels) {
       const auto npy = io::npy_array(label_shape, "<i4", sizeof(int32_t), split.labels.data(),
                                      split.labels.size());

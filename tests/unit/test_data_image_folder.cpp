@@ -250,3 +250,24 @@ TEST_CASE("an unlabelled dataset cannot be written as a MedMNIST npz") {
   check_error([&] { kcell::data::write_medmnist_npz(d, fresh("unlabelled") + "/x.npz"); },
               Status::invalid_argument, "unlabelled");
 }
+
+TEST_CASE("a multi-label dataset written as a MedMNIST npz reads back multi-label, (N, L) labels") {
+  kcell::data::Dataset d;
+  d.channels = 1;
+  d.height = d.width = 2;
+  d.num_classes = 3;
+  d.task = kcell::data::TaskKind::multi_label;
+  kcell::data::Split& train = d.split(SplitId::train);
+  train.count = 2;
+  train.label_width = 3;
+  train.images = {1, 2, 3, 4, 5, 6, 7, 8};
+  train.labels = {1, 0, 1, 0, 1, 1};
+  const std::string out = fresh("npz_multi_label") + "/x.npz";
+  kcell::data::write_medmnist_npz(d, out);
+  const kcell::data::Dataset back = open_dataset(out, {});
+  CHECK(back.multi_label());
+  CHECK(back.num_classes == 3);
+  CHECK(back.split(SplitId::train).label_width == 3);
+  CHECK(back.split(SplitId::train).images == train.images);
+  CHECK(back.split(SplitId::train).labels == train.labels);
+}

@@ -10,13 +10,14 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "dataset_info.hpp"
+#include "training_run.hpp"
 
 namespace kcell_cli {
 namespace {
 
 struct InfoCommand {
   std::string path;
-  std::string model = kcell_recommended_architecture();
+  std::string model = "auto";
   int batch = 128;
 };
 
@@ -40,8 +41,10 @@ void print_class_names(const kcell::Dataset& dataset) {
 
 void print_training_memory(const InfoCommand& c, const DatasetInfo& info) {
   if (info.classes < 2) return;  // nothing to train
+  // "auto" as kcell train resolves it, from the training split's size.
+  const std::string architecture = chosen_architecture(c.model, info);
   const kcell::Model model = in_context("--model", [&] {
-    return kcell::Model(c.model, info.channels, info.height, info.width, info.classes, 0);
+    return kcell::Model(architecture, info.channels, info.height, info.width, info.classes, 0);
   });
   const std::vector<uint64_t> bytes =
       in_context("", [&] { return model.training_memory(c.batch); });
@@ -53,7 +56,7 @@ void print_training_memory(const InfoCommand& c, const DatasetInfo& info) {
   std::printf(
       "training memory (--model %s, --batch %d, fp32): about %s = pixels %s + activations %s "
       "+ parameters %s + runtime %s\n",
-      c.model.c_str(), c.batch, megabytes(total).c_str(), megabytes(pixels).c_str(),
+      architecture.c_str(), c.batch, megabytes(total).c_str(), megabytes(pixels).c_str(),
       megabytes(static_cast<double>(bytes[1])).c_str(),
       megabytes(static_cast<double>(bytes[0])).c_str(),
       megabytes(static_cast<double>(bytes[2])).c_str());
@@ -71,7 +74,8 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("DATA", c->path,
                   "A MedMNIST .npz, an image folder, an IDX folder or a .npy stack")
       ->required();
-  cmd->add_option("--model", c->model, "The preset or spec training would use")
+  cmd->add_option("--model", c->model,
+                  "The preset or spec training would use, or auto (as kcell train chooses)")
       ->capture_default_str();
   cmd->add_option("--batch", c->batch, "The batch size training would use")
       ->check(CLI::Range(1, 65536))
