@@ -1456,6 +1456,40 @@ KCELL_API kcell_status kcell_evaluate_calibration(const kcell_model* model,
                                                   double* class_coverage, size_t class_capacity);
 
 /**
+ * @brief Everything kcell_evaluate_details() and kcell_evaluate_calibration() report about
+ *        one labelled split, from one pass over it.
+ *
+ * The two calls each compute every probability of the split, which under test-time
+ * augmentation (kcell_model_tta()) is most of their time; this one computes them once.
+ * The outputs and their rules are those of the two calls; NULL leaves an output out.
+ * Nothing is written unless every given buffer is large enough and evaluation succeeds.
+ *
+ * @param model              The model (inference only; weights are not changed).
+ * @param dataset            The dataset.
+ * @param split              A labelled split of it.
+ * @param metrics            Receives the summary metrics; set its `struct_size` first.
+ * @param per_class          NULL, or one record per class (as kcell_evaluate_details()).
+ * @param per_class_capacity Records @p per_class can hold.
+ * @param confusion          NULL, or the k × k confusion matrix (NULL for a multi-label model).
+ * @param confusion_capacity Counts @p confusion can hold.
+ * @param calibration        NULL, or receives the calibration metrics as
+ *                           kcell_evaluate_calibration() gives them (NULL for a multi-label
+ *                           model: ::KCELL_ERROR_INVALID_ARGUMENT otherwise); set its
+ *                           `struct_size` first.
+ * @param class_coverage     NULL, or per true class the conformal coverage (NaN without).
+ * @param class_capacity     Doubles @p class_coverage holds.
+ * @return ::KCELL_ERROR_BUFFER_TOO_SMALL for a buffer smaller than the class count needs;
+ *         otherwise as kcell_evaluate_details().
+ */
+KCELL_API kcell_status kcell_evaluate_full(const kcell_model* model, const kcell_dataset* dataset,
+                                           kcell_split split, kcell_metrics* metrics,
+                                           kcell_class_metrics* per_class,
+                                           size_t per_class_capacity, uint64_t* confusion,
+                                           size_t confusion_capacity,
+                                           kcell_calibration* calibration, double* class_coverage,
+                                           size_t class_capacity);
+
+/**
  * @brief Fits @p model's temperature (and, with @p alpha, its conformal prediction sets)
  *        on a labelled split: the validation split, never the test split you report.
  *

@@ -317,6 +317,13 @@ struct CalibrationDetails {
   std::vector<double> class_coverage; /**< Per true class; NaN without a conformal fit. */
 };
 
+/** Both of the above from one pass over a split (kcell_evaluate_full()). */
+struct FullEvaluation {
+  EvaluationDetails details;      /**< As Model::evaluate_details() gives them. */
+  CalibrationDetails calibration; /**< As Model::evaluate_calibration() gives them; zeros
+                                       (count 0) for a multi-label model, which has none. */
+};
+
 /** Calibration metrics of probabilities against labels (kcell_calibration_metrics()). */
 inline kcell_calibration calibration_metrics(const float* probabilities, const int32_t* labels,
                                              size_t count, int num_classes) {
@@ -560,6 +567,25 @@ class Model {
     out.class_coverage.resize(static_cast<size_t>(info().num_classes));
     check(kcell_evaluate_calibration(get(), data.get(), split, &out.calibration,
                                      out.class_coverage.data(), out.class_coverage.size()));
+    return out;
+  }
+  /** Metrics, per-class metrics, confusion matrix and calibration metrics on one split, from
+   *  one pass over it (kcell_evaluate_full()). */
+  FullEvaluation evaluate_full(const Dataset& data, kcell_split split) const {
+    const size_t k = static_cast<size_t>(info().num_classes);
+    const bool multi_label = task() == KCELL_TASK_MULTI_LABEL;
+    FullEvaluation out{};
+    EvaluationDetails& d = out.details;
+    CalibrationDetails& c = out.calibration;
+    d.metrics.struct_size = sizeof d.metrics;
+    d.per_class.resize(k);
+    if (!multi_label) d.confusion.resize(k * k);
+    c.calibration.struct_size = sizeof c.calibration;
+    c.class_coverage.resize(k);
+    check(kcell_evaluate_full(get(), data.get(), split, &d.metrics, d.per_class.data(),
+                              d.per_class.size(), multi_label ? nullptr : d.confusion.data(),
+                              d.confusion.size(), multi_label ? nullptr : &c.calibration,
+                              c.class_coverage.data(), c.class_coverage.size()));
     return out;
   }
   /** Fits the temperature and, with @p alpha > 0, conformal sets (kcell_model_calibrate()). */

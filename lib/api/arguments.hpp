@@ -2,7 +2,9 @@
 // versioned struct, a split number, and the string-out convention.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 #include "data/dataset.hpp"
@@ -20,6 +22,15 @@ bool has_room(size_t size, const Struct* s, const Field* field) {
   return size >= static_cast<size_t>(reinterpret_cast<const char*>(field) -
                                      reinterpret_cast<const char*>(s)) +
                      sizeof(Field);
+}
+
+// Copies the fields after struct_size of `full`, built whole first so that a failure
+// writes nothing, into a caller's struct of `size` bytes (caller_struct_size).
+template <class Struct>
+void copy_prefix(Struct* out, const Struct& full, size_t size) {
+  std::memcpy(reinterpret_cast<char*>(out) + sizeof(size_t),
+              reinterpret_cast<const char*>(&full) + sizeof(size_t),
+              std::min(size, sizeof full) - sizeof(size_t));
 }
 
 // The split a caller numbered (its kcell_split read with raw_enum). Throws

@@ -1,5 +1,5 @@
-// Calibration through the C API: calibration metrics of probabilities or of a model on a
-// split, temperature scaling and conformal calibration, and prediction sets.
+// Calibration through the C API: calibration metrics of probabilities (a model's on a split
+// are in evaluate_api.cpp), temperature scaling and conformal calibration, and prediction sets.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,6 +9,7 @@
 #include "api/arguments.hpp"
 #include "api/guard.hpp"
 #include "api/handles.hpp"
+#include "api/split_evaluation.hpp"
 #include "common/threads.hpp"
 #include "infer/calibration_metrics.hpp"
 #include "infer/conformal.hpp"
@@ -30,38 +31,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-static_assert(KCELL_CALIBRATION_BINS == kcell::infer::kCalibrationBins &&
-                  KCELL_RISK_COVERAGE_POINTS == kcell::infer::kRiskCoveragePoints,
-              "the C struct and the metrics have the same bins and points");
-
-// The caller's struct_size, checked, with the whole result built in `full` first so that a
-// failure writes nothing; then the bytes the caller has room for are copied.
-template <class Struct>
-void copy_prefix(Struct* out, const Struct& full, size_t size) {
-  std::memcpy(reinterpret_cast<char*>(out) + sizeof(size_t),
-              reinterpret_cast<const char*>(&full) + sizeof(size_t),
-              std::min(size, sizeof full) - sizeof(size_t));
-}
-
-kcell_calibration calibration_of(const kcell::infer::CalibrationMetrics& m, size_t count) {
-  kcell_calibration c{};
-  c.count = count;
-  c.ece = m.ece;
-  c.classwise_ece = m.classwise_ece;
-  c.nll = m.nll;
-  c.brier = m.brier;
-  c.aurc = m.aurc;
-  for (int b = 0; b < KCELL_CALIBRATION_BINS; ++b)
-    c.bins[b] = kcell_reliability_bin{m.bins[b].count, m.bins[b].confidence, m.bins[b].accuracy};
-  for (int j = 0; j < KCELL_RISK_COVERAGE_POINTS; ++j) {
-    const auto& p = m.risk_coverage[static_cast<size_t>(j)];
-    c.risk_coverage[j] = kcell_risk_coverage_point{p.coverage, p.accuracy, p.threshold};
-  }
-  c.temperature = 1.0;
-  c.conformal_alpha = c.conformal_coverage = c.conformal_mean_set_size = kNaN;
-  return c;
-}
-
 }  // namespace
 
 extern "C" {
@@ -79,56 +48,9 @@ KCELL_API kcell_status kcell_calibration_metrics(const float* probabilities, con
       kcell::fail(Status::invalid_argument, "num_classes must lie in 2.." +
                                                 std::to_string(kcell::infer::kMaxMetricClasses) +
                                                 ", got " + std::to_string(num_classes));
-    const kcell_calibration c = calibration_of(
+    const kcell_calibration c = kcell::api::calibration_record(
         kcell::infer::compute_calibration(probabilities, labels, count, num_classes), count);
-    copy_prefix(calibration, c, size);
-  });
-}
-
-KCELL_API kcell_status kcell_evaluate_calibration(const kcell_model* model,
-                                                  const kcell_dataset* dataset, kcell_split split,
-                                                  kcell_calibration* calibration,
-                                                  double* class_coverage, size_t class_capacity) {
-  return guarded([&] {
-    require(model, "model");
-    require(dataset, "dataset");
-    const InUse<kcell_model> model_use(model, "the model", Access::shared);
-    model->model->refuse_if_multi_label("calibration metrics");
-    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
-    require(calibration, "calibration");
-    const size_t size = kcell::api::caller_struct_size(calibration, "calibration",
-                                                       "set it to sizeof(kcell_calibration)");
-    const kcell::data::SplitId id = kcell::api::checked_split(raw_enum(split));
-    const int k = model->model->num_classes();
-    const size_t kk = static_cast<size_t>(k);
-    if (k > kcell::infer::kMaxMetricClasses)
-      kcell::fail(Status::invalid_argument, "calibration metrics support at most " +
-                                                std::to_string(kcell::infer::kMaxMetricClasses) +
-                                                " classes; the model has " + std::to_string(k));
-    if (class_coverage && class_capacity < kk)
-      kcell::fail(Status::buffer_too_small,
-                  "class_coverage holds " + std::to_string(class_capacity) +
-                      " values; the model has " + std::to_string(k) + " classes");
-    kcell::apply_threads(0);
-    const kcell::infer::Evaluation e = kcell::infer::evaluate_mean(
-        model->members(), dataset->data, id, kcell::infer::kEvaluationBatchSize);
-    kcell_calibration c = calibration_of(
-        kcell::infer::compute_calibration(e.probabilities.data(), e.labels.data(), e.count, k),
-        e.count);
-    c.temperature = model->model->temperature();
-    std::vector<double> per_class(kk, kNaN);
-    const auto& conformal = model->model->conformal();
-    if (conformal && !model->is_ensemble()) {
-      const kcell::infer::ConformalEvaluation ce = kcell::infer::evaluate_conformal(
-          e.probabilities.data(), e.labels.data(), e.count, k, *conformal);
-      c.conformal_alpha = ce.alpha;
-      c.conformal_coverage = ce.coverage;
-      c.conformal_mean_set_size = ce.mean_set_size;
-      c.conformal_empty_sets = ce.empty_sets;
-      per_class = ce.per_class_coverage;
-    }
-    copy_prefix(calibration, c, size);
-    if (class_coverage) std::copy(per_class.begin(), per_class.end(), class_coverage);
+    kcell::api::copy_prefix(calibration, c, size);
   });
 }
 
@@ -179,7 +101,7 @@ KCELL_API kcell_status kcell_model_calibrate(kcell_model* model, const kcell_dat
     f.ece = result.ece;
     f.bias_refitted = result.bias_refitted ? 1 : 0;
     f.conformal_quantile = result.conformal ? result.conformal->quantile : kNaN;
-    copy_prefix(fit, f, size);
+    kcell::api::copy_prefix(fit, f, size);
   });
 }
 

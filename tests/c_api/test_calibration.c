@@ -91,6 +91,34 @@ int main(void) {
   /* evaluation and prediction may round an image at the quantile differently */
   CHECK(fabs(cal.conformal_coverage - (double)covered / N_VAL) <= 1.0 / N_VAL + 1e-12);
 
+  /* One pass gives what kcell_evaluate_details and kcell_evaluate_calibration give apart. */
+  {
+    kcell_metrics apart, together;
+    kcell_class_metrics classes_apart[CLASSES], classes_together[CLASSES];
+    uint64_t confusion_apart[CLASSES * CLASSES], confusion_together[CLASSES * CLASSES];
+    kcell_calibration cal_together;
+    double coverage_apart[CLASSES], coverage_together[CLASSES];
+    apart.struct_size = together.struct_size = sizeof apart;
+    cal_together.struct_size = sizeof cal_together;
+    CHECK(kcell_evaluate_details(model, data, KCELL_SPLIT_VAL, &apart, classes_apart, CLASSES,
+                                 confusion_apart, CLASSES * CLASSES) == KCELL_OK);
+    CHECK(kcell_evaluate_calibration(model, data, KCELL_SPLIT_VAL, &cal, coverage_apart, CLASSES) ==
+          KCELL_OK);
+    CHECK(kcell_evaluate_full(model, data, KCELL_SPLIT_VAL, &together, classes_together, CLASSES,
+                              confusion_together, CLASSES * CLASSES, &cal_together,
+                              coverage_together, CLASSES) == KCELL_OK);
+    CHECK(memcmp(&apart, &together, sizeof apart) == 0);
+    CHECK(memcmp(classes_apart, classes_together, sizeof classes_apart) == 0);
+    CHECK(memcmp(confusion_apart, confusion_together, sizeof confusion_apart) == 0);
+    CHECK(memcmp(&cal, &cal_together, sizeof cal) == 0);
+    CHECK(memcmp(coverage_apart, coverage_together, sizeof coverage_apart) == 0);
+    CHECK(cal_together.conformal_alpha == 0.1 && together.count == N_VAL);
+    /* Every output but the metrics is optional. */
+    CHECK(kcell_evaluate_full(model, data, KCELL_SPLIT_VAL, &together, NULL, 0, NULL, 0, NULL, NULL,
+                              0) == KCELL_OK);
+    CHECK(memcmp(&apart, &together, sizeof apart) == 0);
+  }
+
   /* A caller that knows fewer fields gets only those. */
   memset(&cal, 0x7f, sizeof cal);
   cal.struct_size = offsetof(kcell_calibration, aurc);

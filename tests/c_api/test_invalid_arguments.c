@@ -827,6 +827,31 @@ static void t_kcell_evaluate_calibration(void) {
   TOO_SMALL(kcell_evaluate_calibration(g_model, g_data, KCELL_SPLIT_VAL, &c, coverage, 1));
 }
 
+static void t_kcell_evaluate_full(void) {
+  kcell_metrics m;
+  kcell_class_metrics per_class[CLASSES];
+  uint64_t confusion[CLASSES * CLASSES];
+  kcell_calibration c;
+  double coverage[CLASSES];
+  m.struct_size = sizeof m;
+  c.struct_size = sizeof c;
+  m.count = 77;
+  INVALID(kcell_evaluate_full(NULL, g_data, KCELL_SPLIT_VAL, &m, NULL, 0, NULL, 0, &c, NULL, 0));
+  INVALID(kcell_evaluate_full(g_model, NULL, KCELL_SPLIT_VAL, &m, NULL, 0, NULL, 0, &c, NULL, 0));
+  INVALID(kcell_evaluate_full(g_model, g_data, (kcell_split)5, &m, NULL, 0, NULL, 0, &c, NULL, 0));
+  INVALID(
+      kcell_evaluate_full(g_model, g_data, KCELL_SPLIT_VAL, NULL, NULL, 0, NULL, 0, &c, NULL, 0));
+  TOO_SMALL(kcell_evaluate_full(g_model, g_data, KCELL_SPLIT_VAL, &m, per_class, 1, NULL, 0, &c,
+                                NULL, 0));
+  TOO_SMALL(kcell_evaluate_full(g_model, g_data, KCELL_SPLIT_VAL, &m, NULL, 0, confusion, 3, &c,
+                                NULL, 0));
+  TOO_SMALL(
+      kcell_evaluate_full(g_model, g_data, KCELL_SPLIT_VAL, &m, NULL, 0, NULL, 0, &c, coverage, 1));
+  c.struct_size = 1;
+  INVALID(kcell_evaluate_full(g_model, g_data, KCELL_SPLIT_VAL, &m, NULL, 0, NULL, 0, &c, NULL, 0));
+  CHECK(m.count == 77); /* nothing written when a check fails */
+}
+
 static void t_kcell_model_calibrate(void) {
   kcell_calibration_fit fit;
   fit.struct_size = sizeof fit;
@@ -1006,6 +1031,7 @@ static const entry table[] = {
     ENTRY(kcell_check_output),
     ENTRY(kcell_calibration_metrics),
     ENTRY(kcell_evaluate_calibration),
+    ENTRY(kcell_evaluate_full),
     ENTRY(kcell_model_calibrate),
     ENTRY(kcell_model_temperature),
     ENTRY(kcell_model_set_temperature),

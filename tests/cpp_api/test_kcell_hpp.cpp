@@ -289,6 +289,11 @@ TEST_CASE("calibration: temperature, conformal sets and metrics pass through, ke
   CHECK(details.calibration.nll == doctest::Approx(direct.nll).epsilon(1e-4));
   CHECK(details.calibration.conformal_alpha == 0.2);
   CHECK(details.class_coverage.size() == 3);
+  const kcell::FullEvaluation full = model.evaluate_full(data, KCELL_SPLIT_VAL);
+  CHECK(full.calibration.calibration.nll == details.calibration.nll);
+  CHECK(full.calibration.class_coverage == details.class_coverage);
+  CHECK(full.details.metrics.ece == details.calibration.ece);
+  CHECK(full.details.confusion.size() == 9);
   const kcell::Model copy = kcell::Model::load_from_memory(model.save_to_memory());
   CHECK(copy.temperature() == model.temperature());
   CHECK(copy.conformal() == model.conformal());

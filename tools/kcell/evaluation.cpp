@@ -22,9 +22,11 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
   Evaluation e;
   e.split = split;
   e.class_names = model_class_names(model);
-  kcell::EvaluationDetails details =
-      in_context(std::string(split_name(split)) + " evaluation failed",
-                 [&] { return model.evaluate_details(dataset, split); });
+  // One pass gives the metrics and the calibration numbers (with test-time augmentation
+  // the pass is most of the report's time).
+  kcell::FullEvaluation full = in_context(std::string(split_name(split)) + " evaluation failed",
+                                          [&] { return model.evaluate_full(dataset, split); });
+  kcell::EvaluationDetails& details = full.details;
   e.metrics = details.metrics;
   e.per_class = std::move(details.per_class);
   e.confusion = std::move(details.confusion);
@@ -37,11 +39,8 @@ Evaluation evaluate_split(const kcell::Model& model, const kcell::Dataset& datas
     e.calibration.conformal_alpha = std::numeric_limits<double>::quiet_NaN();
     return e;
   }
-  kcell::CalibrationDetails calibration =
-      in_context(std::string(split_name(split)) + " calibration metrics failed",
-                 [&] { return model.evaluate_calibration(dataset, split); });
-  e.calibration = calibration.calibration;
-  e.class_coverage = std::move(calibration.class_coverage);
+  e.calibration = full.calibration.calibration;
+  e.class_coverage = std::move(full.calibration.class_coverage);
   return e;
 }
 

@@ -6,7 +6,7 @@ checks that they stay in step with the mirrors in ``_structs.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Dict, List, Type, TypeVar
+from typing import Any, Dict, List, Optional, Type, TypeVar
 
 from . import _structs as s
 
@@ -76,13 +76,16 @@ class ClassMetrics:
 
 @dataclass(frozen=True)
 class EvaluationDetails:
-    """Everything ``kcell_evaluate_details`` gives."""
+    """Everything ``kcell_evaluate_details`` gives, and with ``calibration=True`` what
+    ``kcell_evaluate_calibration`` gives, from one pass (``kcell_evaluate_full``)."""
 
     metrics: Metrics
     per_class: List[ClassMetrics]
     #: k × k counts, [true][predicted]: a uint64 numpy array, or lists without numpy;
     #: None for a multi-label model (per_class then has one record per label).
     confusion: Any
+    #: The calibration record when asked for (None otherwise, and for a multi-label model).
+    calibration: Optional["Calibration"] = None
 
 
 @dataclass(frozen=True)

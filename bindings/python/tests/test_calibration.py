@@ -98,6 +98,13 @@ def test_evaluation_reports_the_calibration_of_what_predict_gives(calibrated, sm
     details = model.evaluate_details(data, "test")
     assert details.metrics.classwise_ece == pytest.approx(expected.classwise_ece, abs=1e-5)
     assert model.evaluate_calibration(data, "test").ece == pytest.approx(expected.ece, abs=1e-5)
+    together = model.evaluate_details(data, "test", calibration=True)
+    apart = model.evaluate_calibration(data, "test")
+    assert together.metrics.accuracy == details.metrics.accuracy
+    assert together.metrics.auc == details.metrics.auc
+    assert (together.calibration.ece, together.calibration.nll, together.calibration.bins) == \
+        (apart.ece, apart.nll, apart.bins)
+    assert details.calibration is None
 
 
 def test_temperature_scaling_and_conformal_sets(calibrated, small_npz, tmp_path):
