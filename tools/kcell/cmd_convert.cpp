@@ -45,7 +45,8 @@ void add_convert_command(CLI::App& app) {
       "\nDATA is anything kcell reads; an image folder is DATA/train/CLASS/*.png (and val/,\n"
       "test/; see docs/data-formats.md). OUT gets train_images, train_labels, val_images,\n"
       "val_labels, test_images and test_labels for the splits present, as MedMNIST's\n"
-      "files hold them (images uint8 N×H×W or N×H×W×3, labels uint8 N×1).");
+      "files hold them (images uint8 N×H×W or N×H×W×3, labels uint8 N×1, or a\n"
+      "multi-label dataset's N×L of 0 / 1).");
   auto c = std::make_shared<ConvertCommand>();
   cmd->add_option("DATA", c->data, "The dataset to read")->required();
   cmd->add_option("OUT", c->out, "The .npz file to write")->required();

@@ -176,7 +176,8 @@ class Dataset(Handle):
     def save_npz(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Writes the dataset as a MedMNIST-layout ``.npz`` that ``numpy.load`` reads
         (``kcell_dataset_save_npz``): ``train_images``, ``train_labels``, ... for the splits
-        present, images uint8 (N, H, W) or (N, H, W, 3), labels uint8 (N, 1)."""
+        present, images uint8 (N, H, W) or (N, H, W, 3), labels uint8 (N, 1), or a
+        multi-label dataset's (N, L) of 0 / 1."""
         lib().kcell_dataset_save_npz(self._handle(), os.fsencode(path))
 
     @property
