@@ -174,9 +174,10 @@ Dataset read_image_folder(const std::string& folder, const OpenOptions& options)
       const size_t n = cls.files.size();
       // At most n - 1: a class keeps at least one training image.
       const size_t to_val =
-          carve ? std::min(n - 1, static_cast<size_t>(
-                                      std::llround(static_cast<double>(n) * options.val_fraction)))
-                : 0;
+          carve && id == SplitId::train  // only train's tails; test stays whole
+              ? std::min(n - 1, static_cast<size_t>(
+                                    std::llround(static_cast<double>(n) * options.val_fraction)))
+              : 0;
       for (size_t i = 0; i < n; ++i) {
         const SplitId to = i >= n - to_val ? SplitId::val : id;
         entries.push_back({&cls.files[i], to, dataset.split(to).count++, label});
