@@ -149,13 +149,18 @@ typedef enum kcell_task {
 typedef struct kcell_open_options {
   size_t struct_size;  /**< sizeof(kcell_open_options), set by the default function. */
   int32_t num_classes; /**< Class count; 0 infers it as the largest label + 1. */
-  double val_fraction; /**< IDX folders: fraction of train kept as validation (1/12). */
-  uint64_t max_bytes;  /**< Largest array a file may declare, in bytes (8 GiB). */
+  double val_fraction; /**< IDX and image folders without val/: fraction of train kept as
+                            validation (1/12). */
+  uint64_t max_bytes;  /**< Largest array a file may declare, in bytes (8 GiB); for an image
+                            folder, the most bytes of pixels in one split. */
+  uint64_t max_files;  /**< Image folders: the most entries (class folders and files) listed
+                            in all (500,000); a larger folder is ::KCELL_ERROR_LIMIT. */
 } kcell_open_options;
 
 /**
  * @brief Fills the first @p struct_size bytes of @p options with the defaults: infer the
- *        class count, a validation fraction of 1/12 for IDX folders, arrays of at most 8 GiB.
+ *        class count, a validation fraction of 1/12 for IDX and image folders, arrays of at
+ *        most 8 GiB, image folders of at most 500,000 entries.
  *
  * Writes no byte past @p struct_size, so a program built against an older (smaller) header
  * is safe with a newer library. C callers use kcell_open_options_default(); FFI callers pass
@@ -182,7 +187,12 @@ static inline kcell_status kcell_open_options_default(kcell_open_options* option
  * MNIST-style IDX files
  * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-...`, each optionally
  * `.gz`), whose validation split is carved from the end of train; a single `.npy` array of
- * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1).
+ * uint8 images (N,H,W) or (N,H,W,C), which becomes an unlabelled test split (labels -1);
+ * an image folder (PNG files in `train/CLASS/`, `val/CLASS/` and `test/CLASS/`, the
+ * torchvision ImageFolder layout) of grey or RGB PNGs of one size, whose classes are the
+ * sorted names of train's class folders (kcell_dataset_class_name()) and whose validation
+ * split, when there is no `val/`, is the last `val_fraction` of each training class's
+ * files in sorted order. docs/data-formats.md has the details and the folders refused.
  *
  * @param path     File or folder; not NULL.
  * @param options  NULL for the defaults.
@@ -212,6 +222,38 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
                                             const kcell_split_buffers* train,
                                             const kcell_split_buffers* val,
                                             const kcell_split_buffers* test, kcell_dataset** out);
+
+/**
+ * @brief Copies the name of class @p index: an image folder's class folder name, else the
+ *        index in decimal ("0", "1", ...), as a model's default names are.
+ *
+ * kcell_train() gives a model with default class names the training dataset's names.
+ * @param dataset  The dataset.
+ * @param index    Class number in [0, class count).
+ * @param buffer   Receives the NUL-terminated name; may be NULL when @p capacity is 0.
+ * @param capacity Bytes @p buffer can hold.
+ * @param needed   NULL, or receives the bytes the name needs with its NUL, also when the
+ *                 call fails with ::KCELL_ERROR_BUFFER_TOO_SMALL (nothing is written then).
+ */
+KCELL_API kcell_status kcell_dataset_class_name(const kcell_dataset* dataset, int index,
+                                                char* buffer, size_t capacity, size_t* needed);
+
+/**
+ * @brief Writes the dataset as a MedMNIST-layout `.npz` that numpy.load and
+ *        kcell_dataset_open() read.
+ *
+ * Members `train_images.npy`, `train_labels.npy`, `val_...`, `test_...` for the splits
+ * present (stored, as numpy.savez writes them): images uint8 (N, H, W) for grey and
+ * (N, H, W, 3) for RGB, labels uint8 (N, 1) (int32 above 256 classes), or a multi-label
+ * dataset's (N, L) values of 0 / 1 (as ChestMNIST's; it reads back multi-label). Class names are
+ * not kept (a MedMNIST file has none). The file is written atomically: readers see the old file or
+ * the whole new one. The archive is built in memory first (about the pixels once more).
+ * @param dataset The dataset; every split present must be labelled.
+ * @param path    The file to write.
+ * @return ::KCELL_ERROR_INVALID_ARGUMENT for an unlabelled split, ::KCELL_ERROR_IO when the
+ *         file cannot be written.
+ */
+KCELL_API kcell_status kcell_dataset_save_npz(const kcell_dataset* dataset, const char* path);
 
 /**
  * @brief Releases a dataset. NULL is a no-op.
@@ -799,6 +841,27 @@ KCELL_API kcell_status kcell_history_best_epoch(const kcell_history* history, in
 KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* train,
                                    const kcell_dataset* val, const kcell_train_params* params,
                                    kcell_history* history);
+
+/**
+ * @brief Estimates the memory kcell_train() needs for @p model with batches of
+ *        @p batch_size images, besides the dataset's pixels (which a dataset holds once:
+ *        count × channels × height × width bytes).
+ *
+ * An estimate from the architecture's shapes, made without allocating anything: float32
+ * training (bf16 needs less); docs/data-formats.md compares it with measured peak memory.
+ * Any output pointer may be NULL.
+ * @param model            The model.
+ * @param batch_size       Images per training batch, 1 or more.
+ * @param parameter_bytes  Receives the bytes of weights, gradients, optimiser state and the
+ *                         trainer's copies of the weights.
+ * @param activation_bytes Receives the bytes of one batch's activations and their gradients
+ *                         (and validation's batches).
+ * @param runtime_bytes    Receives the fixed part: code, kernels, thread pools.
+ */
+KCELL_API kcell_status kcell_model_training_memory(const kcell_model* model, int batch_size,
+                                                   uint64_t* parameter_bytes,
+                                                   uint64_t* activation_bytes,
+                                                   uint64_t* runtime_bytes);
 
 /** @} */
 

@@ -229,6 +229,24 @@ class Dataset {
     check(kcell_dataset_class_histogram(get(), split, counts.data(), counts.size()));
     return counts;
   }
+  /** The name of class @p index (kcell_dataset_class_name()). */
+  std::string class_name(int index) const {
+    return detail::copy_text([this, index](char* buffer, size_t capacity, size_t* needed) {
+      return kcell_dataset_class_name(get(), index, buffer, capacity, needed);
+    });
+  }
+  /** Every class name, in label order. */
+  std::vector<std::string> class_names() const {
+    const int k = num_classes();
+    std::vector<std::string> names;
+    names.reserve(static_cast<size_t>(k));
+    for (int c = 0; c < k; ++c) names.push_back(class_name(c));
+    return names;
+  }
+  /** Writes the dataset as a MedMNIST-layout .npz (kcell_dataset_save_npz()). */
+  void save_npz(const std::string& path) const {
+    check(kcell_dataset_save_npz(get(), path.c_str()));
+  }
   /** The C handle, still owned by this object. */
   kcell_dataset* get() const noexcept { return handle_.get(); }
 
@@ -482,6 +500,13 @@ class Model {
     for (const std::string& name : names) pointers.push_back(name.c_str());
     check(kcell_model_set_class_names(get(), pointers.empty() ? nullptr : pointers.data(),
                                       pointers.size()));
+  }
+  /** The memory training needs besides the pixels, as {parameters, activations, runtime}
+   *  bytes (kcell_model_training_memory()). */
+  std::vector<uint64_t> training_memory(int batch_size) const {
+    std::vector<uint64_t> bytes(3);
+    check(kcell_model_training_memory(get(), batch_size, &bytes[0], &bytes[1], &bytes[2]));
+    return bytes;
   }
   /** The name of class @p index (kcell_model_class_name()). */
   std::string class_name(int index) const {

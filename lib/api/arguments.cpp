@@ -27,4 +27,16 @@ data::SplitId checked_split(int which) {
   return static_cast<data::SplitId>(which);
 }
 
+void copy_out(const std::string& text, char* buffer, size_t capacity, size_t* needed,
+              const char* what) {
+  const size_t size = text.size() + 1;
+  if (needed) *needed = size;
+  if (capacity < size)
+    kcell::fail(Status::buffer_too_small, std::string(what) + " needs " + std::to_string(size) +
+                                              " bytes with its NUL; the buffer holds " +
+                                              std::to_string(capacity));
+  require(buffer, "buffer");
+  std::memcpy(buffer, text.c_str(), size);
+}
+
 }  // namespace kcell::api

@@ -1,10 +1,11 @@
 // Checks of the caller's arguments that several C functions share: the struct_size of a
-// versioned struct, and a split number.
+// versioned struct, a split number, and the string-out convention.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <string>
 
 #include "data/dataset.hpp"
 
@@ -35,5 +36,10 @@ void copy_prefix(Struct* out, const Struct& full, size_t size) {
 // The split a caller numbered (its kcell_split read with raw_enum). Throws
 // invalid_argument unless it is KCELL_SPLIT_TRAIN, _VAL or _TEST.
 data::SplitId checked_split(int which);
+
+// The string-out convention: *needed (if not NULL) always gets the bytes `text` needs with
+// its NUL; the text is copied only if it fits, else buffer_too_small naming `what`.
+void copy_out(const std::string& text, char* buffer, size_t capacity, size_t* needed,
+              const char* what);
 
 }  // namespace kcell::api

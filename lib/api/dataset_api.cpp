@@ -8,6 +8,7 @@
 #include "api/guard.hpp"
 #include "api/handles.hpp"
 #include "data/dataset_build.hpp"
+#include "data/npz_writer.hpp"
 
 namespace {
 
@@ -34,6 +35,8 @@ data::OpenOptions options_from(const kcell_open_options* options) {
     result.val_fraction = given.val_fraction;
   if (has(offsetof(kcell_open_options, max_bytes), sizeof given.max_bytes))
     result.max_bytes = given.max_bytes;
+  if (has(offsetof(kcell_open_options, max_files), sizeof given.max_files))
+    result.max_files = given.max_files;
   return result;
 }
 
@@ -59,6 +62,7 @@ KCELL_API kcell_status kcell_open_options_init(kcell_open_options* options, size
     full.num_classes = defaults.num_classes;
     full.val_fraction = defaults.val_fraction;
     full.max_bytes = defaults.max_bytes;
+    full.max_files = defaults.max_files;
     kcell::api::copy_sized(&full, sizeof full, options, struct_size);
   });
 }
@@ -89,6 +93,32 @@ KCELL_API kcell_status kcell_dataset_create(int channels, int height, int width,
 }
 
 KCELL_API void kcell_dataset_free(kcell_dataset* dataset) { kcell::api::release_handle(dataset); }
+
+KCELL_API kcell_status kcell_dataset_class_name(const kcell_dataset* dataset, int index,
+                                                char* buffer, size_t capacity, size_t* needed) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
+    const data::Dataset& d = dataset->data;
+    if (index < 0 || index >= d.num_classes) {
+      kcell::fail(Status::invalid_argument, "class index " + std::to_string(index) +
+                                                " is outside [0, " + std::to_string(d.num_classes) +
+                                                ")");
+    }
+    const std::string name =
+        d.class_names.empty() ? std::to_string(index) : d.class_names[static_cast<size_t>(index)];
+    kcell::api::copy_out(name, buffer, capacity, needed, "the class name");
+  });
+}
+
+KCELL_API kcell_status kcell_dataset_save_npz(const kcell_dataset* dataset, const char* path) {
+  return guarded([&] {
+    require(dataset, "dataset");
+    require(path, "path");
+    const InUse<kcell_dataset> dataset_use(dataset, "the dataset", Access::shared);
+    data::write_medmnist_npz(dataset->data, path);
+  });
+}
 
 KCELL_API kcell_status kcell_dataset_count(const kcell_dataset* dataset, kcell_split split,
                                            size_t* count) {

@@ -13,6 +13,7 @@
 
 using kcell::Status;
 using kcell::api::Access;
+using kcell::api::copy_out;
 using kcell::api::guarded;
 using kcell::api::InUse;
 using kcell::api::require;
@@ -24,19 +25,6 @@ static_assert(KCELL_TTA_NONE == static_cast<int>(kcell::model::Tta::none) &&
                   KCELL_TTA_FLIPS4 == static_cast<int>(kcell::model::Tta::flips4) &&
                   KCELL_TTA_DIHEDRAL == static_cast<int>(kcell::model::Tta::dihedral),
               "kcell_tta and model::Tta number the sets alike");
-
-// The string-out convention: needed is always told; the text is copied only if it fits.
-void copy_out(const std::string& text, char* buffer, size_t capacity, size_t* needed,
-              const char* what) {
-  const size_t size = text.size() + 1;
-  if (needed) *needed = size;
-  if (capacity < size)
-    kcell::fail(Status::buffer_too_small, std::string(what) + " needs " + std::to_string(size) +
-                                              " bytes with its NUL; the buffer holds " +
-                                              std::to_string(capacity));
-  require(buffer, "buffer");
-  std::memcpy(buffer, text.c_str(), size);
-}
 
 }  // namespace
 

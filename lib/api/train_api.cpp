@@ -9,6 +9,7 @@
 #include "api/train_params.hpp"
 #include "common/atomic_file.hpp"
 #include "common/threads.hpp"
+#include "train/memory_estimate.hpp"
 #include "train/trainer.hpp"
 
 using kcell::Status;
@@ -52,6 +53,17 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
     if (!config.checkpoint_path.empty())  // before any work, and never over the data
       kcell::check_output_file(config.checkpoint_path,
                                {train->source_path, val ? val->source_path : std::string()});
+    // A model still named "0".."k-1" takes the names the training data has (an image
+    // folder's class folders), before any work so that a name it refuses fails early.
+    const auto& names = train->data.class_names;
+    if (!model->model->has_class_names() &&
+        names.size() == static_cast<size_t>(model->model->num_classes())) {
+      try {
+        model->model->set_class_names(names);
+      } catch (const kcell::Error& e) {
+        kcell::fail(e.status(), std::string("the training data's class names: ") + e.what());
+      }
+    }
     DefaultThreadsOnExit restore_threads;
     const size_t first_record = history ? history->epochs.size() : 0;
     if (history) history->best_epoch = -1;
@@ -59,6 +71,21 @@ KCELL_API kcell_status kcell_train(kcell_model* model, const kcell_dataset* trai
         kcell::train::train(*model->model, train->data, val ? &val->data : nullptr, config, ranks);
     if (history && result.best_epoch >= 0)
       history->best_epoch = static_cast<int>(first_record) + result.best_epoch;
+  });
+}
+
+KCELL_API kcell_status kcell_model_training_memory(const kcell_model* model, int batch_size,
+                                                   uint64_t* parameter_bytes,
+                                                   uint64_t* activation_bytes,
+                                                   uint64_t* runtime_bytes) {
+  return guarded([&] {
+    require(model, "model");
+    const InUse<kcell_model> model_use(model, "the model", Access::shared);
+    const kcell::train::MemoryEstimate e =
+        kcell::train::estimate_training_memory(*model->model, batch_size);
+    if (parameter_bytes) *parameter_bytes = e.parameters;
+    if (activation_bytes) *activation_bytes = e.activations;
+    if (runtime_bytes) *runtime_bytes = e.runtime;
   });
 }
 

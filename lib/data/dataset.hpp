@@ -34,6 +34,9 @@ struct Dataset {
   int num_classes = 0;  // 0 for an unlabelled stack; multi-label: L, the labels per image
   TaskKind task = TaskKind::multi_class;
   std::array<Split, 3> splits;
+  // The classes' names in label order when the data names them (an image folder's class
+  // folders); empty otherwise.
+  std::vector<std::string> class_names;
 
   bool multi_label() const { return task == TaskKind::multi_label; }
 
@@ -48,9 +51,11 @@ struct OpenOptions {
   int num_classes = 0;               // 0: infer as largest label + 1
   double val_fraction = 1.0 / 12.0;  // IDX folders: tail of train kept as validation
   uint64_t max_bytes = 8ull << 30;   // largest array a file may declare
+  uint64_t max_files = 500000;       // image folders: most entries listed in all
 };
 
-// Opens a .npz, .npy or IDX folder, detected from the content. Throws kcell::Error.
+// Opens a .npz, .npy, IDX folder or image folder, detected from the content. Throws
+// kcell::Error.
 Dataset open_dataset(const std::string& path, const OpenOptions& options);
 
 }  // namespace kcell::data

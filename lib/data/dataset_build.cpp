@@ -56,6 +56,7 @@ void check_open_options(const OpenOptions& options) {
   if (!(options.val_fraction >= 0.0 && options.val_fraction < 1.0))
     fail(Status::invalid_argument, "val_fraction must be in [0, 1)");
   if (options.max_bytes == 0) fail(Status::invalid_argument, "max_bytes must be positive");
+  if (options.max_files == 0) fail(Status::invalid_argument, "max_files must be positive");
 }
 
 namespace {

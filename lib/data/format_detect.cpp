@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "data/idx_reader.hpp"
+#include "data/image_folder.hpp"
 #include "io/file_source.hpp"
 #include "io/npy_header.hpp"
 
@@ -57,7 +58,8 @@ DataFormat detect_format(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     fail(Status::io, path + ": cannot open: " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return DataFormat::idx_folder;
+  if (S_ISDIR(st.st_mode))
+    return is_image_folder(path) ? DataFormat::image_folder : DataFormat::idx_folder;
 
   std::string bytes = io::read_file_prefix(path, kSniffBytes);
   if (bytes.empty()) fail(Status::format, path + ": the file is empty");

@@ -26,7 +26,8 @@ std::string find_member(const std::string& folder, const std::string& name) {
                              ".gz; it is ambiguous which to read (keep one)");
   if (is_file(plain)) return plain;
   if (is_file(plain + ".gz")) return plain + ".gz";
-  fail(Status::format, folder + ": not an IDX dataset folder: " + name + "(.gz) is missing");
+  fail(Status::format, folder + ": not an IDX dataset folder: " + name +
+                           "(.gz) is missing (nor an image folder: no train/, val/ or test/)");
 }
 
 struct IdxPair {

@@ -4,6 +4,7 @@
 #include "data/dataset_build.hpp"
 #include "data/format_detect.hpp"
 #include "data/idx_folder.hpp"
+#include "data/image_folder.hpp"
 #include "data/npy_stack.hpp"
 #include "data/npz_reader.hpp"
 
@@ -20,6 +21,8 @@ Dataset open_dataset(const std::string& path, const OpenOptions& options) {
       return read_idx_image_file(path, options);
     case DataFormat::idx_folder:
       return read_idx_folder(path, options);
+    case DataFormat::image_folder:
+      return read_image_folder(path, options);
   }
   fail(Status::internal, path + ": unknown data format");
 }

@@ -126,6 +126,7 @@ class Model {
   // Class names, "0" .. "k-1" until set (model_metadata.cpp).
   std::vector<std::string> class_names() const;
   std::string class_name(int index) const;  // throws invalid_argument outside [0, k)
+  bool has_class_names() const { return !class_names_.empty(); }  // false: the defaults
   // num_classes() names of 1..256 bytes of valid UTF-8 each, or none for the defaults.
   // Throws invalid_argument otherwise.
   void set_class_names(std::vector<std::string> names);

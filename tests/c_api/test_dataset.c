@@ -79,6 +79,7 @@ static void test_options(void) {
   CHECK(options.num_classes == 0);
   CHECK(options.val_fraction > 0.0833 && options.val_fraction < 0.0834);
   CHECK(options.max_bytes == (uint64_t)8 << 30);
+  CHECK(options.max_files == 500000);
 
   fixture_path(path, sizeof path, "idx_gz");
   options.val_fraction = 0.25;

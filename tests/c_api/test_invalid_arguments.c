@@ -209,6 +209,41 @@ static void t_kcell_dataset_image(void) {
   VALID(kcell_dataset_image(g_data, KCELL_SPLIT_TRAIN, 0, NULL, 0, NULL));
 }
 
+static void t_kcell_dataset_class_name(void) {
+  char name[64];
+  size_t needed = 77;
+  name[0] = 'x';
+  INVALID(kcell_dataset_class_name(NULL, 0, name, sizeof name, &needed));
+  INVALID(kcell_dataset_class_name(g_data, -1, name, sizeof name, &needed));
+  INVALID(kcell_dataset_class_name(g_data, CLASSES, name, sizeof name, &needed));
+  INVALID(kcell_dataset_class_name(g_data, 0, NULL, sizeof name, &needed));
+  TOO_SMALL(kcell_dataset_class_name(g_data, 0, name, 1, &needed));
+  CHECK(name[0] == 'x' && needed == 2);
+  VALID(kcell_dataset_class_name(g_data, 1, name, sizeof name, NULL));
+  CHECK(strcmp(name, "1") == 0);
+}
+
+static void t_kcell_dataset_save_npz(void) {
+  FILE* f;
+  INVALID(kcell_dataset_save_npz(NULL, "c_api_invalid_arguments.npz"));
+  INVALID(kcell_dataset_save_npz(g_data, NULL));
+  ++cases;
+  f = fopen("c_api_invalid_arguments.npz", "rb");
+  CHECK(f == NULL);
+  if (f) fclose(f);
+}
+
+static void t_kcell_model_training_memory(void) {
+  uint64_t params = 77, activations = 77, runtime = 77;
+  INVALID(kcell_model_training_memory(NULL, 8, &params, &activations, &runtime));
+  INVALID(kcell_model_training_memory(g_model, 0, &params, &activations, &runtime));
+  CHECK(params == 77 && activations == 77 && runtime == 77);
+  VALID(kcell_model_training_memory(g_model, 8, NULL, NULL, NULL));
+  VALID(kcell_model_training_memory(g_model, 8, &params, &activations, &runtime));
+  ++cases;
+  CHECK(params > 0 && activations > 0 && runtime > 0);
+}
+
 static void t_kcell_dataset_task(void) {
   int32_t task = 77;
   INVALID(kcell_dataset_task(NULL, &task));
@@ -949,6 +984,9 @@ static const entry table[] = {
     ENTRY(kcell_dataset_num_classes),
     ENTRY(kcell_dataset_class_histogram),
     ENTRY(kcell_dataset_image),
+    ENTRY(kcell_dataset_class_name),
+    ENTRY(kcell_dataset_save_npz),
+    ENTRY(kcell_model_training_memory),
     ENTRY(kcell_dataset_task),
     ENTRY(kcell_dataset_labels),
     ENTRY(kcell_model_create),

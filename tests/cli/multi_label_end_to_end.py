@@ -1,7 +1,7 @@
 """Multi-label data (ChestMNIST style: labels (N, L) of 0 / 1) through the kcell program,
 on the generated fixture of tests/fixtures/multi_label/make_multi_label.py:
 
-- info and train see 4 labels; training (binary cross-entropy, automatic positive
+- info and train see 4 labels, and convert writes them back as (N, L); training (binary cross-entropy, automatic positive
   weights, the default augmentation and dihedral TTA) clearly learns them: test ACC and
   AUC far above what a model that learnt nothing gets;
 - eval's ACC and AUC are MedMNIST's (mean over labels of threshold-0.5 accuracy, mean of
@@ -54,6 +54,17 @@ L = test_labels.shape[1]
 info = run("info", data).stdout
 assert "4 binary labels per image (multi-label)" in info, info
 assert "positives per label" in info, info
+assert "training memory" in info, info
+
+# convert writes the (N, L) labels back as they were: the copy reads multi-label again.
+copy = os.path.join(out, "chestlike_copy.npz")
+run("convert", data, copy)
+with np.load(data) as original, np.load(copy) as converted:
+    for split in ("train", "val", "test"):
+        assert converted[split + "_labels"].shape == original[split + "_labels"].shape
+        assert (converted[split + "_labels"] == original[split + "_labels"]).all(), split
+        assert (converted[split + "_images"] == original[split + "_images"]).all(), split
+assert "4 binary labels per image (multi-label)" in run("info", copy).stdout
 
 trained = run("train", "--data", data, "--model", "lenet5", "--epochs", "8", "--batch", "32",
               "--threads", "1",

@@ -12,7 +12,7 @@ build=$(cd "$1" && pwd)
 seconds=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(npy npz idx model_file ensemble_file architecture)
+[ ${#targets[@]} -gt 0 ] || targets=(npy npz idx png model_file ensemble_file architecture)
 mkdir -p "$build/fuzz-artifacts"
 status=0
 for t in "${targets[@]}"; do

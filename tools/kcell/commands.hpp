@@ -16,6 +16,7 @@ void add_summary_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 void add_explain_command(CLI::App& app);
 
 }  // namespace kcell_cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   kcell_cli::add_eval_command(app);
   kcell_cli::add_predict_command(app);
   kcell_cli::add_export_command(app);
+  kcell_cli::add_convert_command(app);
   kcell_cli::add_calibrate_command(app);
   kcell_cli::add_explain_command(app);
   kcell_cli::add_summary_command(app);

@@ -2,10 +2,12 @@
 end of a ``with`` block or by the garbage collector, whichever comes first."""
 from __future__ import annotations
 
+import ctypes
 import weakref
+from ctypes import byref, c_size_t
 from typing import Any, Callable, Optional, TypeVar
 
-from ._errors import invalid_argument
+from ._errors import BufferTooSmallError, invalid_argument
 
 T = TypeVar("T", bound="Handle")
 
@@ -44,3 +46,20 @@ class Handle:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def read_text(function: Callable[..., Any], *args: Any) -> str:
+    """Calls a kcell function that copies NUL-terminated text into a caller buffer, growing
+    the buffer to the size the library reports as needed."""
+    capacity = 256
+    while True:
+        buffer = ctypes.create_string_buffer(capacity)
+        needed = c_size_t(0)
+        try:
+            function(*args, buffer, capacity, byref(needed))
+        except BufferTooSmallError:
+            if needed.value <= capacity:
+                raise
+            capacity = needed.value
+            continue
+        return buffer.value.decode("utf-8")

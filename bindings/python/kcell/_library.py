@@ -91,6 +91,9 @@ PROTOTYPES: Dict[str, Prototype] = {
                                                         POINTER(c_size_t), c_size_t]),
     "kcell_dataset_image": Prototype(STATUS, [DatasetPtr, s.c_enum, c_size_t, c_void_p,
                                               c_size_t, POINTER(ctypes.c_int32)]),
+    "kcell_dataset_class_name": Prototype(STATUS, [DatasetPtr, c_int, POINTER(c_char), c_size_t,
+                                                   POINTER(c_size_t)]),
+    "kcell_dataset_save_npz": Prototype(STATUS, [DatasetPtr, c_char_p]),
     "kcell_dataset_task": Prototype(STATUS, [DatasetPtr, POINTER(ctypes.c_int32)]),
     "kcell_dataset_labels": Prototype(STATUS, [DatasetPtr, s.c_enum, c_size_t,
                                                POINTER(ctypes.c_int32), c_size_t]),
@@ -109,6 +112,8 @@ PROTOTYPES: Dict[str, Prototype] = {
     "kcell_history_best_epoch": Prototype(STATUS, [HistoryPtr, POINTER(c_int)]),
     "kcell_train": Prototype(STATUS, [ModelPtr, DatasetPtr, DatasetPtr,
                                       POINTER(s.TrainParamsC), HistoryPtr]),
+    "kcell_model_training_memory": Prototype(STATUS, [ModelPtr, c_int, POINTER(c_uint64),
+                                                      POINTER(c_uint64), POINTER(c_uint64)]),
     # Evaluation
     "kcell_evaluate": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum, POINTER(s.MetricsC)]),
     "kcell_evaluate_details": Prototype(STATUS, [ModelPtr, DatasetPtr, s.c_enum,

@@ -42,6 +42,7 @@ class OpenOptions(_Mirror):
         ("num_classes", c_int32),
         ("val_fraction", c_double),
         ("max_bytes", c_uint64),
+        ("max_files", c_uint64),
     ]
 
 

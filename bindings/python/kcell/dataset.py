@@ -10,7 +10,7 @@ from typing import Any, List, Optional, Tuple, Union
 from . import _arrays
 from . import _structs as s
 from ._errors import invalid_argument
-from ._handle import Handle
+from ._handle import Handle, read_text
 from ._library import DatasetPtr, lib
 
 
@@ -67,15 +67,20 @@ class Dataset(Handle):
     @classmethod
     def open(cls, path: Union[str, "os.PathLike[str]"], *, num_classes: Optional[int] = None,
              val_fraction: Optional[float] = None,
-             max_bytes: Optional[int] = None) -> "Dataset":
-        """Opens a MedMNIST ``.npz``, a folder of IDX files or a ``.npy`` stack
+             max_bytes: Optional[int] = None,
+             max_files: Optional[int] = None) -> "Dataset":
+        """Opens a MedMNIST ``.npz``, a folder of IDX files, an image folder
+        (``train/CLASS/*.png``, ``val/...``, ``test/...``) or a ``.npy`` stack
         (``kcell_dataset_open``); the format is read from the content.
 
         Args:
             path:         File or folder.
             num_classes:  Class count; ``None`` or 0 infers it as the largest label + 1.
-            val_fraction: IDX folders: fraction of train kept as validation (1/12).
-            max_bytes:    Largest array a file may declare (8 GiB).
+            val_fraction: IDX folders, and image folders without ``val/``: fraction of
+                          train kept as validation (1/12).
+            max_bytes:    Largest array a file may declare (8 GiB); for an image folder,
+                          the most bytes of pixels in one split.
+            max_files:    Image folders: the most entries listed in all (500,000).
         """
         library = lib()
         options = s.OpenOptions()
@@ -86,6 +91,8 @@ class Dataset(Handle):
             options.val_fraction = val_fraction
         if max_bytes is not None:
             options.max_bytes = max_bytes
+        if max_files is not None:
+            options.max_files = max_files
         out = DatasetPtr()
         library.kcell_dataset_open(os.fsencode(path), byref(options), byref(out))
         return cls(out)
@@ -157,6 +164,21 @@ class Dataset(Handle):
         k = c_int()
         lib().kcell_dataset_num_classes(self._handle(), byref(k))
         return k.value
+
+    @property
+    def class_names(self) -> List[str]:
+        """The class names in label order: an image folder's class folder names, else
+        "0" .. "k-1" (``kcell_dataset_class_name``). Training gives them to a model whose
+        names were not set."""
+        return [read_text(lib().kcell_dataset_class_name, self._handle(), i)
+                for i in range(self.num_classes)]
+
+    def save_npz(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes the dataset as a MedMNIST-layout ``.npz`` that ``numpy.load`` reads
+        (``kcell_dataset_save_npz``): ``train_images``, ``train_labels``, ... for the splits
+        present, images uint8 (N, H, W) or (N, H, W, 3), labels uint8 (N, 1), or a
+        multi-label dataset's (N, L) of 0 / 1."""
+        lib().kcell_dataset_save_npz(self._handle(), os.fsencode(path))
 
     @property
     def task(self) -> Task:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import byref, c_size_t, c_void_p
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from . import _arrays
 from . import _structs as s
-from ._errors import BufferTooSmallError, invalid_argument
-from ._handle import Handle
+from ._errors import invalid_argument
+from ._handle import Handle, read_text
 from ._library import ModelPtr, lib
 from .dataset import Dataset, Split, SplitLike, Task, parse_split
 from .records import (Calibration, CalibrationFit, ClassMetrics, EvaluationDetails, Metrics,
@@ -19,22 +19,6 @@ from .training import (History, Precision, ProgressCallback, TrainParams, Tta, e
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-
-def _read_text(function: Callable[..., Any], *args: Any) -> str:
-    """Calls a kcell function that copies NUL-terminated text into a caller buffer, growing
-    the buffer to the size the library reports as needed."""
-    capacity = 256
-    while True:
-        buffer = ctypes.create_string_buffer(capacity)
-        needed = c_size_t(0)
-        try:
-            function(*args, buffer, capacity, byref(needed))
-        except BufferTooSmallError:
-            if needed.value <= capacity:
-                raise
-            capacity = needed.value
-            continue
-        return buffer.value.decode("utf-8")
 
 
 def _dataset_handle(data: Any, what: str) -> Any:
@@ -178,11 +162,18 @@ class Model(Handle):
     @property
     def architecture(self) -> str:
         """The architecture as canonical spec text (``kcell_model_architecture``)."""
-        return _read_text(lib().kcell_model_architecture, self._handle())
+        return read_text(lib().kcell_model_architecture, self._handle())
 
     def summary(self) -> str:
         """A Keras-style table of the layers (``kcell_model_summary``)."""
-        return _read_text(lib().kcell_model_summary, self._handle())
+        return read_text(lib().kcell_model_summary, self._handle())
+
+    def training_memory(self, batch_size: int = 128) -> Tuple[int, int, int]:
+        """Estimated bytes training needs besides the dataset's pixels, as (parameters,
+        activations, runtime) (``kcell_model_training_memory``; docs/data-formats.md)."""
+        values = [ctypes.c_uint64() for _ in range(3)]
+        lib().kcell_model_training_memory(self._handle(), batch_size, *map(byref, values))
+        return (values[0].value, values[1].value, values[2].value)
 
     @property
     def normalization(self) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
@@ -196,7 +187,7 @@ class Model(Handle):
 
     def class_name(self, index: int) -> str:
         """The name of class ``index`` (``kcell_model_class_name``)."""
-        return _read_text(lib().kcell_model_class_name, self._handle(), index)
+        return read_text(lib().kcell_model_class_name, self._handle(), index)
 
     @property
     def class_names(self) -> List[str]:

@@ -101,3 +101,30 @@ def test_labels_out_of_range_are_rejected_by_the_library():
         kcell.Dataset.from_arrays(train=(np.zeros((2, 4, 4), np.uint8), [0, 5]),
                                   num_classes=2)
     assert e.value.function == "kcell_dataset_create"
+
+
+def test_an_image_folder_opens_names_its_classes_and_saves_as_npz(tmp_path):
+    from PIL import Image
+    rng = np.random.default_rng(3)
+    labels = np.arange(12) % 3
+    images = make_images(rng, labels)
+    names = ["c_top", "a_middle", "b_bottom"]  # label order of make_images
+    for i, (pixels, label) in enumerate(zip(images, labels)):
+        folder = tmp_path / "cells" / "train" / names[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels[0], "L").save(folder / f"{i:02d}.png")
+    with kcell.Dataset.open(tmp_path / "cells", val_fraction=0.25) as data:
+        assert data.class_names == sorted(names)
+        assert data.shape == (1, 12, 12)
+        assert [data.count(s) for s in ("train", "val", "test")] == [9, 3, 0]
+        data.save_npz(tmp_path / "cells.npz")
+        with np.load(tmp_path / "cells.npz") as npz:
+            assert npz["train_images"].shape == (9, 12, 12)
+            assert npz["val_labels"].ravel().tolist() == [0, 1, 2]
+        with kcell.Model.create("conv(4,3) relu flatten dense", data.shape, 3, seed=1) as m:
+            m.train(data, epochs=1, batch_size=4, num_threads=1)
+            assert m.class_names == sorted(names)
+    with pytest.raises(kcell.LimitError, match="max_files"):
+        kcell.Dataset.open(tmp_path / "cells", max_files=5)
+    with kcell.Dataset.open(f"{FIXTURES}/medmnist_compressed.npz") as data:
+        assert data.class_names == ["0", "1", "2"]

@@ -27,6 +27,7 @@ int main(void) {
   FIELD(kcell_open_options, num_classes);
   FIELD(kcell_open_options, val_fraction);
   FIELD(kcell_open_options, max_bytes);
+  FIELD(kcell_open_options, max_files);
 
   STRUCT(kcell_split_buffers);
   FIELD(kcell_split_buffers, images);
