@@ -1,6 +1,6 @@
 """MedMNIST+ sizes: small generated files named as MedMNIST+ names them (NAME_64.npz,
-NAME_128.npz, the same members as the 28-pixel files), 3 channels at 64 px and 1 channel at
-128 px, go through info (with its training-memory line), train, eval and predict (a .npy
+NAME_128.npz, NAME_224.npz, the same members as the 28-pixel files), 3 channels at 64 and
+224 px and 1 channel at 128 px, go through info (with its training-memory line), train, eval and predict (a .npy
 stack and a PNG) end to end, in seconds.
 
 usage: medmnist_plus_sizes_end_to_end.py KCELL OUT"""
@@ -38,7 +38,7 @@ def images(rng, labels, size, channels):
 
 
 rng = np.random.default_rng(64128)
-for name, size, channels in (("bloodlike", 64, 3), ("organlike", 128, 1)):
+for name, size, channels in (("bloodlike", 64, 3), ("organlike", 128, 1), ("dermalike", 224, 3)):
     path = os.path.join(out, f"{name}_{size}.npz")
     arrays = {}
     for split, n in (("train", 32), ("val", 8), ("test", 8)):
@@ -72,4 +72,4 @@ for name, size, channels in (("bloodlike", 64, 3), ("organlike", 128, 1)):
     first = run("predict", "--model", model, png)
     stacked = next(l for l in lines if l.startswith(stack + "[0]"))
     assert first.split("\t")[1:3] == stacked.split("\t")[1:3], (first, stacked)
-print("MedMNIST+ 64 px RGB and 128 px grey: info, train, eval, predict (.npy and PNG)")
+print("MedMNIST+ 64 and 224 px RGB, 128 px grey: info, train, eval, predict (.npy and PNG)")
