@@ -9,11 +9,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$top/build-deb}")
-if [ "$(id -u)" -ne 0 ]; then
-  echo "debian-package.sh: needs root (mmdebstrap, chroot)" >&2
-  exit 1
-fi
-elapsed() { echo "debian package: $1 took $(( $(date +%s) - $2 )) s"; }
+ci_label="debian package"
+# shellcheck source=.ci/chroot.sh
+source "$top/.ci/chroot.sh"
 
 t=$(date +%s)
 launcher=()
@@ -43,41 +41,12 @@ done
 dpkg-deb --contents "$program" | awk '{print $6}' | grep -qx './usr/bin/kcell' ||
   { echo "debian package: kcell lacks /usr/bin/kcell" >&2; exit 1; }
 
-root=$(mktemp -d /var/tmp/kcell-deb-root.XXXXXX)
-mounts=()
-cleanup() {
-  local i
-  for (( i=${#mounts[@]}-1; i>=0; i-- )); do
-    umount -R "${mounts[i]}" || umount -R -l "${mounts[i]}" || true
-  done
-  if [ "${KCELL_KEEP_ROOT:-0}" != 1 ] && ! findmnt -rn -o TARGET | grep -q "^$root/"; then
-    rm -rf --one-file-system "$root"
-  fi
-}
-trap cleanup EXIT
-trap "exit 130" INT TERM
-
-t=$(date +%s)
 # Only what a user building against the package brings: a compiler, CMake, pkg-config.
-mmdebstrap --variant=apt --quiet --include=build-essential,cmake,pkg-config bookworm "$root"
-elapsed "mmdebstrap" "$t"
-mkdir -p "$root/pkg" "$root/consumer"
-cp "$dev" "$program" "$root/pkg/"
-cp "$top"/tests/consumer/CMakeLists.txt "$top"/tests/consumer/main.c "$root/consumer/"
-cp "$top"/tests/fixtures/data/medmnist_compressed.npz "$root/pkg/"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-for fs in proc dev; do
-  case $fs in
-    proc) mount -t proc proc "$root/proc" ;;
-    dev) mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev" ;;
-  esac
-  mounts+=("$root/$fs")
-done
-in_root() {
-  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -euo pipefail -c "$1"
-}
-
+make_root "$(mktemp -d /var/tmp/kcell-deb-root.XXXXXX)" --include=build-essential,cmake,pkg-config
+mkdir -p "$ci_root/pkg" "$ci_root/consumer"
+cp "$dev" "$program" "$ci_root/pkg/"
+cp "$top"/tests/consumer/CMakeLists.txt "$top"/tests/consumer/main.c "$ci_root/consumer/"
+cp "$top"/tests/fixtures/data/medmnist_compressed.npz "$ci_root/pkg/"
 t=$(date +%s)
 # mmdebstrap removes the package lists it used; apt needs them for the dependencies.
 in_root "apt-get update -qq && apt-get install -y -qq --no-install-recommends /pkg/$(basename "$dev") /pkg/$(basename "$program") >/dev/null"
