@@ -40,7 +40,7 @@ plain, scrambled = table("plain"), table("scrambled")
 # when it is not among the best 2.
 second = [r for r in plain if r["epochs"] == "2"]
 assert [r["epochs"] for r in plain] == ["2"] * len(second) + ["1"] * 4, plain
-defaults = lambda r: r["augment"] == "hflip+vflip+rot90+jitter" and float(r["lr"]) == 0.001
+defaults = lambda r: r["augment"] == "hflip+vflip+rot90+jitter+rotate" and float(r["lr"]) == 0.001
 assert any(defaults(r) for r in second), plain
 assert len(second) == (2 if any(defaults(r) for r in plain[len(second):][:2]) else 3), plain
 assert plain == scrambled, (plain, scrambled)

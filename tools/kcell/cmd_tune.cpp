@@ -345,7 +345,7 @@ void add_tune_command(CLI::App& app) {
       "run that would end past --budget is not started. The test split is evaluated only\n"
       "for the final pick. Default space: model=resnet10,resnet8,reference\n"
       "lr=0.003,0.001,0.0003 weight-decay=0.05,0.005\n"
-      "augment=hflip+vflip+rot90+jitter,hflip+vflip+rot90,hflip,none\n"
+      "augment=hflip+vflip+rot90+jitter+rotate,hflip+vflip+rot90+jitter,hflip,none\n"
       "class-weights=sqrt,none,auto label-smoothing=0,0.1 (--grid replaces it).");
   auto c = std::make_shared<TuneCommand>();
   cmd->add_option("--data", c->data, "A MedMNIST .npz or an IDX folder (needs a validation split)")

@@ -31,7 +31,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   int threads = 0;
   std::string precision = "auto";  // training arithmetic: auto, fp32 or bf16
-  std::string augment = "hflip+vflip+rot90+jitter";
+  std::string augment = "hflip+vflip+rot90+jitter+rotate";
   std::string class_weights = "sqrt";
   bool balanced = false;
   std::string early_stop = "auto";

@@ -8,12 +8,13 @@
 namespace kcell_cli {
 
 std::vector<GridAxis> default_tune_space() {
-  return {{"model", {"resnet10", "resnet8", "reference"}},
-          {"lr", {"0.003", "0.001", "0.0003"}},
-          {"weight-decay", {"0.05", "0.005"}},
-          {"augment", {"hflip+vflip+rot90+jitter", "hflip+vflip+rot90", "hflip", "none"}},
-          {"class-weights", {"sqrt", "none", "auto"}},
-          {"label-smoothing", {"0", "0.1"}}};
+  return {
+      {"model", {"resnet10", "resnet8", "reference"}},
+      {"lr", {"0.003", "0.001", "0.0003"}},
+      {"weight-decay", {"0.05", "0.005"}},
+      {"augment", {"hflip+vflip+rot90+jitter+rotate", "hflip+vflip+rot90+jitter", "hflip", "none"}},
+      {"class-weights", {"sqrt", "none", "auto"}},
+      {"label-smoothing", {"0", "0.1"}}};
 }
 
 std::vector<Combination> tune_candidates(const std::vector<GridAxis>& space,
