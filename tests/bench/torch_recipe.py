@@ -23,6 +23,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from torch_reference import load_npz, reference  # noqa: E402
@@ -95,6 +96,18 @@ def augment(x, ops, gen, mean, std):
         for t in (1, 2, 3):
             m = turns == t
             x[m] = torch.rot90(x[m], t, (2, 3))
+    if "rotate" in ops:  # half the images turned by an angle in ±15°, bilinear, black corners
+        m = torch.rand(n, generator=gen) < 0.5
+        if bool(m.any()):
+            a = (torch.rand(int(m.sum()), generator=gen) * 2 - 1) * math.radians(15)
+            zero = torch.zeros_like(a)
+            theta = torch.stack([torch.stack([a.cos(), -a.sin(), zero], 1),
+                                 torch.stack([a.sin(), a.cos(), zero], 1)], 1)
+            pixels = x[m] * std + mean  # zero fill in pixel space, as kcell's rotate
+            grid = F.affine_grid(theta, list(pixels.shape), align_corners=True)
+            turned = F.grid_sample(pixels, grid, mode="bilinear", padding_mode="zeros",
+                                   align_corners=True)
+            x[m] = (turned - mean) / std
     if "jitter" in ops:  # contrast 1 ± 0.1 about each image's mean, then brightness ± 0.1
         contrast = 1 + (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * 0.1
         bright = (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * 0.1 / std
