@@ -11,6 +11,8 @@ usage: data_parallel.py KCELL OUT CASE, CASE one of:
   refuse  a rank given other data is refused at the start, naming the difference.
   sweep, tune  2 ranks share the trials (each trains some), and end with the table and the
           chosen model of one process; only rank 0 writes files.
+  search_wait  a rank waiting longer than KCELL_MPI_TIMEOUT for another rank's trial is fine.
+  search_kill  a rank killed in its trial ends the job, with a message, within bounded time.
 """
 import json
 import os
@@ -204,6 +206,52 @@ elif CASE in ("sweep", "tune"):
         return result
     e_one, e_two = evaluation(folders["one"]), evaluation(folders["rank0"])
     assert e_two == e_one, (e_two, e_one)
+elif CASE in ("search_wait", "search_kill"):
+    # Rank 0 trains 1 epoch, rank 1 many: rank 0 waits for rank 1 at the end of the round.
+    epochs = "40" if CASE == "search_wait" else "100000"
+    table = os.path.join(OUT, f"{CASE}.json")
+    args = [KCELL, "sweep", "--data", data, "--model", SPEC, "--threads", "1", "--quiet",
+            "--early-stop", "none", "--grid", f"epochs=1,{epochs}", "--out", table]
+    env = dict(os.environ, KCELL_MPI_TIMEOUT="1")
+    if CASE == "search_wait":
+        run(MPIRUN + args, env=env)
+        seconds = sorted(r["seconds"] for r in json.load(open(table))["runs"])
+        print(f"the runs took {seconds[0]:.1f} s and {seconds[1]:.1f} s")
+        assert seconds[1] - seconds[0] > 2, seconds  # rank 0 waited past the timeout
+    else:
+        pid_base = os.path.join(OUT, "search_kill.pid")
+        if os.path.exists(f"{pid_base}.1"):
+            os.remove(f"{pid_base}.1")
+        wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && '
+                   'mv "$0.$OMPI_COMM_WORLD_RANK.tmp" "$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
+        job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
+        reader.start()
+        deadline = time.time() + 90
+        # Rank 0's run has ended (it waits for rank 1's) when its result line is out.
+        while not (any("kept epoch" in line for line in lines)
+                   and os.path.exists(f"{pid_base}.1")):
+            assert time.time() < deadline and job.poll() is None, "".join(lines)
+            time.sleep(0.1)
+        time.sleep(2)  # past KCELL_MPI_TIMEOUT: rank 0 is still waiting, not aborted
+        assert job.poll() is None, "".join(lines)
+        os.kill(int(open(f"{pid_base}.1").read()), signal.SIGKILL)
+        hit = time.time()
+        try:
+            job.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            sys.exit("the job did not end within 60 s of losing a rank")
+        took = time.time() - hit
+        reader.join()
+        output = "".join(lines)
+        print(output[-2000:])
+        print(f"job ended {took:.1f} s after rank 1 was killed, exit code {job.returncode}")
+        assert job.returncode != 0 and ("rank 1" in output or "signal 9" in output), output
+        assert took < 45, took
+        assert not os.path.exists(table) or len(json.load(open(table))["runs"]) == 1
 else:
     sys.exit(f"unknown case {CASE}")
 print(f"{CASE}: ok")
