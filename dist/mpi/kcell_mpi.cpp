@@ -35,8 +35,10 @@ bool launched_by_mpi() {
 }
 
 // Waits for `request`, testing it (MPI progresses inside MPI_Test) and yielding the core
-// between tests once the first spins have not finished it; -1 past the deadline.
-int wait_for(MPI_Request& request) {
+// between tests (`nap`) once the first spins have not finished it; -1 past `limit` seconds
+// (0 or less: no limit).
+int wait_for(MPI_Request& request, double limit = timeout,
+             std::chrono::microseconds nap = std::chrono::microseconds(20)) {
   const Clock::time_point start = Clock::now();
   for (long spins = 0;; ++spins) {
     int done = 0;
@@ -44,12 +46,12 @@ int wait_for(MPI_Request& request) {
     if (r != MPI_SUCCESS) return r;
     if (done) return 0;
     if (spins < 2000) continue;
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
-    if (timeout > 0.0 && std::chrono::duration<double>(Clock::now() - start).count() > timeout) {
+    std::this_thread::sleep_for(nap);
+    if (limit > 0.0 && std::chrono::duration<double>(Clock::now() - start).count() > limit) {
       int rank = 0;
       MPI_Comm_rank(MPI_COMM_WORLD, &rank);
       std::fprintf(stderr, "kcell: rank %d: no answer from the other ranks within %.0f s\n", rank,
-                   timeout);
+                   limit);
       return -1;
     }
   }
@@ -132,6 +134,15 @@ kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seco
 }
 
 double kcell_mpi_collective_seconds(void) { return collective_seconds; }
+
+int kcell_mpi_wait_for_ranks(void) {
+  if (!started) return -1;
+  MPI_Request request;
+  const int r = MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  // No deadline: the others may be training for hours. 2 ms naps: an idle rank must not
+  // take a core from a training one.
+  return r != MPI_SUCCESS ? r : wait_for(request, 0.0, std::chrono::milliseconds(2));
+}
 
 void kcell_mpi_finish(void) {
   if (started) MPI_Finalize();

@@ -47,6 +47,20 @@ kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seco
  */
 double kcell_mpi_collective_seconds(void);
 
+/**
+ * @brief Waits, without the timeout, until every rank has called this (a barrier).
+ *
+ * For points where a rank may wait for as long as another rank's work takes, such as
+ * `kcell sweep` and `kcell tune` spreading their trials over the ranks: a long trial is not
+ * a hang. A rank that dies meanwhile ends the job through the launcher (mpirun ends every
+ * rank when one exits abnormally); one that fails calls the communicator's abort. Polls
+ * with short sleeps, so a waiting rank leaves its core to the others. Call on the thread
+ * that started MPI.
+ * @return 0 when every rank arrived, else the MPI error code (or -1 when MPI was not
+ *         started by kcell_mpi_start()).
+ */
+int kcell_mpi_wait_for_ranks(void);
+
 /** @brief Ends MPI if kcell_mpi_start() started it (call once, at the end of main). */
 void kcell_mpi_finish(void);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""`kcell train` under mpirun, end to end on a tiny generated dataset (seconds).
+"""`kcell train`, `sweep` and `tune` under mpirun, end to end on a tiny generated dataset
+(seconds).
 
 usage: data_parallel.py KCELL OUT CASE, CASE one of:
   equal   2 ranks x batch B with synchronised batch norm end within float tolerance of one
@@ -8,7 +9,12 @@ usage: data_parallel.py KCELL OUT CASE, CASE one of:
   kill    a rank killed mid-run ends the whole job, with a message, within bounded time.
   hang    a rank that stops answering (SIGSTOP) ends the job at KCELL_MPI_TIMEOUT.
   refuse  a rank given other data is refused at the start, naming the difference.
+  sweep, tune  2 ranks share the trials (each trains some), and end with the table and the
+          chosen model of one process; only rank 0 writes files.
+  search_wait  a rank waiting longer than KCELL_MPI_TIMEOUT for another rank's trial is fine.
+  search_kill  a rank killed in its trial ends the job, with a message, within bounded time.
 """
+import json
 import os
 import signal
 import subprocess
@@ -148,6 +154,104 @@ elif CASE == "refuse":
     assert "rank 1 does not train what rank 0 trains" in r.stderr, r.stderr
     assert "'train_data' is '100 images" in r.stderr and "'90 images" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(OUT, "refused.kcell"))
+elif CASE in ("sweep", "tune"):
+    # Each rank runs in a folder of its own and writes relative paths: rank 1's must stay empty.
+    common = ["--data", os.path.abspath(data), "--model", SPEC, "--optimizer", "sgd",
+              "--augment", "none", "--class-weights", "none", "--ema", "off",
+              "--decision", "argmax", "--precision", "fp32", "--threads", "1", "--seed", "5"]
+    if CASE == "sweep":
+        args = [KCELL, "sweep", *common, "--epochs", "1", "--grid", "lr=0.05,0.02,0.01,0.005",
+                "--out", "table.json", "--save-best", "chosen.kcell", "--quiet"]
+        trials = 4
+    else:
+        # The baseline (its own length: 2 epochs), 4 candidates at 1 epoch, the best 2 (and
+        # the baseline, reused) at 2, then one more seed of the pick: every kind of round.
+        # --lr: the defaults' recipe, always a candidate, is one of the grid's.
+        args = [KCELL, "tune", *common, "--epochs", "2", "--lr", "0.05", "--grid", "lr=0.05,0.02,0.01,0.005",
+                "--candidates", "4", "--min-epochs", "1", "--eta", "2", "--ensemble", "2",
+                "--budget", "60", "--table", "table.json", "--out", "chosen.kcell", "--quiet"]
+        trials = 6  # at least: 4 + 2, and the baseline when it did not make the last rung
+    folders = {name: os.path.join(OUT, name) for name in ("one", "rank0", "rank1")}
+    for folder in folders.values():
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            os.remove(os.path.join(folder, name))
+    one = run(args, cwd=folders["one"])
+    two = run(MPIRUN + ["sh", "-c", 'cd "$0$OMPI_COMM_WORLD_RANK" && exec "$@"',
+                        os.path.join(OUT, "rank")] + args)
+    print(two.stdout[-3000:])
+    assert os.listdir(folders["rank1"]) == [], os.listdir(folders["rank1"])
+    assert sorted(os.listdir(folders["rank0"])) == ["chosen.kcell", "table.json"]
+    # Rank 1 trained some of the trials, and rank 0 printed them.
+    assert two.stdout.count("on rank 1") >= 2, two.stdout
+    assert two.stdout.count("table saved to") == 1, two.stdout
+
+    def table(folder):
+        runs = json.load(open(os.path.join(folder, "table.json")))["runs"]
+        for r in runs:
+            del r["seconds"]
+        return runs
+    t_one, t_two = table(folders["one"]), table(folders["rank0"])
+    assert len(t_two) >= trials, t_two
+    assert {r["settings"]["lr"] for r in t_two} == {"0.05", "0.02", "0.01", "0.005"}, t_two
+    assert t_two == t_one, (t_two, t_one)  # each trial trains as in one process
+    # The chosen model (tune: an ensemble) loads, and predicts what one process's does.
+    def evaluation(folder):
+        path = os.path.join(folder, "eval.json")
+        run([KCELL, "eval", "--model", os.path.join(folder, "chosen.kcell"), "--data", data,
+             "--split", "val", "--json", path])
+        result = json.load(open(path))
+        del result["model"]  # its path
+        os.remove(path)
+        return result
+    e_one, e_two = evaluation(folders["one"]), evaluation(folders["rank0"])
+    assert e_two == e_one, (e_two, e_one)
+elif CASE in ("search_wait", "search_kill"):
+    # Rank 0 trains 1 epoch, rank 1 many: rank 0 waits for rank 1 at the end of the round.
+    epochs = "40" if CASE == "search_wait" else "100000"
+    table = os.path.join(OUT, f"{CASE}.json")
+    args = [KCELL, "sweep", "--data", data, "--model", SPEC, "--threads", "1", "--quiet",
+            "--early-stop", "none", "--grid", f"epochs=1,{epochs}", "--out", table]
+    env = dict(os.environ, KCELL_MPI_TIMEOUT="1")
+    if CASE == "search_wait":
+        run(MPIRUN + args, env=env)
+        seconds = sorted(r["seconds"] for r in json.load(open(table))["runs"])
+        print(f"the runs took {seconds[0]:.1f} s and {seconds[1]:.1f} s")
+        assert seconds[1] - seconds[0] > 2, seconds  # rank 0 waited past the timeout
+    else:
+        pid_base = os.path.join(OUT, "search_kill.pid")
+        if os.path.exists(f"{pid_base}.1"):
+            os.remove(f"{pid_base}.1")
+        wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && '
+                   'mv "$0.$OMPI_COMM_WORLD_RANK.tmp" "$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
+        job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
+        reader.start()
+        deadline = time.time() + 90
+        # Rank 0's run has ended (it waits for rank 1's) when its result line is out.
+        while not (any("kept epoch" in line for line in lines)
+                   and os.path.exists(f"{pid_base}.1")):
+            assert time.time() < deadline and job.poll() is None, "".join(lines)
+            time.sleep(0.1)
+        time.sleep(2)  # past KCELL_MPI_TIMEOUT: rank 0 is still waiting, not aborted
+        assert job.poll() is None, "".join(lines)
+        os.kill(int(open(f"{pid_base}.1").read()), signal.SIGKILL)
+        hit = time.time()
+        try:
+            job.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            sys.exit("the job did not end within 60 s of losing a rank")
+        took = time.time() - hit
+        reader.join()
+        output = "".join(lines)
+        print(output[-2000:])
+        print(f"job ended {took:.1f} s after rank 1 was killed, exit code {job.returncode}")
+        assert job.returncode != 0 and ("rank 1" in output or "signal 9" in output), output
+        assert took < 45, took
+        assert not os.path.exists(table) or len(json.load(open(table))["runs"]) == 1
 else:
     sys.exit(f"unknown case {CASE}")
 print(f"{CASE}: ok")

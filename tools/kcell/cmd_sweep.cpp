@@ -14,11 +14,13 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "dataset_info.hpp"
+#include "ranks.hpp"
 #include "sweep_grid.hpp"
 #include "sweep_table.hpp"
 #include "text_file.hpp"
 #include "train_options.hpp"
 #include "training_run.hpp"
+#include "trial_ranks.hpp"
 
 namespace kcell_cli {
 namespace {
@@ -38,6 +40,15 @@ double rank_value(const SweepRow& r, const std::string& metric) {
   if (metric == "val_auc") return r.val_auc;
   if (metric == "val_loss") return -r.val_loss;
   return r.val_balanced_accuracy;
+}
+
+void print_run_result(const SweepRow& row) {
+  std::printf(
+      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+      "gap %+.4f  (%.1f min)\n",
+      row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
+      row.train_val_gap, row.seconds / 60);
+  std::fflush(stdout);
 }
 
 void run_sweep(const SweepCommand& c) {
@@ -65,35 +76,64 @@ void run_sweep(const SweepCommand& c) {
     std::printf("sweeping %zu combinations, ranked by %s\n", runs.size(), c.rank_by.c_str());
   }
 
-  std::vector<SweepRow> rows;
-  std::optional<kcell::Model> best_model;
+  // Under mpirun each run trains in one process on rank i % ranks; every rank then learns
+  // every row, and rank 0 alone prints the table and writes files (trial_ranks.hpp).
+  const SingleProcessTraining alone;
+  const bool writes = run_rank() == 0;
+  TrialRound round(runs.size());
+  std::vector<SweepRow> rows;              // this rank's, until the exchange
+  std::optional<kcell::Model> best_model;  // this rank's best run's
+  std::optional<size_t> best_run;
   double best_value = NAN;
   for (size_t i = 0; i < runs.size(); ++i) {
+    if (!round.mine(i)) continue;
     std::printf("run %zu/%zu: %s\n", i + 1, runs.size(),
                 describe_combination(combinations[i]).c_str());
     std::fflush(stdout);
     TrainingOutcome run = train_model(runs[i], dataset, info, c.quiet);
     rows.push_back(sweep_row(combinations[i], run.history, run.seconds));
-    const SweepRow& row = rows.back();
-    std::printf(
-        "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
-        "gap %+.4f  (%.1f min)\n",
-        row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
-        row.train_val_gap, row.seconds / 60);
-    const double value = rank_value(row, c.rank_by);
+    round.finish(i, rows.back(), run.planned_epochs);
+    print_run_result(rows.back());
+    const double value = rank_value(rows.back(), c.rank_by);
     if (!c.save_best.empty() && std::isfinite(value) &&
         (std::isnan(best_value) || value > best_value)) {
       best_value = value;
+      best_run = i;
       best_model.emplace(std::move(run.model));
     }
     // The table so far, so a long sweep that is stopped keeps its finished runs.
-    if (!c.out.empty()) {
+    if (!c.out.empty() && writes) {
       std::vector<SweepRow> ranked = rows;
       rank_rows(ranked, c.rank_by);
       write_text_file(c.out, sweep_table_for(c.out, ranked, c.rank_by));
     }
   }
+  const std::vector<TrialResult> results = round.exchange();
+  // The same best run on every rank: the first with the highest value, as above.
+  rows.clear();
+  std::optional<size_t> best;
+  best_value = NAN;
+  for (size_t i = 0; i < results.size(); ++i) {
+    rows.push_back(results[i].row);
+    if (!round.mine(i)) {
+      std::printf("run %zu/%zu on rank %d: %s\n", i + 1, runs.size(), round.owner(i),
+                  describe_combination(combinations[i]).c_str());
+      print_run_result(rows.back());
+    }
+    const double value = rank_value(rows.back(), c.rank_by);
+    if (std::isfinite(value) && (std::isnan(best_value) || value > best_value)) {
+      best_value = value;
+      best = i;
+    }
+  }
+  if (!c.save_best.empty() && best) {
+    if (round.mine(*best) && best_run != best)
+      throw Failure("rank " + std::to_string(run_rank()) + " does not hold the best run's model");
+    move_to_rank0(best_model, round.owner(*best));
+  }
+  if (!writes) return;
   rank_rows(rows, c.rank_by);
+  if (!c.out.empty()) write_text_file(c.out, sweep_table_for(c.out, rows, c.rank_by));
   std::printf("\nranked by %s, best first:\n%s", c.rank_by.c_str(), sweep_markdown(rows).c_str());
   if (!c.out.empty()) std::printf("table saved to %s\n", c.out.c_str());
   if (!c.save_best.empty()) {

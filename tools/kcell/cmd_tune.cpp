@@ -19,11 +19,13 @@
 #include "dataset_info.hpp"
 #include "evaluation.hpp"
 #include "metrics_json.hpp"
+#include "ranks.hpp"
 #include "sweep_grid.hpp"
 #include "sweep_table.hpp"
 #include "text_file.hpp"
 #include "train_options.hpp"
 #include "training_run.hpp"
+#include "trial_ranks.hpp"
 #include "tune_plan.hpp"
 
 namespace kcell_cli {
@@ -56,7 +58,8 @@ struct Candidate {
   Combination combination;            // without epochs
   TrainOptions options;               // base + combination, epochs set per rung
   SweepRow row;                       // of its latest rung
-  std::optional<kcell::Model> model;  // of its latest rung
+  std::optional<kcell::Model> model;  // of its latest rung, on the rank that trained it
+  int owner = -1;                     // that rank; -1: no model
   int epochs = 0;                     // the epochs it was trained with (0: automatic)
 };
 
@@ -80,25 +83,54 @@ Combination with_epochs(Combination c, int epochs) {
   return c;
 }
 
-// Trains `cand` for `epochs` (0: the recipe's automatic length), prints its line and keeps
-// its row and model. Returns the epochs the run planned.
-int train_candidate(Candidate& cand, int epochs, const kcell::Dataset& dataset,
-                    const DatasetInfo& info, EpochCost& cost) {
+void print_row(const SweepRow& row) {
+  std::printf(
+      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  loss %.4f  "
+      "gap %+.4f  (%.1f min)\n",
+      row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
+      row.val_loss, row.train_val_gap, row.seconds / 60);
+  std::fflush(stdout);
+}
+
+// Trains `cand` for `epochs` (0: the recipe's automatic length) on this rank as trial
+// `trial` of `round`, prints its line and keeps its row and model.
+void train_candidate(Candidate& cand, int epochs, const kcell::Dataset& dataset,
+                     const DatasetInfo& info, EpochCost& cost, TrialRound& round, size_t trial) {
   TrainOptions o = cand.options;
   o.epochs = epochs;
   cand.epochs = epochs;
   TrainingOutcome run = train_model(o, dataset, info, true);
   cand.row = sweep_row(with_epochs(cand.combination, run.planned_epochs), run.history, run.seconds);
   cand.model.emplace(std::move(run.model));
+  cand.owner = run_rank();
   cost.record(o.model, cand.row);
-  std::printf(
-      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  loss %.4f  "
-      "gap %+.4f  (%.1f min)\n",
-      cand.row.kept_epoch, cand.row.epochs_run, cand.row.val_accuracy,
-      cand.row.val_balanced_accuracy, cand.row.val_auc, cand.row.val_loss, cand.row.train_val_gap,
-      cand.row.seconds / 60);
-  std::fflush(stdout);
-  return run.planned_epochs;
+  round.finish(trial, cand.row, run.planned_epochs);
+  print_row(cand.row);
+}
+
+// After round.exchange(): every rank holds `cand`'s row of trial `trial` and knows who
+// holds its model (the others drop theirs); rank 0 prints the lines of other ranks' trials,
+// headed by `title`. False when the trial did not run.
+bool take_result(Candidate& cand, int epochs, const TrialRound& round,
+                 const std::vector<TrialResult>& results, size_t trial, EpochCost& cost,
+                 const std::string& title) {
+  const TrialResult& result = results[trial];
+  if (!result.ran) {
+    if (!round.mine(trial))
+      std::printf("%s on rank %d: left out\n", title.c_str(), round.owner(trial));
+    return false;
+  }
+  if (!round.mine(trial)) {
+    std::printf("%s on rank %d: %s\n", title.c_str(), round.owner(trial),
+                describe_combination(result.row.combination).c_str());
+    print_row(result.row);
+    cand.model.reset();
+  }
+  cand.row = result.row;
+  cand.epochs = epochs;
+  cand.owner = round.owner(trial);
+  cost.record(cand.options.model, cand.row);
+  return true;
 }
 
 // `done` best first by `metric` on their rows (rank_rows' order, stable for ties).
@@ -120,6 +152,10 @@ std::vector<Candidate*> ranked_candidates(const std::vector<Candidate*>& done,
 
 void run_tune(const TuneCommand& c) {
   const auto start = Clock::now();
+  // Under mpirun each run trains in one process on its rank (trial_ranks.hpp); rank 0
+  // alone prints and writes.
+  const SingleProcessTraining alone;
+  const bool writes = run_rank() == 0;
   const double budget = c.budget_minutes;
   std::vector<GridAxis> space = c.grid.empty() ? default_tune_space() : parse_grid(c.grid);
   for (const GridAxis& axis : space)
@@ -161,7 +197,11 @@ void run_tune(const TuneCommand& c) {
     std::printf("baseline: the defaults' recipe at its own length: %s\n",
                 describe_combination(baseline.combination).c_str());
     std::fflush(stdout);
-    max_epochs = std::max(1, train_candidate(baseline, c.train.epochs, dataset, info, cost));
+    TrialRound round(1);
+    if (round.mine(0)) train_candidate(baseline, c.train.epochs, dataset, info, cost, round, 0);
+    const std::vector<TrialResult> results = round.exchange();
+    take_result(baseline, c.train.epochs, round, results, 0, cost, "baseline");
+    max_epochs = std::max(1, results[0].planned_epochs);
   }
   // Two finalists at full length beside the baseline: the time left goes to the pick's seeds.
   constexpr size_t kFinalists = 2;
@@ -176,7 +216,7 @@ void run_tune(const TuneCommand& c) {
   // Time kept for the pick's extra seeds, at the baseline's own pace: the search gives way
   // to them, as seeds of the defaults beat the defaults alone (docs/recipe-experiments.md).
   const double reserve =
-      baseline.model ? static_cast<double>(c.ensemble - 1) * baseline.row.seconds / 60 : 0.0;
+      baseline.owner >= 0 ? static_cast<double>(c.ensemble - 1) * baseline.row.seconds / 60 : 0.0;
   std::vector<SweepRow> table;  // every finished run, the latest rung first at the end
   std::vector<Candidate*> alive;
   for (Candidate& cand : pool) alive.push_back(&cand);
@@ -185,28 +225,36 @@ void run_tune(const TuneCommand& c) {
   std::vector<Candidate*> finished;  // of the last rung that finished at least one run
   for (size_t r = 0; r < rungs.size() && !out_of_time; ++r) {
     const Rung& rung = rungs[r];
-    std::vector<Candidate*> done;
-    std::vector<SweepRow> rung_rows;
-    for (size_t i = 0; i < alive.size(); ++i) {
+    // The rung's runs are trials spread over the ranks (one process: in order). Each rank
+    // checks the budget before each of its own; the exchange then tells every rank which
+    // ran, so all take the same decisions from the same rows.
+    const auto reuses_baseline = [&](const Candidate* cand) {
+      return cand == &pool.front() && baseline.owner >= 0 && rung.epochs == max_epochs;
+    };
+    std::vector<size_t> trial_of(alive.size(), 0);
+    size_t trials = 0;
+    for (size_t i = 0; i < alive.size(); ++i)
+      if (!reuses_baseline(alive[i])) trial_of[i] = trials++;
+    TrialRound round(trials);
+    bool left_out = false;  // on this rank
+    for (size_t i = 0; i < alive.size() && !left_out; ++i) {
       Candidate& cand = *alive[i];
-      if (&cand == &pool.front() && baseline.model && rung.epochs == max_epochs) {
+      if (reuses_baseline(&cand)) {
         std::printf("rung %zu/%zu run %zu/%zu: the baseline (trained already)\n", r + 1,
                     rungs.size(), i + 1, alive.size());
-        cand.row = baseline.row;
-        cand.model = std::move(baseline.model);
-        cand.epochs = baseline.epochs;
-        baseline.model.reset();
-        done.push_back(&cand);
-        rung_rows.push_back(cand.row);
         continue;
       }
+      if (!round.mine(trial_of[i])) continue;
       const double expected = cost.estimate(cand.options.model) * rung.epochs / 60;
       if (minutes_since(start) + expected + reserve > budget) {
+        size_t mine_left = 0;
+        for (size_t j = i; j < alive.size(); ++j)
+          mine_left += reuses_baseline(alive[j]) || round.mine(trial_of[j]) ? 1 : 0;
         std::printf(
             "rung %zu: %zu run(s) left out, the budget would be exceeded (%.1f of "
             "%.1f min used, next run ~%.1f min, %.1f min kept for the pick's seeds)\n",
-            r + 1, alive.size() - i, minutes_since(start), budget, expected, reserve);
-        out_of_time = true;
+            r + 1, mine_left, minutes_since(start), budget, expected, reserve);
+        left_out = true;
         break;
       }
       std::printf("rung %zu/%zu run %zu/%zu: %s  (%.1f of %.1f min used)\n", r + 1, rungs.size(),
@@ -214,9 +262,32 @@ void run_tune(const TuneCommand& c) {
                   describe_combination(with_epochs(cand.combination, rung.epochs)).c_str(),
                   minutes_since(start), budget);
       std::fflush(stdout);
-      train_candidate(cand, rung.epochs, dataset, info, cost);
-      done.push_back(&cand);
-      rung_rows.push_back(cand.row);
+      train_candidate(cand, rung.epochs, dataset, info, cost, round, trial_of[i]);
+    }
+    const std::vector<TrialResult> results = round.exchange();
+    // As one process would: the runs in order up to the first left out (the baseline only
+    // before it), and any later run another rank finished.
+    std::vector<Candidate*> done;
+    for (size_t i = 0; i < alive.size(); ++i) {
+      Candidate& cand = *alive[i];
+      if (reuses_baseline(&cand)) {
+        if (out_of_time) continue;
+        cand.row = baseline.row;
+        cand.model = std::move(baseline.model);
+        cand.owner = baseline.owner;
+        cand.epochs = baseline.epochs;
+        baseline.model.reset();
+        baseline.owner = -1;
+        done.push_back(&cand);
+        continue;
+      }
+      const std::string title = "rung " + std::to_string(r + 1) + "/" +
+                                std::to_string(rungs.size()) + " run " + std::to_string(i + 1) +
+                                "/" + std::to_string(alive.size());
+      if (take_result(cand, rung.epochs, round, results, trial_of[i], cost, title))
+        done.push_back(&cand);
+      else
+        out_of_time = true;
     }
     if (done.empty()) break;
     const std::vector<Candidate*> order = ranked_candidates(done, c.rank_by);
@@ -225,17 +296,21 @@ void run_tune(const TuneCommand& c) {
     table.insert(table.begin(), ranked.begin(), ranked.end());
     finished = order;
     ++rungs_done;
-    if (!c.table.empty()) write_text_file(c.table, sweep_table_for(c.table, table, c.rank_by));
+    if (!c.table.empty() && writes)
+      write_text_file(c.table, sweep_table_for(c.table, table, c.rank_by));
     if (r + 1 < rungs.size()) {
       alive = next_rung(order, rungs[r + 1].candidates, &pool.front());
       for (Candidate* cand : order)  // free the memory of the ones left behind
-        if (std::find(alive.begin(), alive.end(), cand) == alive.end()) cand->model.reset();
+        if (std::find(alive.begin(), alive.end(), cand) == alive.end()) {
+          cand->model.reset();
+          cand->owner = -1;
+        }
     }
   }
   // A search cut short by the budget before the last rung reached the baseline: the pick
   // comes from the full-length runs, the baseline among them. Shorter runs of earlier rungs
   // would only weaken an ensemble with it (PneumoniaMNIST: 0.883 against its 0.893).
-  if (baseline.model) {
+  if (baseline.owner >= 0) {
     table.push_back(baseline.row);
     std::vector<Candidate*> full_length = {&baseline};
     for (Candidate* cand : finished)
@@ -243,7 +318,7 @@ void run_tune(const TuneCommand& c) {
     finished = ranked_candidates(full_length, c.rank_by);
   }
   finished.erase(std::remove_if(finished.begin(), finished.end(),
-                                [](const Candidate* cand) { return !cand->model; }),
+                                [](const Candidate* cand) { return cand->owner < 0; }),
                  finished.end());
   if (finished.empty())
     throw Failure("the budget of " + std::to_string(budget) +
@@ -260,28 +335,44 @@ void run_tune(const TuneCommand& c) {
   // average), the defaults, resnet10 and lr 0.003 together to 0.885 / 0.964, as the weaker
   // members pull the decision away from the best one's (docs/recipe-experiments.md).
   Candidate& best = *finished[0];
-  std::vector<Candidate> replicas;
-  replicas.reserve(c.ensemble);
-  for (size_t i = 1; i < c.ensemble; ++i) {
-    Candidate replica;
-    replica.combination = best.combination;
-    replica.options = best.options;
-    replica.options.seed = best.options.seed + i;
+  std::vector<Candidate> replicas(c.ensemble - 1);
+  for (size_t t = 0; t < replicas.size(); ++t) {
+    replicas[t].combination = best.combination;
+    replicas[t].options = best.options;
+    replicas[t].options.seed = best.options.seed + t + 1;
+  }
+  TrialRound seeds(replicas.size());  // spread over the ranks as the rungs are
+  for (size_t t = 0; t < replicas.size(); ++t) {
+    if (!seeds.mine(t)) continue;
     const double expected = best.row.seconds / 60;  // the same recipe, the same length
     if (minutes_since(start) + expected > budget) {
+      size_t mine_left = 0;
+      for (size_t u = t; u < replicas.size(); ++u) mine_left += seeds.mine(u) ? 1 : 0;
       std::printf(
           "ensemble: %zu more seed(s) left out, the budget would be exceeded (%.1f of %.1f min "
           "used, next run ~%.1f min)\n",
-          c.ensemble - i, minutes_since(start), budget, expected);
+          mine_left, minutes_since(start), budget, expected);
       break;
     }
     std::printf("ensemble run %zu/%zu: the pick's recipe with seed %llu  (%.1f of %.1f min used)\n",
-                i + 1, c.ensemble, static_cast<unsigned long long>(replica.options.seed),
+                t + 2, c.ensemble, static_cast<unsigned long long>(replicas[t].options.seed),
                 minutes_since(start), budget);
     std::fflush(stdout);
-    train_candidate(replica, best.epochs, dataset, info, cost);
-    replicas.push_back(std::move(replica));
+    train_candidate(replicas[t], best.epochs, dataset, info, cost, seeds, t);
   }
+  const std::vector<TrialResult> seed_results = seeds.exchange();
+  // As one process would: the seeds up to the first left out.
+  size_t seeds_run = 0;
+  while (seeds_run < replicas.size() &&
+         take_result(
+             replicas[seeds_run], best.epochs, seeds, seed_results, seeds_run, cost,
+             "ensemble run " + std::to_string(seeds_run + 2) + "/" + std::to_string(c.ensemble)))
+    ++seeds_run;
+  replicas.resize(seeds_run);
+  // The members' models on rank 0, which alone goes on.
+  move_to_rank0(best.model, best.owner);
+  for (Candidate& replica : replicas) move_to_rank0(replica.model, replica.owner);
+  if (!writes) return;
   const size_t members = 1 + replicas.size();
   std::optional<kcell::Model> ensemble;
   if (members > 1) {

@@ -1,7 +1,10 @@
 #include "ranks.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include "common.hpp"
 
 #ifdef KCELL_WITH_MPI
 #include <kcell_mpi.h>
@@ -12,6 +15,7 @@ namespace {
 
 kcell_communicator communicator{};
 bool several = false;
+bool trials_alone = false;  // a SingleProcessTraining lives
 
 #ifdef KCELL_WITH_MPI
 // KCELL_MPI_TIMEOUT: seconds one collective call may wait for the other ranks (600).
@@ -51,11 +55,40 @@ Ranks::~Ranks() {
 #endif
 }
 
-const kcell_communicator* run_communicator() { return several ? &communicator : nullptr; }
+const kcell_communicator* run_communicator() {
+  return several && !trials_alone ? &communicator : nullptr;
+}
 
 int run_rank() { return several ? communicator.rank(communicator.user_data) : 0; }
 
 int run_size() { return several ? communicator.size(communicator.user_data) : 1; }
+
+int training_ranks() { return trials_alone ? 1 : run_size(); }
+
+SingleProcessTraining::SingleProcessTraining() { trials_alone = true; }
+
+SingleProcessTraining::~SingleProcessTraining() { trials_alone = false; }
+
+void wait_for_ranks() {
+#ifdef KCELL_WITH_MPI
+  if (several && kcell_mpi_wait_for_ranks() != 0)
+    throw Failure("rank " + std::to_string(run_rank()) + ": lost the other ranks");
+#endif
+}
+
+std::string broadcast_bytes(std::string bytes, int root) {
+  if (!several) return bytes;
+  uint64_t size = bytes.size();
+  const auto fail = [] {
+    return Failure("rank " + std::to_string(run_rank()) + ": no answer from the other ranks");
+  };
+  if (communicator.broadcast(communicator.user_data, &size, sizeof size, root) != 0) throw fail();
+  bytes.resize(size);
+  if (size > 0 &&
+      communicator.broadcast(communicator.user_data, bytes.data(), bytes.size(), root) != 0)
+    throw fail();
+  return bytes;
+}
 
 double communication_seconds() {
 #ifdef KCELL_WITH_MPI

@@ -18,10 +18,34 @@ class Ranks {
   Ranks& operator=(const Ranks&) = delete;
 };
 
-// The communicator of this run; NULL for one process.
+// The communicator training uses; NULL for one process or while trials train alone
+// (SingleProcessTraining).
 const kcell_communicator* run_communicator();
 int run_rank();  // 0 for one process
 int run_size();  // 1 for one process
+
+// Ranks one training run spans: run_size(), or 1 while SingleProcessTraining lives.
+int training_ranks();
+
+// While it lives, each rank trains on its own (a trial of `kcell sweep` or `kcell tune` on
+// its rank): run_communicator() is NULL, training_ranks() 1.
+class SingleProcessTraining {
+ public:
+  SingleProcessTraining();
+  ~SingleProcessTraining();
+  SingleProcessTraining(const SingleProcessTraining&) = delete;
+  SingleProcessTraining& operator=(const SingleProcessTraining&) = delete;
+};
+
+// Returns when every rank has called it, however long that takes (no KCELL_MPI_TIMEOUT: the
+// others may be training); a rank that dies ends the job through the launcher. Throws
+// Failure when the transport fails. Nothing for one process.
+void wait_for_ranks();
+
+// `bytes` of rank `root` on every rank (its length first, then the bytes; timed collective
+// calls, so call when every rank is at this point, e.g. after wait_for_ranks()). Throws
+// Failure when the transport fails.
+std::string broadcast_bytes(std::string bytes, int root);
 
 // Seconds this rank has spent in collective calls (0 for one process).
 double communication_seconds();

@@ -62,7 +62,8 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   display.quiet = quiet;
   display.terminal = isatty(STDOUT_FILENO) != 0;
   // The global batch under mpirun (each rank trains --batch images of it).
-  display.batch_size = static_cast<size_t>(params.batch_size) * static_cast<size_t>(run_size());
+  display.batch_size =
+      static_cast<size_t>(params.batch_size) * static_cast<size_t>(training_ranks());
   display.train_count = info.count(KCELL_SPLIT_TRAIN);
   const kcell::ProgressCallback progress = [&display, &outcome](const kcell_progress& p) {
     outcome.planned_epochs = p.epochs;
@@ -83,12 +84,12 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.history = read_history(history);
-  if (run_size() > 1 && !quiet) {
+  if (training_ranks() > 1 && !quiet) {
     const double communication = communication_seconds() - communication_before;
     std::printf(
         "data-parallel over %d ranks (global batch %d): %.1f s of the %.1f s training in "
         "communication on rank 0 (%.1f%%)\n",
-        run_size(), params.batch_size * run_size(), communication, outcome.seconds,
+        training_ranks(), params.batch_size * training_ranks(), communication, outcome.seconds,
         100.0 * communication / std::max(outcome.seconds, 1e-9));
   }
   return outcome;
