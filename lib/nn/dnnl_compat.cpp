@@ -360,6 +360,59 @@ memory::desc weights_like(const memory::desc& src, const Dims& wei_dims) {
   return {};
 }
 
+memory::desc channels_last_md(const Dims& dims, memory::data_type type) {
+  return {dims, type, tag::nhwc};
+}
+
+const char* layout_name(const memory::desc& md) {
+  const std::pair<tag, const char*> known[] = {
+      {tag::nchw, "nchw"}, {tag::nhwc, "nhwc"}, {tag::nChw16c, "nChw16c"}, {tag::nChw8c, "nChw8c"}};
+  if (md.dims().size() != 4) return "other";
+  for (const auto& [t, name] : known)
+    if (memory::desc(md.dims(), md.data_type(), t) == md) return name;
+  return "other";
+}
+
+namespace {
+// oneDNN 2.x's iterator keeps a pointer to the operation descriptor (and the hint), not a
+// copy: `d` must outlive the iteration. Each implementation it yields owns its copy.
+template <class PrimitiveDesc, class OpDesc, class... Hint>
+std::vector<PrimitiveDesc> all_implementations(const OpDesc& d, const dnnl::engine& eng,
+                                               const Hint&... hint) {
+  PrimitiveDesc pd(d, training_attr(), eng, hint...);
+  std::vector<PrimitiveDesc> all{pd};
+  while (pd.next_impl()) all.push_back(pd);
+  return all;
+}
+}  // namespace
+
+std::vector<dnnl::convolution_forward::primitive_desc> conv_fwd_implementations(
+    const dnnl::engine& eng, prop_kind prop, const memory::desc& src, const memory::desc& weights,
+    const memory::desc& bias, const memory::desc& dst, const Dims& strides, const Dims& pad_l,
+    const Dims& pad_r) {
+  const dnnl::convolution_forward::desc d(prop, algorithm::convolution_direct, src, weights, bias,
+                                          dst, strides, pad_l, pad_r);
+  return all_implementations<dnnl::convolution_forward::primitive_desc>(d, eng);
+}
+
+std::vector<dnnl::convolution_backward_data::primitive_desc> conv_bwd_data_implementations(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint) {
+  const dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, diff_src, weights,
+                                                diff_dst, strides, pad_l, pad_r);
+  return all_implementations<dnnl::convolution_backward_data::primitive_desc>(d, eng, hint);
+}
+
+std::vector<dnnl::convolution_backward_weights::primitive_desc> conv_bwd_weights_implementations(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint) {
+  const dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
+                                                   diff_bias, diff_dst, strides, pad_l, pad_r);
+  return all_implementations<dnnl::convolution_backward_weights::primitive_desc>(d, eng, hint);
+}
+
 Int8OutputScaling int8_output_scaling(float src_scale, float dst_scale,
                                       const std::vector<float>& weight_scales,
                                       const std::vector<float>& bias) {

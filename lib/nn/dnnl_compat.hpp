@@ -204,6 +204,29 @@ bool is_reference_impl(const PrimitiveDesc& pd) {
 // descriptor otherwise.
 memory::desc weights_like(const memory::desc& src, const Dims& wei_dims);
 
+// --- Measuring implementations ---------------------------------------------------------
+// A channels-last (NHWC) descriptor of the given element type for 4-d activations.
+memory::desc channels_last_md(const Dims& dims, memory::data_type type);
+// The format tag of a 4-d descriptor among those kcell meets ("nchw", "nhwc", "nChw16c",
+// "nChw8c"), or "other".
+const char* layout_name(const memory::desc& md);
+
+// Every implementation oneDNN offers for a direct convolution, its preferred one first
+// (what the make_conv_*_pd functions return), reference implementations included. The
+// backward ones take the forward's descriptor as the hint, as above.
+std::vector<dnnl::convolution_forward::primitive_desc> conv_fwd_implementations(
+    const dnnl::engine& eng, dnnl::prop_kind prop, const memory::desc& src,
+    const memory::desc& weights, const memory::desc& bias, const memory::desc& dst,
+    const Dims& strides, const Dims& pad_l, const Dims& pad_r);
+std::vector<dnnl::convolution_backward_data::primitive_desc> conv_bwd_data_implementations(
+    const dnnl::engine& eng, const memory::desc& diff_src, const memory::desc& weights,
+    const memory::desc& diff_dst, const Dims& strides, const Dims& pad_l, const Dims& pad_r,
+    const dnnl::convolution_forward::primitive_desc& hint);
+std::vector<dnnl::convolution_backward_weights::primitive_desc> conv_bwd_weights_implementations(
+    const dnnl::engine& eng, const memory::desc& src, const memory::desc& diff_weights,
+    const memory::desc& diff_bias, const memory::desc& diff_dst, const Dims& strides,
+    const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint);
+
 // --- int8 output scaling ---------------------------------------------------------------
 // oneDNN 2.x computes an int8 convolution or inner product as dst = output_scale ·
 // (s32 accumulator + bias): the bias is given in the accumulator's units, and the scale
