@@ -79,6 +79,20 @@ def largest_difference(a, b):
     return max(float(np.max(np.abs(ta[k] - tb[k]) / (1e-3 + np.abs(ta[k])))) for k in ta)
 
 
+def start_noting_pids(args, env, pid_base):
+    """mpirun ARGS with each rank's pid written to PID_BASE.RANK (atomically, by rename), its
+    output read as it comes by a thread (a full pipe would stall rank 0). Returns the job,
+    the list the lines go into, and the reader thread."""
+    wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && '
+               'mv "$0.$OMPI_COMM_WORLD_RANK.tmp" "$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
+    job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
+    reader.start()
+    return job, lines, reader
+
+
 data = os.path.join(OUT, "tiny.npz")
 make_data(data, 1, multi_label=CASE == "multilabel")
 
@@ -98,8 +112,6 @@ if CASE in ("equal", "multilabel"):
     assert d_local > 10 * d_sync, (d_local, d_sync)  # the comparison can tell them apart
 elif CASE in ("kill", "hang"):
     # Each rank notes its pid; a long run, so that it is surely training when hit.
-    wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && mv "$0.$OMPI_COMM_WORLD_RANK.tmp" '
-               '"$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
     pid_base = os.path.join(OUT, f"{CASE}.pid")
     for rank in (0, 1):
         if os.path.exists(f"{pid_base}.{rank}"):
@@ -107,13 +119,9 @@ elif CASE in ("kill", "hang"):
     args = train_args(data, 8, os.path.join(OUT, f"{CASE}.kcell"))
     args[args.index("--epochs") + 1] = "100000"
     env = dict(os.environ, KCELL_MPI_TIMEOUT="5")
-    job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    # Read the output as it comes (a full pipe would stall rank 0), and strike only once
-    # training runs (a rank stopped inside MPI_Init stalls Open MPI's start-up instead).
-    lines = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
-    reader.start()
+    job, lines, reader = start_noting_pids(args, env, pid_base)
+    # Strike only once training runs (a rank stopped inside MPI_Init stalls Open MPI's
+    # start-up instead).
     deadline = time.time() + 90
     while not (any("batch" in line for line in lines)
                and all(os.path.exists(f"{pid_base}.{r}") for r in (0, 1))):
@@ -223,13 +231,7 @@ elif CASE in ("search_wait", "search_kill"):
         pid_base = os.path.join(OUT, "search_kill.pid")
         if os.path.exists(f"{pid_base}.1"):
             os.remove(f"{pid_base}.1")
-        wrapper = ('echo $$ > "$0.$OMPI_COMM_WORLD_RANK.tmp" && '
-                   'mv "$0.$OMPI_COMM_WORLD_RANK.tmp" "$0.$OMPI_COMM_WORLD_RANK" && exec "$@"')
-        job = subprocess.Popen(MPIRUN + ["sh", "-c", wrapper, pid_base] + args, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines = []
-        reader = threading.Thread(target=lambda: lines.extend(iter(job.stdout.readline, "")))
-        reader.start()
+        job, lines, reader = start_noting_pids(args, env, pid_base)
         deadline = time.time() + 90
         # Rank 0's run has ended (it waits for rank 1's) when its result line is out.
         while not (any("kept epoch" in line for line in lines)
