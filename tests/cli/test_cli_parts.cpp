@@ -221,6 +221,18 @@ TEST_CASE("the program's defaults are the library's recipe, field by field") {
   CHECK(effective_weight_decay(sgd) == doctest::Approx(5e-4));
 }
 
+TEST_CASE("a finished run's console line shows the validation loss only when asked") {
+  SweepRow row;
+  row.kept_epoch = 7, row.epochs_run = 10, row.val_accuracy = 0.9, row.val_balanced_accuracy = 0.85;
+  row.val_auc = 0.95, row.val_loss = 0.25, row.train_val_gap = -0.01, row.seconds = 90;
+  CHECK(kept_epoch_line(row, false) ==
+        "  kept epoch 7/10: val accuracy 0.9000  balanced accuracy 0.8500  AUC 0.9500  "
+        "gap -0.0100  (1.5 min)\n");
+  CHECK(kept_epoch_line(row, true) ==
+        "  kept epoch 7/10: val accuracy 0.9000  balanced accuracy 0.8500  AUC 0.9500  "
+        "loss 0.2500  gap -0.0100  (1.5 min)\n");
+}
+
 TEST_CASE("sweep rows rank best first with NaN last") {
   std::vector<SweepRow> rows(3);
   rows[0].val_balanced_accuracy = 0.5, rows[0].val_loss = 0.9;

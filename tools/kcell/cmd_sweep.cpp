@@ -43,11 +43,7 @@ double rank_value(const SweepRow& r, const std::string& metric) {
 }
 
 void print_run_result(const SweepRow& row) {
-  std::printf(
-      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
-      "gap %+.4f  (%.1f min)\n",
-      row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
-      row.train_val_gap, row.seconds / 60);
+  std::fputs(kept_epoch_line(row, false).c_str(), stdout);
   std::fflush(stdout);
 }
 

@@ -84,11 +84,7 @@ Combination with_epochs(Combination c, int epochs) {
 }
 
 void print_row(const SweepRow& row) {
-  std::printf(
-      "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  loss %.4f  "
-      "gap %+.4f  (%.1f min)\n",
-      row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy, row.val_auc,
-      row.val_loss, row.train_val_gap, row.seconds / 60);
+  std::fputs(kept_epoch_line(row, true).c_str(), stdout);
   std::fflush(stdout);
 }
 

@@ -95,6 +95,18 @@ void rank_rows(std::vector<SweepRow>& rows, const std::string& metric) {
   });
 }
 
+std::string kept_epoch_line(const SweepRow& row, bool with_loss) {
+  char loss[32] = "";
+  if (with_loss) std::snprintf(loss, sizeof loss, "loss %.4f  ", row.val_loss);
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "  kept epoch %d/%d: val accuracy %.4f  balanced accuracy %.4f  AUC %.4f  "
+                "%sgap %+.4f  (%.1f min)\n",
+                row.kept_epoch, row.epochs_run, row.val_accuracy, row.val_balanced_accuracy,
+                row.val_auc, loss, row.train_val_gap, row.seconds / 60);
+  return line;
+}
+
 std::string sweep_markdown(const std::vector<SweepRow>& rows) {
   std::vector<std::string> header = {"rank"};
   for (const auto& key : keys_of(rows)) header.push_back(key);

@@ -27,6 +27,10 @@ const std::vector<std::string>& sweep_rank_metrics();
 // Sorts best first by `metric` (val_loss: lowest first; others highest); NaN last.
 void rank_rows(std::vector<SweepRow>& rows, const std::string& metric);
 
+// The console line of a finished run: "  kept epoch 7/10: val accuracy ... (1.2 min)\n",
+// with the validation loss when `with_loss` (tune ranks by it).
+std::string kept_epoch_line(const SweepRow& row, bool with_loss);
+
 std::string sweep_markdown(const std::vector<SweepRow>& rows);
 std::string sweep_csv(const std::vector<SweepRow>& rows);
 std::string sweep_json(const std::vector<SweepRow>& rows, const std::string& metric);
