@@ -4,6 +4,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <string>
+
 #include "common/error.hpp"
 
 #if DNNL_VERSION_MAJOR != 2
@@ -31,6 +34,23 @@ bool winograd_fits(const memory::desc& src, const memory::desc& weights, const D
   return weights.data_type() == memory::data_type::f32 && w.size() == 4 && channels_fit(w[0]) &&
          channels_fit(w[1]) && w[2] == 3 && w[3] == 3 && strides == Dims{1, 1} &&
          src.dims()[0] >= omp_get_max_threads();
+}
+
+// oneDNN 2.6's direct bf16 backward-weights kernel (`jit_bf16`) is slow for strided
+// convolutions when it runs on more than one thread, and collapses when the machine is
+// shared: it reduces the threads' partial sums behind spinning barriers, so each time the
+// scheduler takes one thread away the others spin for the whole time slice. For resnet8's
+// two 3×3 stride-2 layers at batch 128 on 2 threads it took 5–9 ms against 4–5 ms for the
+// gemm-based implementation (im2col and one bf16 GEMM per image) on an idle machine, and
+// 820–850 ms against 13–18 ms beside a niced compiler. The 1×1 stride-2 shortcuts it also
+// serves (where oneDNN does not pick `jit_bf16_1x1`) were 3× faster by gemm. fp32's direct
+// kernel stays: it was the fastest everywhere. tests/bench/conv_impls.cpp measures each
+// candidate per layer.
+bool gemm_beats_direct_bwd_weights(const memory::desc& src, const Dims& strides,
+                                   const char* preferred_impl) {
+  const bool strided = std::any_of(strides.begin(), strides.end(), [](auto s) { return s > 1; });
+  return strided && src.data_type() == memory::data_type::bf16 && omp_get_max_threads() > 1 &&
+         std::string(preferred_impl).rfind("jit_bf16:", 0) == 0;
 }
 
 template <class Make>
@@ -133,7 +153,16 @@ dnnl::convolution_backward_weights::primitive_desc make_conv_bwd_weights_pd(
     const Dims& pad_l, const Dims& pad_r, const dnnl::convolution_forward::primitive_desc& hint) {
   dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights,
                                              diff_bias, diff_dst, strides, pad_l, pad_r);
-  return {d, training_attr(), eng, hint};
+  dnnl::convolution_backward_weights::primitive_desc pd(d, training_attr(), eng, hint);
+  if (gemm_beats_direct_bwd_weights(src, strides, pd.impl_info_str())) {
+    auto candidate = pd;  // next_impl() moves this copy only
+    while (candidate.next_impl()) {
+      if (std::string(candidate.impl_info_str()).find("gemm:jit") != std::string::npos) {
+        return candidate;
+      }
+    }
+  }
+  return pd;
 }
 
 dnnl::inner_product_forward::primitive_desc make_ip_fwd_pd(const dnnl::engine& eng, prop_kind prop,
