@@ -471,7 +471,7 @@ class Bench:
                         self.table.add(
                             "%s `%s` %s, batch %d (images/s; ns per pixel, x of 28 px)" %
                             (what, model, shape, batch),
-                            "%s (%.1f ns, %s)" % (fmt(rk, 1), cost or 0,
+                            "%s (%.2f ns, %s)" % (fmt(rk, 1), cost or 0,
                                                   fmt_ratio(ratio(cost, cost28))),
                             fmt(rt, 1), "", fmt_ratio(adv), "≥1.5x PyTorch" if target else "",
                             adv >= 1.5 if target and adv is not None else None)
