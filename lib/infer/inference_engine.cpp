@@ -28,14 +28,23 @@ dnnl::memory::data_type data_type(Precision p) {
 }
 
 // The largest power of two of images whose largest activation fits kChunkBytes (at least
-// 1, at most kMaxChunk): 8 for `reference` at 28 × 28, 4 for `resnet18`.
+// 1, at most kMaxChunk): 8 for `reference` at 28 × 28, 4 for `resnet18`; then doubled
+// while the largest dense layer's weights per image exceed kDenseBytesPerImage (`reference`
+// at 64 × 64: 4, at 128 × 128: 16).
 size_t chunk_for(const InferenceGraph& g, Precision p) {
   int64_t largest = 1;
   for (const nn::Shape& v : g.values) largest = std::max(largest, v.size());
-  const size_t bytes = static_cast<size_t>(largest) * dnnl::memory::data_type_size(data_type(p));
+  const size_t type_size = dnnl::memory::data_type_size(data_type(p));
+  const size_t bytes = static_cast<size_t>(largest) * type_size;
   size_t chunk = 1;
   while (chunk * 2 <= InferenceEngine::kMaxChunk &&
          chunk * 2 * bytes <= InferenceEngine::kChunkBytes)
+    chunk *= 2;
+  size_t dense = 0;
+  for (const Step& s : g.steps)
+    if (s.kind == StepKind::dense) dense = std::max(dense, s.weight.size() * type_size);
+  while (chunk * 2 <= InferenceEngine::kMaxChunk &&
+         dense > chunk * InferenceEngine::kDenseBytesPerImage)
     chunk *= 2;
   return chunk;
 }

@@ -78,7 +78,8 @@ class BasicBlockPlan : public LayerPlan {
     auto pd = compat::make_binary_pd(ctx.engine, algorithm::binary_add, md, md, md,
                                      compat::relu_post_op_attr());
     add_ = Exec(dnnl::binary(pd),
-                {{DNNL_ARG_SRC_0, main}, {DNNL_ARG_SRC_1, shortcut}, {DNNL_ARG_DST, dst_}});
+                {{DNNL_ARG_SRC_0, main}, {DNNL_ARG_SRC_1, shortcut}, {DNNL_ARG_DST, dst_}},
+                ctx_.scratchpad);
   }
 
   memory dst() const override { return dst_; }
@@ -96,7 +97,7 @@ class BasicBlockPlan : public LayerPlan {
     add_.run(s);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool diff_dst_free) override {
     // The final ReLU's gradient from its output: pass where dst > 0.
     const memory::desc md = dst_.get_desc();
     const auto alg = algorithm::eltwise_relu_use_dst_for_bwd;
@@ -105,9 +106,11 @@ class BasicBlockPlan : public LayerPlan {
     auto relu_pd = compat::make_eltwise_bwd_pd(ctx_.engine, alg, md, md, 0.f, 0.f, hint);
     memory dd = in_layout(diff_dst, relu_pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
-    d_sum_ = memory(relu_pd.diff_src_desc(), ctx_.engine);
+    d_sum_ = new_gradient(ctx_, relu_pd.diff_src_desc());
     relu_bwd_ = Exec(dnnl::eltwise_backward(relu_pd),
-                     {{DNNL_ARG_DST, dst_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, d_sum_}});
+                     {{DNNL_ARG_DST, dst_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, d_sum_}},
+                     ctx_.scratchpad);
+    done_with(ctx_, diff_dst, diff_dst_free, d_sum_);
 
     // d_sum_ feeds both branches: only the shortcut's batch norm, its last reader, may
     // overwrite it; the gradients between the main branch's layers are private.
@@ -120,16 +123,25 @@ class BasicBlockPlan : public LayerPlan {
       shortcut = pb_->build_backward(d_sum_, true, true);
       shortcut = pc_->build_backward(shortcut, need_diff_src, true);
     }
-    if (!need_diff_src) return memory();
+    // Without a projection d_sum_ is the shortcut's gradient as it is, read by the add
+    // below; with one, the projection's convolution was its last reader.
+    if (!need_diff_src) {
+      if (!pc_) done_with(ctx_, d_sum_, true, memory());
+      return memory();
+    }
 
     const memory::desc gmd = main.get_desc();
+    const memory shortcut_given = shortcut;
     shortcut =
         in_layout(shortcut, gmd, ctx_.engine, diff_shortcut_convert_, ctx_.layout_conversions);
-    diff_src_ = memory(gmd, ctx_.engine);
+    diff_src_ = new_gradient(ctx_, gmd);
     auto pd = compat::make_binary_pd(ctx_.engine, algorithm::binary_add, gmd, gmd, gmd);
     diff_add_ =
         Exec(dnnl::binary(pd),
-             {{DNNL_ARG_SRC_0, main}, {DNNL_ARG_SRC_1, shortcut}, {DNNL_ARG_DST, diff_src_}});
+             {{DNNL_ARG_SRC_0, main}, {DNNL_ARG_SRC_1, shortcut}, {DNNL_ARG_DST, diff_src_}},
+             ctx_.scratchpad);
+    done_with(ctx_, main, true, diff_src_);
+    done_with(ctx_, shortcut_given, true, diff_src_);
     return diff_src_;
   }
 

@@ -66,13 +66,7 @@ class BatchNormPlan : public LayerPlan {
       var_ = running_var_.memory();
     }
     if (ctx.backward && L_.fused_relu_) workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
-    fwd_ = Exec(dnnl::batch_normalization_forward(fwd_pd_), {{DNNL_ARG_SRC, src_},
-                                                             {DNNL_ARG_DST, dst_},
-                                                             {DNNL_ARG_SCALE, scale_.memory()},
-                                                             {DNNL_ARG_SHIFT, shift_.memory()},
-                                                             {DNNL_ARG_MEAN, mean_},
-                                                             {DNNL_ARG_VARIANCE, var_},
-                                                             {DNNL_ARG_WORKSPACE, workspace_}});
+    fwd_ = forward_exec(fwd_pd_, workspace_);
   }
 
   memory dst() const override { return dst_; }
@@ -116,11 +110,12 @@ class BatchNormPlan : public LayerPlan {
                           ctx_.layout_conversions);
     // In place (oneDNN supports it) when diff_dst is ours to overwrite: a converted copy
     // always is.
-    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd : memory(pd.diff_src_desc(), ctx_.engine);
+    diff_src_ = diff_dst_free || diff_dst_convert_ ? dd : new_gradient(ctx_, pd.diff_src_desc());
     dd_ = dd;
     diff_scale_ = PlainVector(ctx_.engine, L_.scale_.grad);
     diff_shift_ = PlainVector(ctx_.engine, L_.shift_.grad);
     bwd_ = backward_exec(pd, workspace_);
+    done_with(ctx_, diff_dst, diff_dst_free, diff_src_);
     return diff_src_;
   }
 
@@ -145,14 +140,22 @@ class BatchNormPlan : public LayerPlan {
     fwd_global_pd_ = compat::make_bn_fwd_pd(ctx_.engine, ctx_.forward_prop(), src_.get_desc(),
                                             BatchNormLayer::kEps, flags);
     if (L_.fused_relu_) workspace_global_ = memory(fwd_global_pd_.workspace_desc(), ctx_.engine);
-    fwd_global_ = Exec(dnnl::batch_normalization_forward(fwd_global_pd_),
-                       {{DNNL_ARG_SRC, src_},
-                        {DNNL_ARG_DST, dst_},
-                        {DNNL_ARG_SCALE, scale_.memory()},
-                        {DNNL_ARG_SHIFT, shift_.memory()},
-                        {DNNL_ARG_MEAN, mean_},
-                        {DNNL_ARG_VARIANCE, var_},
-                        {DNNL_ARG_WORKSPACE, workspace_global_}});
+    fwd_global_ = forward_exec(fwd_global_pd_, workspace_global_);
+  }
+
+  // The forward primitive of `pd` on this layer's tensors (statistics in mean_ / var_) and
+  // `workspace`.
+  Exec forward_exec(const dnnl::batch_normalization_forward::primitive_desc& pd,
+                    const memory& workspace) {
+    return Exec(dnnl::batch_normalization_forward(pd),
+                {{DNNL_ARG_SRC, src_},
+                 {DNNL_ARG_DST, dst_},
+                 {DNNL_ARG_SCALE, scale_.memory()},
+                 {DNNL_ARG_SHIFT, shift_.memory()},
+                 {DNNL_ARG_MEAN, mean_},
+                 {DNNL_ARG_VARIANCE, var_},
+                 {DNNL_ARG_WORKSPACE, workspace}},
+                ctx_.scratchpad);
   }
 
   // The backward of synchronised batch norm: oneDNN's with the statistics held constant
@@ -190,7 +193,8 @@ class BatchNormPlan : public LayerPlan {
                  {DNNL_ARG_WORKSPACE, workspace},
                  {DNNL_ARG_DIFF_SRC, diff_src_},
                  {DNNL_ARG_DIFF_SCALE, diff_scale_.memory()},
-                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}});
+                 {DNNL_ARG_DIFF_SHIFT, diff_shift_.memory()}},
+                ctx_.scratchpad);
   }
 
   void build_sync_backward() {

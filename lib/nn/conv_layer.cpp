@@ -51,7 +51,7 @@ class ConvPlan : public WeightedPlan {
                 fwd_pd_.weights_desc(), fwd_pd_.dst_desc(), src);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
+  memory build_backward_primitives(const memory& diff_dst, bool need_diff_src) override {
     const PlanContext& c = ctx();
     const auto t = c.act_type;
     const auto bw_pd = compat::make_conv_bwd_weights_pd(

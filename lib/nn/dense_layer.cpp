@@ -50,7 +50,7 @@ class DensePlan : public WeightedPlan {
                 fwd_pd_.src_desc(), fwd_pd_.weights_desc(), fwd_pd_.dst_desc(), src);
   }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
+  memory build_backward_primitives(const memory& diff_dst, bool need_diff_src) override {
     const PlanContext& c = ctx();
     const memory::desc src_md = src().get_desc();
     // Weight gradients are fp32 whatever the activations are.

@@ -140,7 +140,8 @@ class DropoutPlan : public LayerPlan {
     diff_dst_ = in_layout(diff_dst, dst_.get_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
     diff_src_ = diff_dst_free || diff_dst_convert_ ? diff_dst_  // in place
-                                                   : memory(src_.get_desc(), ctx_.engine);
+                                                   : new_gradient(ctx_, src_.get_desc());
+    done_with(ctx_, diff_dst, diff_dst_free, diff_src_);
     return diff_src_;
   }
 

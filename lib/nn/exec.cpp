@@ -7,8 +7,50 @@
 
 namespace kcell::nn {
 
-Exec::Exec(dnnl::primitive prim, std::initializer_list<std::pair<int, dnnl::memory>> args)
-    : prim_(std::move(prim)) {
+dnnl::memory SharedScratchpad::bind(const dnnl::memory::desc& md) {
+  const size_t need = md.get_size();
+  if (need > bytes_) {
+    buffer_ = dnnl::memory(
+        compat::plain_md({static_cast<dnnl::memory::dim>(need)}, dnnl::memory::data_type::u8),
+        eng_);
+    bytes_ = need;
+    for (dnnl::memory& m : users_) m.set_data_handle(buffer_.get_data_handle());
+  }
+  users_.emplace_back(md, eng_, buffer_.get_data_handle());
+  return users_.back();
+}
+
+dnnl::memory GradientPool::give(const dnnl::memory::desc& md) {
+  const size_t need = md.get_size();
+  Buffer* best = nullptr;
+  for (Buffer& b : buffers_)
+    if (!b.live && b.bytes >= need && (best == nullptr || b.bytes < best->bytes)) best = &b;
+  if (best == nullptr) {
+    buffers_.push_back({dnnl::memory(compat::plain_md({static_cast<dnnl::memory::dim>(need)},
+                                                      dnnl::memory::data_type::u8),
+                                     eng_),
+                        need, false});
+    best = &buffers_.back();
+  }
+  best->live = true;
+  return dnnl::memory(md, eng_, best->mem.get_data_handle());
+}
+
+void GradientPool::take_back(const dnnl::memory& m) {
+  if (!m) return;
+  for (Buffer& b : buffers_)
+    if (b.mem.get_data_handle() == m.get_data_handle()) b.live = false;
+}
+
+size_t GradientPool::bytes() const {
+  size_t total = 0;
+  for (const Buffer& b : buffers_) total += b.bytes;
+  return total;
+}
+
+Exec::Exec(dnnl::primitive prim, std::initializer_list<std::pair<int, dnnl::memory>> args,
+           std::shared_ptr<SharedScratchpad> shared)
+    : prim_(std::move(prim)), shared_(std::move(shared)) {
   keep_.reserve(args.size() + 1);
   args_.reserve(args.size() + 1);
   for (const auto& [id, mem] : args) {
@@ -16,13 +58,16 @@ Exec::Exec(dnnl::primitive prim, std::initializer_list<std::pair<int, dnnl::memo
     keep_.push_back(mem);
     args_.push_back({id, mem.get()});
   }
-  // Its own scratchpad unless the caller shares one (compat::user_scratchpad): the
-  // primitive may then run on any thread.
+  // The plan's shared scratchpad, or its own, unless the caller gives one
+  // (compat::user_scratchpad): the primitive may then run on any thread.
   bool given = false;
   for (const dnnl_exec_arg_t& a : args_) given = given || a.arg == DNNL_ARG_SCRATCHPAD;
   const dnnl::memory::desc scratch = compat::scratchpad_desc(prim_);
   if (!given && scratch.get_size() > 0 && !keep_.empty()) {
-    keep_.emplace_back(scratch, keep_.front().get_engine());
+    if (shared_)
+      keep_.push_back(shared_->bind(scratch));
+    else
+      keep_.emplace_back(scratch, keep_.front().get_engine());
     args_.push_back({DNNL_ARG_SCRATCHPAD, keep_.back().get()});
   }
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/exec.hpp"
 #include "nn/network.hpp"
 
 namespace kcell::nn {
@@ -44,11 +45,32 @@ struct PlanContext {
   int* layout_conversions = nullptr;  // counts activation reorders created
   // Element type of activations and their gradients (bf16 for bf16 training plans).
   dnnl::memory::data_type act_type = dnnl::memory::data_type::f32;
+  // The plan's one scratchpad, which all its primitives share (Exec).
+  std::shared_ptr<SharedScratchpad> scratchpad;
+  // Training plans: where activation gradients come from (reused once dead). Null for
+  // plans that keep every gradient (saliency reads them all after the backward pass).
+  std::shared_ptr<GradientPool> gradients;
   dnnl::prop_kind forward_prop() const {
     return training || backward ? dnnl::prop_kind::forward_training
                                 : dnnl::prop_kind::forward_inference;
   }
 };
+
+// A new activation gradient of md for build_backward(): from the plan's pool when it has
+// one.
+inline dnnl::memory new_gradient(const PlanContext& ctx, const dnnl::memory::desc& md) {
+  return ctx.gradients ? ctx.gradients->give(md) : dnnl::memory(md, ctx.engine);
+}
+
+// The end of build_backward(diff_dst, ..., diff_dst_free) of a layer that returns diff_src:
+// when nothing else reads diff_dst and the layer did not write diff_src over it, its
+// buffer may serve the primitives built from now on.
+inline void done_with(const PlanContext& ctx, const dnnl::memory& diff_dst, bool diff_dst_free,
+                      const dnnl::memory& diff_src) {
+  if (!ctx.gradients || !diff_dst_free) return;
+  if (diff_src && diff_src.get_data_handle() == diff_dst.get_data_handle()) return;
+  ctx.gradients->take_back(diff_dst);
+}
 
 // A layer's tensors by what they are for, as the layers report them (ConvLayer::tensors()
 // and friends): lib/infer builds its graph from these, never from tensor names.

@@ -57,6 +57,10 @@ struct Network::Impl {
     // Gradient plans: diffs[i] is the gradient of layer i's output, input_diff of the input.
     std::vector<memory> diffs;
     memory input_diff;
+    // What all its layers share (PlanContext): one scratchpad and, training plans, the
+    // pool of activation gradients.
+    std::shared_ptr<SharedScratchpad> scratchpad;
+    std::shared_ptr<GradientPool> gradient_pool;
   };
 
   NetworkOptions options;
@@ -107,6 +111,9 @@ std::unique_ptr<Network::Impl::Plan> Network::Impl::make_plan(int64_t n, bool tr
   ctx.dropout = &dropout;
   ctx.layout_conversions = &layout_conversions;
   ctx.act_type = p->act_type;
+  p->scratchpad = ctx.scratchpad = std::make_shared<SharedScratchpad>(engine);
+  if (training && !gradients)
+    p->gradient_pool = ctx.gradients = std::make_shared<GradientPool>(engine);
   p->input = memory(compat::plain_md(input.dims(n)), engine, nullptr);
   memory src = p->input;
   if (p->act_type != memory::data_type::f32) {
@@ -374,5 +381,15 @@ const Layer& Network::layer(size_t index) const {
 }
 size_t Network::cached_plans() const { return impl_->plans.size(); }
 int Network::layout_conversions() const { return impl_->layout_conversions; }
+
+size_t Network::training_gradient_bytes() const {
+  const Impl::Plan* p = impl_->last_training;
+  return p != nullptr && p->gradient_pool ? p->gradient_pool->bytes() : 0;
+}
+
+size_t Network::training_scratchpad_bytes() const {
+  const Impl::Plan* p = impl_->last_training;
+  return p != nullptr ? p->scratchpad->bytes() : 0;
+}
 
 }  // namespace kcell::nn

@@ -151,6 +151,10 @@ class Network {
   // conversions the plans built so far contain (0 when the layers agree on layouts).
   size_t cached_plans() const;
   int layout_conversions() const;
+  // The last training plan's activation-gradient buffers (built by its first backward()) and
+  // its one scratchpad, in bytes; 0 without a training plan.
+  size_t training_gradient_bytes() const;
+  size_t training_scratchpad_bytes() const;
 
  private:
   struct Impl;

@@ -49,22 +49,28 @@ class PoolPlan : public LayerPlan {
       workspace_ = memory(fwd_pd_.workspace_desc(), ctx.engine);
     }
     fwd_ = Exec(dnnl::pooling_forward(fwd_pd_),
-                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_WORKSPACE, workspace_}});
+                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_WORKSPACE, workspace_}},
+                ctx_.scratchpad);
   }
 
   memory dst() const override { return dst_; }
   void forward(dnnl::stream& s) override { fwd_.run(s); }
 
-  memory build_backward(const memory& diff_dst, bool need_diff_src, bool) override {
-    if (!need_diff_src) return memory();
+  memory build_backward(const memory& diff_dst, bool need_diff_src, bool diff_dst_free) override {
+    if (!need_diff_src) {
+      done_with(ctx_, diff_dst, diff_dst_free, memory());
+      return memory();
+    }
     auto pd = compat::make_pool_bwd_pd(ctx_.engine, alg_, src_.get_desc(), dst_.get_desc(),
                                        strides_, kernel_, pad_, pad_, fwd_pd_);
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
-    diff_src_ = memory(pd.diff_src_desc(), ctx_.engine);
-    bwd_ = Exec(dnnl::pooling_backward(pd), {{DNNL_ARG_DIFF_DST, dd},
-                                             {DNNL_ARG_WORKSPACE, workspace_},
-                                             {DNNL_ARG_DIFF_SRC, diff_src_}});
+    diff_src_ = new_gradient(ctx_, pd.diff_src_desc());
+    bwd_ = Exec(
+        dnnl::pooling_backward(pd),
+        {{DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_WORKSPACE, workspace_}, {DNNL_ARG_DIFF_SRC, diff_src_}},
+        ctx_.scratchpad);
+    done_with(ctx_, diff_dst, diff_dst_free, diff_src_);
     return diff_src_;
   }
 

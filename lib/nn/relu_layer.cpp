@@ -16,7 +16,8 @@ class ReluPlan : public LayerPlan {
     fwd_pd_ = compat::make_eltwise_fwd_pd(ctx.engine, ctx.forward_prop(), algorithm::eltwise_relu,
                                           src.get_desc(), 0.f, 0.f);
     dst_ = memory(fwd_pd_.dst_desc(), ctx.engine);
-    fwd_ = Exec(dnnl::eltwise_forward(fwd_pd_), {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}});
+    fwd_ = Exec(dnnl::eltwise_forward(fwd_pd_), {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}},
+                ctx_.scratchpad);
   }
 
   memory dst() const override { return dst_; }
@@ -30,9 +31,11 @@ class ReluPlan : public LayerPlan {
     memory dd = in_layout(diff_dst, pd.diff_dst_desc(), ctx_.engine, diff_dst_convert_,
                           ctx_.layout_conversions);
     diff_src_ = diff_dst_free || diff_dst_convert_ ? dd  // in place
-                                                   : memory(pd.diff_src_desc(), ctx_.engine);
+                                                   : new_gradient(ctx_, pd.diff_src_desc());
     bwd_ = Exec(dnnl::eltwise_backward(pd),
-                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, diff_src_}});
+                {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, diff_src_}},
+                ctx_.scratchpad);
+    done_with(ctx_, diff_dst, diff_dst_free, diff_src_);
     return diff_src_;
   }
 

@@ -13,10 +13,12 @@ void WeightedPlan::set_forward(dnnl::primitive prim, const memory::desc& wei_pla
   src_ = in_layout(src, src_md, ctx_.engine, src_convert_, ctx_.layout_conversions);
   w_.bind_forward(ctx_.engine, wei_plain_, wei_md, params_);
   dst_ = memory(dst_md, ctx_.engine);
-  fwd_ = Exec(std::move(prim), {{DNNL_ARG_SRC, src_},
-                                {DNNL_ARG_WEIGHTS, w_.weights()},
-                                {DNNL_ARG_BIAS, w_.bias()},
-                                {DNNL_ARG_DST, dst_}});
+  fwd_ = Exec(std::move(prim),
+              {{DNNL_ARG_SRC, src_},
+               {DNNL_ARG_WEIGHTS, w_.weights()},
+               {DNNL_ARG_BIAS, w_.bias()},
+               {DNNL_ARG_DST, dst_}},
+              ctx_.scratchpad);
 }
 
 void WeightedPlan::set_backward_weights(dnnl::primitive prim, const memory::desc& src_md,
@@ -27,10 +29,12 @@ void WeightedPlan::set_backward_weights(dnnl::primitive prim, const memory::desc
   const memory bw_diff_dst =
       in_layout(diff_dst, diff_dst_md, ctx_.engine, bw_diff_dst_convert_, ctx_.layout_conversions);
   w_.bind_gradients(ctx_.engine, wei_plain_, diff_wei_md, params_);
-  bwd_weights_ = Exec(std::move(prim), {{DNNL_ARG_SRC, bw_src},
-                                        {DNNL_ARG_DIFF_DST, bw_diff_dst},
-                                        {DNNL_ARG_DIFF_WEIGHTS, w_.diff_weights()},
-                                        {DNNL_ARG_DIFF_BIAS, w_.diff_bias()}});
+  bwd_weights_ = Exec(std::move(prim),
+                      {{DNNL_ARG_SRC, bw_src},
+                       {DNNL_ARG_DIFF_DST, bw_diff_dst},
+                       {DNNL_ARG_DIFF_WEIGHTS, w_.diff_weights()},
+                       {DNNL_ARG_DIFF_BIAS, w_.diff_bias()}},
+                      ctx_.scratchpad);
 }
 
 memory WeightedPlan::set_backward_data(dnnl::primitive prim, const memory::desc& diff_dst_md,
@@ -41,11 +45,20 @@ memory WeightedPlan::set_backward_data(dnnl::primitive prim, const memory::desc&
       in_layout(diff_dst, diff_dst_md, ctx_.engine, bd_diff_dst_convert_, ctx_.layout_conversions);
   const memory& bd_weights =
       w_.bind_backward_data(ctx_.engine, wei_plain_, wei_md, forward_wei_md, params_);
-  diff_src_ = memory(diff_src_md, ctx_.engine);
-  bwd_data_ = Exec(std::move(prim), {{DNNL_ARG_DIFF_DST, bd_diff_dst},
-                                     {DNNL_ARG_WEIGHTS, bd_weights},
-                                     {DNNL_ARG_DIFF_SRC, diff_src_}});
+  diff_src_ = new_gradient(ctx_, diff_src_md);
+  bwd_data_ = Exec(std::move(prim),
+                   {{DNNL_ARG_DIFF_DST, bd_diff_dst},
+                    {DNNL_ARG_WEIGHTS, bd_weights},
+                    {DNNL_ARG_DIFF_SRC, diff_src_}},
+                   ctx_.scratchpad);
   return diff_src_;
+}
+
+memory WeightedPlan::build_backward(const memory& diff_dst, bool need_diff_src,
+                                    bool diff_dst_free) {
+  const memory diff_src = build_backward_primitives(diff_dst, need_diff_src);
+  done_with(ctx_, diff_dst, diff_dst_free, diff_src);
+  return diff_src;
 }
 
 void WeightedPlan::forward(dnnl::stream& s) {

@@ -16,8 +16,17 @@ class WeightedPlan : public LayerPlan {
   dnnl::memory dst() const override { return dst_; }
   void forward(dnnl::stream& s) override;
   void backward(dnnl::stream& s) override;
+  // build_backward_primitives(), then diff_dst's buffer back to the plan's gradient pool
+  // when this layer was its last reader.
+  dnnl::memory build_backward(const dnnl::memory& diff_dst, bool need_diff_src,
+                              bool diff_dst_free) override;
 
  protected:
+  // The backward primitives (set_backward_weights, and set_backward_data when
+  // need_diff_src); returns diff_src or an empty memory.
+  virtual dnnl::memory build_backward_primitives(const dnnl::memory& diff_dst,
+                                                 bool need_diff_src) = 0;
+
   WeightedPlan(const PlanContext& ctx, WeightAndBias& params) : ctx_(ctx), params_(params) {}
 
   // The forward primitive `prim`, whose descriptor chose these layouts; `wei_plain` is the

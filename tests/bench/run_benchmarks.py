@@ -11,7 +11,10 @@ Rows (docs/performance.md explains each one and the conventions):
   .npz load time of a TissueMNIST-shaped file against numpy.load + reading every array,
   peak resident memory while training one epoch on that file,
   epoch time at 20k, 80k and 165k training images (one full epoch each),
-  bf16 training speed (and, with --accuracy, Fashion-MNIST accuracy fp32 vs bf16).
+  bf16 training speed (and, with --accuracy, Fashion-MNIST accuracy fp32 vs bf16),
+  larger images: `reference` and `resnet18` at 64x64 and 128x128, 1 and 3 channels,
+  training and inference images/s, peak training memory, and the cost per pixel against
+  28x28 at the same batch size.
 
 PyTorch runs twice where it is cheap: "best" (OPENBLAS_NUM_THREADS=1 and glibc malloc
 tunables that stop it from returning memory to the system) and "as installed".
@@ -50,6 +53,15 @@ SIZES = {
     "epoch_sizes": ((20000, 80000), (200, 400)),
     "infer_batch1_images": (500, 20),
     "accuracy_epochs": (3, 1),
+    # Larger images: sizes, channel counts, and per model the batch (training and
+    # inference) with (warm-up, timed) training batches. Small batches keep ResNet-18 at
+    # 128x128 within a few GB and seconds per step; 28x28 runs at the same batch as the
+    # baseline of the cost per pixel.
+    "large_sizes": ((28, 64, 128), (28, 64)),
+    "large_channels": ((1, 3), (3,)),
+    "large_reference": ((64, (2, 6)), (4, (1, 1))),
+    "large_resnet18": ((16, (1, 3)), (4, (1, 1))),
+    "large_infer_seconds": ("1", "0.1"),
 }
 
 
@@ -124,6 +136,20 @@ def make_tissue_like(path, scale):
         arrays[split + "_labels"] = labels
     tmp = path + ".tmp.npz"
     np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def make_random_images(path, size, channels, train):
+    """A MedMNIST-shaped .npz of random uint8 images (N x S x S, or N x S x S x 3 as
+    MedMNIST stores colour) and 8 classes: speed does not depend on the pixels."""
+    rng = np.random.default_rng(size * 10 + channels)
+    arrays = {}
+    for split, count in (("train", train), ("val", 64), ("test", 64)):
+        shape = (count, size, size) + ((channels,) if channels > 1 else ())
+        arrays[split + "_images"] = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        arrays[split + "_labels"] = rng.integers(0, 8, size=(count, 1), dtype=np.uint8)
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, **arrays)
     os.replace(tmp, path)
 
 
@@ -389,6 +415,74 @@ class Bench:
                            fmt(k["images_per_s"]), "", "",
                            "%s vs kcell fp32" % fmt_ratio(speedup))
 
+    def larger_images(self):
+        """`reference` and `resnet18` on larger images: training images/s and peak memory
+        (kcell_bench_train against torch_reference.py at its best) and inference images/s
+        (kcell_bench_predict against torch_predict.py's fastest form), per size and channel
+        count, with the cost per pixel (ns per pixel per image) against 28x28 at the same
+        batch size: about 1.00x means the cost grows linearly with the pixels."""
+        predict = self.bin("kcell_bench_predict")
+        torch_eval = os.path.join(HERE, "torch_predict.py")
+        seconds = pick("large_infer_seconds", self.quick)
+        variants = "eager" if self.quick else "eager,channels_last,frozen"
+        for model in ("reference", "resnet18"):
+            batch, (warmup, steps) = pick("large_" + model, self.quick)
+            base = {}  # channels -> (training, inference) ns per pixel at 28x28
+            for size in pick("large_sizes", self.quick):
+                for channels in pick("large_channels", self.quick):
+                    path = os.path.join(self.args.work, "random_%dx%dx%d.npz" %
+                                        (channels, size, size))
+                    if not os.path.exists(path):
+                        make_random_images(path, size, channels, (warmup + steps + 1) * batch)
+                    shape = "%dx%dx%d" % (channels, size, size)
+                    per_px = lambda rate: rate and 1e9 / (rate * size * size)  # noqa: E731
+                    k = run_json([self.bin("kcell_bench_train"), "--data", path, "--model",
+                                  model, "--threads", str(self.args.threads), "--batch",
+                                  str(batch), "--warmup", str(warmup), "--batches", str(steps)],
+                                 self.kcell_env)
+                    t = None
+                    if self.torch:
+                        t = run_json(["/usr/bin/python3", TORCH_SCRIPT, "--npz", path,
+                                      "--model", model, "--threads", str(self.args.threads),
+                                      "--warmup", str(warmup), "--steps", str(steps),
+                                      "--expect-params", str(k["params"]), "--batch",
+                                      str(batch)], torch_env(True), what="torch_reference.py")
+                    args = ["--threads", str(self.args.threads), "--latency-images", "0",
+                            "--batches", str(batch), "--channels", str(channels), "--size",
+                            str(size), "--seconds", seconds, "--min-batches", "2"]
+                    ki = by_batch(run_json_lines([predict, "--presets", model] + args,
+                                                 self.kcell_env)).get(batch, {})
+                    ti = {}
+                    if self.torch and os.path.exists(torch_eval):
+                        ti = by_batch(run_json_lines(
+                            ["/usr/bin/python3", torch_eval, "--models", model, "--variants",
+                             variants] + args, torch_env(True),
+                            what="torch_predict.py")).get(batch, {})
+                    train_k, train_t = k["images_per_s"], t and t["train_images_per_s"]
+                    infer_k, infer_t = ki.get("images_per_s"), ti.get("images_per_s")
+                    costs = (per_px(train_k), per_px(infer_k))
+                    if size == 28:
+                        base[channels] = costs
+                    first = base.get(channels, costs)
+                    for what, rk, rt, cost, cost28, target in (
+                            ("Training", train_k, train_t, costs[0], first[0], size > 28),
+                            ("Inference", infer_k, infer_t, costs[1], first[1], size > 28)):
+                        adv = ratio(rk, rt)
+                        self.table.add(
+                            "%s `%s` %s, batch %d (images/s; ns per pixel, x of 28 px)" %
+                            (what, model, shape, batch),
+                            "%s (%.2f ns, %s)" % (fmt(rk, 1), cost or 0,
+                                                  fmt_ratio(ratio(cost, cost28))),
+                            fmt(rt, 1), "", fmt_ratio(adv), "≥1.5x PyTorch" if target else "",
+                            adv >= 1.5 if target and adv is not None else None)
+                    if size > 28:
+                        mem_t = t and t["peak_rss_mb"]
+                        self.table.add(
+                            "Peak memory training `%s` %s, batch %d (MB)" % (model, shape, batch),
+                            fmt(k["peak_rss_mb"]), fmt(mem_t), "",
+                            fmt_ratio(ratio(mem_t, k["peak_rss_mb"])), "≤ PyTorch",
+                            None if not mem_t else k["peak_rss_mb"] <= mem_t)
+
     def accuracy(self):
         """Fashion-MNIST test accuracy after the same epochs, fp32 and bf16."""
         if not os.path.isdir(FASHION):
@@ -433,6 +527,7 @@ class Bench:
         self.load(data)
         self.memory_and_epochs(data, trained["reference"][1])
         self.bf16_rows(data, trained)
+        self.larger_images()
         if self.args.accuracy:
             self.accuracy()
         if not self.torch:

@@ -1,7 +1,7 @@
 // Which convolution algorithm nn/dnnl_compat picks: Winograd for f32 3×3 stride-1
-// convolutions of 16 to 128 channels with at least one image per thread (forward and
-// backward data), direct everywhere else; and both give the same numbers to float
-// rounding.
+// convolutions of 16 to 128 channels (to 512 on maps of 8×8 and more) with at least one
+// image per thread (forward and backward data), direct everywhere else; and both give the
+// same numbers to float rounding.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -49,11 +49,13 @@ struct Threads {
 }  // namespace
 
 TEST_CASE(
-    "3x3 stride-1 f32 convolutions of 16 to 128 channels run Winograd forward and backward data") {
+    "3x3 stride-1 f32 convolutions of 16 to 128 channels (512 from 8x8) run Winograd forward and "
+    "backward data") {
   Threads two(2);
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  for (const Conv& c : {Conv{8, 32, 32, 28, 3, 1}, Conv{2, 16, 64, 14, 3, 1},
-                        Conv{128, 64, 64, 14, 3, 1}, Conv{4, 128, 128, 7, 3, 1}}) {
+  for (const Conv& c :
+       {Conv{8, 32, 32, 28, 3, 1}, Conv{2, 16, 64, 14, 3, 1}, Conv{128, 64, 64, 14, 3, 1},
+        Conv{4, 128, 128, 7, 3, 1}, Conv{2, 256, 256, 16, 3, 1}, Conv{2, 512, 512, 8, 3, 1}}) {
     CAPTURE(c.n);
     CAPTURE(c.in);
     const auto fwd = forward(eng, c);
@@ -75,12 +77,12 @@ TEST_CASE("convolutions outside Winograd's range run direct") {
   Threads two(2);
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   const std::vector<Conv> direct = {
-      {8, 1, 32, 28, 3, 1},    // one input channel
-      {8, 32, 8, 28, 3, 1},    // few output channels
-      {8, 256, 256, 7, 3, 1},  // many channels: transformed weights too large
-      {8, 32, 64, 28, 3, 2},   // strided
-      {8, 32, 64, 28, 1, 1},   // 1x1
-      {1, 32, 32, 28, 3, 1},   // fewer images than threads
+      {8, 1, 32, 28, 3, 1},                           // one input channel
+      {8, 32, 8, 28, 3, 1},                           // few output channels
+      {8, 256, 256, 7, 3, 1},                         // many channels on a small map: no gain
+      {8, 128, 256, 4, 3, 1}, {8, 32, 64, 28, 3, 2},  // strided
+      {8, 32, 64, 28, 1, 1},                          // 1x1
+      {1, 32, 32, 28, 3, 1},                          // fewer images than threads
   };
   for (const Conv& c : direct) {
     CAPTURE(c.n);

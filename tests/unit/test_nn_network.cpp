@@ -169,6 +169,14 @@ TEST_CASE("a residual network (blocks, global average pooling) has correct gradi
   check_network_gradients(net, x, 2, 3e-4, false);
 }
 
+TEST_CASE("same-sized residual blocks, which share gradient buffers, have correct gradients") {
+  // The blocks' backward passes reuse each other's dead gradient buffers (GradientPool).
+  Network net(arch({conv(4, 3), bn(), relu(), res(4), res(4), res(4), gap(), dense()}), 1, 5, 5, 3,
+              111);
+  const std::vector<float> x = random_vector(2 * 25, 112);
+  check_network_gradients(net, x, 2, 3e-4, false);
+}
+
 TEST_CASE("a network that starts with a residual block has correct parameter gradients") {
   // The block is the first layer: it builds no input gradient (nobody reads it).
   Network net(arch({res(8, 2), avgpool_spec(), gap(), dense()}), 3, 6, 6, 4, 107);
