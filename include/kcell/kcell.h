@@ -593,7 +593,8 @@ typedef enum kcell_decision {
  * What a run does with it: every rank calls kcell_train() with the same model, data and
  * parameters (checked at the start, through `broadcast` and `allreduce_sum`); each
  * step, each rank trains on its share of the global batch (batch_size images per rank)
- * and the gradients are summed with `allreduce_sum`; all ranks keep identical weights.
+ * and the gradients are summed with `allreduce_sum` (or the non-blocking calls below,
+ * overlapped with the backward pass); all ranks keep identical weights.
  *
  * Thread rules: kcell calls every function on the thread that called kcell_train(),
  * never concurrently, and every rank makes the same calls in the same order with the
@@ -620,8 +621,9 @@ typedef enum kcell_decision {
  * blocking collectives while non-blocking ones are outstanding, as MPI does). kcell does
  * not touch a started buffer until its wait, waits for every started sum exactly once and
  * in the order started (also when training fails meanwhile, the results then ignored),
- * and starts a few sums per step (buckets of 256 KB to 4 MB). A non-zero return from any
- * of the three ends kcell_train() with ::KCELL_ERROR_COMMUNICATION, as above.
+ * and starts a few sums per step (buckets of 256 KB to 4 MB, or one larger parameter).
+ * A non-zero return from any of the three ends kcell_train() with
+ * ::KCELL_ERROR_COMMUNICATION, as above.
  */
 typedef struct kcell_communicator {
   size_t struct_size; /**< sizeof(kcell_communicator). */

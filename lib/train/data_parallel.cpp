@@ -169,7 +169,7 @@ void DataParallel::backward(nn::Network& net, const float* dlogits) {
   started_ = waited_ = 0;
   try {
     net.backward(dlogits, [this](size_t first_final) { start_ready(first_final); });
-    start_ready(0);  // started all already, unless the first layers have no backward
+    start_ready(0);  // a no-op: the first layer with parameters reported 0 and started all
     finish();
   } catch (...) {
     drain();

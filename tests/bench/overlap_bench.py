@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The measured table of docs/scaling.md: one epoch of Fashion-MNIST images trained by
 `mpirun -np 2 kcell train ... --threads 1`, the gradient sums overlapped with the backward
-pass (the default) against after it (KCELL_MPI_OVERLAP=0, or a kcell built before the
-overlap given as --before), runs alternating so that both see the same machine load; and
+pass (the default) against after it (KCELL_MPI_OVERLAP=0, and a kcell built before the
+overlap if given as --before), runs alternating so that all see the same machine load; and
 optionally one process with 2 threads at the global batch.
 
 Prints, per run, the epoch's images/s and rank 0's share of the training time spent in
@@ -65,8 +65,7 @@ def main():
     ap.add_argument("--models", default="reference,resnet8")
     ap.add_argument("--images", type=int, default=12800)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--before", help="a kcell without the overlap, instead of "
-                                     "KCELL_MPI_OVERLAP=0")
+    ap.add_argument("--before", help="a kcell built without the overlap, run too")
     ap.add_argument("--one-process", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
@@ -76,9 +75,9 @@ def main():
     out = os.path.join(a.outdir, "model.kcell")
     for model in a.models.split(","):
         for rep in range(a.repeats):
-            for label in ("after", "overlapped"):
-                kcell = a.before if label == "after" and a.before else a.kcell
-                rate, share = train(kcell, data, model, out, a.images, 2, label == "overlapped")
+            for label in (["before"] if a.before else []) + ["after", "overlapped"]:
+                kcell = a.before if label == "before" else a.kcell
+                rate, share = train(kcell, data, model, out, a.images, 2, label != "after")
                 print(f"{model} run {rep + 1} 2 ranks, sums {label}: {rate:,.0f} images/s, "
                       f"communication {share:.1f}%", flush=True)
             if a.one_process:
