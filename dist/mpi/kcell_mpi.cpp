@@ -5,12 +5,16 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <initializer_list>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -84,6 +88,51 @@ int mpi_allreduce_sum(void*, float* data, size_t count) {
   return 0;
 }
 
+// A started sum: one MPI_Iallreduce per INT_MAX floats. Requests are tested by progress
+// until their wait (in the order started, as kcell waits).
+struct Pending {
+  std::vector<MPI_Request> parts;
+};
+std::deque<Pending*> pending;
+
+int mpi_allreduce_sum_start(void*, float* data, size_t count, void** request) {
+  const CollectiveTimer timer;
+  auto started = std::make_unique<Pending>();
+  while (count > 0) {
+    const int n = count > INT_MAX ? INT_MAX : static_cast<int>(count);
+    MPI_Request part;
+    const int r = MPI_Iallreduce(MPI_IN_PLACE, data, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &part);
+    if (r != MPI_SUCCESS) return r;  // parts started before stay incomplete: the run ends
+    started->parts.push_back(part);
+    data += n;
+    count -= static_cast<size_t>(n);
+  }
+  pending.push_back(started.get());
+  *request = started.release();
+  return 0;
+}
+
+int mpi_allreduce_wait(void*, void* request) {
+  const CollectiveTimer timer;
+  std::unique_ptr<Pending> done(static_cast<Pending*>(request));
+  pending.erase(std::remove(pending.begin(), pending.end(), done.get()), pending.end());
+  for (MPI_Request& part : done->parts)
+    if (const int r = wait_for(part); r != 0) return r;
+  return 0;
+}
+
+// Open MPI moves a non-blocking collective on only inside MPI calls (no progress thread
+// over shared memory or TCP by default): one test of each outstanding part does it.
+int mpi_progress(void*) {
+  const CollectiveTimer timer;
+  for (Pending* p : pending)
+    for (MPI_Request& part : p->parts) {
+      int done = 0;
+      if (const int r = MPI_Test(&part, &done, MPI_STATUS_IGNORE); r != MPI_SUCCESS) return r;
+    }
+  return 0;
+}
+
 int mpi_broadcast(void*, void* data, size_t bytes, int root) {
   const CollectiveTimer timer;
   auto* p = static_cast<char*>(data);
@@ -130,6 +179,9 @@ kcell_status kcell_mpi_communicator(kcell_communicator* out, double timeout_seco
   out->allreduce_sum = mpi_allreduce_sum;
   out->broadcast = mpi_broadcast;
   out->abort = mpi_abort;
+  out->allreduce_sum_start = mpi_allreduce_sum_start;
+  out->allreduce_wait = mpi_allreduce_wait;
+  out->progress = mpi_progress;
   return KCELL_OK;
 }
 

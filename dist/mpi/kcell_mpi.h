@@ -34,7 +34,11 @@ int kcell_mpi_start(int* argc, char*** argv);
  * Its functions are called by kcell_train() on the calling thread (MPI is started with
  * MPI_THREAD_FUNNELED). A collective call that has not completed after @p timeout_seconds
  * returns -1 (kcell_train() then fails with ::KCELL_ERROR_COMMUNICATION); an MPI error
- * returns its error code. Its abort prints the message on stderr and calls MPI_Abort.
+ * returns its error code. Its abort prints the message on stderr and calls MPI_Abort. It
+ * has the non-blocking sums too (MPI_Iallreduce; `progress` tests the outstanding ones, as
+ * Open MPI advances them only inside MPI calls), so kcell_train() overlaps the gradient
+ * sums with the backward pass; clear `allreduce_sum_start` and `allreduce_wait` for the
+ * sums after the backward pass instead.
  * @param out              Receives the communicator.
  * @param timeout_seconds  Longest wait for one collective call; 0 or less: no limit.
  * @return ::KCELL_ERROR_INVALID_ARGUMENT when MPI was not started by kcell_mpi_start().

@@ -593,7 +593,8 @@ typedef enum kcell_decision {
  * What a run does with it: every rank calls kcell_train() with the same model, data and
  * parameters (checked at the start, through `broadcast` and `allreduce_sum`); each
  * step, each rank trains on its share of the global batch (batch_size images per rank)
- * and the gradients are summed with `allreduce_sum`; all ranks keep identical weights.
+ * and the gradients are summed with `allreduce_sum` (or the non-blocking calls below,
+ * overlapped with the backward pass); all ranks keep identical weights.
  *
  * Thread rules: kcell calls every function on the thread that called kcell_train(),
  * never concurrently, and every rank makes the same calls in the same order with the
@@ -605,6 +606,24 @@ typedef enum kcell_decision {
  * while others go on must call `abort` (the kcell program does): its peers would
  * otherwise wait in their next collective call. A transport should bound every call by a
  * timeout, so that a rank that hangs ends the run too.
+ *
+ * Overlap (optional): a transport that can sum without blocking also fills
+ * `allreduce_sum_start` and `allreduce_wait` (and, if it needs to be driven, `progress`).
+ * kcell then starts the sum of a bucket of parameter gradients as soon as the backward
+ * pass has finished the layers they belong to (buckets filled from the last layer down),
+ * so the transfer overlaps the backward pass of the layers below, and waits for every
+ * bucket before the optimiser step. A communicator without them (both NULL, or a
+ * struct_size from a header older than these fields) sums the gradients with
+ * `allreduce_sum` after the whole backward pass; the results are the same. The rules above
+ * hold for them too: the training thread only, the same calls in the same order on every
+ * rank (starts, waits and the blocking calls, interleaved alike: synchronised batch norm
+ * makes blocking `allreduce_sum` calls while sums are in flight, so a transport must allow
+ * blocking collectives while non-blocking ones are outstanding, as MPI does). kcell does
+ * not touch a started buffer until its wait, waits for every started sum exactly once and
+ * in the order started (also when training fails meanwhile, the results then ignored),
+ * and starts a few sums per step (buckets of 256 KB to 4 MB, or one larger parameter).
+ * A non-zero return from any of the three ends kcell_train() with
+ * ::KCELL_ERROR_COMMUNICATION, as above.
  */
 typedef struct kcell_communicator {
   size_t struct_size; /**< sizeof(kcell_communicator). */
@@ -623,6 +642,21 @@ typedef struct kcell_communicator {
       does not return. NULL when the transport cannot (then a failing rank just
       returns and its peers end at their timeout). */
   void (*abort)(void* user_data, const char* message);
+  /** Optional (NULL: no overlap): starts what `allreduce_sum` does on @p data[0 .. count)
+      without waiting for it, and stores in @p request a handle for `allreduce_wait`.
+      @p data is not read or written by kcell until then. Returns 0 on success; non-zero
+      means nothing was started (and no wait follows). Set with `allreduce_wait`. */
+  int (*allreduce_sum_start)(void* user_data, float* data, size_t count, void** request);
+  /** Optional, set with `allreduce_sum_start`: waits until the sum @p request started is
+      complete (its data then holds the sum, as after `allreduce_sum`) and releases the
+      request. Called exactly once per started request, in the order they were started.
+      Returns 0 on success. */
+  int (*allreduce_wait)(void* user_data, void* request);
+  /** Optional (NULL: never called): lets started sums advance, for a transport that
+      makes progress only inside its own calls (MPI without a progress thread). Called
+      between the layers of the backward pass while sums are in flight; must not block.
+      Returns 0 on success. */
+  int (*progress)(void* user_data);
 } kcell_communicator;
 
 /**

@@ -70,7 +70,8 @@ struct Network::Impl {
   std::vector<std::unique_ptr<Layer>> layers;
   std::vector<Param*> params;
   std::vector<Buffer*> buffers;
-  size_t first_trainable = 0;  // layers before it need no backward at all
+  size_t first_trainable = 0;       // layers before it need no backward at all
+  std::vector<size_t> first_param;  // per layer: the index in params of its first one
 
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -218,6 +219,7 @@ Network::Network(const spec::Architecture& arch, int channels, int height, int w
   m.first_trainable = m.layers.size();
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const size_t before = m.params.size();
+    m.first_param.push_back(before);
     m.layers[i]->collect(m.params, m.buffers);
     if (m.params.size() > before && m.first_trainable == m.layers.size()) {
       m.first_trainable = i;
@@ -251,7 +253,7 @@ const float* Network::forward(const float* input, int n, bool training) {
   }
 }
 
-void Network::backward(const float* dlogits) {
+void Network::backward(const float* dlogits, const GradientsReady& ready) {
   if (dlogits == nullptr) fail(Status::invalid_argument, "backward: dlogits is NULL");
   Impl& m = *impl_;
   if (m.last_training == nullptr) {
@@ -262,7 +264,12 @@ void Network::backward(const float* dlogits) {
     if (!p.backward_built) m.build_backward(p);
     p.dlogits.set_data_handle(const_cast<float*>(dlogits));  // only ever read
     if (p.to_typed_dlogits) p.to_typed_dlogits.run(m.stream);
-    for (size_t i = p.layers.size(); i-- > m.first_trainable;) p.layers[i]->backward(m.stream);
+    for (size_t i = p.layers.size(); i-- > m.first_trainable;) {
+      p.layers[i]->backward(m.stream);
+      if (!ready) continue;
+      m.stream.wait();  // layer i's gradients are written
+      ready(m.first_param[i]);
+    }
     m.stream.wait();
   } catch (const dnnl::error& e) {
     rethrow_dnnl(e, "backward");

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -101,8 +102,14 @@ class Network {
   // channel (as PyTorch refuses to).
   const float* forward(const float* input, int n, bool training);
 
+  // Called by backward() after each layer, from the last down, with the index into
+  // params() from which on every Param::grad is final (params() are in layer order): what
+  // a data-parallel trainer needs to start summing those gradients while the layers below
+  // still run. It may throw; backward() then stops there.
+  using GradientsReady = std::function<void(size_t first_final_param)>;
+
   // dlogits: n × num_classes for the last forward(training=true). Writes every Param::grad.
-  void backward(const float* dlogits);
+  void backward(const float* dlogits, const GradientsReady& ready = {});
 
   // Saliency: for each image i, the gradient of logit[classes[i]] with respect to the input
   // and to layer `out.layer`'s output (and that output), by the backward pass of training

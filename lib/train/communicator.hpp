@@ -19,6 +19,21 @@ class Communicator {
   virtual void allreduce_sum(float* data, size_t count) = 0;
   // bytes at data on `root` are copied to data on every rank.
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
+
+  // Non-blocking sums (optional; without them the trainer sums the gradients after the
+  // backward pass): start_allreduce_sum begins what allreduce_sum does and returns a
+  // request, wait completes it (data untouched by the caller until then; every request
+  // waited exactly once, in the order started), progress lets the started ones advance and
+  // must not block. Failures throw Error(Status::communication), as the blocking calls.
+  using Request = void*;
+  virtual bool can_start() const { return false; }
+  virtual Request start_allreduce_sum(float* /*data*/, size_t /*count*/) {
+    fail(Status::internal, "this communicator has no non-blocking sum");
+  }
+  virtual void wait(Request /*request*/) {
+    fail(Status::internal, "this communicator has no non-blocking sum");
+  }
+  virtual void progress() {}
 };
 
 // Where a training run runs: one process (no communicator), or data-parallel over the

@@ -158,6 +158,92 @@ void DataParallel::sum_gradients(const std::vector<nn::Param*>& params) {
   }
 }
 
+void DataParallel::backward(nn::Network& net, const float* dlogits) {
+  if (!active()) return net.backward(dlogits);
+  if (!comm_->can_start()) {
+    net.backward(dlogits);
+    return sum_gradients(net.params());
+  }
+  const std::vector<nn::Param*> params = net.params();
+  if (params != bucket_params_) cut_buckets(params);
+  started_ = waited_ = 0;
+  try {
+    net.backward(dlogits, [this](size_t first_final) { start_ready(first_final); });
+    start_ready(0);  // a no-op: the first layer with parameters reported 0 and started all
+    finish();
+  } catch (...) {
+    drain();
+    throw;
+  }
+}
+
+void DataParallel::cut_buckets(const std::vector<nn::Param*>& params) {
+  size_t total = 0;
+  for (const nn::Param* p : params) total += p->grad.size();
+  // Few calls (each costs a latency per rank), but several, so that the first start early
+  // and the last, whose sum nothing overlaps, is small beside the whole.
+  const size_t limit = bucket_floats_ > 0
+                           ? bucket_floats_
+                           : std::clamp(total / 8, kBucketFloats / 16, kBucketFloats);
+  buckets_.clear();
+  for (size_t last = params.size(); last > 0;) {
+    Bucket b;
+    b.last = last;
+    size_t floats = 0;
+    for (b.first = last; b.first > 0; --b.first) {
+      const size_t more = params[b.first - 1]->grad.size();
+      if (floats > 0 && floats + more > limit) break;
+      floats += more;
+    }
+    if (b.last - b.first > 1) b.data.resize(floats);
+    last = b.first;
+    buckets_.push_back(std::move(b));
+  }
+  bucket_params_ = params;
+}
+
+void DataParallel::start_ready(size_t first_final) {
+  for (; started_ < buckets_.size() && buckets_[started_].first >= first_final; ++started_) {
+    Bucket& b = buckets_[started_];
+    if (b.data.empty()) {
+      std::vector<float>& grad = bucket_params_[b.first]->grad;
+      b.request = comm_->start_allreduce_sum(grad.data(), grad.size());
+      continue;
+    }
+    size_t at = 0;
+    for (size_t i = b.first; i < b.last; ++i) {
+      const std::vector<float>& grad = bucket_params_[i]->grad;
+      std::copy(grad.begin(), grad.end(), b.data.begin() + static_cast<std::ptrdiff_t>(at));
+      at += grad.size();
+    }
+    b.request = comm_->start_allreduce_sum(b.data.data(), b.data.size());
+  }
+  if (started_ > waited_) comm_->progress();
+}
+
+void DataParallel::finish() {
+  while (waited_ < started_) {
+    Bucket& b = buckets_[waited_++];  // counted first: a failed wait was still its one wait
+    comm_->wait(b.request);
+    if (b.data.empty()) continue;
+    size_t at = 0;
+    for (size_t i = b.first; i < b.last; ++i) {
+      std::vector<float>& grad = bucket_params_[i]->grad;
+      std::copy_n(b.data.begin() + static_cast<std::ptrdiff_t>(at), grad.size(), grad.begin());
+      at += grad.size();
+    }
+  }
+}
+
+void DataParallel::drain() noexcept {
+  while (waited_ < started_) {
+    try {
+      comm_->wait(buckets_[waited_++].request);
+    } catch (...) {  // the first error is the one reported
+    }
+  }
+}
+
 void DataParallel::share_state(nn::Network& net, bool average_buffers) {
   if (!active()) return;
   for (nn::Param* p : net.params())

@@ -56,8 +56,23 @@ class DataParallel {
   // loss gradient (normalised by its own weight) must be scaled by to be its part of the
   // global mean: weight / global weight.
   double sum_batch(BatchTotals& totals) const;
-  // Sums every parameter gradient over the ranks, in buckets of about 4 MB.
+  // net.backward(dlogits), and every parameter gradient summed over the ranks. With a
+  // communicator that can start sums (Communicator::can_start), the gradients go in
+  // buckets cut from the last layer down, each started as soon as the backward pass has
+  // finished its layers and waited for at the end, so the sums overlap the backward pass
+  // of the layers below; else sum_gradients() after it. The sums are the same either way.
+  // On any failure every started sum is waited for before the error goes on.
+  void backward(nn::Network& net, const float* dlogits);
+  // Sums every parameter gradient over the ranks, in buckets of about 4 MB (blocking).
   void sum_gradients(const std::vector<nn::Param*>& params);
+  // The overlapped buckets' size in floats; 0 (the default): an eighth of the parameters
+  // within [256 KB, 4 MB]. (Tests set small ones to get several buckets of a small net.)
+  void set_bucket_floats(size_t floats) {
+    bucket_floats_ = floats;
+    bucket_params_.clear();
+  }
+  // Buckets of the last overlapped backward() (0 before).
+  size_t buckets() const { return buckets_.size(); }
   // Rank 0's parameters everywhere, and batch-norm statistics rank 0's (`average` false)
   // or the mean over the ranks (true: local batch norm, each rank kept its own).
   void share_state(nn::Network& net, bool average_buffers);
@@ -65,9 +80,25 @@ class DataParallel {
   void share(double* values, size_t count) const;
 
  private:
+  // params[first .. last) summed by one non-blocking call: through `data` (a copy), or in
+  // place when it is a single parameter.
+  struct Bucket {
+    size_t first = 0, last = 0;
+    std::vector<float> data;
+    Communicator::Request request = nullptr;
+  };
+  void cut_buckets(const std::vector<nn::Param*>& params);
+  void start_ready(size_t first_final);  // starts the buckets whose gradients are final
+  void finish();                         // waits for all, copies the sums back
+  void drain() noexcept;                 // waits for the started ones, errors ignored
+
   Communicator* comm_;
   int rank_ = 0, size_ = 1;
   std::vector<float> bucket_;
+  size_t bucket_floats_ = 0;
+  std::vector<nn::Param*> bucket_params_;  // what buckets_ were cut from
+  std::vector<Bucket> buckets_;            // from the last parameters down
+  size_t started_ = 0, waited_ = 0;        // this step's, counted in buckets_ order
 };
 
 }  // namespace kcell::train

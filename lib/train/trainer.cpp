@@ -381,8 +381,7 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
       } else if (!std::isfinite(l.loss)) {
         stop_not_finite(model, last_good, "the training loss became NaN or infinite", epoch, b);
       }
-      net.backward(dlogits.data());
-      dp.sum_gradients(params);
+      dp.backward(net, dlogits.data());  // with the gradients' sum over the ranks
       if (!gradients_finite(params))
         stop_not_finite(model, last_good, "a gradient became NaN or infinite", epoch, b);
       lr = schedule.at(epoch, b);

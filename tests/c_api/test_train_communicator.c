@@ -2,10 +2,14 @@
  * reports an impossible rank is refused (KCELL_ERROR_INVALID_ARGUMENT) before training; a
  * one-rank communicator is never called and trains exactly as none; a transport that
  * fails mid-run ends kcell_train with KCELL_ERROR_COMMUNICATION and a message naming the
- * call; and a "twin" of two ranks (the other rank's numbers equal to this one's) trains. */
+ * call; and a "twin" of two ranks (the other rank's numbers equal to this one's) trains,
+ * with the non-blocking sums (overlapped with the backward pass) to the same model as with
+ * the blocking ones; their failures are communication errors too, and a struct from the
+ * header before them (smaller struct_size) trains with the blocking sums. */
 #include <kcell/kcell.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,14 @@ typedef struct fake_ranks {
   int rank, size;
   int calls;     /* allreduce_sum and broadcast calls so far */
   int fail_from; /* from this call on, return an error; < 0: never */
+  /* The non-blocking sums: started requests in a queue (waits must come in order). */
+  int starts, waits, progresses;
+  int fail_start, fail_wait, fail_progress; /* fail that call (1-based); 0: never */
+  int out_of_order;                         /* waits not for the oldest started request */
+  float* queue[64];
+  size_t queue_count[64];
+  int queue_id[64];
+  int queued;
 } fake_ranks;
 
 static int fake_rank(void* user) { return ((fake_ranks*)user)->rank; }
@@ -43,6 +55,43 @@ static int fake_broadcast(void* user, void* data, size_t bytes, int root) {
   if (f->fail_from >= 0 && f->calls >= f->fail_from) return 5;
   ++f->calls;
   return 0;
+}
+
+/* Starts record the buffer; the sum (size × each) is made at the wait, so a caller that
+ * read the buffer before waiting would see the rank's own numbers. A request is its start's
+ * number. */
+static int fake_start(void* user, float* data, size_t count, void** request) {
+  fake_ranks* f = (fake_ranks*)user;
+  if (++f->starts == f->fail_start || f->queued == 64) return 5;
+  f->queue[f->queued] = data;
+  f->queue_count[f->queued] = count;
+  f->queue_id[f->queued] = f->starts;
+  *request = (void*)(size_t)f->starts;
+  ++f->queued;
+  return 0;
+}
+
+static int fake_wait(void* user, void* request) {
+  fake_ranks* f = (fake_ranks*)user;
+  size_t i;
+  int k;
+  if (f->queued == 0 || (size_t)request != (size_t)f->queue_id[0]) {
+    ++f->out_of_order;
+    return 6;
+  }
+  for (i = 0; i < f->queue_count[0]; ++i) f->queue[0][i] *= (float)f->size;
+  for (k = 1; k < f->queued; ++k) {
+    f->queue[k - 1] = f->queue[k];
+    f->queue_count[k - 1] = f->queue_count[k];
+    f->queue_id[k - 1] = f->queue_id[k];
+  }
+  --f->queued;
+  return ++f->waits == f->fail_wait ? 5 : 0;
+}
+
+static int fake_progress(void* user) {
+  fake_ranks* f = (fake_ranks*)user;
+  return ++f->progresses == f->fail_progress ? 7 : 0;
 }
 
 static kcell_communicator communicator_of(fake_ranks* f) {
@@ -78,7 +127,10 @@ static kcell_status train_with(const kcell_dataset* data, const kcell_communicat
 
 int main(void) {
   kcell_dataset* data = synthetic_dataset(SIDE, 2, 40, 16);
-  fake_ranks f = {0, 1, 0, -1};
+  fake_ranks f;
+  memset(&f, 0, sizeof f);
+  f.size = 1;
+  f.fail_from = -1;
   kcell_communicator c = communicator_of(&f);
   void *alone = NULL, *one_rank = NULL;
   size_t alone_size = 0, one_rank_size = 0;
@@ -118,6 +170,62 @@ int main(void) {
   f.fail_from = -1;
   CHECK(train_with(data, &c, NULL, NULL) == KCELL_OK);
   CHECK(f.calls > 10);
+
+  /* With the non-blocking sums: started during the backward pass, waited in order once
+     each, and the same model as the blocking sums give. */
+  {
+    void *blocking = NULL, *overlapped = NULL;
+    size_t blocking_size = 0, overlapped_size = 0;
+    kcell_communicator old = c;
+    f.calls = 0;
+    CHECK(train_with(data, &c, &blocking, &blocking_size) == KCELL_OK);
+    c.allreduce_sum_start = fake_start;
+    c.allreduce_wait = fake_wait;
+    c.progress = fake_progress;
+    CHECK(train_with(data, &c, &overlapped, &overlapped_size) == KCELL_OK);
+    CHECK(f.starts >= 4 && f.waits == f.starts && f.queued == 0 && f.out_of_order == 0);
+    CHECK(f.progresses >= f.starts);
+    CHECK(blocking_size == overlapped_size && memcmp(blocking, overlapped, blocking_size) == 0);
+
+    /* A failing start, wait or progress: a communication error naming it; every started
+       sum is still waited for. */
+    f.starts = f.waits = f.progresses = 0;
+    f.fail_start = 3;
+    CHECK(train_with(data, &c, NULL, NULL) == KCELL_ERROR_COMMUNICATION);
+    CHECK(strstr(kcell_last_error(), "allreduce_sum_start failed (returned 5)") != NULL);
+    CHECK(f.starts == 3 && f.waits == 2 && f.queued == 0);
+    f.starts = f.waits = f.progresses = 0;
+    f.fail_start = 0;
+    f.fail_wait = 4;
+    CHECK(train_with(data, &c, NULL, NULL) == KCELL_ERROR_COMMUNICATION);
+    CHECK(strstr(kcell_last_error(), "allreduce_wait failed (returned 5)") != NULL);
+    CHECK(f.waits == f.starts && f.queued == 0 && f.out_of_order == 0);
+    f.starts = f.waits = f.progresses = 0;
+    f.fail_wait = 0;
+    f.fail_progress = 2;
+    CHECK(train_with(data, &c, NULL, NULL) == KCELL_ERROR_COMMUNICATION);
+    CHECK(strstr(kcell_last_error(), "progress failed (returned 7)") != NULL);
+    CHECK(f.waits == f.starts && f.queued == 0);
+    f.fail_progress = 0;
+
+    /* A start without its wait is refused before training. */
+    c.allreduce_wait = NULL;
+    CHECK(train_with(data, &c, NULL, NULL) == KCELL_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(kcell_last_error(), "allreduce_wait") != NULL);
+
+    /* A caller built against the header before the non-blocking sums: its struct ends at
+       abort, whatever follows in memory is not read, and it trains with blocking sums. */
+    c = old;
+    c.allreduce_sum_start = (int (*)(void*, float*, size_t, void**))1;
+    c.allreduce_wait = (int (*)(void*, void*))1;
+    c.progress = (int (*)(void*))1;
+    c.struct_size = offsetof(kcell_communicator, allreduce_sum_start);
+    CHECK(train_with(data, &c, NULL, NULL) == KCELL_OK);
+    c = old;
+
+    kcell_free(blocking);
+    kcell_free(overlapped);
+  }
 
   kcell_free(alone);
   kcell_free(one_rank);

@@ -5,6 +5,8 @@
 usage: data_parallel.py KCELL OUT CASE, CASE one of:
   equal   2 ranks x batch B with synchronised batch norm end within float tolerance of one
           process with batch 2B (same steps); with local batch norm they do not.
+  overlap the gradient sums overlapped with the backward pass (the default) and after it
+          (KCELL_MPI_OVERLAP=0) end in the same weights, to the last bit.
   multilabel  the same for multi-label data (binary cross-entropy over 3 labels).
   kill    a rank killed mid-run ends the whole job, with a message, within bounded time.
   hang    a rank that stops answering (SIGSTOP) ends the job at KCELL_MPI_TIMEOUT.
@@ -53,9 +55,9 @@ def make_data(path, seed, train=100, multi_label=False):
     np.savez_compressed(path, **arrays)
 
 
-def train_args(data, batch, out, extra=()):
+def train_args(data, batch, out, extra=(), spec=SPEC):
     decision = [] if CASE == "multilabel" else ["--decision", "argmax"]  # multi-label: none
-    return [KCELL, "train", "--data", data, "--model", SPEC, "--epochs", "3", "--batch",
+    return [KCELL, "train", "--data", data, "--model", spec, "--epochs", "3", "--batch",
             str(batch), "--optimizer", "sgd", "--lr", "0.05", "--augment", "none",
             "--class-weights", "none", "--ema", "off", *decision,
             "--precision", "fp32", "--threads", "1", "--seed", "5", "--out", out, *extra]
@@ -110,6 +112,24 @@ if CASE in ("equal", "multilabel"):
           f"local {d_local:.2e}")
     assert d_sync < 1e-3, d_sync
     assert d_local > 10 * d_sync, (d_local, d_sync)  # the comparison can tell them apart
+elif CASE == "overlap":
+    # 618 KB of parameters, most in the first dense layer: three buckets (the last layers,
+    # that dense weight alone, the rest), the first two in flight during the batch norm's
+    # synchronised backward.
+    spec = "conv(16,3) bn relu flatten dense(96) relu dense"
+    one = os.path.join(OUT, "one_process.kcell")
+    during = os.path.join(OUT, "overlapped.kcell")
+    after = os.path.join(OUT, "after_backward.kcell")
+    run(train_args(data, 16, one, spec=spec))
+    r = run(MPIRUN + train_args(data, 8, during, spec=spec))
+    assert "the gradient sums overlapping the backward pass" in r.stdout, r.stdout
+    r = run(MPIRUN + ["-x", "KCELL_MPI_OVERLAP=0"] + train_args(data, 8, after, spec=spec))
+    assert "the gradient sums after the backward pass" in r.stdout, r.stdout
+    d_modes, d_one = largest_difference(during, after), largest_difference(one, during)
+    print(f"largest relative weight difference: overlapped to after the backward pass "
+          f"{d_modes:.2e}, to one process {d_one:.2e}")
+    assert d_modes == 0.0, d_modes  # two ranks: the same sums, to the last bit
+    assert d_one < 1e-3, d_one
 elif CASE in ("kill", "hang"):
     # Each rank notes its pid; a long run, so that it is surely training when hit.
     pid_base = os.path.join(OUT, f"{CASE}.pid")

@@ -2,7 +2,8 @@
 // synchronised batch norm over two "ranks" (two networks on two threads, summing through
 // shared memory) against one network with both halves as one batch; and whole runs on two
 // ranks that are two threads of this process, resuming each other's checkpoints on another
-// rank count. tests/mpi runs the whole thing under mpirun.
+// rank count, and the gradient sums overlapped with the backward pass (buckets started as
+// their layers finish, failures). tests/mpi runs the whole thing under mpirun.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -247,6 +248,29 @@ class ThreadRank : public kcell::train::Communicator {
   int rank_;
 };
 
+// ThreadRank with non-blocking sums: a start queues the buffer, its wait makes the
+// collective call (so the ranks' calls still pair up in order, the batch norms' blocking
+// sums between them).
+class OverlappingThreadRank : public ThreadRank {
+ public:
+  using ThreadRank::ThreadRank;
+  bool can_start() const override { return true; }
+  Request start_allreduce_sum(float* data, size_t count) override {
+    queue_.push_back({data, count});
+    return reinterpret_cast<Request>(++starts);
+  }
+  void wait(Request request) override {
+    CHECK(reinterpret_cast<size_t>(request) == ++waits);
+    const auto [data, count] = queue_.front();
+    queue_.erase(queue_.begin());
+    allreduce_sum(data, count);
+  }
+  size_t starts = 0, waits = 0;
+
+ private:
+  std::vector<std::pair<float*, size_t>> queue_;
+};
+
 const char* const no_dropout_spec = "conv(4,3) bn relu maxpool(2) flatten dense";
 
 kcell::model::Model small_model() {
@@ -278,9 +302,12 @@ TrainConfig resumable_config(int per_rank_batch, const std::string& checkpoint, 
 // Trains `model` with `config` on two thread ranks (the other rank trains its own copy);
 // returns each rank's status.
 std::pair<Status, Status> train_on_two_ranks(kcell::model::Model& model, const Dataset& data,
-                                             const TrainConfig& config) {
+                                             const TrainConfig& config, bool overlap = false) {
   ThreadPair pair;
-  ThreadRank r0(pair, 0), r1(pair, 1);
+  OverlappingThreadRank o0(pair, 0), o1(pair, 1);
+  ThreadRank b0(pair, 0), b1(pair, 1);
+  ThreadRank& r0 = overlap ? o0 : b0;
+  ThreadRank& r1 = overlap ? o1 : b1;
   kcell::model::Model other = small_model();
   auto run = [&](kcell::model::Model& m, ThreadRank& r) {
     try {
@@ -294,6 +321,7 @@ std::pair<Status, Status> train_on_two_ranks(kcell::model::Model& model, const D
   std::thread t([&] { second = run(other, r1); });
   const Status first = run(model, r0);
   t.join();
+  if (overlap) CHECK((o0.starts > 0 && o0.waits == o0.starts && o1.starts == o0.starts));
   return {first, second};
 }
 
@@ -356,5 +384,134 @@ TEST_CASE("a checkpoint resumes on another rank count that splits the same globa
   } catch (const kcell::Error& e) {
     CHECK(e.status() == Status::invalid_argument);
     CHECK(std::string(e.what()).find("batch_size") != std::string::npos);
+  }
+}
+
+TEST_CASE("gradient sums overlapped with the backward pass train to the weights of sums after it") {
+  const Dataset data = kcell_test::make_train_dataset(64, 0, 3);
+  kcell::model::Model after = small_model(), overlapped = small_model();
+  CHECK(train_on_two_ranks(after, data, resumable_config(8, "", -1)) ==
+        std::make_pair(Status::ok, Status::ok));
+  CHECK(train_on_two_ranks(overlapped, data, resumable_config(8, "", -1), true) ==
+        std::make_pair(Status::ok, Status::ok));
+  // The same sums of the same numbers: equal to the last bit.
+  CHECK(largest_difference(after, overlapped) == 0.0);
+}
+
+namespace {
+
+// One rank of two whose twin holds the same numbers (sums are twice each), noting its
+// calls; its non-blocking sums sum at the wait, so reading a buffer early would show.
+class TwinRecorder : public kcell::train::Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void allreduce_sum(float* data, size_t count) override {
+    calls.push_back("sum " + std::to_string(count));
+    for (size_t i = 0; i < count; ++i) data[i] *= 2.f;
+  }
+  void broadcast(void*, size_t, int) override { FAIL("not expected"); }
+  bool can_start() const override { return true; }
+  Request start_allreduce_sum(float* data, size_t count) override {
+    calls.push_back("start " + std::to_string(count));
+    if (++starts == fail_start) kcell::fail(Status::communication, "start failed");
+    queue_.push_back({data, count, starts});
+    return reinterpret_cast<Request>(starts);
+  }
+  void wait(Request request) override {
+    calls.push_back("wait");
+    CHECK(reinterpret_cast<size_t>(request) == queue_.front().id);
+    const Started s = queue_.front();
+    queue_.erase(queue_.begin());
+    for (size_t i = 0; i < s.count; ++i) s.data[i] *= 2.f;
+    if (++waits == fail_wait) kcell::fail(Status::communication, "wait failed");
+  }
+  void progress() override { calls.push_back("progress"); }
+
+  std::vector<std::string> calls;
+  size_t starts = 0, waits = 0, fail_start = 0, fail_wait = 0;
+
+ private:
+  struct Started {
+    float* data;
+    size_t count;
+    size_t id;
+  };
+  std::vector<Started> queue_;
+};
+
+}  // namespace
+
+TEST_CASE("a bucket's sum starts as soon as the backward pass has finished its layers") {
+  // params: conv weight 36, bias 4; bn 4 + 4; dense weight 192 (4 × 4 × 4 inputs), bias 3.
+  const auto arch = kcell::spec::parse_architecture(no_dropout_spec);
+  const std::vector<float> input = kcell::nn::test::random_vector(4 * 64, 21, -1.0, 1.0);
+  const std::vector<float> dlogits = kcell::nn::test::random_vector(4 * 3, 22);
+  Network alone(arch, 1, 8, 8, 3, 7), net(arch, 1, 8, 8, 3, 7);
+  alone.forward(input.data(), 4, true);
+  alone.backward(dlogits.data());
+  net.forward(input.data(), 4, true);
+
+  TwinRecorder twin;
+  DataParallel dp(&twin);
+  dp.set_bucket_floats(8);
+  dp.backward(net, dlogits.data());
+  // From the last parameters down, at most 8 floats unless one is larger: {dense bias},
+  // {dense weight}, {bn bias, bn weight}, {conv bias}, {conv weight}.
+  CHECK(dp.buckets() == 5);
+  const std::vector<std::string> calls = twin.calls;
+  REQUIRE(calls.size() > 10);
+  CHECK(calls[0] == "start 3");
+  CHECK(calls[1] == "start 192");
+  // Started after the dense layer's backward, with the layers below still to run: their
+  // buckets start later, progress called in between.
+  const auto bn = std::find(calls.begin(), calls.end(), "start 8");
+  REQUIRE(bn != calls.end());
+  CHECK(std::find(calls.begin() + 2, bn, "progress") != bn);
+  CHECK(std::find(bn, calls.end(), "start 4") != calls.end());
+  CHECK(std::find(bn, calls.end(), "start 36") != calls.end());
+  CHECK(std::count(calls.begin(), calls.end(), "wait") == 5);
+  CHECK(calls.back() == "wait");
+  CHECK(std::find(calls.begin(), calls.end(), "wait") >
+        std::find(calls.begin(), calls.end(), "start 36"));
+  // The twin's sums: twice the gradients of one network, exactly.
+  const auto pa = alone.params(), pn = net.params();
+  for (size_t p = 0; p < pa.size(); ++p)
+    for (size_t i = 0; i < pa[p]->grad.size(); ++i) CHECK(pn[p]->grad[i] == 2.f * pa[p]->grad[i]);
+
+  // The automatic size: a network this small is one bucket.
+  DataParallel automatic(&twin);
+  net.forward(input.data(), 4, true);
+  automatic.backward(net, dlogits.data());
+  CHECK(automatic.buckets() == 1);
+}
+
+TEST_CASE(
+    "a failing start or wait ends the step with its error after waiting for every started sum") {
+  const auto arch = kcell::spec::parse_architecture(no_dropout_spec);
+  const std::vector<float> input = kcell::nn::test::random_vector(4 * 64, 21, -1.0, 1.0);
+  const std::vector<float> dlogits = kcell::nn::test::random_vector(4 * 3, 22);
+  Network net(arch, 1, 8, 8, 3, 7);
+  for (const bool at_start : {true, false}) {
+    TwinRecorder twin;
+    (at_start ? twin.fail_start : twin.fail_wait) = 3;
+    DataParallel dp(&twin);
+    dp.set_bucket_floats(8);
+    net.forward(input.data(), 4, true);
+    try {
+      dp.backward(net, dlogits.data());
+      FAIL("no error");
+    } catch (const kcell::Error& e) {
+      CHECK(e.status() == Status::communication);
+      CHECK(std::string(e.what()) == (at_start ? "start failed" : "wait failed"));
+    }
+    // A failed start started nothing; every sum that did start was waited for once.
+    CHECK(twin.waits == (at_start ? 2u : 5u));
+    // The next step works again.
+    twin.fail_start = twin.fail_wait = 0;
+    twin.starts = twin.waits = 0;
+    net.forward(input.data(), 4, true);
+    dp.backward(net, dlogits.data());
+    CHECK(twin.waits == 5);
   }
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "common.hpp"
 
@@ -30,6 +31,16 @@ double timeout_seconds() {
   }
   return value;
 }
+
+// KCELL_MPI_OVERLAP=0: the gradient sums after the backward pass instead of during it (the
+// same results; for measuring what the overlap buys).
+bool overlap() {
+  const char* text = std::getenv("KCELL_MPI_OVERLAP");
+  if (!text || !*text || std::string(text) == "1") return true;
+  if (std::string(text) == "0") return false;
+  std::fprintf(stderr, "kcell: KCELL_MPI_OVERLAP must be 0 or 1, got '%s'\n", text);
+  std::exit(2);
+}
 #endif
 
 }  // namespace
@@ -38,6 +49,11 @@ Ranks::Ranks(int* argc, char*** argv) {
 #ifdef KCELL_WITH_MPI
   if (!kcell_mpi_start(argc, argv)) return;
   if (kcell_mpi_communicator(&communicator, timeout_seconds()) != KCELL_OK) return;
+  if (!overlap()) {
+    communicator.allreduce_sum_start = nullptr;
+    communicator.allreduce_wait = nullptr;
+    communicator.progress = nullptr;
+  }
   several = communicator.size(communicator.user_data) > 1;
   // Console lines come from rank 0 only; errors (stderr) from every rank.
   if (several && run_rank() != 0 && !std::freopen("/dev/null", "w", stdout))
@@ -89,6 +105,8 @@ std::string broadcast_bytes(std::string bytes, int root) {
     throw fail();
   return bytes;
 }
+
+bool overlaps_gradient_sums() { return several && communicator.allreduce_sum_start != nullptr; }
 
 double communication_seconds() {
 #ifdef KCELL_WITH_MPI

@@ -49,6 +49,9 @@ std::string broadcast_bytes(std::string bytes, int root);
 
 // Seconds this rank has spent in collective calls (0 for one process).
 double communication_seconds();
+// Whether training sums the gradients during the backward pass (not with
+// KCELL_MPI_OVERLAP=0).
+bool overlaps_gradient_sums();
 
 // Ends every rank after a failure on this one (its peers would wait in their next
 // collective call); returns only for one process.

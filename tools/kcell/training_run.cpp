@@ -88,9 +88,10 @@ TrainingOutcome train_model(const TrainOptions& o, const kcell::Dataset& dataset
     const double communication = communication_seconds() - communication_before;
     std::printf(
         "data-parallel over %d ranks (global batch %d): %.1f s of the %.1f s training in "
-        "communication on rank 0 (%.1f%%)\n",
+        "communication on rank 0 (%.1f%%), the gradient sums %s the backward pass\n",
         training_ranks(), params.batch_size * training_ranks(), communication, outcome.seconds,
-        100.0 * communication / std::max(outcome.seconds, 1e-9));
+        100.0 * communication / std::max(outcome.seconds, 1e-9),
+        overlaps_gradient_sums() ? "overlapping" : "after");
   }
   return outcome;
 }

@@ -110,6 +110,10 @@ class CommunicatorC(_Mirror):
         ("allreduce_sum", ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_float), c_size_t)),
         ("broadcast", ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_int)),
         ("abort", ctypes.CFUNCTYPE(None, c_void_p, c_char_p)),
+        ("allreduce_sum_start", ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_float), c_size_t,
+                                                 POINTER(c_void_p))),
+        ("allreduce_wait", ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)),
+        ("progress", ctypes.CFUNCTYPE(c_int, c_void_p)),
     ]
 
 

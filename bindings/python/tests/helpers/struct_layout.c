@@ -107,6 +107,9 @@ int main(void) {
   FIELD(kcell_communicator, allreduce_sum);
   FIELD(kcell_communicator, broadcast);
   FIELD(kcell_communicator, abort);
+  FIELD(kcell_communicator, allreduce_sum_start);
+  FIELD(kcell_communicator, allreduce_wait);
+  FIELD(kcell_communicator, progress);
 
   STRUCT(kcell_epoch_stats);
   FIELD(kcell_epoch_stats, struct_size);
