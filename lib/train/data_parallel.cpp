@@ -1,7 +1,6 @@
 #include "train/data_parallel.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
@@ -33,6 +32,20 @@ Fingerprint parse(const std::string& text) {
     at = value_end + 1;
   }
   return f;
+}
+
+// The gradients of params[first, last) one after another into `to` (a bucket), and back.
+void gather_gradients(const std::vector<nn::Param*>& params, size_t first, size_t last, float* to) {
+  for (size_t i = first; i < last; ++i)
+    to = std::copy(params[i]->grad.begin(), params[i]->grad.end(), to);
+}
+
+void scatter_gradients(const float* from, const std::vector<nn::Param*>& params, size_t first,
+                       size_t last) {
+  for (size_t i = first; i < last; ++i) {
+    std::copy_n(from, params[i]->grad.size(), params[i]->grad.begin());
+    from += params[i]->grad.size();
+  }
 }
 
 }  // namespace
@@ -140,19 +153,9 @@ void DataParallel::sum_gradients(const std::vector<nn::Param*>& params) {
       comm_->allreduce_sum(params[first]->grad.data(), params[first]->grad.size());
     } else {
       bucket_.resize(floats);
-      size_t at = 0;
-      for (size_t i = first; i < last; ++i) {
-        std::memcpy(bucket_.data() + at, params[i]->grad.data(),
-                    params[i]->grad.size() * sizeof(float));
-        at += params[i]->grad.size();
-      }
+      gather_gradients(params, first, last, bucket_.data());
       comm_->allreduce_sum(bucket_.data(), floats);
-      at = 0;
-      for (size_t i = first; i < last; ++i) {
-        std::memcpy(params[i]->grad.data(), bucket_.data() + at,
-                    params[i]->grad.size() * sizeof(float));
-        at += params[i]->grad.size();
-      }
+      scatter_gradients(bucket_.data(), params, first, last);
     }
     first = last;
   }
@@ -169,7 +172,7 @@ void DataParallel::backward(nn::Network& net, const float* dlogits) {
   started_ = waited_ = 0;
   try {
     net.backward(dlogits, [this](size_t first_final) { start_ready(first_final); });
-    start_ready(0);  // a no-op: the first layer with parameters reported 0 and started all
+    start_ready(0);  // every bucket summed even if the hook missed one (it reports 0 last)
     finish();
   } catch (...) {
     drain();
@@ -210,12 +213,7 @@ void DataParallel::start_ready(size_t first_final) {
       b.request = comm_->start_allreduce_sum(grad.data(), grad.size());
       continue;
     }
-    size_t at = 0;
-    for (size_t i = b.first; i < b.last; ++i) {
-      const std::vector<float>& grad = bucket_params_[i]->grad;
-      std::copy(grad.begin(), grad.end(), b.data.begin() + static_cast<std::ptrdiff_t>(at));
-      at += grad.size();
-    }
+    gather_gradients(bucket_params_, b.first, b.last, b.data.data());
     b.request = comm_->start_allreduce_sum(b.data.data(), b.data.size());
   }
   if (started_ > waited_) comm_->progress();
@@ -225,13 +223,7 @@ void DataParallel::finish() {
   while (waited_ < started_) {
     Bucket& b = buckets_[waited_++];  // counted first: a failed wait was still its one wait
     comm_->wait(b.request);
-    if (b.data.empty()) continue;
-    size_t at = 0;
-    for (size_t i = b.first; i < b.last; ++i) {
-      std::vector<float>& grad = bucket_params_[i]->grad;
-      std::copy_n(b.data.begin() + static_cast<std::ptrdiff_t>(at), grad.size(), grad.begin());
-      at += grad.size();
-    }
+    if (!b.data.empty()) scatter_gradients(b.data.data(), bucket_params_, b.first, b.last);
   }
 }
 
