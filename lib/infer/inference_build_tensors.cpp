@@ -82,11 +82,16 @@ void InferenceContext::Build::emit(Op op, int value) {
 int InferenceContext::Build::as_rows(int t) {
   const memory::dims d = compat::md_dims(md_of(t));
   const memory::data_type type = md_of(t).data_type();
+  // A 1×1 map in channel blocks (16 on AVX-512, 8 on AVX2) whole blocks wide is already
+  // one row of channels per image.
+  const auto whole_blocks = [&](int64_t block, memory::format_tag tag) {
+    return d[1] % block == 0 && md_of(t) == memory::desc(d, type, tag);
+  };
   const bool rows_already =
       md_of(t) == plain_of(d, type) ||
-      (d[2] * d[3] == 1 &&
-       (md_of(t) == memory::desc(d, type, memory::format_tag::acdb) ||
-        (d[1] % 16 == 0 && md_of(t) == memory::desc(d, type, memory::format_tag::aBcd16b))));
+      (d[2] * d[3] == 1 && (md_of(t) == memory::desc(d, type, memory::format_tag::acdb) ||
+                            whole_blocks(16, memory::format_tag::aBcd16b) ||
+                            whole_blocks(8, memory::format_tag::aBcd8b)));
   if (!rows_already) t = in_layout(t, plain_of(d, type));
   if (is_external(t)) {  // never alias the caller's images
     const int own = add_tensor(md_of(t));

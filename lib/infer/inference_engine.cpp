@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "nn/dnnl_compat.hpp"
 
 namespace kcell::infer {
 
@@ -102,7 +103,31 @@ InferenceEngine::Lease InferenceEngine::acquire(int64_t n) {
   }
 }
 
+namespace {
+
+// int8 inference on a CPU without VNNI runs on one thread: there oneDNN 2.6's AVX2 int8
+// kernels gave answers differing in the fourth decimal from call to call when they ran on
+// two threads at once (one two-thread context, or two one-thread contexts side by side);
+// on one thread the answer is the same every time (c_api.test_predict_int8 pins it).
+bool int8_needs_one_thread(Precision precision) {
+  return precision == Precision::int8 && !nn::compat::cpu_has_vnni();
+}
+
+}  // namespace
+
 void InferenceEngine::for_each_chunk(size_t count, const ChunkBody& body) {
+  if (int8_needs_one_thread(precision_) && omp_get_max_threads() > 1) {
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    try {
+      for_each_chunk(count, body);
+    } catch (...) {
+      omp_set_num_threads(before);
+      throw;
+    }
+    omp_set_num_threads(before);
+    return;
+  }
   const int threads = omp_get_max_threads();
   if (threads <= 1 || count <= chunk_) {
     std::optional<Lease> full;  // kept across the full chunks

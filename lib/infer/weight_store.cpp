@@ -39,11 +39,14 @@ std::vector<float> WeightStore::int8_scales(const Step& step) {
   const size_t out = static_cast<size_t>(step.weight_dims[0]);
   const size_t per = step.weight.size() / out;
   std::vector<float> scales(out, 1.f);
+  // 7-bit weights without VNNI: a pair of u8×s8 products then stays within 16 bits
+  // (2 × 255 × 63 < 32,767), where 8-bit ones saturated and moved probabilities by 0.08.
+  const float top = nn::compat::cpu_has_vnni() ? 127.f : 63.f;
   for (size_t o = 0; o < out; ++o) {
     float largest = 0.f;
     for (size_t i = 0; i < per; ++i)
       largest = std::max(largest, std::fabs(step.weight[o * per + i]));
-    if (largest > 0.f) scales[o] = 127.f / largest;
+    if (largest > 0.f) scales[o] = top / largest;
   }
   return scales;
 }

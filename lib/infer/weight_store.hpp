@@ -22,8 +22,9 @@ class WeightStore {
   // lives as long as the store; never write to it.
   void* packed(size_t step, const dnnl::memory::desc& want);
 
-  // Per output channel, the factor that maps step `step`'s weights onto [-127, 127]: 127
-  // over the channel's largest magnitude (1 for a channel of zeros).
+  // Per output channel, the factor that maps step `step`'s weights onto [-127, 127]
+  // ([-63, 63] on CPUs without VNNI, where oneDNN's 16-bit pair sums would saturate): 127
+  // (63) over the channel's largest magnitude (1 for a channel of zeros).
   static std::vector<float> int8_scales(const Step& step);
 
   size_t bytes() const;  // packed weights held

@@ -365,6 +365,52 @@ bool cpu_has_bf16() {
   }
 }
 
+bool cpu_has_vnni() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx2_vnni:
+    case dnnl::cpu_isa::avx512_core_vnni:
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool cpu_has_winograd() {
+  static const bool has = [] {
+    try {
+      dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+      const Dims pad = {1, 1};
+      // A shape every Winograd kernel of oneDNN 2.6 takes (32 channels, 28×28, 16 images).
+      dnnl::convolution_forward::desc d(
+          prop_kind::forward_inference, algorithm::convolution_winograd, any_md({16, 32, 28, 28}),
+          any_md({32, 32, 3, 3}), memory::desc(), any_md({16, 32, 28, 28}), {1, 1}, pad, pad);
+      dnnl::convolution_forward::primitive_desc(d, eng);
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return has;
+}
+
+int cpu_vector_bits() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core:
+    case dnnl::cpu_isa::avx512_core_vnni:
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx:
+      return 512;
+    case dnnl::cpu_isa::avx:
+    case dnnl::cpu_isa::avx2:
+    case dnnl::cpu_isa::avx2_vnni:
+      return 256;
+    default:
+      return 128;
+  }
+}
+
 // --- bf16 training ----------------------------------------------------------------------
 
 memory::desc plain_md(const Dims& dims, memory::data_type type) {

@@ -155,6 +155,19 @@ dnnl::reorder::primitive_desc make_reorder_pd(const dnnl::engine& eng, const mem
 // Whether the CPU (as oneDNN sees it) has native bf16 arithmetic (AVX-512 BF16 or AMX).
 bool cpu_has_bf16();
 
+// Whether the CPU multiplies 8-bit integers with 32-bit sums (VNNI: AVX-512 VNNI or
+// AVX-VNNI). Without it oneDNN's int8 kernels add pairs of u8×s8 products in 16 bits, which
+// saturate unless the weights keep to 7 bits (oneDNN's int8 computation notes).
+bool cpu_has_vnni();
+
+// Whether oneDNN has its f32 Winograd convolution on this CPU (2.6: AVX-512 only), so that
+// make_conv_fwd_pd's `fastest` can use it. Asked of oneDNN once, then remembered.
+bool cpu_has_winograd();
+
+// The width in bits of the widest vectors oneDNN computes with here: 512 (AVX-512), 256
+// (AVX2, AVX) or 128 (SSE4.1). With bf16, the arithmetic rate a training step runs at.
+int cpu_vector_bits();
+
 // --- bf16 training (lib/nn) ------------------------------------------------------------
 // A plain (row-major) descriptor of the given element type, for dims of rank 1, 2 or 4.
 memory::desc plain_md(const Dims& dims, memory::data_type type);

@@ -70,14 +70,22 @@ double automatic_ema_decay(size_t total_steps) {
   return std::clamp(1.0 - 1.0 / tau, kMinEmaDecay, kMaxEmaDecay);
 }
 
-TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost) {
+double machine_training_rate() {
+  const double width = nn::compat::cpu_vector_bits() / 512.0;
+  return nn::compat::cpu_has_bf16() ? width : width / 2.0;
+}
+
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost,
+                           double rate) {
   TrainConfig c = config;
   const size_t batch = static_cast<size_t>(std::max(1, config.batch_size));
   const size_t steps = std::max<size_t>(1, (train_count + batch - 1) / batch);
   if (c.epochs == 0) {
     const size_t wanted = (kTargetSteps + steps - 1) / steps;
     int e = static_cast<int>(std::clamp<size_t>(wanted, kMinEpochs, kMaxEpochs));
-    const double budget = static_cast<double>(kMaxSteps) / std::max(1.0, cost);
+    const double budget =
+        std::max(static_cast<double>(kTargetSteps),
+                 static_cast<double>(kMaxSteps) * std::max(0.0, rate) / std::max(1.0, cost));
     e = std::min(e, std::max(1, static_cast<int>(budget / static_cast<double>(steps))));
     c.epochs = e;
   }

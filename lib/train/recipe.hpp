@@ -13,10 +13,13 @@ namespace kcell::train {
 
 // The length rule (docs/recipe.md). S = steps per epoch = ceil(train images / batch).
 //   epochs      E = clamp(ceil(kTargetSteps / S), kMinEpochs, kMaxEpochs), then at most
-//                   max(1, floor(kMaxSteps / (S * cost))): small sets get enough optimiser
-//                   steps, huge ones stay within a compute budget (about 15 minutes on 2
-//                   cores for TissueMNIST). cost = the network's FLOPs per image relative to
-//                   the reference CNN's, at least 1 (relative_cost()).
+//                   max(1, floor(max(kTargetSteps, kMaxSteps * rate / cost) / S)): small sets
+//                   get enough optimiser steps, huge ones stay within a compute budget (about
+//                   15 minutes on 2 cores for TissueMNIST). cost = the network's FLOPs per
+//                   image relative to the reference CNN's, at least 1 (relative_cost());
+//                   rate = this CPU's training arithmetic rate relative to the AVX-512 BF16
+//                   machine kMaxSteps was measured on (machine_training_rate()). The budget
+//                   never cuts a run below kTargetSteps: enough steps come first.
 //   warm-up     5 % of the run's E*S steps; an explicit warm-up is cut to a fifth of them.
 //   validation  every V = max(1, round(E / kMaxValidations)) epochs, and after the last.
 //   patience    max(kMinPatience, ceil(validations / 4)) validations without improvement.
@@ -54,7 +57,10 @@ TrainConfig recommended_config();
 // `config` with its automatic settings (epochs 0, warmup_epochs < 0, validate_every 0,
 // patience < 0, ema_decay < 0) replaced by the rule above for `train_count` training images.
 // Explicit settings stay, except a warm-up longer than a fifth of the run, which is shortened.
-TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost = 1.0);
+// `rate` is machine_training_rate() where the run happens (1 gives the rule's reference
+// machine, for tests and docs).
+TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double cost = 1.0,
+                           double rate = 1.0);
 
 // The recipe's training arithmetic: bf16 (fp32 master weights) where the CPU computes it
 // natively, where it trains about twice as fast as fp32 at the same accuracy
@@ -69,6 +75,12 @@ inline constexpr char kRecommendedArchitecture[] = "resnet8";
 inline constexpr char kLargeSetArchitecture[] = "resnet10";
 inline constexpr size_t kLargeSetImages = 20000;
 const char* recommended_architecture(size_t train_count);
+
+// This CPU's training arithmetic rate relative to a 2-core AVX-512 BF16 machine (1 there),
+// from what oneDNN computes with: vector width / 512, halved without native bf16 (training
+// is then fp32). Measured (resnet8 / resnet10 images/s, 2 cores): Zen 3 AVX2 fp32 0.25 /
+// 0.28 of Zen 5 bf16; the rule gives 0.25.
+double machine_training_rate();
 
 // FLOPs per image of `arch` relative to the reference CNN's, for that input and class count
 // (spec::summarize); 1 when either cannot be summarised.

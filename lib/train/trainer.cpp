@@ -164,7 +164,8 @@ TrainConfig resolved_config(const TrainConfig& requested, const model::Model& mo
   TrainConfig config =
       resolve_length(global, train_count,
                      relative_cost(model.architecture(), model.channels(), model.height(),
-                                   model.width(), model.num_classes()));
+                                   model.width(), model.num_classes()),
+                     machine_training_rate());
   config.batch_size = requested.batch_size;
   return config;
 }

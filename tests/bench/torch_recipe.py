@@ -11,12 +11,13 @@ image (augment), class weights 1/sqrt(count) or 1/count (mean 1), input normalis
 the training mean/std, and keeping the epoch with the best validation balanced accuracy
 (early stop with patience). Settings it does not know are listed under "not_reproduced".
 
-usage: torch_recipe.py --npz FILE --settings metrics.json [--model-file M.kcell] [--seed 42]
+usage: torch_recipe.py --npz FILE|FASHION_DIR --settings metrics.json [--model-file M.kcell] [--seed 42]
                        [--threads 2]
 """
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -26,7 +27,7 @@ from torch import nn
 import torch.nn.functional as F
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from torch_reference import load_npz, reference  # noqa: E402
+from torch_reference import load_fashion, load_npz, reference  # noqa: E402
 
 sys.path.insert(0, __file__.rsplit("/", 3)[0] + "/tests/fixtures/model_spec")
 from param_counts import BasicBlock, resnet18  # noqa: E402
@@ -118,7 +119,8 @@ def augment(x, ops, gen, mean, std):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--npz", required=True)
+    ap.add_argument("--npz", required=True,
+                    help="a MedMNIST-style .npz, or Debian's Fashion-MNIST directory")
     ap.add_argument("--settings", required=True, help="a kcell --report metrics.json")
     ap.add_argument("--model-file", help="the kcell model the run saved (resolved lengths)")
     ap.add_argument("--seed", type=int, default=42)
@@ -130,7 +132,9 @@ def main():
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
 
-    tr_x, tr_y, va_x, va_y, te_x, te_y = load_npz(args.npz)
+    # Debian's Fashion-MNIST is a directory of IDX files; kcell splits it as load_fashion().
+    tr_x, tr_y, va_x, va_y, te_x, te_y = (load_fashion(args.npz) if os.path.isdir(args.npz)
+                                          else load_npz(args.npz))
     tr_y, va_y, te_y = (y.reshape(-1).astype(np.int64) for y in (tr_y, va_y, te_y))
 
     def as_float(x):

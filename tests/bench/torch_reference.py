@@ -58,11 +58,11 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
-def load_fashion():
-    images = read_idx(os.path.join(FASHION, "train-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(FASHION, "train-labels-idx1-ubyte.gz"))
-    test_x = read_idx(os.path.join(FASHION, "t10k-images-idx3-ubyte.gz"))
-    test_y = read_idx(os.path.join(FASHION, "t10k-labels-idx1-ubyte.gz"))
+def load_fashion(folder=FASHION):
+    images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"))
+    test_x = read_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"))
+    test_y = read_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz"))
     return (images[:55000], labels[:55000], images[55000:], labels[55000:], test_x, test_y)
 
 

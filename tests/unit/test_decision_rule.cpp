@@ -10,6 +10,7 @@
 #include "infer/decision_bias.hpp"
 #include "infer/predict.hpp"
 #include "model/model_file.hpp"
+#include "nn/dnnl_compat.hpp"
 #include "test_model_file_support.hpp"
 #include "train/prior_shift.hpp"
 #include "train/recipe.hpp"
@@ -149,6 +150,31 @@ TEST_CASE("the run length follows the number of optimiser steps") {
   const kcell::train::TrainConfig one = resolve_length(explicit_one, 3882);
   CHECK(one.epochs == 1);
   CHECK(one.warmup_epochs == doctest::Approx(0.2));
+}
+
+TEST_CASE("a slower CPU shortens large-set runs but never below about 2,000 steps") {
+  using kcell::train::resolve_length;
+  const kcell::train::TrainConfig r = kcell::train::recommended_config();
+  // TissueMNIST-sized with resnet10 (cost 2.6): 3 epochs with AVX-512 BF16, 1 with AVX2.
+  CHECK(resolve_length(r, 165466, 2.6, 1.0).epochs == 3);
+  CHECK(resolve_length(r, 165466, 2.6, 0.25).epochs == 1);
+  // Fashion-MNIST-sized: the 10-epoch floor gives way to the budget (12,000 / 2.6 steps:
+  // 9 epochs), on AVX2 down to 2,000 steps (floor(2000 / 469) = 4 epochs).
+  CHECK(resolve_length(r, 60000, 2.6, 1.0).epochs == 9);
+  CHECK(resolve_length(r, 60000, 2.6, 0.25).epochs == 4);
+  // PneumoniaMNIST-sized: its 2,000 steps stay (64 whole epochs of 31 steps).
+  CHECK(resolve_length(r, 3882, 1.9, 0.25).epochs == 64);
+  CHECK(resolve_length(r, 546, 1.9, 0.25).epochs == 200);
+  // A rate that is no number at all leaves the 2,000-step floor.
+  CHECK(resolve_length(r, 165466, 2.6, std::nan("")).epochs == 1);
+}
+
+TEST_CASE("the machine rate is 1 with AVX-512 BF16 and halves per missing feature") {
+  const double rate = kcell::train::machine_training_rate();
+  const double width = kcell::nn::compat::cpu_vector_bits() / 512.0;
+  CHECK(rate == doctest::Approx(kcell::nn::compat::cpu_has_bf16() ? width : width / 2));
+  CHECK(rate <= 1.0);
+  CHECK(rate >= 0.0625);
 }
 
 TEST_CASE("the prior-shift test passes same-mix splits and flags a shifted mix") {
