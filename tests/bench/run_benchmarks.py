@@ -654,12 +654,19 @@ class Bench:
 
 def machine_notes(args):
     """Where and how the table was made: date, CPU, thread count, versions, load."""
-    cpu = "unknown CPU"
+    cpu, flags = "unknown CPU", set()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+            lines = f.read().splitlines()
+        cpu = next(l.split(":", 1)[1].strip() for l in lines if l.startswith("model name"))
+        flags = set(next(l.split(":", 1)[1] for l in lines if l.startswith("flags")).split())
     except (OSError, StopIteration):
         pass
+    # What oneDNN can use: the rows differ several-fold between these (docs/performance.md).
+    isa = ("AVX-512 BF16" if "avx512_bf16" in flags else "AVX-512" if "avx512f" in flags
+           else "AVX2" if "avx2" in flags else "no AVX2")
+    if flags:
+        cpu += " (%s%s)" % (isa, ", VNNI" if flags & {"avx512_vnni", "avx_vnni"} else "")
     torch_version = "not installed"
     if not args.no_torch:
         done = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"],
