@@ -670,7 +670,8 @@ typedef struct kcell_train_params {
   size_t struct_size;         /**< sizeof(kcell_train_params), set by the default function. */
   int epochs;                 /**< Passes over the training split; 0 (the default):
                                    automatic, about 2,000 optimiser steps within 10 to 200
-                                   epochs and at most 12,000 steps (docs/recipe.md). */
+                                   epochs and at most 12,000 steps on an AVX-512 BF16
+                                   CPU, fewer on slower ones (docs/recipe.md). */
   int batch_size;             /**< Images per step (128). */
   int32_t optimizer;          /**< A ::kcell_optimizer (::KCELL_OPTIMIZER_ADAMW). */
   double learning_rate;       /**< Peak learning rate (1e-3). */

@@ -573,7 +573,7 @@ class Bench:
             self.table.notes.append("Time to accuracy: the kcell program is not built.")
             return
         fashion = FASHION
-        if self.quick:
+        if self.quick and os.path.isdir(FASHION):
             fashion = fashion_subset(os.path.join(self.args.work, "fashion_small.npz"),
                                      (2000, 500, 1000))
         epochs = ["--epochs", "1"] if self.quick else []
