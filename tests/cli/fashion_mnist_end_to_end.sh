@@ -14,7 +14,9 @@ fi
 mkdir -p "$out"
 "$kcell" info "$data" > "$out/info.txt"
 grep -Eq 'train +55000 images' "$out/info.txt"
-"$kcell" train --data "$data" --epochs 1 --threads 2 --out "$out/fashion.kcell" \
+# The reference CNN: the subcommands are what this test is about, and the default network
+# (resnet10 at this size) took 10 of the run's minutes on a CPU without AVX-512.
+"$kcell" train --data "$data" --epochs 1 --threads 2 --model reference --out "$out/fashion.kcell" \
   --report "$out/report" --json "$out/train.json" > "$out/train.txt"
 $check train-report "$out/report" "$out/train.json"
 grep -q '"Ankle boot"' "$out/report/metrics.json"
@@ -22,7 +24,7 @@ grep -q '"Ankle boot"' "$out/report/metrics.json"
 import json, sys
 test = json.load(open(sys.argv[1]))
 assert test["n"] == 10000, test["n"]
-assert test["accuracy"] > 0.75, test["accuracy"]   # one epoch reaches about 0.85
+assert test["accuracy"] > 0.75, test["accuracy"]   # one epoch of reference: 0.78 here
 PY
 "$kcell" eval --model "$out/fashion.kcell" --data "$data" --threads 2 --json "$out/eval.json" \
   > /dev/null
