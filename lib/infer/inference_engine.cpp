@@ -113,21 +113,27 @@ bool int8_needs_one_thread(Precision precision) {
   return precision == Precision::int8 && !nn::compat::cpu_has_vnni();
 }
 
+// The calling thread's OpenMP thread count set to 1 while it lives, when `active`; the
+// count before comes back however the scope ends.
+class OneThreadScope {
+ public:
+  explicit OneThreadScope(bool active) : before_(active ? omp_get_max_threads() : 0) {
+    if (active) omp_set_num_threads(1);
+  }
+  ~OneThreadScope() {
+    if (before_ > 0) omp_set_num_threads(before_);
+  }
+  OneThreadScope(const OneThreadScope&) = delete;
+  OneThreadScope& operator=(const OneThreadScope&) = delete;
+
+ private:
+  int before_;
+};
+
 }  // namespace
 
 void InferenceEngine::for_each_chunk(size_t count, const ChunkBody& body) {
-  if (int8_needs_one_thread(precision_) && omp_get_max_threads() > 1) {
-    const int before = omp_get_max_threads();
-    omp_set_num_threads(1);
-    try {
-      for_each_chunk(count, body);
-    } catch (...) {
-      omp_set_num_threads(before);
-      throw;
-    }
-    omp_set_num_threads(before);
-    return;
-  }
+  const OneThreadScope one_thread(int8_needs_one_thread(precision_));
   const int threads = omp_get_max_threads();
   if (threads <= 1 || count <= chunk_) {
     std::optional<Lease> full;  // kept across the full chunks
