@@ -365,17 +365,21 @@ typedef struct kcell_model kcell_model;
 
 /**
  * @brief The preset name of the recommended network for small and mid-size training sets
- *        (`resnet8`), to train with the recipe of kcell_train_params_default()
- *        (docs/recipe.md). When the training set's size is known, prefer
- *        kcell_recommended_architecture_for().
+ *        on this CPU, to train with the recipe of kcell_train_params_default()
+ *        (docs/recipe.md): `resnet8`, or `resnet8-slim` (half its width, a quarter of its
+ *        FLOPs) where training runs at a quarter of the AVX-512 BF16 rate or less (AVX2,
+ *        fp32), so that a small set's fixed number of steps takes the same minutes. When
+ *        the training set's size is known, prefer kcell_recommended_architecture_for().
  * @return A static string; never NULL.
  */
 KCELL_API const char* kcell_recommended_architecture(void);
 
 /**
  * @brief The preset name of the recommended network for a training set of
- *        `training_images` images: `resnet8` below 20,000 images, `resnet10` (a fourth
- *        residual stage) from 20,000 on; the kcell program's default (docs/recipe.md).
+ *        `training_images` images on this CPU: below 20,000 images the small-set network
+ *        (kcell_recommended_architecture(): `resnet8`, or `resnet8-slim` on CPUs without
+ *        AVX-512), from 20,000 on `resnet10` (a fourth residual stage); the kcell program's
+ *        default (docs/recipe.md).
  * @param training_images Images in the training split (kcell_dataset_count()).
  * @return A static string; never NULL.
  */
@@ -384,8 +388,9 @@ KCELL_API const char* kcell_recommended_architecture_for(size_t training_images)
 /**
  * @brief Creates a model with freshly initialised weights.
  *
- * @param architecture A preset name (`resnet8`, `resnet10`, `reference`, `resnet18`, `lenet5`; the
- *                     recommended one is kcell_recommended_architecture()) or an
+ * @param architecture A preset name (`resnet8`, `resnet8-slim`, `resnet10`, `reference`,
+ *                     `resnet18`, `lenet5`; the recommended one is
+ *                     kcell_recommended_architecture()) or an
  *                     architecture spec such as `conv(32,3) bn relu maxpool(2) flatten
  *                     dense` (docs/architecture.md).
  * @param channels,height,width Input image shape.
@@ -571,7 +576,9 @@ typedef enum kcell_decision {
                                              mixes of the training and validation splits differ beyond
                                              chance (a chi-square test at p < 0.001: the priors at use
                                              cannot be trusted either), else
-                                             ::KCELL_DECISION_VALIDATION_PRIORS. */
+                                             ::KCELL_DECISION_VALIDATION_PRIORS, whose bias
+                                             is kept only if it decides the validation
+                                             split at least as accurately as plain argmax. */
   KCELL_DECISION_VALIDATION_PRIORS = 2, /**< Decisions under the validation split's class
                                              shares (the bias undoes the loss weights and the
                                              training split's priors). */
@@ -1289,9 +1296,10 @@ typedef enum kcell_tta {
  * kcell_train() chooses it from the training augmentation (the largest set whose views
  * training could produce: ::KCELL_TTA_DIHEDRAL for square images with a flip and `rot90`,
  * ::KCELL_TTA_FLIPS4 with both flips, ::KCELL_TTA_FLIPS with `hflip` only, else
- * ::KCELL_TTA_NONE; docs/recipe.md) before fitting the decision bias on it, unless
- * kcell_model_set_tta() set one on this handle. It is saved in model files; a new model, or
- * one loaded from a file from before it existed, has ::KCELL_TTA_NONE. An ensemble's
+ * ::KCELL_TTA_NONE; with an automatic length, cut so that evaluating the validation and
+ * test splits costs at most the training did; docs/recipe.md) before fitting the decision
+ * bias on it, unless kcell_model_set_tta() set one on this handle. It is saved in model files; a
+ * new model, or one loaded from a file from before it existed, has ::KCELL_TTA_NONE. An ensemble's
  * members each use their own; this tells the first member's.
  * @param model The model.
  * @param tta   Receives a ::kcell_tta.

@@ -453,7 +453,7 @@ kcell::train::TrainConfig to_config(const kcell_train_params& p, int num_classes
 extern "C" {
 
 KCELL_API const char* kcell_recommended_architecture(void) {
-  return kcell::train::kRecommendedArchitecture;
+  return kcell::train::recommended_architecture(0);
 }
 
 KCELL_API const char* kcell_recommended_architecture_for(size_t training_images) {

@@ -58,4 +58,34 @@ std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* 
   return out;
 }
 
+double decision_score(const float* probabilities, const int32_t* labels, size_t n, int k,
+                      const std::vector<float>& bias, bool balanced) {
+  const size_t kk = static_cast<size_t>(std::max(k, 0));
+  std::vector<size_t> right(kk, 0), seen(kk, 0);
+  for (size_t i = 0; i < n; ++i) {
+    size_t best = 0;
+    double top = -1e300;
+    for (size_t c = 0; c < kk; ++c) {
+      const double z = std::log(std::max(static_cast<double>(probabilities[i * kk + c]), 1e-30)) +
+                       (bias.empty() ? 0.0 : bias[c]);
+      if (z > top) top = z, best = c;
+    }
+    if (labels[i] < 0 || static_cast<size_t>(labels[i]) >= kk) continue;
+    const size_t truth = static_cast<size_t>(labels[i]);
+    ++seen[truth];
+    if (best == truth) ++right[truth];
+  }
+  size_t all_right = 0, all_seen = 0, present = 0;
+  double recall = 0.0;
+  for (size_t c = 0; c < kk; ++c) {
+    all_right += right[c];
+    all_seen += seen[c];
+    if (seen[c] == 0) continue;
+    ++present;
+    recall += static_cast<double>(right[c]) / static_cast<double>(seen[c]);
+  }
+  if (balanced) return present ? recall / static_cast<double>(present) : 0.0;
+  return all_seen ? static_cast<double>(all_right) / static_cast<double>(all_seen) : 0.0;
+}
+
 }  // namespace kcell::infer

@@ -27,4 +27,11 @@ enum class BiasTarget { label_shares, equal_priors };
 std::vector<float> fit_decision_bias(const float* probabilities, const int32_t* labels, size_t n,
                                      int k, BiasTarget target = BiasTarget::label_shares);
 
+// How well argmax(log p_i + bias) decides n labelled rows of k probabilities (an empty
+// bias: plain argmax): the share decided right, or with `balanced` the mean recall over
+// the classes present. The fitted bias maximises likelihood, not this: the recipe checks
+// with it that the bias does not decide worse than argmax on the rows it was fitted on.
+double decision_score(const float* probabilities, const int32_t* labels, size_t n, int k,
+                      const std::vector<float>& bias, bool balanced);
+
 }  // namespace kcell::infer

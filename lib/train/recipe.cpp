@@ -9,8 +9,14 @@
 
 namespace kcell::train {
 
+const char* recommended_architecture(size_t train_count, double rate) {
+  if (train_count >= kLargeSetImages) return kLargeSetArchitecture;
+  return rate < kSlimBelowRate ? kSlimArchitecture : kRecommendedArchitecture;
+}
+
 const char* recommended_architecture(size_t train_count) {
-  return train_count >= kLargeSetImages ? kLargeSetArchitecture : kRecommendedArchitecture;
+  static const double rate = machine_training_rate();
+  return recommended_architecture(train_count, rate);
 }
 
 TrainConfig recommended_config() {
@@ -68,6 +74,15 @@ double relative_cost(const spec::Architecture& arch, int channels, int height, i
 double automatic_ema_decay(size_t total_steps) {
   const double tau = std::max(kMinEmaSteps, kEmaRunFraction * static_cast<double>(total_steps));
   return std::clamp(1.0 - 1.0 / tau, kMinEmaDecay, kMaxEmaDecay);
+}
+
+model::Tta affordable_tta(model::Tta wanted, double trained_images, size_t evaluated_images) {
+  if (evaluated_images == 0 || !(trained_images >= 0.0)) return wanted;
+  const double views = kTrainingPassCost * trained_images / static_cast<double>(evaluated_images);
+  model::Tta tta = wanted;
+  while (tta != model::Tta::none && static_cast<double>(model::tta_views(tta)) > views)
+    tta = static_cast<model::Tta>(static_cast<int>(tta) - 1);
+  return tta;
 }
 
 double machine_training_rate() {

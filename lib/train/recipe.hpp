@@ -6,6 +6,7 @@
 
 #include <cstddef>
 
+#include "model/model.hpp"
 #include "spec/architecture.hpp"
 #include "train/train_config.hpp"
 
@@ -67,14 +68,36 @@ TrainConfig resolve_length(const TrainConfig& config, size_t train_count, double
 // (docs/accuracy.md); fp32 elsewhere.
 nn::Precision automatic_precision();
 
-// The recommended network: a preset name (spec/presets.cpp), by training-set size. A
-// fourth stage pays off once there are enough images to fit it: resnet10 beat resnet8 on
-// Fashion-MNIST's 55,000 (0.941 against 0.929, same epochs) and lost on PneumoniaMNIST's
-// 3,882 and a 546-image subset (docs/recipe-experiments.md).
+// The recommended network: a preset name (spec/presets.cpp), by training-set size and the
+// CPU's training rate. A fourth stage pays off once there are enough images to fit it:
+// resnet10 beat resnet8 on Fashion-MNIST's 55,000 (0.941 against 0.929, same epochs) and
+// lost on PneumoniaMNIST's 3,882 and a 546-image subset (docs/recipe-experiments.md).
+// Small sets train kTargetSteps steps whatever the CPU (the length rule cannot shorten
+// them), so on a CPU training at a quarter of the reference rate or less (AVX2, fp32) their
+// network is resnet8-slim, half the width and a quarter of the FLOPs: the run takes the
+// minutes it takes on the reference machine (PneumoniaMNIST: 0.889 / 0.965 in 2 minutes a
+// run on a Zen 3, against resnet8's 0.895 / 0.966 in 2.8 on a Zen 5; docs/accuracy.md).
+// Large sets keep resnet10: the length rule's budget already bounds their time.
 inline constexpr char kRecommendedArchitecture[] = "resnet8";
+inline constexpr char kSlimArchitecture[] = "resnet8-slim";
 inline constexpr char kLargeSetArchitecture[] = "resnet10";
 inline constexpr size_t kLargeSetImages = 20000;
+inline constexpr double kSlimBelowRate = 0.5;
+// `rate` is machine_training_rate() where the run happens (tests pass their own).
+const char* recommended_architecture(size_t train_count, double rate);
+// The same for this CPU.
 const char* recommended_architecture(size_t train_count);
+
+// The automatic test-time augmentation of a run of automatic length: `wanted` (the set the
+// training augmentation implies, infer::tta_for_augmentation()) cut to the largest nested set
+// (dihedral 8 views, flips4 4, flips 2, none 1) whose evaluation of `evaluated_images` (the
+// validation and test splits) costs at most the training run did: `trained_images` (epochs ×
+// training images) forward and backward passes, kTrainingPassCost forward passes each. Small sets
+// train thousands of passes over each image and keep every view; a TissueMNIST-sized set
+// trained one epoch on AVX2 gets flips4, which halves the 8.5 minutes dihedral views took
+// after its 9 minutes of training.
+inline constexpr double kTrainingPassCost = 3.0;
+model::Tta affordable_tta(model::Tta wanted, double trained_images, size_t evaluated_images);
 
 // This CPU's training arithmetic rate relative to a 2-core AVX-512 BF16 machine (1 there),
 // from what oneDNN computes with: vector width / 512, halved without native bf16 (training

@@ -139,8 +139,13 @@ model::DecisionRule chosen_rule(DecisionFit fit, const data::Split& train, const
 }
 
 // Fits the model's decision bias on the validation split; diverged weights (NaN
-// probabilities) keep plain argmax.
-void fit_decision(model::Model& model, const data::Split& train, const data::Dataset& val,
+// probabilities) keep plain argmax, and so does the automatic rule when it chose the
+// validation priors and the bias decides the validation split less accurately than argmax:
+// the bias maximises likelihood, which a poorly calibrated model (an early epoch) can trade
+// for accuracy. A bias for equal priors is always kept: it is for priors other than
+// validation's (PneumoniaMNIST's test split), which validation cannot judge. Returns whether
+// a bias was kept.
+bool fit_decision(model::Model& model, const data::Split& train, const data::Dataset& val,
                   DecisionFit fit) {
   const int k = model.num_classes();
   const model::DecisionRule rule = chosen_rule(fit, train, val.split(data::SplitId::val), k);
@@ -148,12 +153,17 @@ void fit_decision(model::Model& model, const data::Split& train, const data::Dat
       infer::evaluate(model, val, data::SplitId::val, infer::kEvaluationBatchSize, true);
   if (!std::all_of(e.probabilities.begin(), e.probabilities.end(),
                    [](float p) { return std::isfinite(p); }))
-    return;
-  const infer::BiasTarget target = rule == model::DecisionRule::balanced
-                                       ? infer::BiasTarget::equal_priors
-                                       : infer::BiasTarget::label_shares;
-  model.set_decision_bias(
-      infer::fit_decision_bias(e.probabilities.data(), e.labels.data(), e.count, k, target), rule);
+    return false;
+  const bool balanced = rule == model::DecisionRule::balanced;
+  std::vector<float> bias = infer::fit_decision_bias(
+      e.probabilities.data(), e.labels.data(), e.count, k,
+      balanced ? infer::BiasTarget::equal_priors : infer::BiasTarget::label_shares);
+  if (fit == DecisionFit::automatic && !balanced &&
+      infer::decision_score(e.probabilities.data(), e.labels.data(), e.count, k, bias, false) <
+          infer::decision_score(e.probabilities.data(), e.labels.data(), e.count, k, {}, false))
+    return false;
+  model.set_decision_bias(std::move(bias), rule);
+  return true;
 }
 
 // The run length resolved for the global batch (per-rank batch × ranks).
@@ -489,14 +499,24 @@ TrainResult train(model::Model& model, const data::Dataset& train, const data::D
   }
   if (config.early_stopping.monitor != Monitor::none)
     summary.parameters["stopped_early"] = result.stopped_early ? 1.0 : 0.0;
-  model.set_training_summary(summary);
   // Before the decision bias, which is fitted on the probabilities prediction will give.
-  if (!model.tta_given())
-    model.set_tta(infer::tta_for_augmentation(config.augment, model.height(), model.width()));
+  // With an automatic length the recipe also bounds the evaluation's cost.
+  if (!model.tta_given()) {
+    const model::Tta implied =
+        infer::tta_for_augmentation(config.augment, model.height(), model.width());
+    const size_t evaluated =
+        (val ? val->split(data::SplitId::val).count : 0) + train.split(data::SplitId::test).count;
+    model.set_tta(requested.epochs == 0 ? affordable_tta(implied,
+                                                         static_cast<double>(config.epochs) *
+                                                             static_cast<double>(split.count),
+                                                         evaluated)
+                                        : implied);
+  }
   // Multi-label models have no decision bias (TaskLoss refused an explicit fit).
   if (config.decision != DecisionFit::none && val && k <= infer::kMaxMetricClasses &&
-      !model.multi_label())
-    fit_decision(model, split, *val, config.decision);
+      !model.multi_label() && !fit_decision(model, split, *val, config.decision))
+    summary.parameters["decision_bias_declined"] = 1.0;
+  model.set_training_summary(summary);
   return result;
 }
 

@@ -300,11 +300,15 @@ TEST_CASE("the default recipe goes on to every tune rung, whatever its rank") {
   CHECK(kcell_cli::next_rung<int>(ranked, 0, &base).empty());
 }
 
-TEST_CASE("model auto trains resnet8 below 20,000 training images and resnet10 from there") {
+TEST_CASE(
+    "model auto trains the CPU's small-set network below 20,000 images, resnet10 from there") {
   kcell_cli::DatasetInfo info;
   info.counts[KCELL_SPLIT_TRAIN] = 3882;
   info.counts[KCELL_SPLIT_VAL] = 100000;  // only the training split counts
-  CHECK(kcell_cli::chosen_architecture("auto", info) == "resnet8");
+  // resnet8, or resnet8-slim where training runs at a quarter of the AVX-512 BF16 rate.
+  const std::string small = kcell_cli::chosen_architecture("auto", info);
+  CHECK(small == kcell_recommended_architecture());
+  CHECK((small == "resnet8" || small == "resnet8-slim"));
   info.counts[KCELL_SPLIT_TRAIN] = 55000;
   CHECK(kcell_cli::chosen_architecture("auto", info) == "resnet10");
   CHECK(kcell_cli::chosen_architecture("reference", info) == "reference");

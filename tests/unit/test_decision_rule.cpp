@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "infer/decision_bias.hpp"
@@ -175,6 +176,70 @@ TEST_CASE("the machine rate is 1 with AVX-512 BF16 and halves per missing featur
   CHECK(rate == doctest::Approx(kcell::nn::compat::cpu_has_bf16() ? width : width / 2));
   CHECK(rate <= 1.0);
   CHECK(rate >= 0.0625);
+}
+
+TEST_CASE("small sets get the slim network where training is four times slower") {
+  using kcell::train::recommended_architecture;
+  // Small sets keep their 2,000 steps on every CPU, so their network narrows instead.
+  CHECK(std::string(recommended_architecture(3882, 1.0)) == "resnet8");
+  CHECK(std::string(recommended_architecture(3882, 0.5)) == "resnet8");
+  CHECK(std::string(recommended_architecture(3882, 0.25)) == "resnet8-slim");
+  CHECK(std::string(recommended_architecture(0, 0.25)) == "resnet8-slim");
+  // Large sets keep resnet10 everywhere: the length rule shortens them instead.
+  CHECK(std::string(recommended_architecture(20000, 1.0)) == "resnet10");
+  CHECK(std::string(recommended_architecture(165466, 0.25)) == "resnet10");
+  // This CPU's choice is the rule at its own rate.
+  const double rate = kcell::train::machine_training_rate();
+  CHECK(std::string(recommended_architecture(3882)) == recommended_architecture(3882, rate));
+  // The slim preset is resnet8 at half the width: about a quarter of its FLOPs.
+  const double full =
+      kcell::train::relative_cost(kcell::spec::parse_architecture("resnet8"), 1, 28, 28, 2);
+  const double slim =
+      kcell::train::relative_cost(kcell::spec::parse_architecture("resnet8-slim"), 1, 28, 28, 2);
+  CHECK(slim / full == doctest::Approx(0.25).epsilon(0.05));
+}
+
+TEST_CASE("automatic test-time augmentation costs at most what the training did") {
+  using kcell::model::Tta;
+  using kcell::train::affordable_tta;
+  // PneumoniaMNIST: 65 epochs of 3,882 images against 1,148 evaluated: every view.
+  CHECK(affordable_tta(Tta::dihedral, 65.0 * 3882, 524 + 624) == Tta::dihedral);
+  // TissueMNIST, one epoch (AVX2): 3 x 165,466 passes buy 7 views of 70,920 images.
+  CHECK(affordable_tta(Tta::dihedral, 165466.0, 23640 + 47280) == Tta::flips4);
+  // Three epochs (AVX-512 BF16) buy all 8.
+  CHECK(affordable_tta(Tta::dihedral, 3.0 * 165466, 23640 + 47280) == Tta::dihedral);
+  // Never more than asked for, never fewer than one view.
+  CHECK(affordable_tta(Tta::flips, 1e9, 10) == Tta::flips);
+  CHECK(affordable_tta(Tta::dihedral, 1.0, 1000000) == Tta::none);
+  CHECK(affordable_tta(Tta::dihedral, 165466.0, 0) == Tta::dihedral);  // nothing to evaluate
+}
+
+TEST_CASE("a decision score counts argmax of the biased log-probabilities") {
+  // Two classes, three rows; the bias moves the middle row from class 0 to class 1.
+  const float p[] = {0.9f, 0.1f, 0.6f, 0.4f, 0.2f, 0.8f};
+  const int32_t labels[] = {0, 1, 1};
+  CHECK(kcell::infer::decision_score(p, labels, 3, 2, {}, false) == doctest::Approx(2.0 / 3));
+  CHECK(kcell::infer::decision_score(p, labels, 3, 2, {-0.5f, 0.5f}, false) ==
+        doctest::Approx(1.0));
+  // Balanced: the mean of recalls 1 (class 0) and 1/2 (class 1).
+  CHECK(kcell::infer::decision_score(p, labels, 3, 2, {}, true) == doctest::Approx(0.75));
+}
+
+TEST_CASE("a likelihood-fitted bias can decide worse than argmax on the rows it was fitted on") {
+  // Why the automatic rule checks the bias it fits: a miscalibrated model (class 0 barely
+  // right, class 1 confidently wrong) has too little mean probability on class 1, so the
+  // maximum-likelihood bias raises class 1 until the barely-right rows flip to it.
+  std::vector<float> p;
+  std::vector<int32_t> labels;
+  for (int i = 0; i < 6; ++i) p.insert(p.end(), {0.52f, 0.48f}), labels.push_back(0);
+  for (int i = 0; i < 3; ++i) p.insert(p.end(), {0.99f, 0.01f}), labels.push_back(1);
+  p.insert(p.end(), {0.45f, 0.55f});
+  labels.push_back(1);
+  const std::vector<float> bias = kcell::infer::fit_decision_bias(p.data(), labels.data(), 10, 2);
+  CHECK(bias[1] > bias[0]);
+  const double plain = kcell::infer::decision_score(p.data(), labels.data(), 10, 2, {}, false);
+  CHECK(plain == doctest::Approx(0.7));
+  CHECK(kcell::infer::decision_score(p.data(), labels.data(), 10, 2, bias, false) < plain);
 }
 
 TEST_CASE("the prior-shift test passes same-mix splits and flags a shifted mix") {

@@ -88,7 +88,7 @@ TEST_CASE("the lenet5 preset pads its first 5x5 convolution and not its second")
 }
 
 TEST_CASE("every preset is found by name and its canonical text parses back to the same layers") {
-  CHECK(kcell::spec::presets().size() == 5);
+  CHECK(kcell::spec::presets().size() == 6);
   for (const auto& p : kcell::spec::presets()) {
     CAPTURE(p.name);
     CHECK(kcell::spec::find_preset(p.name) == &p);
@@ -221,7 +221,8 @@ TEST_CASE("an unknown layer's message lists the known layers and presets") {
   const std::string message = spec_error("resnet");
   CHECK(message.find("conv bn relu maxpool avgpool gap dropout flatten dense res") !=
         std::string::npos);
-  CHECK(message.find("presets: reference resnet8 resnet10 resnet18 lenet5") != std::string::npos);
+  CHECK(message.find("presets: reference resnet8 resnet8-slim resnet10 resnet18 lenet5") !=
+        std::string::npos);
 }
 
 TEST_CASE("an empty or blank spec is a spec error that suggests what to write") {

@@ -92,6 +92,20 @@ TEST_CASE("resnet18 at 1x28x28 with 8 classes has 11,171,784 parameters") {
   CHECK(s.total_flops == 913193992);
 }
 
+TEST_CASE("the small residual presets have the parameters and FLOPs PyTorch counts") {
+  struct Case {
+    const char* preset;
+    int64_t params, flops;
+  };
+  for (const Case& c : {Case{"resnet8", 308074, 74739722}, Case{"resnet8-slim", 77754, 18905098},
+                        Case{"resnet10", 1228394, 104137098}}) {
+    CAPTURE(c.preset);
+    const Summary s = summary_of(c.preset, 1, 28, 28, 10);
+    CHECK(s.total_params == c.params);
+    CHECK(s.total_flops == c.flops);
+  }
+}
+
 TEST_CASE("resnet18's parameter count does not depend on the input size") {
   const Summary s = summary_of("resnet18", 3, 224, 224, 10);
   CHECK(s.total_params == 11173962);

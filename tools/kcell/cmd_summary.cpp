@@ -69,7 +69,8 @@ void add_summary_command(CLI::App& app) {
   auto c = std::make_shared<SummaryCommand>();
   cmd->add_option(
          "MODEL", c->what,
-         "A preset (resnet8, resnet10, reference, resnet18, lenet5), a spec or a model file")
+         "A preset (resnet8, resnet8-slim, resnet10, reference, resnet18, lenet5), a spec or a "
+         "model file")
       ->required();
   auto* channels = cmd->add_option("--channels", c->channels, "Input channels: 1 or 3")
                        ->check(CLI::IsMember({1, 3}))

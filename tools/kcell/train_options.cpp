@@ -191,8 +191,9 @@ kcell_augmentation parse_augment(const std::string& list) {
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--model", o.model,
-                 "Preset (resnet8, resnet10, reference, resnet18, lenet5), architecture spec, "
-                 "or auto: resnet8 below 20,000 training images, resnet10 from there")
+                 "Preset (resnet8, resnet8-slim, resnet10, reference, resnet18, lenet5), "
+                 "architecture spec, or auto: resnet8 below 20,000 training images (resnet8-slim, "
+                 "half its width, on CPUs without AVX-512), resnet10 from there")
       ->capture_default_str();
   cmd.add_option("--epochs", o.epochs,
                  "Passes over the training split; 0: automatic, about 2,000 optimiser steps "
@@ -267,8 +268,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "Decision rule kept in the model, a per-class logit bias fitted on the "
                  "validation split: validation (decisions follow its class priors), balanced "
                  "(equal priors, for balanced accuracy), auto (balanced when the training and "
-                 "validation class mixes differ beyond chance, else validation), or argmax "
-                 "(no bias)")
+                 "validation class mixes differ beyond chance, else validation, kept only if it "
+                 "decides validation at least as accurately as argmax), or argmax (no bias)")
       ->check(CLI::IsMember({"auto", "validation", "balanced", "argmax", "bias"}))
       ->capture_default_str();
   cmd.add_option("--ema", o.ema,
@@ -302,7 +303,9 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->capture_default_str();
   add_tta_option(cmd, o.tta,
                  "the largest set the training augmentation produces: dihedral for flips "
-                 "with rot90 on square images, flips4 for both flips, flips for hflip");
+                 "with rot90 on square images, flips4 for both flips, flips for hflip; with "
+                 "--epochs 0, fewer views where evaluating val and test would cost more than "
+                 "the training did");
   cmd.add_option("--class-names", o.class_names,
                  "Class names stored in the model: auto (TissueMNIST's or Fashion-MNIST's "
                  "for files named so, else 0..k-1), NAME,NAME,... or @FILE (one per line)")

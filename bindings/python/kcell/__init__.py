@@ -65,7 +65,8 @@ def recommended_architecture(training_images: Optional[int] = None) -> str:
     :meth:`Model.create`. With ``training_images`` (the training split's size) the one for
     a set that large (``kcell_recommended_architecture_for``: ``resnet10`` from 20,000
     images), otherwise the one for small and mid-size sets
-    (``kcell_recommended_architecture``)."""
+    (``kcell_recommended_architecture``: ``resnet8``, or ``resnet8-slim`` on CPUs that train
+    at a quarter of the AVX-512 BF16 rate or less, such as AVX2 ones)."""
     if training_images is None:
         return lib().kcell_recommended_architecture().decode("ascii")
     if isinstance(training_images, bool) or not isinstance(training_images, int) or training_images < 0:

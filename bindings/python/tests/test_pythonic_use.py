@@ -90,8 +90,9 @@ def test_the_package_version_is_the_librarys_set_once_in_cmake():
 
 
 def test_recommended_architecture_follows_the_training_set_size():
-    assert kcell.recommended_architecture() == "resnet8"
-    assert kcell.recommended_architecture(546) == "resnet8"
+    small = kcell.recommended_architecture()
+    assert small in ("resnet8", "resnet8-slim")  # slim where the CPU trains 4x slower
+    assert kcell.recommended_architecture(546) == small
     assert kcell.recommended_architecture(55000) == "resnet10"
     for bad in (-1, 1.5, "55000", True):
         with pytest.raises(ValueError):
