@@ -29,10 +29,10 @@ namespace {
 constexpr size_t kAnnouncedEvaluationViews = 100000;
 
 void announce_evaluation(const kcell::Model& model, size_t images, kcell_split split) {
-  const int views = 1 << static_cast<int>(model.tta());
-  if (images * static_cast<size_t>(views) < kAnnouncedEvaluationViews) return;
-  std::printf("evaluating %s: %zu images x %d test-time views...\n", split_name(split), images,
-              views);
+  const kcell_tta tta = model.tta();
+  if (images * static_cast<size_t>(tta_views(tta)) < kAnnouncedEvaluationViews) return;
+  std::printf("evaluating %s: %zu images, TTA %s...\n", split_name(split), images,
+              tta_text(tta).c_str());
   std::fflush(stdout);
 }
 

@@ -15,8 +15,12 @@ const char* tta_name(kcell_tta tta) {
   return tta >= KCELL_TTA_NONE && tta <= KCELL_TTA_DIHEDRAL ? kNames[tta] : "unknown";
 }
 
+int tta_views(kcell_tta tta) {
+  return tta >= KCELL_TTA_NONE && tta <= KCELL_TTA_DIHEDRAL ? 1 << tta : 0;
+}
+
 std::string tta_text(kcell_tta tta) {
-  const int views = tta >= KCELL_TTA_NONE && tta <= KCELL_TTA_DIHEDRAL ? 1 << tta : 0;
+  const int views = tta_views(tta);
   return std::string(tta_name(tta)) +
          (views == 1 ? " (1 view)" : " (" + std::to_string(views) + " views)");
 }

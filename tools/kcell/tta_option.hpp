@@ -14,6 +14,8 @@ namespace kcell_cli {
 
 // "none", "flips", "flips4", "dihedral" (the JSON and report spelling).
 const char* tta_name(kcell_tta tta);
+// Views of each image under `tta`: 1, 2, 4 or 8 (0 for a value that is no kcell_tta).
+int tta_views(kcell_tta tta);
 // "dihedral (8 views)", for the console.
 std::string tta_text(kcell_tta tta);
 
